@@ -1,0 +1,61 @@
+/**
+ * Typed errors of the ONNX layer. Each names the model, the input and what to do, so that the message can
+ * be shown to a user as is.
+ */
+
+export type OnnxErrorCode =
+  | "ONNX_CONFIG_INVALID"
+  | "ONNX_EP_UNAVAILABLE"
+  | "ONNX_MODEL_LOAD_FAILED"
+  | "ONNX_FEED_MISSING"
+  | "ONNX_FEED_UNKNOWN"
+  | "ONNX_FEED_TYPE"
+  | "ONNX_FEED_SHAPE"
+  | "ONNX_RUN_FAILED";
+
+export class OnnxError extends Error {
+  readonly code: OnnxErrorCode;
+  constructor(code: OnnxErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "OnnxError";
+    this.code = code;
+  }
+}
+
+/** The configured execution provider cannot be loaded on this host. */
+export class ExecutionProviderUnavailableError extends OnnxError {
+  readonly provider: string;
+  constructor(provider: string, detail: string, options?: { cause?: unknown }) {
+    super(
+      "ONNX_EP_UNAVAILABLE",
+      `ONNX Runtime execution provider "${provider}" is not available on this host (${detail}). ` +
+        (provider === "cuda"
+          ? "Install the CUDA build of onnxruntime-node on a host with an NVIDIA GPU, CUDA 12 and cuDNN 9: " +
+            "`ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node`, " +
+            "or set ORT_EXECUTION_PROVIDER=cpu (or auto to fall back to the CPU when CUDA cannot load)."
+          : "Set ORT_EXECUTION_PROVIDER=cpu."),
+      options,
+    );
+    this.name = "ExecutionProviderUnavailableError";
+    this.provider = provider;
+  }
+}
+
+/** A feed does not match the model's declared inputs. */
+export class OnnxFeedError extends OnnxError {
+  readonly model: string;
+  readonly input: string;
+  readonly expected: string;
+  readonly given: string;
+  constructor(
+    code: "ONNX_FEED_MISSING" | "ONNX_FEED_UNKNOWN" | "ONNX_FEED_TYPE" | "ONNX_FEED_SHAPE",
+    details: { model: string; input: string; expected: string; given: string; message: string },
+  ) {
+    super(code, details.message);
+    this.name = "OnnxFeedError";
+    this.model = details.model;
+    this.input = details.input;
+    this.expected = details.expected;
+    this.given = details.given;
+  }
+}

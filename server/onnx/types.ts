@@ -1,0 +1,62 @@
+/**
+ * The interface the rest of the server sees of ONNX Runtime. Only this folder imports onnxruntime-node;
+ * everything else (model loader, sampler, executor, tests) works with these plain types, so a test or
+ * another backend can supply its own `OnnxRuntime`.
+ */
+
+/** Element types the runtime passes across the boundary (others are reported as unsupported). */
+export type ElementType = "float32" | "int64" | "int32" | "float16" | "float64" | "uint8" | "int8" | "bool";
+
+/** A tensor in host memory, row-major. */
+export type HostTensor =
+  | { readonly type: "float32"; readonly data: Float32Array; readonly dims: readonly number[] }
+  | { readonly type: "int64"; readonly data: BigInt64Array; readonly dims: readonly number[] }
+  | { readonly type: "int32"; readonly data: Int32Array; readonly dims: readonly number[] };
+
+export type HostTensorType = HostTensor["type"];
+
+/** Declared type and shape of a model input or output; a string dimension is symbolic (any size). */
+export interface TensorSpec {
+  readonly name: string;
+  readonly type: ElementType | "unknown";
+  readonly shape: readonly (number | string)[];
+}
+
+export interface RunOptions {
+  /**
+   * Preallocated output tensors (by output name): ONNX Runtime writes into them instead of allocating, which
+   * removes per-call allocations from hot loops such as the sampler's UNet calls.
+   */
+  readonly outputs?: Readonly<Record<string, HostTensor>>;
+}
+
+export interface OnnxModel {
+  /** Short name used in error messages, e.g. "unet" or "text_encoder". */
+  readonly name: string;
+  readonly path: string;
+  /** sha256 of the model file: the session cache key. */
+  readonly sha256: string;
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  /** Runs the model after checking feeds against `inputs` (names, types, shapes). */
+  run(feeds: Readonly<Record<string, HostTensor>>, options?: RunOptions): Promise<Record<string, HostTensor>>;
+}
+
+export type ExecutionProviderChoice = "cpu" | "cuda" | "auto";
+
+export interface RuntimeStats {
+  /** Number of session.run calls since the last reset. */
+  readonly runCalls: number;
+  /** Milliseconds spent inside session.run since the last reset. */
+  readonly runMs: number;
+}
+
+export interface OnnxRuntime {
+  /** The provider sessions actually run on ("auto" resolves to one of these). */
+  readonly executionProvider: "cpu" | "cuda";
+  readonly intraOpThreads: number;
+  /** Loads (or returns the cached session for) an ONNX file; `name` appears in error messages. */
+  load(path: string, options?: { name?: string }): Promise<OnnxModel>;
+  stats(): RuntimeStats;
+  resetStats(): void;
+}
