@@ -1,0 +1,150 @@
+import { z } from "zod";
+import { defineNode } from "../types";
+
+export const OPTIMIZER_ALGORITHMS = ["adam", "adamw", "sgd-nesterov"] as const;
+export const GRADIENT_ESTIMATORS = ["backprop", "zeroth-order", "hybrid"] as const;
+
+const sampled = { param: "estimator", equals: ["zeroth-order", "hybrid"] };
+
+export const optimizerNode = defineNode({
+  type: "optimizer",
+  version: 1,
+  title: "Optimizer",
+  category: "Optimization",
+  description:
+    "Improves the picture by changing its noise, step by step, so that the connected Rewards score higher " +
+    "(Direct Noise Optimization). Each iteration makes the picture, scores it, works out in which direction " +
+    "to nudge the noise, and nudges it. Connect at least one Reward and, to avoid reward hacking, a Guard. " +
+    "The learning rate sets the size of each nudge and the iterations how many nudges. When a reward has no " +
+    "gradient (such as JPEG size), choose the “hybrid” estimator: it tries small random nudges to find the " +
+    "direction. The output is the best picture found.",
+  icon: "trending-up",
+  inputs: [
+    {
+      name: "rewards",
+      type: "reward",
+      label: "Rewards",
+      description: "One or more Rewards to maximize; their weighted scores are added up.",
+      required: true,
+      multiple: true,
+    },
+    {
+      name: "guards",
+      type: "guard",
+      label: "Guards",
+      description: "Optional Guards that hold the optimization back from reward hacking.",
+      multiple: true,
+    },
+  ],
+  outputs: [{ name: "image", type: "image", label: "Best image", description: "The best picture found." }],
+  params: z.object({
+    algorithm: z
+      .enum(OPTIMIZER_ALGORITHMS)
+      .default("adam")
+      .meta({
+        widget: "select",
+        label: "Algorithm",
+        help:
+          "How each nudge is computed from the gradient. Adam is the paper's choice and a safe default; " +
+          "AdamW adds weight decay; SGD with Nesterov momentum is what ReNO uses.",
+        optionLabels: { adam: "Adam", adamw: "AdamW", "sgd-nesterov": "SGD with Nesterov momentum" },
+      }),
+    learningRate: z
+      .number()
+      .min(0.00001)
+      .max(10)
+      .default(0.01)
+      .meta({
+        widget: "slider",
+        label: "Learning rate",
+        help:
+          "The size of each nudge. 0.01 suits most rewards with Adam; use 0.001 for brightness or darkness. " +
+          "Too large and the picture falls apart; too small and nothing changes.",
+        scale: "log",
+        step: 0.00001,
+      }),
+    iterations: z.int().min(1).max(1000).default(50).meta({
+      widget: "slider",
+      label: "Iterations",
+      help: "How many nudges. Each one makes the whole picture again, so time grows with this number.",
+      step: 1,
+    }),
+    gradClip: z.number().min(0).max(100).default(1).meta({
+      widget: "number",
+      label: "Gradient clip",
+      help: "Caps the size of the direction before each nudge so one wild step cannot ruin the picture. 0 = off.",
+      step: 0.1,
+      advanced: true,
+    }),
+    weightDecay: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .meta({
+        widget: "number",
+        label: "Weight decay",
+        help: "AdamW only: shrinks the noise a little at every step. 0 = off (the paper's intent).",
+        step: 0.001,
+        visibleWhen: { param: "algorithm", equals: ["adamw"] },
+        advanced: true,
+      }),
+    momentum: z
+      .number()
+      .min(0)
+      .max(0.999)
+      .default(0.9)
+      .meta({
+        widget: "number",
+        label: "Momentum",
+        help: "SGD only: how much of the previous nudge carries over into the next one.",
+        step: 0.01,
+        visibleWhen: { param: "algorithm", equals: ["sgd-nesterov"] },
+        advanced: true,
+      }),
+    betas: z
+      .tuple([z.number().min(0).max(0.99999), z.number().min(0).max(0.99999)])
+      .default([0.9, 0.999])
+      .meta({
+        widget: "numberList",
+        label: "Betas",
+        help: "Adam's memory of past directions (β1) and of their sizes (β2). The usual 0.9 and 0.999 rarely need changing.",
+        itemLabels: ["β1", "β2"],
+        step: 0.001,
+        visibleWhen: { param: "algorithm", equals: ["adam", "adamw"] },
+        advanced: true,
+      }),
+    estimator: z
+      .enum(GRADIENT_ESTIMATORS)
+      .default("backprop")
+      .meta({
+        widget: "select",
+        label: "Gradient estimator",
+        help:
+          "How the direction of each nudge is found. “Backprop” computes it exactly and needs every reward to " +
+          "have a gradient. “Zeroth-order” tries random nudges and compares scores; it works with any reward " +
+          "but needs many tries. “Hybrid” tries random nudges only to score the picture, then follows the exact " +
+          "path back through the model: the best choice for rewards without a gradient, such as JPEG size.",
+        optionLabels: {
+          backprop: "Backprop (exact)",
+          "zeroth-order": "Zeroth-order (random tries)",
+          hybrid: "Hybrid",
+        },
+      }),
+    perturbations: z.int().min(1).max(256).default(8).meta({
+      widget: "number",
+      label: "Random tries (q)",
+      help: "How many random nudges are tried per iteration to estimate the direction. More is steadier but slower.",
+      step: 1,
+      visibleWhen: sampled,
+    }),
+    smoothing: z.number().min(0.000001).max(1).default(0.01).meta({
+      widget: "number",
+      label: "Try size (μ)",
+      help: "How big each random try is compared with the noise. 0.01 is the paper's setting.",
+      step: 0.001,
+      visibleWhen: sampled,
+      advanced: true,
+    }),
+  }),
+});

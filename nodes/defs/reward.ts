@@ -1,0 +1,208 @@
+import { z } from "zod";
+import { defineNode } from "../types";
+
+export const REWARD_KINDS = [
+  "brightness",
+  "darkness",
+  "saturation",
+  "contrast",
+  "jpeg-compressibility",
+  "jpeg-incompressibility",
+  "classifier-probability",
+  "prompt-faithfulness",
+  "custom-onnx",
+] as const;
+export type RewardKind = (typeof REWARD_KINDS)[number];
+
+/** Rewards computed by code that has no gradient: the Optimizer must use an estimator for them. */
+export const NON_DIFFERENTIABLE_REWARD_KINDS: readonly RewardKind[] = [
+  "jpeg-compressibility",
+  "jpeg-incompressibility",
+];
+
+/**
+ * Classes of the bundled shapes classifier (models/): shape, shape colour and background colour.
+ * Keep in step with the classifier's label list.
+ */
+export const CLASSIFIER_SHAPES = ["circle", "square", "triangle"] as const;
+export const CLASSIFIER_COLORS = [
+  "red",
+  "green",
+  "blue",
+  "yellow",
+  "purple",
+  "orange",
+  "white",
+  "black",
+] as const;
+export const CLASSIFIER_TARGETS = [
+  ...CLASSIFIER_SHAPES.map((shape) => `shape:${shape}` as const),
+  ...CLASSIFIER_COLORS.map((color) => `color:${color}` as const),
+  ...CLASSIFIER_COLORS.map((color) => `background:${color}` as const),
+] as const;
+
+const targetLabel = (target: string): string => {
+  const [group, value = ""] = target.split(":");
+  if (group === "shape") return `Shape: ${value}`;
+  if (group === "color") return `Shape colour: ${value}`;
+  return `Background: ${value}`;
+};
+
+const onlyFor = (...kinds: RewardKind[]) => ({ param: "kind", equals: kinds });
+
+export const rewardNode = defineNode({
+  type: "reward",
+  version: 1,
+  title: "Reward",
+  category: "Objective",
+  description:
+    "Scores a picture: the Optimizer changes the noise so that this score goes up. Pick what to reward — " +
+    "brightness, colourfulness, contrast, a small JPEG file, how sure the shape classifier is that the picture " +
+    "shows a chosen class, how well the picture matches its prompt, or your own ONNX scoring model. Several " +
+    "Rewards can feed one Optimizer; their weighted scores are added up, and a negative weight turns a reward " +
+    "into a penalty. Beware of “reward hacking”: pushed too hard, a score rises while the picture stops making " +
+    "sense — a Guard protects against that.",
+  icon: "trophy",
+  inputs: [
+    { name: "image", type: "image", label: "Image", description: "The picture to score.", required: true },
+    {
+      name: "conditioning",
+      type: "conditioning",
+      label: "Prompt",
+      description: "The prompt the picture should match (used by “Prompt faithfulness”).",
+      requiredWhen: { param: "kind", equals: ["prompt-faithfulness"] },
+    },
+  ],
+  outputs: [{ name: "reward", type: "reward", label: "Reward", description: "The score of the picture." }],
+  params: z.object({
+    kind: z
+      .enum(REWARD_KINDS)
+      .default("brightness")
+      .meta({
+        widget: "select",
+        label: "Reward",
+        help:
+          "What makes a picture score higher. JPEG rewards have no gradient: the Optimizer then needs the " +
+          "“hybrid” or “zeroth-order” estimator.",
+        optionLabels: {
+          brightness: "Brightness (lighter is better)",
+          darkness: "Darkness (darker is better)",
+          saturation: "Saturation (more colourful is better)",
+          contrast: "Contrast",
+          "jpeg-compressibility": "JPEG compressibility (smaller file, simpler picture)",
+          "jpeg-incompressibility": "JPEG incompressibility (bigger file, more detail)",
+          "classifier-probability": "Classifier probability of a class",
+          "prompt-faithfulness": "Prompt faithfulness",
+          "custom-onnx": "Custom ONNX scoring model",
+        },
+      }),
+    weight: z.number().min(-100).max(100).default(1).meta({
+      widget: "number",
+      label: "Weight",
+      help: "How much this reward counts when several are added up. A negative weight makes it a penalty.",
+      step: 0.1,
+    }),
+    target: z
+      .enum(CLASSIFIER_TARGETS)
+      .default("shape:circle")
+      .meta({
+        widget: "select",
+        label: "Target class",
+        help: "The class the picture should be recognised as, e.g. “Shape: circle” to make it a circle.",
+        optionLabels: Object.fromEntries(CLASSIFIER_TARGETS.map((target) => [target, targetLabel(target)])),
+        visibleWhen: onlyFor("classifier-probability"),
+      }),
+    jpegQuality: z
+      .int()
+      .min(1)
+      .max(100)
+      .default(75)
+      .meta({
+        widget: "slider",
+        label: "JPEG quality",
+        help: "The quality the picture is encoded at before its file size is measured (1 = smallest, 100 = best).",
+        step: 1,
+        visibleWhen: onlyFor("jpeg-compressibility", "jpeg-incompressibility"),
+      }),
+    modelFile: z
+      .string()
+      .max(500)
+      .default("")
+      .meta({
+        widget: "file",
+        label: "Scoring model",
+        help:
+          "An ONNX model that takes a picture and returns a score (higher = better). Upload it or pick one " +
+          "already on the server.",
+        accept: ".onnx",
+        visibleWhen: onlyFor("custom-onnx"),
+      }),
+    resize: z
+      .int()
+      .min(1)
+      .max(4096)
+      .default(224)
+      .meta({
+        widget: "number",
+        label: "Input size",
+        help: "The picture is resized to this many pixels wide and high before it goes into the scoring model.",
+        unit: "px",
+        step: 1,
+        visibleWhen: onlyFor("custom-onnx"),
+        advanced: true,
+      }),
+    mean: z
+      .tuple([z.number().min(-10).max(10), z.number().min(-10).max(10), z.number().min(-10).max(10)])
+      .default([0.485, 0.456, 0.406])
+      .meta({
+        widget: "numberList",
+        label: "Normalization mean",
+        help:
+          "Subtracted from each colour channel (pixel values 0 to 1) before scoring, as the model was trained. " +
+          "The default is the common ImageNet setting.",
+        itemLabels: ["R", "G", "B"],
+        step: 0.001,
+        visibleWhen: onlyFor("custom-onnx"),
+        advanced: true,
+      }),
+    std: z
+      .tuple([z.number().min(0.0001).max(10), z.number().min(0.0001).max(10), z.number().min(0.0001).max(10)])
+      .default([0.229, 0.224, 0.225])
+      .meta({
+        widget: "numberList",
+        label: "Normalization spread",
+        help: "Each colour channel is divided by this after the mean is subtracted (the model's training setting).",
+        itemLabels: ["R", "G", "B"],
+        step: 0.001,
+        visibleWhen: onlyFor("custom-onnx"),
+        advanced: true,
+      }),
+    outputIndex: z
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .meta({
+        widget: "number",
+        label: "Score position",
+        help: "Which number of the model's output is the score (0 = the first).",
+        step: 1,
+        visibleWhen: onlyFor("custom-onnx"),
+        advanced: true,
+      }),
+  }),
+  differentiable(params) {
+    return !NON_DIFFERENTIABLE_REWARD_KINDS.includes(params.kind);
+  },
+  validate(params) {
+    if (params.kind === "custom-onnx" && params.modelFile.trim() === "") {
+      return [
+        {
+          param: "modelFile",
+          message: "“Scoring model” is empty: choose an ONNX file, or pick another reward.",
+        },
+      ];
+    }
+    return [];
+  },
+});

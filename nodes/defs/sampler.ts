@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { defineNode } from "../types";
+
+/** The model shipped with the app (models/); the server's model list adds any configured ones. */
+export const DEFAULT_MODEL_ID = "tiny-shapes-sd";
+
+export const samplerNode = defineNode({
+  type: "sampler",
+  version: 1,
+  title: "Sampler",
+  category: "Generation",
+  description:
+    "Turns noise into a picture with a diffusion model, guided by the prompt. It removes noise in a number " +
+    "of steps (DDIM). Eta sets how much fresh noise is added at each step: 0 gives a fully determined path " +
+    "from the starting noise, 1 adds the most. Guidance scale sets how strongly the picture follows the prompt.",
+  icon: "sparkles",
+  inputs: [
+    {
+      name: "conditioning",
+      type: "conditioning",
+      label: "Prompt",
+      description: "The encoded prompt from a Prompt node.",
+      required: true,
+    },
+    {
+      name: "noise",
+      type: "noise",
+      label: "Noise",
+      description: "The starting noise from a Noise node.",
+      required: true,
+    },
+  ],
+  outputs: [{ name: "image", type: "image", label: "Image", description: "The generated picture." }],
+  params: z.object({
+    model: z.string().min(1).max(200).default(DEFAULT_MODEL_ID).meta({
+      widget: "model",
+      label: "Model",
+      help: "The diffusion model that draws the picture. The list shows the models installed on the server.",
+    }),
+    steps: z.int().min(1).max(1000).default(50).meta({
+      widget: "slider",
+      label: "Steps",
+      help: "How many denoising steps. More steps give a cleaner picture but each optimization step takes longer.",
+      step: 1,
+    }),
+    eta: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .meta({
+        widget: "slider",
+        label: "Eta",
+        help:
+          "How much fresh noise is added at each step. 0 = none (only the starting noise matters); 1 = the " +
+          "most, which lets the Optimizer also shape the per-step noise.",
+        step: 0.01,
+      }),
+    guidanceScale: z.number().min(0).max(30).default(5).meta({
+      widget: "slider",
+      label: "Guidance scale",
+      help: "How strongly the picture follows the prompt. 1 = no extra push; around 5 is usual; very high values look harsh.",
+      step: 0.1,
+    }),
+    scheduler: z
+      .enum(["ddim"])
+      .default("ddim")
+      .meta({
+        widget: "select",
+        label: "Scheduler",
+        help: "The denoising method. DDIM is the one Direct Noise Optimization uses.",
+        optionLabels: { ddim: "DDIM" },
+        advanced: true,
+      }),
+  }),
+});
