@@ -1,0 +1,84 @@
+/**
+ * The server's environment, validated once in one place (create-t3-app's env.js idea). Every server module
+ * reads configuration through getEnv(); a bad value fails with the variable's name and what it accepts.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { DEFAULT_DATABASE_URL, resolveDatabaseTarget } from "./db/database-url";
+import { repoRoot } from "./db/repo-root";
+
+/** An unset variable and an empty one mean the same: use the default. */
+const optionalString = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .preprocess((value) => (value === "" ? undefined : value), z.string().default(DEFAULT_DATABASE_URL))
+    .refine((url) => /^(file:|postgres:\/\/|postgresql:\/\/)/.test(url), {
+      message: "must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+    }),
+  DNO_DATA_DIR: optionalString,
+  MODELS_DIR: optionalString,
+  ORT_EXECUTION_PROVIDER: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.enum(["cpu", "cuda", "auto"]).default("cpu"),
+  ),
+  ORT_THREADS: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce.number().int().min(1).max(1024).optional(),
+  ),
+  NODE_ENV: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.enum(["development", "test", "production"]).default("development"),
+  ),
+});
+
+export interface ServerEnv {
+  databaseUrl: string;
+  /** Absolute folder for the SQLite file, artifacts and caches. */
+  dataDir: string;
+  /** Absolute folder holding model folders (diffusers ONNX layout). */
+  modelsDir: string;
+  ortExecutionProvider: "cpu" | "cuda" | "auto";
+  /** Intra-op threads for ONNX Runtime; undefined lets the runtime decide. */
+  ortThreads: number | undefined;
+  nodeEnv: "development" | "test" | "production";
+}
+
+export class EnvironmentError extends Error {
+  override name = "EnvironmentError";
+}
+
+/** Parses process.env (or the given record). Cheap enough to call per use, so tests may change variables. */
+export function getEnv(source: Record<string, string | undefined> = process.env): ServerEnv {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new EnvironmentError(`Invalid environment variables:\n${lines.join("\n")}`);
+  }
+  const root = repoRoot();
+  const values = parsed.data;
+  return {
+    databaseUrl: values.DATABASE_URL,
+    dataDir: path.resolve(root, values.DNO_DATA_DIR ?? "data"),
+    modelsDir: path.resolve(root, values.MODELS_DIR ?? "models"),
+    ortExecutionProvider: values.ORT_EXECUTION_PROVIDER,
+    ortThreads: values.ORT_THREADS,
+    nodeEnv: values.NODE_ENV,
+  };
+}
+
+/** DATABASE_URL, with the SQLite file's folder created so that a fresh checkout just works. */
+export function databaseUrl(source: Record<string, string | undefined> = process.env): string {
+  const url = getEnv(source).databaseUrl;
+  const target = resolveDatabaseTarget(url);
+  if (target.provider === "sqlite") fs.mkdirSync(path.dirname(target.filePath), { recursive: true });
+  return url;
+}
+
+/** The data folder, created on first use. */
+export function dataDir(source: Record<string, string | undefined> = process.env): string {
+  const dir = getEnv(source).dataDir;
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
