@@ -1,0 +1,25 @@
+/**
+ * The graph operations the editor core needs, gathered behind one small interface so the store stays
+ * plain TypeScript and the registry stays the single source of truth (the default kit reads `nodes/`).
+ */
+import type { GraphDocument, GraphEdge, GraphIssue, GraphNode } from "./types";
+
+export interface ConnectionRequest {
+  readonly source: string;
+  readonly sourcePort: string;
+  readonly target: string;
+  readonly targetPort: string;
+}
+
+export type ConnectionCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export interface GraphKit {
+  /** Whether `conn` may be added to `doc`; a refusal says why in plain language. */
+  checkConnection(doc: GraphDocument, conn: ConnectionRequest): ConnectionCheck;
+  /** Every issue of the whole graph in one pass. */
+  validateGraph(doc: GraphDocument): readonly GraphIssue[];
+  /** A fresh node of a registered type with default params. */
+  createNode(type: string, id: string, position: { x: number; y: number }): GraphNode;
+}
+
+export type { GraphDocument, GraphEdge, GraphIssue, GraphNode };
