@@ -1,0 +1,354 @@
+"use client";
+/** The workflow list: create, open, rename, duplicate, delete (confirmed), import and export JSON. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { type ChangeEvent, useState } from "react";
+import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
+import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
+import { ConfirmDialog, Dialog } from "./dialog";
+
+/** Larger files are refused in the browser before upload; the server enforces its own limit too. */
+const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+
+function formatDate(date: Date | string): string {
+  const value = typeof date === "string" ? new Date(date) : date;
+  return value.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+function RenameDialog(props: {
+  readonly initial: string;
+  readonly busy: boolean;
+  readonly error: string | null;
+  readonly onSave: (name: string) => void;
+  readonly onClose: () => void;
+}) {
+  const [name, setName] = useState(props.initial);
+  return (
+    <Dialog title="Rename workflow" onClose={props.onClose} testId="rename-dialog">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          props.onSave(name.trim());
+        }}
+      >
+        <input
+          className="input"
+          aria-label="New name"
+          data-testid="rename-dialog.name"
+          value={name}
+          maxLength={200}
+          onChange={(event) => setName(event.target.value)}
+        />
+        {props.error ? <div className="banner banner-error">{props.error}</div> : null}
+        <div className="dialog-buttons">
+          <button type="button" className="btn" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="btn btn-primary"
+            disabled={props.busy || name.trim() === ""}
+            data-testid="rename-dialog.confirm"
+          >
+            Rename
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+export function WorkflowList() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const list = useQuery(trpc.workflow.list.queryOptions());
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.workflow.list.queryKey() });
+  const create = useMutation(trpc.workflow.create.mutationOptions());
+  const rename = useMutation(trpc.workflow.rename.mutationOptions());
+  const duplicate = useMutation(trpc.workflow.duplicate.mutationOptions());
+  const remove = useMutation(trpc.workflow.delete.mutationOptions());
+  const importWorkflow = useMutation(trpc.workflow.import.mutationOptions());
+  const client = useTRPCClient();
+
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
+  const [renameError, setRenameError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
+
+  const fail = (caught: unknown) => {
+    setInfo(null);
+    setError(describeError(caught));
+  };
+
+  const onCreate = () => {
+    const trimmed = name.trim();
+    if (trimmed === "") {
+      setError("Give the new workflow a name first.");
+      return;
+    }
+    setError(null);
+    create.mutate(
+      { name: trimmed },
+      {
+        onSuccess: (workflow) => {
+          void invalidate();
+          router.push(`/workflows/${workflow.id}`);
+        },
+        onError: fail,
+      },
+    );
+  };
+
+  const onImportFile = async (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = "";
+    if (!file) return;
+    setError(null);
+    setInfo(null);
+    if (file.size > MAX_IMPORT_BYTES) {
+      setError(
+        `“${file.name}” is ${(file.size / 1024 / 1024).toFixed(1)} MB; workflow files larger than ` +
+          `${MAX_IMPORT_BYTES / 1024 / 1024} MB are refused. Is this the right file?`,
+      );
+      return;
+    }
+    const text = await file.text();
+    importWorkflow.mutate(
+      { text, fileName: file.name },
+      {
+        onSuccess: (workflow) => {
+          setInfo(`Imported “${workflow.name}”.`);
+          void invalidate();
+        },
+        onError: fail,
+      },
+    );
+  };
+
+  const onExport = async (id: string, workflowName: string) => {
+    try {
+      const exported = await client.workflow.export.query({ workflowId: id });
+      downloadText(exported.fileName || `${safeFileName(workflowName)}.dno.json`, exported.json);
+    } catch (caught) {
+      fail(caught);
+    }
+  };
+
+  return (
+    <>
+      <header className="app-header">
+        <Link href="/" className="brand" data-testid="nav.home">
+          <span className="brand-mark" />
+          DNO Studio
+        </Link>
+      </header>
+      <main className="list-page" data-testid="workflow-list">
+        <h1>Workflows</h1>
+        <p className="muted">
+          A workflow wires Prompt, Noise, Sampler, Reward, Guard and Optimizer nodes into a pipeline that
+          nudges a diffusion model's starting noise until the picture scores well, without reward hacking.
+          Every save keeps a version you can go back to.
+        </p>
+        <div className="list-actions">
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              onCreate();
+            }}
+          >
+            <input
+              className="input"
+              placeholder="New workflow name"
+              aria-label="New workflow name"
+              data-testid="workflows.create.name"
+              value={name}
+              maxLength={200}
+              onChange={(event) => setName(event.target.value)}
+            />
+            <button
+              type="submit"
+              className="btn btn-primary"
+              disabled={create.isPending}
+              data-testid="workflows.create.submit"
+            >
+              Create
+            </button>
+          </form>
+          <span className="spacer" />
+          <label className="btn" title="Import a workflow exported as JSON">
+            Import JSON…
+            <input
+              type="file"
+              accept=".json,application/json"
+              hidden
+              data-testid="workflows.import.input"
+              onChange={(event) => void onImportFile(event)}
+            />
+          </label>
+        </div>
+        {error ? (
+          <div className="banner banner-error" role="alert" data-testid="workflows.error">
+            {error}
+          </div>
+        ) : null}
+        {info ? (
+          <div className="banner banner-info" role="status" data-testid="workflows.info">
+            {info}
+          </div>
+        ) : null}
+        {list.isPending ? <div className="loading">Loading workflows…</div> : null}
+        {list.isError ? <div className="banner banner-error">{describeError(list.error)}</div> : null}
+        {list.data ? (
+          list.data.length === 0 ? (
+            <div className="banner banner-info">
+              No workflows yet. Create one above, or import a JSON file.
+            </div>
+          ) : (
+            <table className="workflow-table" data-testid="workflows.table">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Version</th>
+                  <th>Updated</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.map((workflow) => (
+                  <tr
+                    key={workflow.id}
+                    data-testid={`workflows.item.${workflow.id}`}
+                    data-name={workflow.name}
+                  >
+                    <td>
+                      <Link
+                        href={`/workflows/${workflow.id}`}
+                        className="workflow-name"
+                        data-testid={`workflows.item.${workflow.id}.open`}
+                      >
+                        {workflow.name}
+                      </Link>
+                      {workflow.exampleSlug ? <span className="faint"> · example</span> : null}
+                      {workflow.description ? <div className="muted">{workflow.description}</div> : null}
+                    </td>
+                    <td>
+                      v{workflow.headVersion.number}
+                      {workflow.headVersion.message ? (
+                        <div className="faint">{workflow.headVersion.message}</div>
+                      ) : null}
+                    </td>
+                    <td className="muted">{formatDate(workflow.updatedAt)}</td>
+                    <td>
+                      <div className="row-actions">
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          data-testid={`workflows.item.${workflow.id}.rename`}
+                          onClick={() => {
+                            setRenameError(null);
+                            setRenaming({ id: workflow.id, name: workflow.name });
+                          }}
+                        >
+                          Rename
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          data-testid={`workflows.item.${workflow.id}.duplicate`}
+                          disabled={duplicate.isPending}
+                          onClick={() =>
+                            duplicate.mutate(
+                              { workflowId: workflow.id },
+                              {
+                                onSuccess: (copy) => {
+                                  setInfo(`Created “${copy.name}”.`);
+                                  void invalidate();
+                                },
+                                onError: fail,
+                              },
+                            )
+                          }
+                        >
+                          Duplicate
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          data-testid={`workflows.item.${workflow.id}.export`}
+                          onClick={() => void onExport(workflow.id, workflow.name)}
+                        >
+                          Export
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-small btn-danger"
+                          data-testid={`workflows.item.${workflow.id}.delete`}
+                          onClick={() => setDeleting({ id: workflow.id, name: workflow.name })}
+                        >
+                          Delete
+                        </button>
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        ) : null}
+      </main>
+      {renaming ? (
+        <RenameDialog
+          initial={renaming.name}
+          busy={rename.isPending}
+          error={renameError}
+          onClose={() => setRenaming(null)}
+          onSave={(newName) =>
+            rename.mutate(
+              { workflowId: renaming.id, name: newName },
+              {
+                onSuccess: () => {
+                  setRenaming(null);
+                  void invalidate();
+                },
+                onError: (caught) => setRenameError(describeError(caught)),
+              },
+            )
+          }
+        />
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog
+          title="Delete workflow?"
+          message={
+            <p>
+              “{deleting.name}” and all its versions will be removed from the list. This cannot be undone
+              here.
+            </p>
+          }
+          confirmLabel="Delete"
+          busy={remove.isPending}
+          onCancel={() => setDeleting(null)}
+          onConfirm={() =>
+            remove.mutate(
+              { workflowId: deleting.id },
+              {
+                onSuccess: () => {
+                  setDeleting(null);
+                  void invalidate();
+                },
+                onError: (caught) => {
+                  setDeleting(null);
+                  fail(caught);
+                },
+              },
+            )
+          }
+        />
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,252 @@
+"use client";
+/**
+ * Saved versions of the workflow: open one read-only, load it into the canvas as an undoable edit, or
+ * restore it (the server stores a new head version equal to the old one; nothing is overwritten).
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Background, BackgroundVariant, ReactFlow, ReactFlowProvider } from "@xyflow/react";
+import { useMemo, useState } from "react";
+import { ConfirmDialog, Dialog } from "@/app/_components/dialog";
+import { describeError } from "@/app/_lib/errors";
+import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
+import type { GraphDocument, GraphIssue } from "../core/types";
+import { EditorStoreContext, ReadOnlyContext, useEditorSelector, useEditorStore } from "./editor-context";
+import { FlowMapper, type Measured } from "./flow-mapping";
+import type { CardNode } from "./node-card";
+import { NodeCard } from "./node-card";
+
+const previewNodeTypes = { card: NodeCard };
+const NO_SELECTION: ReadonlySet<string> = new Set();
+const NO_ISSUES: ReadonlyMap<string, readonly GraphIssue[]> = new Map();
+const NO_SIZES: ReadonlyMap<string, Measured> = new Map();
+
+function formatDate(date: Date | string): string {
+  const value = typeof date === "string" ? new Date(date) : date;
+  return value.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+interface PreviewTarget {
+  readonly versionId: string;
+  readonly number: number;
+  readonly message: string;
+  readonly document: GraphDocument;
+}
+
+function VersionPreview(props: {
+  readonly target: PreviewTarget;
+  readonly onClose: () => void;
+  readonly onLoad: () => void;
+  readonly onRestore: () => void;
+}) {
+  const { document } = props.target;
+  const { nodes, edges } = useMemo(() => {
+    const mapper = new FlowMapper();
+    return {
+      nodes: mapper.nodes(document, NO_SELECTION, NO_ISSUES, NO_SIZES, false),
+      edges: mapper.edges(document, NO_SELECTION),
+    };
+  }, [document]);
+  return (
+    <Dialog
+      title={`Version ${props.target.number}${props.target.message ? ` — ${props.target.message}` : ""} (read-only)`}
+      onClose={props.onClose}
+      testId="version-preview"
+      wide
+    >
+      <div className="preview-canvas">
+        <EditorStoreContext.Provider value={null}>
+          <ReadOnlyContext.Provider value={true}>
+            <ReactFlowProvider>
+              <ReactFlow<CardNode>
+                nodes={nodes}
+                edges={edges}
+                nodeTypes={previewNodeTypes}
+                nodesDraggable={false}
+                nodesConnectable={false}
+                elementsSelectable={false}
+                fitView
+                fitViewOptions={{ maxZoom: 1, padding: 0.1 }}
+                minZoom={0.05}
+                colorMode="dark"
+                proOptions={{ hideAttribution: true }}
+              >
+                <Background variant={BackgroundVariant.Dots} gap={20} size={1} color="#2c3340" />
+              </ReactFlow>
+            </ReactFlowProvider>
+          </ReadOnlyContext.Provider>
+        </EditorStoreContext.Provider>
+      </div>
+      <div className="dialog-buttons">
+        <span className="muted" style={{ marginRight: "auto" }}>
+          {document.nodes.length} nodes, {document.edges.length} connections
+        </span>
+        <button type="button" className="btn" onClick={props.onClose}>
+          Close
+        </button>
+        <button type="button" className="btn" onClick={props.onLoad} data-testid="version-preview.load">
+          Load into canvas
+        </button>
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={props.onRestore}
+          data-testid="version-preview.restore"
+        >
+          Restore this version
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+export function VersionsPanel(props: {
+  readonly workflowId: string;
+  readonly onRestored: (versionId: string, number: number, document: GraphDocument) => void;
+}) {
+  const { workflowId, onRestored } = props;
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
+  const store = useEditorStore();
+  const dirty = useEditorSelector((snapshot) => snapshot.dirty);
+  const headId = useEditorSelector((snapshot) => snapshot.savedVersionId);
+  const versions = useQuery(trpc.version.list.queryOptions({ workflowId }));
+  const restore = useMutation(trpc.version.restore.mutationOptions());
+  const [preview, setPreview] = useState<PreviewTarget | null>(null);
+  const [confirmRestore, setConfirmRestore] = useState<{ versionId: string; number: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const fetchVersion = async (versionId: string): Promise<PreviewTarget | null> => {
+    setError(null);
+    try {
+      const version = await client.version.get.query({ versionId });
+      return { versionId, number: version.number, message: version.message, document: version.document };
+    } catch (caught) {
+      setError(describeError(caught));
+      return null;
+    }
+  };
+
+  const load = async (versionId: string) => {
+    const target = await fetchVersion(versionId);
+    if (target) store.replaceDocument(target.document, `Load version ${target.number}`);
+    setPreview(null);
+  };
+
+  const doRestore = (versionId: string) => {
+    const baseVersionId = store.getSnapshot().savedVersionId;
+    if (!baseVersionId) return;
+    setError(null);
+    restore.mutate(
+      { workflowId, versionId, baseVersionId },
+      {
+        onSuccess: async (result) => {
+          setConfirmRestore(null);
+          setPreview(null);
+          const restored = await fetchVersion(result.version.id);
+          if (restored) onRestored(restored.versionId, restored.number, restored.document);
+          void queryClient.invalidateQueries({ queryKey: trpc.version.list.queryKey() });
+          void queryClient.invalidateQueries({ queryKey: trpc.workflow.list.queryKey() });
+        },
+        onError: (caught) => {
+          setConfirmRestore(null);
+          setError(describeError(caught));
+        },
+      },
+    );
+  };
+
+  const askRestore = (versionId: string, number: number) => {
+    if (dirty) setConfirmRestore({ versionId, number });
+    else doRestore(versionId);
+  };
+
+  if (versions.isPending) return <div className="muted">Loading versions…</div>;
+  if (versions.isError) return <div className="banner banner-error">{describeError(versions.error)}</div>;
+
+  return (
+    <div data-testid="versions.list">
+      {error ? (
+        <div className="banner banner-error" role="alert" data-testid="versions.error">
+          {error}
+        </div>
+      ) : null}
+      {versions.data.map((version) => {
+        const isHead = version.id === headId;
+        return (
+          <div
+            key={version.id}
+            className={`version-item${isHead ? " current" : ""}`}
+            data-testid={`versions.item.${version.number}`}
+          >
+            <div className="version-head">
+              <span className="version-number">v{version.number}</span>
+              {isHead ? <span className="faint">current</span> : null}
+              <span className="spacer" />
+              <span className="faint">{formatDate(version.createdAt)}</span>
+            </div>
+            <div className="version-message">
+              {version.message || <span className="faint">(no message)</span>}
+              {version.restoredFromVersionId ? <span className="faint"> · restored</span> : null}
+            </div>
+            <div className="version-actions">
+              <button
+                type="button"
+                className="btn btn-small"
+                data-testid={`versions.item.${version.number}.preview`}
+                onClick={async () => {
+                  const target = await fetchVersion(version.id);
+                  if (target) setPreview(target);
+                }}
+              >
+                Open
+              </button>
+              <button
+                type="button"
+                className="btn btn-small"
+                title="Put this version's graph on the canvas (undoable; save to keep it)"
+                data-testid={`versions.item.${version.number}.load`}
+                onClick={() => void load(version.id)}
+              >
+                Load
+              </button>
+              {!isHead ? (
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  title="Make this the current version (saved as a new version)"
+                  data-testid={`versions.item.${version.number}.restore`}
+                  disabled={restore.isPending}
+                  onClick={() => askRestore(version.id, version.number)}
+                >
+                  Restore
+                </button>
+              ) : null}
+            </div>
+          </div>
+        );
+      })}
+      {preview ? (
+        <VersionPreview
+          target={preview}
+          onClose={() => setPreview(null)}
+          onLoad={() => {
+            store.replaceDocument(preview.document, `Load version ${preview.number}`);
+            setPreview(null);
+          }}
+          onRestore={() => askRestore(preview.versionId, preview.number)}
+        />
+      ) : null}
+      {confirmRestore ? (
+        <ConfirmDialog
+          title={`Restore version ${confirmRestore.number}?`}
+          message="You have unsaved changes. Restoring replaces the canvas with that version and your unsaved changes are lost."
+          confirmLabel="Discard changes and restore"
+          busy={restore.isPending}
+          onConfirm={() => doRestore(confirmRestore.versionId)}
+          onCancel={() => setConfirmRestore(null)}
+        />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,345 @@
+"use client";
+/**
+ * The editor screen: header with the toolbar, palette, canvas and the issues/versions panel. It owns the
+ * store for one opened workflow and talks to the server (save, versions, export); everything about the
+ * graph itself happens in the store.
+ */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import Link from "next/link";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
+import { Dialog } from "@/app/_components/dialog";
+import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
+import { registryGraphKit } from "../core/default-kit";
+import { EditorStore } from "../core/editor-store";
+import type { GraphDocument } from "../core/types";
+import { Canvas } from "./canvas";
+import { EditorStoreContext, useEditorSelector, useEditorStore } from "./editor-context";
+import { HelpDialog } from "./help-panel";
+import { IssuesPanel } from "./issues-panel";
+import { Palette } from "./palette";
+import { useEditorShortcuts } from "./use-shortcuts";
+import { VersionsPanel } from "./versions-panel";
+
+export interface OpenedWorkflow {
+  readonly id: string;
+  readonly name: string;
+  readonly versionId: string;
+  readonly versionNumber: number;
+  readonly document: GraphDocument;
+}
+
+export function WorkflowEditor(props: { readonly workflow: OpenedWorkflow }) {
+  const [store] = useState(
+    () =>
+      new EditorStore({
+        kit: registryGraphKit,
+        document: props.workflow.document,
+        savedVersionId: props.workflow.versionId,
+      }),
+  );
+  return (
+    <EditorStoreContext.Provider value={store}>
+      <ReactFlowProvider>
+        <EditorShell workflow={props.workflow} />
+      </ReactFlowProvider>
+    </EditorStoreContext.Provider>
+  );
+}
+
+function SaveDialog(props: {
+  readonly onSave: (message: string) => void;
+  readonly onClose: () => void;
+  readonly busy: boolean;
+  readonly error: string | null;
+}) {
+  const [message, setMessage] = useState("");
+  return (
+    <Dialog title="Save a new version" onClose={props.onClose} testId="save-dialog">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          props.onSave(message.trim());
+        }}
+      >
+        <label className="muted" htmlFor="save-message">
+          What did you change? (shown in the version list)
+        </label>
+        <input
+          id="save-message"
+          className="input"
+          data-testid="save-dialog.message"
+          value={message}
+          maxLength={500}
+          placeholder="e.g. Stronger guard, 80 iterations"
+          onChange={(event) => setMessage(event.target.value)}
+        />
+        {props.error ? (
+          <div className="banner banner-error" role="alert" data-testid="save-dialog.error">
+            {props.error}
+          </div>
+        ) : null}
+        <div className="dialog-buttons">
+          <button type="button" className="btn" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="btn btn-primary"
+            disabled={props.busy}
+            data-testid="save-dialog.confirm"
+          >
+            {props.busy ? "Saving…" : "Save"}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
+  const { workflow } = props;
+  const store = useEditorStore();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const flow = useReactFlow();
+  const dirty = useEditorSelector((snapshot) => snapshot.dirty);
+  const canUndo = useEditorSelector((snapshot) => snapshot.canUndo);
+  const canRedo = useEditorSelector((snapshot) => snapshot.canRedo);
+  const issueCount = useEditorSelector((snapshot) => snapshot.issues.length);
+  const savedVersionId = useEditorSelector((snapshot) => snapshot.savedVersionId);
+  const [tab, setTab] = useState<"issues" | "versions">("issues");
+  const [saveOpen, setSaveOpen] = useState(false);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [versionNumber, setVersionNumber] = useState(workflow.versionNumber);
+  const addCount = useRef(0);
+
+  const save = useMutation(trpc.workflow.save.mutationOptions());
+  const client = useTRPCClient();
+
+  // Leaving with unsaved edits asks first (the browser shows its own wording).
+  useEffect(() => {
+    if (!dirty) return;
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      event.returnValue = "";
+    };
+    window.addEventListener("beforeunload", onBeforeUnload);
+    return () => window.removeEventListener("beforeunload", onBeforeUnload);
+  }, [dirty]);
+
+  useEffect(() => {
+    if (!notice) return;
+    const timer = setTimeout(() => setNotice(null), 4000);
+    return () => clearTimeout(timer);
+  }, [notice]);
+
+  const addFromPalette = useCallback(
+    (type: string) => {
+      const canvas = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+      const center = canvas
+        ? { x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 3 }
+        : { x: window.innerWidth / 2, y: window.innerHeight / 3 };
+      // Consecutive clicks fan out so new cards do not land exactly on top of each other.
+      const stagger = (addCount.current++ % 8) * 36;
+      const position = flow.screenToFlowPosition(center);
+      store.addNode(type, { x: Math.round(position.x - 140 + stagger), y: Math.round(position.y + stagger) });
+    },
+    [flow, store],
+  );
+
+  const onPaletteDrop = useCallback(
+    (type: string, position: { x: number; y: number }) => {
+      store.addNode(type, { x: Math.round(position.x - 140), y: Math.round(position.y - 20) });
+    },
+    [store],
+  );
+
+  const openSave = useCallback(() => {
+    setSaveError(null);
+    setSaveOpen(true);
+  }, []);
+
+  const doSave = (message: string) => {
+    const baseVersionId = store.getSnapshot().savedVersionId;
+    if (!baseVersionId) return;
+    // The graph as sent: edits made while the request is in flight must stay "unsaved".
+    const sentGraph = store.getSnapshot().document;
+    const sent = store.getDocumentForSave();
+    setSaveError(null);
+    save.mutate(
+      { workflowId: workflow.id, baseVersionId, document: sent, message },
+      {
+        onSuccess: (result) => {
+          store.markSaved(result.version.id, sentGraph);
+          setVersionNumber(result.version.number);
+          setSaveOpen(false);
+          setNotice(`Saved as version ${result.version.number}.`);
+          void queryClient.invalidateQueries({ queryKey: trpc.version.list.queryKey() });
+          void queryClient.invalidateQueries({ queryKey: trpc.workflow.list.queryKey() });
+        },
+        // A stale save (CONFLICT) or an invalid graph: the server's message says which; edits stay.
+        onError: (error) => setSaveError(describeError(error)),
+      },
+    );
+  };
+
+  // Exports the last saved version (what others would get); unsaved edits are not part of it.
+  const doExport = async () => {
+    try {
+      const exported = await client.workflow.export.query({ workflowId: workflow.id });
+      downloadText(exported.fileName || `${safeFileName(workflow.name)}.dno.json`, exported.json);
+    } catch (error) {
+      setNotice(describeError(error));
+    }
+  };
+
+  const fitView = useCallback(() => void flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 }), [flow]);
+
+  useEditorShortcuts(
+    store,
+    { save: openSave, fitView, showHelp: () => setHelpOpen(true) },
+    !saveOpen && !helpOpen,
+  );
+
+  return (
+    <div className="editor" data-testid="editor">
+      <header className="app-header">
+        <Link href="/" className="brand" title="All workflows" data-testid="nav.home">
+          <span className="brand-mark" />
+          DNO Studio
+        </Link>
+        <div className="editor-title">
+          <span className="faint">/</span>
+          <h1 data-testid="editor.name">{workflow.name}</h1>
+          {dirty ? (
+            <span className="unsaved" data-testid="editor.unsaved">
+              Unsaved changes
+            </span>
+          ) : (
+            <span className="saved-state" data-testid="editor.saved">
+              Saved · version {versionNumber}
+            </span>
+          )}
+        </div>
+        <div className="spacer" />
+        {notice ? (
+          <span className="muted" role="status" data-testid="editor.notice">
+            {notice}
+          </span>
+        ) : null}
+        <div className="toolbar">
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={!canUndo}
+            onClick={() => store.undo()}
+            title="Undo (Ctrl/⌘+Z)"
+            data-testid="toolbar.undo"
+          >
+            ↶ Undo
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={!canRedo}
+            onClick={() => store.redo()}
+            title="Redo (Ctrl/⌘+Shift+Z)"
+            data-testid="toolbar.redo"
+          >
+            ↷ Redo
+          </button>
+          <span className="sep" />
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={fitView}
+            title="Fit view (F)"
+            data-testid="toolbar.fit"
+          >
+            ⤢ Fit
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => void doExport()}
+            title="Download the saved version as JSON"
+            data-testid="toolbar.export"
+          >
+            Export
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => setHelpOpen(true)}
+            title="Keyboard shortcuts (?)"
+            data-testid="toolbar.help"
+          >
+            ?
+          </button>
+          <span className="sep" />
+          <button
+            type="button"
+            className="btn btn-small btn-primary"
+            onClick={openSave}
+            disabled={savedVersionId === null}
+            title="Save a new version (Ctrl/⌘+S)"
+            data-testid="toolbar.save"
+          >
+            Save
+          </button>
+        </div>
+      </header>
+      <Palette onAdd={addFromPalette} />
+      <Canvas onPaletteDrop={onPaletteDrop} />
+      <aside className="side-panel right-panel">
+        <div className="panel-tabs" role="tablist">
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === "issues"}
+            onClick={() => setTab("issues")}
+            data-testid="panel.issues"
+          >
+            Issues<span className={`count-badge${issueCount === 0 ? " zero" : ""}`}>{issueCount}</span>
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === "versions"}
+            onClick={() => setTab("versions")}
+            data-testid="panel.versions"
+          >
+            Versions
+          </button>
+        </div>
+        <div className="panel-body">
+          {tab === "issues" ? (
+            <IssuesPanel />
+          ) : (
+            <VersionsPanel
+              workflowId={workflow.id}
+              onRestored={(versionId, number, document) => {
+                store.load(document, versionId);
+                setVersionNumber(number);
+                setNotice(`Restored as version ${number}.`);
+              }}
+            />
+          )}
+        </div>
+      </aside>
+      {saveOpen ? (
+        <SaveDialog
+          onSave={doSave}
+          onClose={() => setSaveOpen(false)}
+          busy={save.isPending}
+          error={saveError}
+        />
+      ) : null}
+      {helpOpen ? <HelpDialog onClose={() => setHelpOpen(false)} /> : null}
+    </div>
+  );
+}

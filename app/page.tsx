@@ -1,0 +1,7 @@
+import { WorkflowList } from "./_components/workflow-list";
+
+export const dynamic = "force-dynamic";
+
+export default function HomePage() {
+  return <WorkflowList />;
+}
