@@ -210,13 +210,31 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-function sqliteFactory(filePath: string): SqlMigrationAwareDriverAdapterFactory {
+/**
+ * The engine does not close its connections when freed, and an open better-sqlite3 handle keeps locks that
+ * stop the app's own client from switching journal modes; the factory tracks them and `end` closes them.
+ */
+function sqliteFactory(filePath: string): {
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  end(): Promise<void>;
+} {
   const inner = new PrismaBetterSqlite3({ url: `file:${filePath}` });
-  return {
+  const opened: SqlDriverAdapter[] = [];
+  const track = (adapter: SqlDriverAdapter) => {
+    opened.push(adapter);
+    return adapter;
+  };
+  const factory: SqlMigrationAwareDriverAdapterFactory = {
     provider: inner.provider,
     adapterName: inner.adapterName,
-    connect: () => inner.connect(),
-    connectToShadowDb: async () => acceptScriptsInExecuteRaw(await inner.connectToShadowDb()),
+    connect: async () => track(await inner.connect()),
+    connectToShadowDb: async () => acceptScriptsInExecuteRaw(track(await inner.connectToShadowDb())),
+  };
+  return {
+    factory,
+    async end() {
+      for (const adapter of opened.splice(0)) await adapter.dispose();
+    },
   };
 }
 
@@ -321,7 +339,8 @@ async function openEngineFor(target: DatabaseTarget, root: string): Promise<Open
   const schema = readSchema(layout);
   if (target.provider === "sqlite") {
     fs.mkdirSync(path.dirname(target.filePath), { recursive: true });
-    return openEngine(sqliteFactory(target.filePath), schema, async () => {});
+    const { factory, end } = sqliteFactory(target.filePath);
+    return openEngine(factory, schema, end);
   }
   const { factory, end } = postgresFactory(target.url);
   return openEngine(factory, schema, end);
@@ -380,7 +399,8 @@ export async function diffMigrationsToSchema(
   const hasHistory = migrationsList.migrationDirectories.length > 0;
   let opened: OpenedEngine;
   if (provider === "sqlite") {
-    opened = await openEngine(sqliteFactory(":memory:"), schema, async () => {});
+    const { factory, end } = sqliteFactory(":memory:");
+    opened = await openEngine(factory, schema, end);
   } else {
     if (hasHistory && !options.serverUrl) {
       throw new Error(

@@ -1,0 +1,14 @@
+/**
+ * Next.js start hook: before the server answers its first request, the database is migrated and the example
+ * workflows are seeded, so a fresh machine needs no separate setup step.
+ */
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { ensureDatabaseReady } = await import("./server/db/ready");
+  const report = await ensureDatabaseReady();
+  if (report.appliedMigrationNames.length > 0) {
+    console.log(`Database migrated: ${report.appliedMigrationNames.join(", ")}`);
+  }
+  if (report.seededExamples.length > 0)
+    console.log(`Seeded example workflows: ${report.seededExamples.join(", ")}`);
+}

@@ -1,0 +1,13 @@
+import { versionRouter } from "./routers/version";
+import { workflowRouter } from "./routers/workflow";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  workflow: workflowRouter,
+  version: versionRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** Server-side calls without HTTP (tests, server components): `createCaller({ db, actor })`. */
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { getVersion } from "../../services/versions/get-version";
+import { listVersions } from "../../services/versions/list-versions";
+import { restoreVersion } from "../../services/versions/restore-version";
+import { createTRPCRouter, publicProcedure } from "../trpc";
+import { recordIdSchema } from "./schemas";
+
+export const versionRouter = createTRPCRouter({
+  list: publicProcedure
+    .input(z.object({ workflowId: recordIdSchema }))
+    .query(({ ctx, input }) => listVersions(ctx, input)),
+
+  get: publicProcedure
+    .input(z.object({ versionId: recordIdSchema }))
+    .query(({ ctx, input }) => getVersion(ctx, input)),
+
+  restore: publicProcedure
+    .input(z.object({ workflowId: recordIdSchema, versionId: recordIdSchema, baseVersionId: recordIdSchema }))
+    .mutation(({ ctx, input }) => restoreVersion(ctx, input)),
+});

@@ -1,0 +1,45 @@
+/**
+ * Test support: a real SQLite database file in a fresh temporary folder, migrated by the same runner the app
+ * uses. Not a mock: the services under test talk to SQLite through Prisma exactly as in production.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createDbClient, type DbClient } from "../db/client";
+import { ensureDatabaseReady } from "../db/ready";
+import { ANONYMOUS, type ServiceContext } from "./context";
+
+export interface TestDatabase {
+  url: string;
+  dir: string;
+  db: DbClient;
+  ctx: ServiceContext;
+  close(): Promise<void>;
+}
+
+export async function createTestDatabase(
+  options: { seed?: boolean; url?: string } = {},
+): Promise<TestDatabase> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-studio-db-"));
+  const url = options.url ?? `file:${path.join(dir, "test.db")}`;
+  const db = createDbClient(url);
+  await ensureDatabaseReady({ databaseUrl: url, db, seed: options.seed ?? false });
+  return {
+    url,
+    dir,
+    db,
+    ctx: { db, actor: ANONYMOUS },
+    async close() {
+      await db.$disconnect();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every row of the tables services write, for "nothing changed" assertions. */
+export async function snapshotTables(db: DbClient) {
+  return {
+    workflows: await db.workflow.findMany({ orderBy: { id: "asc" } }),
+    versions: await db.workflowVersion.findMany({ orderBy: { id: "asc" } }),
+  };
+}

@@ -1,0 +1,27 @@
+import type { ServiceContext } from "../context";
+import { loadWorkflow } from "./load-workflow";
+import { toWorkflowSummary, type WorkflowSummary } from "./views";
+
+export interface RenameWorkflowInput {
+  workflowId: string;
+  name: string;
+  /** Left unchanged when absent. */
+  description?: string;
+}
+
+/** Renames (and optionally re-describes) a workflow. Names are not versioned; documents are. */
+export async function renameWorkflow(
+  ctx: ServiceContext,
+  input: RenameWorkflowInput,
+): Promise<WorkflowSummary> {
+  await loadWorkflow(ctx, input.workflowId, "write");
+  const updated = await ctx.db.workflow.update({
+    where: { id: input.workflowId },
+    data: {
+      name: input.name,
+      ...(input.description !== undefined ? { description: input.description } : {}),
+    },
+    include: { headVersion: true },
+  });
+  return toWorkflowSummary(updated);
+}

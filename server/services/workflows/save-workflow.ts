@@ -1,0 +1,28 @@
+import type { ServiceContext } from "../context";
+import { type AppendVersionResult, appendVersion } from "./append-version";
+import { assertSavable, readSubmittedDocument } from "./graph-document";
+import { loadWorkflow } from "./load-workflow";
+
+export interface SaveWorkflowInput {
+  workflowId: string;
+  /** The version the editor started from; the save is refused (CONFLICT) if the head has moved since. */
+  baseVersionId: string;
+  document: unknown;
+  message: string;
+}
+
+/** Stores the document as the workflow's next version. */
+export async function saveWorkflow(
+  ctx: ServiceContext,
+  input: SaveWorkflowInput,
+): Promise<AppendVersionResult> {
+  const workflow = await loadWorkflow(ctx, input.workflowId, "write");
+  const document = readSubmittedDocument(input.document);
+  assertSavable(document, `“${workflow.name}” was not saved`);
+  return appendVersion(ctx, {
+    workflowId: input.workflowId,
+    baseVersionId: input.baseVersionId,
+    document,
+    message: input.message.trim() === "" ? "Saved" : input.message.trim(),
+  });
+}
