@@ -8,7 +8,7 @@ import onnxProto, { type onnx as OnnxTypes } from "onnx-proto";
 // onnx-proto is CommonJS: its namespace arrives as the default export under ESM.
 const { onnx } = onnxProto;
 
-export type TinyElementType = "float32" | "int64" | "int32";
+export type TinyElementType = "float32" | "int64" | "int32" | "float16";
 /** A dimension: a fixed size or a symbolic name (dynamic). */
 export type TinyDim = number | string;
 
@@ -31,12 +31,15 @@ export interface TinyInitializer {
   name: string;
   dims: readonly number[];
   values: readonly number[];
+  /** float32 unless told (int64 for shapes and axes). */
+  type?: "float32" | "int64";
 }
 
 const elementTypeCode: Record<TinyElementType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   int64: onnx.TensorProto.DataType.INT64,
   int32: onnx.TensorProto.DataType.INT32,
+  float16: onnx.TensorProto.DataType.FLOAT16,
 };
 
 function valueInfo(value: TinyValue): OnnxTypes.IValueInfoProto {
@@ -68,12 +71,21 @@ export function buildTinyOnnx(spec: {
       name: "tiny",
       input: spec.inputs.map(valueInfo),
       output: spec.outputs.map(valueInfo),
-      initializer: (spec.initializers ?? []).map((init) => ({
-        name: init.name,
-        dims: [...init.dims],
-        dataType: onnx.TensorProto.DataType.FLOAT,
-        floatData: [...init.values],
-      })),
+      initializer: (spec.initializers ?? []).map((init) =>
+        init.type === "int64"
+          ? {
+              name: init.name,
+              dims: [...init.dims],
+              dataType: onnx.TensorProto.DataType.INT64,
+              int64Data: [...init.values],
+            }
+          : {
+              name: init.name,
+              dims: [...init.dims],
+              dataType: onnx.TensorProto.DataType.FLOAT,
+              floatData: [...init.values],
+            },
+      ),
       node: spec.nodes.map((node, index) => ({
         name: `${node.op}_${index}`,
         opType: node.op,
