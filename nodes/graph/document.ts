@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { getNodeDefinition } from "../registry";
+import type { AnyNodeDefinition } from "../types";
 import { migrateDocumentEnvelope } from "./migrations";
 
 /** Bump together with a new step in migrations.ts. */
@@ -112,6 +113,11 @@ export type ParseGraphDocumentResult =
   | { ok: true; document: GraphDocument; migratedFrom?: number; migratedNodeIds?: string[] }
   | { ok: false; error: GraphDocumentError };
 
+export interface ParseGraphDocumentOptions {
+  /** Where node definitions come from (the registry unless given; tests pass their own node types). */
+  getDefinition?: (type: string) => AnyNodeDefinition | undefined;
+}
+
 /** The oldest document schema this app can still migrate. */
 export const OLDEST_SUPPORTED_SCHEMA_VERSION = 1;
 
@@ -139,7 +145,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * current version. Never throws: every problem comes back as a typed error naming what and where.
  * Unknown node types and invalid params are NOT errors here; `validateGraph` reports them per node.
  */
-export function parseGraphDocument(input: unknown): ParseGraphDocumentResult {
+export function parseGraphDocument(
+  input: unknown,
+  options: ParseGraphDocumentOptions = {},
+): ParseGraphDocumentResult {
+  const lookup = options.getDefinition ?? getNodeDefinition;
   let raw = input;
   if (typeof raw === "string") {
     try {
@@ -213,7 +223,7 @@ export function parseGraphDocument(input: unknown): ParseGraphDocumentResult {
   const document: GraphDocument = parsed.data;
   const migratedNodeIds: string[] = [];
   for (const [index, node] of document.nodes.entries()) {
-    const definition = getNodeDefinition(node.type);
+    const definition = lookup(node.type);
     if (!definition) continue; // validateGraph reports unknown types per node.
     if (node.version > definition.version) {
       return {

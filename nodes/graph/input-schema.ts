@@ -6,7 +6,7 @@
  *
  * Imports of files, which may hold older versions, go through parseGraphDocument first.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { getNodeDefinition } from "../registry";
 import { type GraphDocument, graphDocumentSchema } from "./document";
 import { issuesBlockingSave, validateGraph } from "./validate";
@@ -18,14 +18,16 @@ function issuePath(
   doc: GraphDocument,
   issue: { nodeId?: string; edgeId?: string; param?: string; port?: string },
 ) {
-  if (issue.nodeId !== undefined) {
-    const index = doc.nodes.findIndex((node) => node.id === issue.nodeId);
-    if (index >= 0)
-      return issue.param !== undefined ? ["nodes", index, "params", issue.param] : ["nodes", index];
-  }
+  // A connection's problem belongs to the connection, even when it also names the node it touches.
   if (issue.edgeId !== undefined) {
     const index = doc.edges.findIndex((edge) => edge.id === issue.edgeId);
     if (index >= 0) return ["edges", index];
+  }
+  if (issue.nodeId !== undefined) {
+    const index = doc.nodes.findIndex((node) => node.id === issue.nodeId);
+    if (index >= 0) {
+      return issue.param !== undefined ? ["nodes", index, "params", issue.param] : ["nodes", index];
+    }
   }
   return [];
 }
