@@ -1,0 +1,115 @@
+/** The rule registry: one VJP rule per ONNX op type (default domain). */
+import { abs } from "./abs";
+import { add } from "./add";
+import { batchNormalization } from "./batch-normalization";
+import { cast } from "./cast";
+import { clip } from "./clip";
+import { concat } from "./concat";
+import { constant } from "./constant";
+import { conv } from "./conv";
+import { convTranspose } from "./conv-transpose";
+import { cos } from "./cos";
+import { div } from "./div";
+import { einsum } from "./einsum";
+import { erf } from "./erf";
+import { exp } from "./exp";
+import { expand } from "./expand";
+import { gather, gatherElements } from "./gather";
+import { gelu } from "./gelu";
+import { gemm } from "./gemm";
+import { groupNormalization } from "./group-normalization";
+import { identity } from "./identity";
+import { instanceNormalization } from "./instance-normalization";
+import { layerNormalization } from "./layer-normalization";
+import { leakyRelu } from "./leaky-relu";
+import { log } from "./log";
+import { matMul } from "./matmul";
+import { maxMin } from "./max-min";
+import { mul } from "./mul";
+import { neg } from "./neg";
+import { pad } from "./pad";
+import { averagePool, globalAveragePool, maxPool } from "./pools";
+import { pow } from "./pow";
+import { reciprocal } from "./reciprocal";
+import { reduceMean, reduceSum } from "./reduce";
+import { relu } from "./relu";
+import { reshape } from "./reshape";
+import { resize } from "./resize";
+import { scatterElements, scatterND } from "./scatter";
+import { sigmoid } from "./sigmoid";
+import { sin } from "./sin";
+import { slice } from "./slice";
+import { logSoftmax, softmax } from "./softmax";
+import { split } from "./split";
+import { sqrt } from "./sqrt";
+import { sub } from "./sub";
+import { sum } from "./sum";
+import { tanh } from "./tanh";
+import { transpose } from "./transpose";
+import type { VjpRule } from "./types";
+import { where } from "./where";
+
+export const RULES: Readonly<Record<string, VjpRule>> = {
+  Abs: abs,
+  Add: add,
+  AveragePool: averagePool,
+  BatchNormalization: batchNormalization,
+  Cast: cast,
+  Clip: clip,
+  Concat: concat,
+  Constant: constant,
+  Conv: conv,
+  ConvTranspose: convTranspose,
+  Cos: cos,
+  Div: div,
+  Dropout: identity,
+  Einsum: einsum,
+  Erf: erf,
+  Exp: exp,
+  Expand: expand,
+  Flatten: reshape,
+  Gather: gather,
+  GatherElements: gatherElements,
+  Gelu: gelu,
+  Gemm: gemm,
+  GlobalAveragePool: globalAveragePool,
+  GroupNormalization: groupNormalization,
+  Identity: identity,
+  InstanceNormalization: instanceNormalization,
+  LayerNormalization: layerNormalization,
+  LeakyRelu: leakyRelu,
+  Log: log,
+  LogSoftmax: logSoftmax,
+  MatMul: matMul,
+  Max: maxMin,
+  MaxPool: maxPool,
+  Mean: sum,
+  Min: maxMin,
+  Mul: mul,
+  Neg: neg,
+  Pad: pad,
+  Pow: pow,
+  Reciprocal: reciprocal,
+  ReduceMean: reduceMean,
+  ReduceSum: reduceSum,
+  Relu: relu,
+  Reshape: reshape,
+  Resize: resize,
+  ScatterElements: scatterElements,
+  ScatterND: scatterND,
+  Sigmoid: sigmoid,
+  Sin: sin,
+  Slice: slice,
+  Softmax: softmax,
+  Split: split,
+  Sqrt: sqrt,
+  Squeeze: reshape,
+  Sub: sub,
+  Sum: sum,
+  Tanh: tanh,
+  Transpose: transpose,
+  Unsqueeze: reshape,
+  Where: where,
+};
+
+export type { VjpRule } from "./types";

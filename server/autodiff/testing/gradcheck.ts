@@ -1,0 +1,104 @@
+/**
+ * Finite-difference oracle for VJP models: for random directions u (input) and v (output
+ * cotangent), ⟨VJP(v), u⟩ must equal (v·f(x + h·u) − v·f(x − h·u)) / 2h.
+ * Runs the forward and the VJP model through onnxruntime-node (server/onnx/evaluate).
+ */
+import type { HostTensor } from "../../onnx/evaluate";
+import { openModel } from "../../onnx/evaluate";
+import { createRng } from "../../models/rng";
+import type { Model } from "../ir";
+import { encodeModel } from "../proto";
+import { buildVjpIr, cotangentInputName, gradientOutputName } from "../vjp";
+
+export type FloatType = "float32" | "float64";
+
+export function randomTensor(
+  seed: number,
+  dims: number[],
+  type: FloatType,
+  map?: (v: number) => number,
+): HostTensor {
+  const rng = createRng(seed);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: count }, () => (map ? map(rng.normal()) : rng.normal()));
+  return { type, dims, data: type === "float64" ? Float64Array.from(values) : Float32Array.from(values) };
+}
+
+export interface GradCheckOptions {
+  model: Model;
+  wrt: string[];
+  /** Default: the first graph output. */
+  of?: string;
+  feeds: Record<string, HostTensor>;
+  /** Finite-difference step. */
+  h: number;
+  rtol: number;
+  atol: number;
+  seed?: number;
+}
+
+export interface GradCheckResult {
+  name: string;
+  analytic: number;
+  numeric: number;
+  error: number;
+  tolerance: number;
+}
+
+function values(t: HostTensor): number[] {
+  return Array.from(t.data as ArrayLike<number>, Number);
+}
+
+function dot(a: number[], b: number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+function shifted(t: HostTensor, direction: number[], step: number): HostTensor {
+  const base = values(t);
+  const next = base.map((v, i) => v + step * direction[i]!);
+  return { ...t, data: t.type === "float64" ? Float64Array.from(next) : Float32Array.from(next) };
+}
+
+export async function gradCheck(options: GradCheckOptions): Promise<GradCheckResult[]> {
+  const { model, wrt, feeds, h } = options;
+  const of = options.of ?? model.graph.outputs[0]!.name;
+  const seed = options.seed ?? 1234;
+  const vjpModel = buildVjpIr(model, { wrt, of });
+  const forward = await openModel(encodeModel(model));
+  const backward = await openModel(encodeModel(vjpModel));
+  try {
+    const y = (await forward.run(feeds, [of]))[of]!;
+    const outType = y.type as FloatType;
+    const v = randomTensor(seed + 1, y.dims, outType);
+    const grads = await backward.run({ ...feeds, [cotangentInputName(of)]: v });
+    const vValues = values(v);
+    const results: GradCheckResult[] = [];
+    for (const [k, name] of wrt.entries()) {
+      const x = feeds[name]!;
+      const grad = grads[gradientOutputName(name)]!;
+      if (grad.dims.join(",") !== x.dims.join(",")) {
+        throw new Error(`grad of ${name} has dims [${grad.dims}] but the input has [${x.dims}]`);
+      }
+      const u = values(randomTensor(seed + 100 + k, x.dims, "float64"));
+      const analytic = dot(values(grad), u);
+      const plus = (await forward.run({ ...feeds, [name]: shifted(x, u, h) }, [of]))[of]!;
+      const minus = (await forward.run({ ...feeds, [name]: shifted(x, u, -h) }, [of]))[of]!;
+      const numeric = (dot(values(plus), vValues) - dot(values(minus), vValues)) / (2 * h);
+      const error = Math.abs(analytic - numeric);
+      const tolerance = options.atol + options.rtol * Math.max(Math.abs(analytic), Math.abs(numeric));
+      results.push({ name, analytic, numeric, error, tolerance });
+    }
+    return results;
+  } finally {
+    await forward.dispose();
+    await backward.dispose();
+  }
+}
+
+/** Tolerances per precision: float64 central differences are accurate to ~1e-8 relative. */
+export const TOLERANCE: Record<FloatType, { h: number; rtol: number; atol: number }> = {
+  float64: { h: 1e-5, rtol: 1e-6, atol: 1e-8 },
+  float32: { h: 1e-2, rtol: 2e-2, atol: 2e-3 },
+};
