@@ -123,7 +123,7 @@ describe("moveNodes", () => {
 
 describe("connect", () => {
   it("adds an edge the registry allows", () => {
-    const { store, doc, prompt, sampler } = pipeline();
+    const { doc, prompt, sampler } = pipeline();
     expect(doc().edges).toHaveLength(2);
     expect(doc().edges[0]).toMatchObject({ source: prompt, target: sampler, targetPort: "conditioning" });
   });
