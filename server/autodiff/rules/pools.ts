@@ -31,13 +31,29 @@ function spreadWindows(g: Emitter, dy: string, x: string, p: ConvParams): string
   return g.reshapeLike(spread, x);
 }
 
+/** Whether ceil_mode gives the same windows as floor mode (every window fully inside). */
+function ceilIsFloor(g: Emitter, x: string, p: ConvParams): boolean {
+  const spatial = g.info(x).shape?.slice(2);
+  if (!spatial) return false;
+  return p.kernel.every((k, i) => {
+    const size = spatial[i];
+    if (typeof size !== "number") return false;
+    const span = size + p.pads[i]! + p.pads[i + p.kernel.length]! - ((k - 1) * p.dilations[i]! + 1);
+    return span % p.strides[i]! === 0;
+  });
+}
+
 export const averagePool: VjpRule = {
   differentiable: [0],
   backward(g, n, [dy]) {
     const x = n.input(0);
     const p = convParams(g, n);
+    if (attrInt(n.node, "ceil_mode", 0) === 1 && !ceilIsFloor(g, x, p)) {
+      // The partial last window's divisor follows runtime-specific clipping rules.
+      throw new UnsupportedOpFormError("AveragePool", n.node.name, "ceil_mode=1 with a partial last window");
+    }
     const countIncludePad = attrInt(n.node, "count_include_pad", 0) === 1;
-    const hasPads = p.pads.some((v) => v !== 0) || attrInt(n.node, "ceil_mode", 0) === 1;
+    const hasPads = p.pads.some((v) => v !== 0);
     let scaled: string;
     if (countIncludePad || !hasPads) {
       scaled = g.scale(dy!, 1 / p.kernel.reduce((a, b) => a * b, 1));

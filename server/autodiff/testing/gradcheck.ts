@@ -6,7 +6,8 @@
 import type { HostTensor } from "../../onnx/evaluate";
 import { openModel } from "../../onnx/evaluate";
 import { createRng } from "../../models/rng";
-import type { Model } from "../ir";
+import type { AttributeProto, Dim, Model, TensorProto } from "../ir";
+import { singleOpModel } from "../builder";
 import { encodeModel } from "../proto";
 import { buildVjpIr, cotangentInputName, gradientOutputName } from "../vjp";
 
@@ -102,3 +103,47 @@ export const TOLERANCE: Record<FloatType, { h: number; rtol: number; atol: numbe
   float64: { h: 1e-5, rtol: 1e-6, atol: 1e-8 },
   float32: { h: 1e-2, rtol: 2e-2, atol: 2e-3 },
 };
+
+export interface OpCase {
+  op: string;
+  type: FloatType;
+  /** Graph inputs (random normal data, optionally mapped), constant initializers, or "" (absent). */
+  inputs: Array<
+    { name: string; dims: number[]; map?: (v: number) => number; symbolic?: Dim[] } | TensorProto | ""
+  >;
+  attributes?: AttributeProto[];
+  opset?: number;
+  /** Default: every graph input. */
+  wrt?: string[];
+  outputs?: Array<{ name: string; type: FloatType | "int64" }>;
+  of?: string;
+  tolerance?: Partial<{ h: number; rtol: number; atol: number }>;
+  seed?: number;
+}
+
+/** Builds the one-op model of `c`, runs gradCheck and returns the results (for expect). */
+export async function checkOp(c: OpCase): Promise<GradCheckResult[]> {
+  const feeds: Record<string, HostTensor> = {};
+  const specs = c.inputs.map((input, i) => {
+    if (input === "" || !("dims" in input) || !Array.isArray(input.dims) || "dataType" in input) return input;
+    const spec = input as { name: string; dims: number[]; map?: (v: number) => number; symbolic?: Dim[] };
+    feeds[spec.name] = randomTensor((c.seed ?? 11) + i * 17, spec.dims, c.type, spec.map);
+    return { name: spec.name, type: c.type, dims: spec.symbolic ?? spec.dims };
+  });
+  const model = singleOpModel({
+    op: c.op,
+    inputs: specs as Parameters<typeof singleOpModel>[0]["inputs"],
+    attributes: c.attributes,
+    opset: c.opset,
+    outputs: c.outputs,
+  });
+  return gradCheck({
+    model,
+    wrt: c.wrt ?? Object.keys(feeds),
+    of: c.of,
+    feeds,
+    ...TOLERANCE[c.type],
+    ...c.tolerance,
+    seed: c.seed,
+  });
+}
