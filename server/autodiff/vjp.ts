@@ -23,6 +23,9 @@ import { NON_DIFFERENTIABLE } from "./rules/types";
 /** Bump when the emitted graphs change, so cached VJP models are rebuilt. */
 export const BUILDER_VERSION = 1;
 
+/** The emitted backward ops (Where, GreaterOrEqual, Range, ScatterElements…) need at least this. */
+export const MIN_OPSET = 11;
+
 export interface VjpRequest {
   /** Graph inputs to differentiate with respect to. */
   wrt: string[];
@@ -117,6 +120,11 @@ export function buildVjpIr(input: Uint8Array | onnx.IModelProto | Model, request
   const outputNames = new Set(graph.outputs.map((o) => o.name));
   const { wrt, of } = request;
 
+  if (opset < MIN_OPSET) {
+    throw new InvalidVjpRequestError(
+      `The model's default opset is ${opset}; VJP models need opset >= ${MIN_OPSET} (re-export the model at opset 13 or later)`,
+    );
+  }
   if (wrt.length === 0) throw new InvalidVjpRequestError("wrt is empty: name at least one graph input");
   for (const name of wrt) {
     if (!inputNames.has(name) || initializerNames.has(name)) {
