@@ -40,7 +40,10 @@ export interface PortDeclaration {
   readonly required?: boolean;
   /** Whether several edges may end at this input (outputs may always fan out). */
   readonly multiple?: boolean;
-  /** Required only while a param holds one of these values (e.g. a Guard's keeper reward for "keeper-floor"). */
+  /**
+   * Used, and then required, only while a param holds one of these values (e.g. a Guard's keeper reward for
+   * "keeper-floor"). Connected while the condition does not hold, validation warns that it is ignored.
+   */
   readonly requiredWhen?: VisibleWhen;
 }
 

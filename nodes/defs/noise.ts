@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { NoiseTensors, NoiseValue } from "../context";
 import { defineNode } from "../types";
 
 /** Seeds are unsigned 32-bit integers, the range of the seeded random generator. */
@@ -58,4 +59,25 @@ export const noiseNode = defineNode({
         optionLabels: { initial: "Initial noise only", "initial-and-steps": "Initial and per-step noise" },
       }),
   }),
+  run(ctx, _inputs, params) {
+    // Image b of the batch uses seeds[b]: x_T = gaussian(seed), step i's noise = gaussian(stepNoiseSeed(seed, i))
+    // (server/models/noise.ts documents the derivation). The latent shape comes from the Sampler's model.
+    const seeds = [params.seed, ...params.batchSeeds];
+    const drawn = new Map<string, Promise<NoiseTensors>>();
+    const noise: NoiseValue = {
+      kind: "noise",
+      seeds,
+      optimize: params.optimize,
+      materialize(modelId, steps) {
+        const key = `${modelId}\u0000${steps}`;
+        let pending = drawn.get(key);
+        if (!pending) {
+          pending = ctx.runtime.seededNoise({ modelId, seeds, steps });
+          drawn.set(key, pending);
+        }
+        return pending;
+      },
+    };
+    return { noise };
+  },
 });

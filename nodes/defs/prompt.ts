@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ConditioningValue, EncodedPrompt } from "../context";
 import { defineNode } from "../types";
 
 /** Longest prompt we accept; CLIP-style encoders truncate far earlier, this only bounds stored documents. */
@@ -37,4 +38,27 @@ export const promptNode = defineNode({
       advanced: true,
     }),
   }),
+  run(ctx, _inputs, params) {
+    // The Sampler decides the model and the batch; encode then, once per (model, batch).
+    const encoded = new Map<string, Promise<EncodedPrompt>>();
+    const conditioning: ConditioningValue = {
+      kind: "conditioning",
+      text: params.text,
+      negativeText: params.negativeText,
+      encode(modelId, batch) {
+        const key = `${modelId}\u0000${batch}`;
+        let pending = encoded.get(key);
+        if (!pending) {
+          pending = ctx.runtime.encodePrompt({
+            modelId,
+            prompts: Array.from({ length: batch }, () => params.text),
+            negativePrompt: params.negativeText,
+          });
+          encoded.set(key, pending);
+        }
+        return pending;
+      },
+    };
+    return { conditioning };
+  },
 });

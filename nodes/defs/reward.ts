@@ -21,25 +21,28 @@ export const NON_DIFFERENTIABLE_REWARD_KINDS: readonly RewardKind[] = [
 ];
 
 /**
- * Classes of the bundled shapes classifier (models/): shape, shape colour and background colour.
- * Keep in step with the classifier's label list.
+ * Classes of the bundled shapes classifier (models/tiny_shapes/data.py: SHAPES, COLOURS). Its three heads are
+ * "shape", "shape_colour" and "background_colour"; a target names the group and the class, e.g. "color:red".
  */
 export const CLASSIFIER_SHAPES = ["circle", "square", "triangle"] as const;
-export const CLASSIFIER_COLORS = [
-  "red",
-  "green",
-  "blue",
-  "yellow",
-  "purple",
-  "orange",
-  "white",
-  "black",
-] as const;
+export const CLASSIFIER_COLORS = ["red", "green", "blue", "yellow", "white", "black"] as const;
 export const CLASSIFIER_TARGETS = [
   ...CLASSIFIER_SHAPES.map((shape) => `shape:${shape}` as const),
   ...CLASSIFIER_COLORS.map((color) => `color:${color}` as const),
   ...CLASSIFIER_COLORS.map((color) => `background:${color}` as const),
 ] as const;
+
+export type ClassifierTarget = (typeof CLASSIFIER_TARGETS)[number];
+export type ClassifierTargetGroup = "shape" | "color" | "background";
+
+/** Splits "color:red" into its group and class; the executor maps the group to a classifier head. */
+export function parseClassifierTarget(target: ClassifierTarget): {
+  group: ClassifierTargetGroup;
+  label: string;
+} {
+  const [group, label] = target.split(":") as [ClassifierTargetGroup, string];
+  return { group, label };
+}
 
 const targetLabel = (target: string): string => {
   const [group, value = ""] = target.split(":");

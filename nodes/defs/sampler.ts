@@ -1,8 +1,13 @@
 import { z } from "zod";
+import type { ConditioningValue, ImageValue, NoiseValue } from "../context";
 import { defineNode } from "../types";
 
 /** The model shipped with the app (models/); the server's model list adds any configured ones. */
 export const DEFAULT_MODEL_ID = "tiny-shapes-sd";
+
+function isKind<T extends { kind: string }>(value: unknown, kind: T["kind"]): value is T {
+  return typeof value === "object" && value !== null && "kind" in value && value.kind === kind;
+}
 
 export const samplerNode = defineNode({
   type: "sampler",
@@ -73,4 +78,35 @@ export const samplerNode = defineNode({
         advanced: true,
       }),
   }),
+  async run(ctx, inputs, params) {
+    const conditioning = inputs.conditioning;
+    const noise = inputs.noise;
+    if (!isKind<ConditioningValue>(conditioning, "conditioning")) {
+      throw new Error("Sampler: the Prompt input is not connected to a Prompt node's output");
+    }
+    if (!isKind<NoiseValue>(noise, "noise")) {
+      throw new Error("Sampler: the Noise input is not connected to a Noise node's output");
+    }
+    const tensors = await noise.materialize(params.model, params.steps);
+    const encoded = await conditioning.encode(params.model, tensors.batch);
+    const result = await ctx.runtime.sample({
+      modelId: params.model,
+      conditioning: encoded,
+      xT: tensors.xT,
+      stepNoises: params.eta > 0 ? tensors.stepNoises : null,
+      steps: params.steps,
+      eta: params.eta,
+      guidanceScale: params.guidanceScale,
+      signal: ctx.signal,
+    });
+    const image: ImageValue = {
+      kind: "image",
+      modelId: params.model,
+      image: result.image,
+      latents: result.latents,
+      seeds: noise.seeds,
+      prompt: conditioning.text,
+    };
+    return { image };
+  },
 });

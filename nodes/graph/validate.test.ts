@@ -309,3 +309,23 @@ describe("validateGraph", () => {
     expect(validateGraph(doc)).toEqual([expect.objectContaining({ code: "no-optimizer" })]);
   });
 });
+
+describe("validateGraph warnings", () => {
+  it("input-ignored: a keeper reward wired into a guard that does not use it", () => {
+    const doc = brighten();
+    addEdge(doc, { source: "reward-1", sourcePort: "reward", target: "guard-1", targetPort: "reward" });
+    const issues = validateGraph(doc);
+    expect(issues).toEqual([
+      expect.objectContaining({
+        code: "input-ignored",
+        severity: "warning",
+        nodeId: "guard-1",
+        port: "reward",
+      }),
+    ]);
+    expect(issues[0]?.message).toBe(
+      "Guard “Probability regularization”: the input “Keeper reward” is connected but not used with this setting (only “Keeper reward floor” uses it).",
+    );
+    expect(issuesBlockingRun(issues)).toEqual([]);
+  });
+});

@@ -28,7 +28,8 @@ export type GraphIssueCode =
   | "cycle"
   | "optimizer-without-reward"
   | "non-differentiable-reward"
-  | "no-optimizer";
+  | "no-optimizer"
+  | "input-ignored";
 
 export interface GraphIssue {
   code: GraphIssueCode;
@@ -404,6 +405,16 @@ export function validateGraph(doc: GraphDocument): GraphIssue[] {
         }
       }
       const params = parsedParams.get(node.id) ?? node.params;
+      if (connected.length > 0 && port.requiredWhen && !isPortRequired(port, params)) {
+        issues.push({
+          code: "input-ignored",
+          severity: "warning",
+          blocks: "run",
+          nodeId: node.id,
+          port: port.name,
+          message: `${nameOf(node)}: the input “${port.label}” is connected but not used with this setting${usedOnlyText(definition, port)}.`,
+        });
+      }
       if (connected.length > 0 || !isPortRequired(port, params)) continue;
       if (mismatchedInputs.has(`${node.id}\u0000${port.name}`)) continue;
       if (node.type === OPTIMIZER_TYPE && port.type === "reward") {
@@ -507,6 +518,16 @@ function conditionText(
   const value = params[port.requiredWhen.param];
   const optionLabel = field?.options?.find((option) => option.value === value)?.label ?? String(value);
   return `, but “${optionLabel}” needs it`;
+}
+
+/** ", only by “Keeper reward floor”": the setting values that use a conditionally required input. */
+function usedOnlyText(definition: AnyNodeDefinition, port: PortDeclaration): string {
+  if (!port.requiredWhen) return "";
+  const field = describeParams(definition).find((candidate) => candidate.name === port.requiredWhen?.param);
+  const labels = port.requiredWhen.equals.map(
+    (value) => `“${field?.options?.find((option) => option.value === value)?.label ?? String(value)}”`,
+  );
+  return ` (only ${labels.join(" or ")} uses it)`;
 }
 
 function collectUpstream(start: string, predecessors: ReadonlyMap<string, string[]>): Set<string> {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { noiseNode } from "./noise";
+import { optimizerNode } from "./optimizer";
+import { parseClassifierTarget, rewardNode } from "./reward";
+import { samplerNode } from "./sampler";
+
+describe("node declarations", () => {
+  it("noise seeds are unsigned 32-bit integers", () => {
+    expect(noiseNode.params.safeParse({ seed: 4_294_967_295 }).success).toBe(true);
+    expect(noiseNode.params.safeParse({ seed: 4_294_967_296 }).success).toBe(false);
+    expect(noiseNode.params.safeParse({ seed: -1 }).success).toBe(false);
+    expect(noiseNode.params.safeParse({ batchSeeds: [1, 2.5] }).success).toBe(false);
+  });
+
+  it("the sampler's defaults are the paper's (50 steps, eta 1, guidance 5, DDIM)", () => {
+    expect(samplerNode.params.parse({})).toMatchObject({
+      steps: 50,
+      eta: 1,
+      guidanceScale: 5,
+      scheduler: "ddim",
+    });
+  });
+
+  it("the optimizer's defaults follow DESIGN.md: Adam, lr 0.01, clip 1, no weight decay, q = 8, μ = 0.01", () => {
+    expect(optimizerNode.params.parse({})).toMatchObject({
+      algorithm: "adam",
+      learningRate: 0.01,
+      gradClip: 1,
+      weightDecay: 0,
+      estimator: "backprop",
+      perturbations: 8,
+      smoothing: 0.01,
+    });
+  });
+
+  it("JPEG rewards declare that they have no gradient; the others have one", () => {
+    const differentiable = (kind: string) => rewardNode.differentiable?.(rewardNode.params.parse({ kind }));
+    expect(differentiable("jpeg-compressibility")).toBe(false);
+    expect(differentiable("jpeg-incompressibility")).toBe(false);
+    expect(differentiable("brightness")).toBe(true);
+    expect(differentiable("custom-onnx")).toBe(true);
+  });
+
+  it("a custom ONNX reward needs a model file", () => {
+    const problems = (params: Record<string, unknown>) =>
+      rewardNode.validate?.(rewardNode.params.parse(params));
+    expect(problems({ kind: "custom-onnx" })).toEqual([expect.objectContaining({ param: "modelFile" })]);
+    expect(problems({ kind: "custom-onnx", modelFile: "scorer.onnx" })).toEqual([]);
+    expect(problems({ kind: "brightness" })).toEqual([]);
+  });
+
+  it("classifier targets split into group and class", () => {
+    expect(parseClassifierTarget("color:red")).toEqual({ group: "color", label: "red" });
+    expect(parseClassifierTarget("background:white")).toEqual({ group: "background", label: "white" });
+    expect(rewardNode.params.safeParse({ target: "shape:hexagon" }).success).toBe(false);
+  });
+});
