@@ -1,3 +1,4 @@
+import { modelsRouter } from "./routers/models";
 import { versionRouter } from "./routers/version";
 import { workflowRouter } from "./routers/workflow";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -5,6 +6,7 @@ import { createCallerFactory, createTRPCRouter } from "./trpc";
 export const appRouter = createTRPCRouter({
   workflow: workflowRouter,
   version: versionRouter,
+  models: modelsRouter,
 });
 
 export type AppRouter = typeof appRouter;
