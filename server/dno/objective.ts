@@ -1,0 +1,289 @@
+/**
+ * The DNO objective of one iteration, per image b of the batch (each image has its own noise z_b):
+ *
+ *   objective_b = Σ_r w_r·r_b(x_b) − Σ_keeper weight·max(0, floor − r_keeper,b) − Σ_guards penalty_g(z_b)
+ *   loss_b      = −objective_b        (optimizers minimize; see optimizers/optimizer.ts)
+ *
+ * It is computed in two stages around the executor's backward pass:
+ *   1. `evaluateRewardStage(images)`: reward scores, keeper floors, and the image cotangent
+ *      ∂objective_b/∂x_b = Σ_r w_r·∂r/∂x + keeperWeight_b·∂r_keeper/∂x (differentiable rewards only;
+ *      the others are listed for an estimator). The executor pulls this back to ∂objective/∂z_b through
+ *      the VAE decoder and sampler VJPs (or an estimator provides it).
+ *   2. `applyNoiseGuards(z_b, rewardGradient_b)`: PR / norm prior / trust-region penalties and the final
+ *      loss gradient  −∂objective/∂z_b = −rewardGradient_b + Σ_g ∂penalty_g/∂z_b.
+ * Then the optimizer steps on the loss gradient, trust regions project (`projectIntoTrustRegions`), and
+ * `iterationMetrics` assembles the record that a RunStep row stores.
+ */
+import type { GuardReport, NoisePenaltyGuard } from "./guards/guard";
+import type { KeeperFloorGuard, KeeperFloorReport } from "./guards/keeper-floor";
+import { TrustRegionGuard } from "./guards/trust-region";
+import type { ImageBatch, Reward } from "./rewards/reward";
+import type { WeightedReward } from "./rewards/weighted-sum";
+import type { FloatArray } from "./tensor";
+
+export interface ObjectiveConfig {
+  rewards: readonly WeightedReward[];
+  /** Keeper floors; each names a reward of `rewards` (add it with weight 0 to keep it without maximizing it). */
+  keeperFloors?: readonly KeeperFloorGuard[];
+  noiseGuards?: readonly NoisePenaltyGuard[];
+}
+
+export interface RewardStage {
+  /** Per reward id, one unweighted score per image. */
+  scores: Record<string, Float64Array>;
+  /** Σ w·r per image (before keeper penalties). */
+  weightedTotal: Float64Array;
+  keeperReports: Record<string, KeeperFloorReport>;
+  /** Σ of the keeper penalties per image. */
+  keeperPenalty: Float64Array;
+  /** ∂objective_b/∂image_b over the differentiable rewards (when asked for). */
+  imageCotangent?: Float32Array;
+  /** Rewards with nonzero weight (or an active keeper) that have no gradient: they need an estimator. */
+  withoutGradient: string[];
+  /** A keeper in stop mode fell below its floor. */
+  stop: boolean;
+}
+
+/** Checks the configuration once, before a run starts: every error at once, naming the part to fix. */
+export function validateObjectiveConfig(config: ObjectiveConfig): string[] {
+  const problems: string[] = [];
+  const ids = new Map<string, Reward>();
+  for (const { reward, weight } of config.rewards) {
+    if (ids.has(reward.id)) problems.push(`reward "${reward.id}" appears twice; merge them into one weight.`);
+    ids.set(reward.id, reward);
+    if (!Number.isFinite(weight)) problems.push(`reward "${reward.id}" has a non-finite weight ${weight}.`);
+  }
+  if (config.rewards.length === 0)
+    problems.push("the objective has no reward; connect at least one Reward node.");
+  for (const keeper of config.keeperFloors ?? []) {
+    if (!ids.has(keeper.rewardId)) {
+      problems.push(
+        `keeper floor names reward "${keeper.rewardId}", which is not in the objective; add it (weight 0 is fine).`,
+      );
+    }
+  }
+  const guardIds = new Set<string>();
+  for (const guard of config.noiseGuards ?? []) {
+    if (guardIds.has(guard.id)) problems.push(`guard "${guard.id}" appears twice.`);
+    guardIds.add(guard.id);
+  }
+  return problems;
+}
+
+export async function evaluateRewardStage(
+  config: ObjectiveConfig,
+  images: ImageBatch,
+  options: { withGradient?: boolean; cotangentOut?: Float32Array } = {},
+): Promise<RewardStage> {
+  const batch = images.batch;
+  const scores: Record<string, Float64Array> = {};
+  const gradients: Record<string, Float32Array> = {};
+  const keepers = config.keeperFloors ?? [];
+  const keptIds = new Set(keepers.map((keeper) => keeper.rewardId));
+  for (const { reward, weight } of config.rewards) {
+    const needsGradient =
+      options.withGradient === true && reward.differentiable && (weight !== 0 || keptIds.has(reward.id));
+    if (needsGradient && reward.valueAndGradient) {
+      const result = await reward.valueAndGradient(images);
+      scores[reward.id] = result.scores;
+      gradients[reward.id] = result.gradient;
+    } else {
+      scores[reward.id] = await reward.evaluate(images);
+    }
+    if (scores[reward.id]!.length !== batch) {
+      throw new RangeError(
+        `objective: reward "${reward.id}" returned ${scores[reward.id]!.length} scores for ${batch} images.`,
+      );
+    }
+  }
+
+  const weightedTotal = new Float64Array(batch);
+  // Per reward, per image: the weight of its gradient in ∂objective/∂x (reward weight + active keeper weight).
+  const gradientWeights: Record<string, Float64Array> = {};
+  for (const { reward, weight } of config.rewards) {
+    const values = scores[reward.id]!;
+    for (let b = 0; b < batch; b++) weightedTotal[b] = weightedTotal[b]! + weight * values[b]!;
+    gradientWeights[reward.id] = new Float64Array(batch).fill(weight);
+  }
+  const keeperReports: Record<string, KeeperFloorReport> = {};
+  const keeperPenalty = new Float64Array(batch);
+  let stop = false;
+  for (const keeper of keepers) {
+    const values = scores[keeper.rewardId];
+    if (!values) {
+      throw new RangeError(
+        `objective: keeper floor names reward "${keeper.rewardId}", which is not in the objective.`,
+      );
+    }
+    const report = keeper.evaluate(values);
+    keeperReports[keeper.id] = report;
+    stop ||= report.stop === true;
+    const weights = gradientWeights[keeper.rewardId]!;
+    for (let b = 0; b < batch; b++) {
+      const w = report.rewardGradientWeights[b]!;
+      if (w !== 0) {
+        keeperPenalty[b] = keeperPenalty[b]! + w * (keeper.floor - values[b]!);
+        weights[b] = weights[b]! + w;
+      }
+    }
+  }
+
+  const withoutGradient: string[] = [];
+  let imageCotangent: Float32Array | undefined;
+  if (options.withGradient) {
+    imageCotangent = options.cotangentOut ?? new Float32Array(images.data.length);
+    if (imageCotangent.length !== images.data.length) {
+      throw new RangeError(
+        `objective: cotangent buffer has ${imageCotangent.length} values, images ${images.data.length}.`,
+      );
+    }
+    imageCotangent.fill(0);
+    const perImage = images.data.length / batch;
+    for (const { reward } of config.rewards) {
+      const weights = gradientWeights[reward.id]!;
+      if (weights.every((w) => w === 0)) continue;
+      const gradient = gradients[reward.id];
+      if (!gradient) {
+        withoutGradient.push(reward.id);
+        continue;
+      }
+      for (let b = 0; b < batch; b++) {
+        const w = weights[b]!;
+        if (w === 0) continue;
+        const start = b * perImage;
+        const end = start + perImage;
+        for (let i = start; i < end; i++) imageCotangent[i] = imageCotangent[i]! + w * gradient[i]!;
+      }
+    }
+  }
+  return { scores, weightedTotal, keeperReports, keeperPenalty, imageCotangent, withoutGradient, stop };
+}
+
+export interface NoiseStage {
+  reports: Record<string, GuardReport>;
+  /** Σ of the guards' penalties. */
+  penalty: number;
+  /** The PR value when a PR guard ran (the reward-hacking meter), else null. */
+  pr: number | null;
+}
+
+/**
+ * Runs the noise guards on one image's noise z. With `lossGradientOut`, writes the loss gradient
+ * −rewardGradient + Σ ∂penalty/∂z into it (rewardGradient = ∂(Σ w·r − keeper penalties)/∂z from the
+ * backward pass or an estimator; null = guards only).
+ */
+export function applyNoiseGuards(
+  guards: readonly NoisePenaltyGuard[],
+  z: FloatArray,
+  iteration: number,
+  rewardGradient: FloatArray | null,
+  lossGradientOut?: FloatArray,
+): NoiseStage {
+  if (lossGradientOut) {
+    if (lossGradientOut.length !== z.length) {
+      throw new RangeError(
+        `objective: loss gradient buffer has ${lossGradientOut.length} values, z has ${z.length}.`,
+      );
+    }
+    if (rewardGradient) {
+      if (rewardGradient.length !== z.length) {
+        throw new RangeError(
+          `objective: reward gradient has ${rewardGradient.length} values, z has ${z.length}.`,
+        );
+      }
+      for (let i = 0; i < z.length; i++) lossGradientOut[i] = -rewardGradient[i]!;
+    } else {
+      lossGradientOut.fill(0);
+    }
+  }
+  const reports: Record<string, GuardReport> = {};
+  let penalty = 0;
+  let pr: number | null = null;
+  for (const guard of guards) {
+    const report = guard.evaluate(z, iteration, lossGradientOut);
+    reports[guard.id] = report;
+    penalty += report.penalty ?? 0;
+    if (guard.id === "probability-regularization") pr = report.value;
+  }
+  return { reports, penalty, pr };
+}
+
+/** After the optimizer's update: projects z into every trust region in project mode. */
+export function projectIntoTrustRegions(
+  guards: readonly NoisePenaltyGuard[],
+  z: FloatArray,
+): Record<string, GuardReport> {
+  const reports: Record<string, GuardReport> = {};
+  for (const guard of guards) {
+    if (guard instanceof TrustRegionGuard && guard.mode === "project")
+      reports[`${guard.id}:projection`] = guard.project(z);
+  }
+  return reports;
+}
+
+/** objective_b = weighted rewards − keeper penalties − noise penalties. */
+export function objectiveValues(rewardStage: RewardStage, noiseStages: readonly NoiseStage[]): Float64Array {
+  if (noiseStages.length !== rewardStage.weightedTotal.length) {
+    throw new RangeError(
+      `objective: ${noiseStages.length} noise stages for ${rewardStage.weightedTotal.length} images; run the guards once per image.`,
+    );
+  }
+  return rewardStage.weightedTotal.map(
+    (total, b) => total - rewardStage.keeperPenalty[b]! - noiseStages[b]!.penalty,
+  );
+}
+
+/** What a RunStep row stores for one iteration. With a batch, numbers are means over its images. */
+export interface IterationMetrics {
+  iteration: number;
+  rewards: Record<string, number>;
+  guards: Record<string, { value: number; fired: boolean }>;
+  /** PR (mean over images) when a PR guard ran, else null. */
+  pr: number | null;
+  objective: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  ms: { forward: number; backward: number; rewards: number; guards: number; update: number };
+}
+
+export function iterationMetrics(input: {
+  iteration: number;
+  rewardStage: RewardStage;
+  noiseStages: readonly NoiseStage[];
+  /** Guards evaluated outside the stages (plateau stop, best iterate, projections). */
+  otherGuards?: Record<string, GuardReport>;
+  gradNorm: number;
+  ms: IterationMetrics["ms"];
+}): IterationMetrics {
+  const { rewardStage, noiseStages } = input;
+  const mean = (values: ArrayLike<number>): number => {
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) sum += values[i]!;
+    return values.length > 0 ? sum / values.length : Number.NaN;
+  };
+  const rewards: Record<string, number> = {};
+  for (const [id, values] of Object.entries(rewardStage.scores)) rewards[id] = mean(values);
+  const guards: Record<string, { value: number; fired: boolean }> = {};
+  for (const [id, report] of Object.entries(rewardStage.keeperReports)) {
+    guards[id] = { value: report.value, fired: report.fired };
+  }
+  const guardIds = new Set(noiseStages.flatMap((stage) => Object.keys(stage.reports)));
+  for (const id of guardIds) {
+    const reports = noiseStages
+      .map((stage) => stage.reports[id])
+      .filter((r): r is GuardReport => r !== undefined);
+    guards[id] = { value: mean(reports.map((r) => r.value)), fired: reports.some((r) => r.fired) };
+  }
+  for (const [id, report] of Object.entries(input.otherGuards ?? {}))
+    guards[id] = { value: report.value, fired: report.fired };
+  const prValues = noiseStages.map((stage) => stage.pr).filter((v): v is number => v !== null);
+  return {
+    iteration: input.iteration,
+    rewards,
+    guards,
+    pr: prValues.length > 0 ? mean(prValues) : null,
+    objective: mean(objectiveValues(rewardStage, noiseStages)),
+    gradNorm: input.gradNorm,
+    ms: input.ms,
+  };
+}
