@@ -1,0 +1,133 @@
+/**
+ * On-disk cache of VJP models, keyed by (sha256 of the forward model bytes, wrt, of, options,
+ * builder version). Each entry is `<key>.onnx` plus `<key>.json` holding the sha256 of the
+ * .onnx bytes; an entry that is missing, unreadable, fails its checksum or does not decode is
+ * rebuilt and rewritten, never trusted.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { decodeModel, encodeModel } from "./proto";
+import type { VjpRequest } from "./vjp";
+import { BUILDER_VERSION, buildVjpModel } from "./vjp";
+
+export const DEFAULT_VJP_CACHE_DIR = ".cache/vjp";
+
+export interface VjpCacheOptions {
+  /** Cache directory; default $DNO_VJP_CACHE_DIR or .cache/vjp (git-ignored). */
+  dir?: string;
+}
+
+export interface CachedVjp {
+  bytes: Uint8Array;
+  /** Where the entry lives (the .onnx file). */
+  file: string;
+  /** "hit": read and verified; "built": built now (no entry, or a corrupt one was replaced). */
+  source: "hit" | "built";
+  /** Why an existing entry was rejected, when it was. */
+  rejected?: string;
+  buildMs?: number;
+}
+
+const metaSchema = z.object({
+  key: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  modelSha256: z.string(),
+  wrt: z.array(z.string()),
+  of: z.string(),
+  builderVersion: z.number(),
+});
+
+function sha256(data: Uint8Array | string): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+export function vjpCacheKey(modelSha256: string, request: VjpRequest): string {
+  return sha256(
+    JSON.stringify({
+      model: modelSha256,
+      wrt: request.wrt,
+      of: request.of,
+      exposeForward: request.exposeForward ?? false,
+      builder: BUILDER_VERSION,
+    }),
+  );
+}
+
+export function resolveCacheDir(options: VjpCacheOptions = {}): string {
+  return options.dir ?? process.env.DNO_VJP_CACHE_DIR ?? DEFAULT_VJP_CACHE_DIR;
+}
+
+async function readVerified(file: string, metaFile: string, key: string): Promise<Uint8Array | string> {
+  let metaText: string;
+  let bytes: Uint8Array;
+  try {
+    [metaText, bytes] = await Promise.all([readFile(metaFile, "utf8"), readFile(file)]);
+  } catch {
+    return "missing";
+  }
+  let meta: z.infer<typeof metaSchema>;
+  try {
+    meta = metaSchema.parse(JSON.parse(metaText));
+  } catch {
+    return "metadata unreadable";
+  }
+  if (meta.key !== key || meta.builderVersion !== BUILDER_VERSION) return "metadata for another key";
+  if (sha256(bytes) !== meta.sha256) return "checksum mismatch";
+  try {
+    const model = decodeModel(bytes);
+    if (model.graph.nodes.length === 0) return "decoded model has no nodes";
+  } catch {
+    return "bytes do not decode as an ONNX model";
+  }
+  return bytes;
+}
+
+async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temp, data);
+  await rename(temp, file);
+}
+
+/** The VJP model of `modelBytes` for `request`, from the cache or built (and stored) now. */
+export async function getVjpModel(
+  modelBytes: Uint8Array,
+  request: VjpRequest,
+  options: VjpCacheOptions = {},
+): Promise<CachedVjp> {
+  const dir = resolveCacheDir(options);
+  const modelSha256 = sha256(modelBytes);
+  const key = vjpCacheKey(modelSha256, request);
+  const file = path.join(dir, `${key}.onnx`);
+  const metaFile = path.join(dir, `${key}.json`);
+  const cached = await readVerified(file, metaFile, key);
+  if (typeof cached !== "string") return { bytes: cached, file, source: "hit" };
+
+  const started = performance.now();
+  const bytes = encodeModel(buildVjpModel(modelBytes, request));
+  const buildMs = performance.now() - started;
+  await mkdir(dir, { recursive: true });
+  await writeAtomic(file, bytes);
+  await writeAtomic(
+    metaFile,
+    JSON.stringify({
+      key,
+      sha256: sha256(bytes),
+      modelSha256,
+      wrt: request.wrt,
+      of: request.of,
+      builderVersion: BUILDER_VERSION,
+    }),
+  );
+  return { bytes, file, source: "built", rejected: cached === "missing" ? undefined : cached, buildMs };
+}
+
+/** Same, for a model file on disk. */
+export async function getVjpModelForFile(
+  modelFile: string,
+  request: VjpRequest,
+  options: VjpCacheOptions = {},
+): Promise<CachedVjp> {
+  return getVjpModel(new Uint8Array(await readFile(modelFile)), request, options);
+}
