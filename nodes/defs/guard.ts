@@ -22,8 +22,8 @@ export const guardNode = defineNode({
     "Protects against “reward hacking”: when the Optimizer pushes a reward too hard, the noise stops looking " +
     "like real random noise and the picture turns into nonsense that still scores high. A Guard watches the " +
     "optimization and holds it back. Probability regularization (the method's own guard) adds a penalty that " +
-    "stays at zero while the noise still looks like a typical random sample and rises steeply once it drifts; " +
-    "its value is shown as a reward-hacking meter. Other guards: a norm prior, a limit on how far the noise may " +
+    "stays flat at its lowest value while the noise still looks like a typical random sample, and rises " +
+    "steeply once it drifts away from that; its value is shown as a reward-hacking meter. Other guards: a norm prior, a limit on how far the noise may " +
     "move from where it started, a second “keeper” reward that must stay above a floor, stopping when progress " +
     "stalls, and keeping the best picture seen rather than the last one.",
   icon: "shield",

@@ -61,12 +61,19 @@ export const samplerNode = defineNode({
           "most, which lets the Optimizer also shape the per-step noise.",
         step: 0.01,
       }),
-    guidanceScale: z.number().min(0).max(30).default(5).meta({
-      widget: "slider",
-      label: "Guidance scale",
-      help: "How strongly the picture follows the prompt. 1 = no extra push; around 5 is usual; very high values look harsh.",
-      step: 0.1,
-    }),
+    guidanceScale: z
+      .number()
+      .min(0)
+      .max(30)
+      .default(5)
+      .meta({
+        widget: "slider",
+        label: "Guidance scale",
+        help:
+          "How strongly the picture follows the prompt. 0 ignores the prompt, 1 follows it without extra push, " +
+          "around 5 is usual; very high values look harsh.",
+        step: 0.1,
+      }),
     scheduler: z
       .enum(["ddim"])
       .default("ddim")

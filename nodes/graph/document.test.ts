@@ -193,3 +193,14 @@ describe("parseGraphDocument", () => {
     expect(version).toBe(GRAPH_SCHEMA_VERSION);
   });
 });
+
+describe("version 1 fixture", () => {
+  it("migrates the saved v1 “Brighten with a guard” to exactly the current example", async () => {
+    const { default: v1 } = await import("./fixtures/v1-brighten-with-a-guard.json");
+    const { exampleWorkflows } = await import("./examples");
+    const result = parseGraphDocument(v1);
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.migratedFrom).toBe(1);
+    expect(result.document).toEqual(exampleWorkflows[0]?.document);
+  });
+});
