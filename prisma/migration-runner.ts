@@ -81,21 +81,25 @@ export function derivePostgresSchema(sqliteSchema: string): string {
 }
 
 function readSchema(layout: ProviderLayout): string {
-  return fs.readFileSync(layout.schemaPath, "utf8");
+  return fs.readFileSync(/* turbopackIgnore: true */ layout.schemaPath, "utf8");
 }
 
 /** The migrations folder in the shape the engine expects (the same reader as the Prisma CLI). */
 export function readMigrationList(layout: ProviderLayout): MigrationList {
   const lockfilePath = path.join(layout.migrationsDir, LOCKFILE_NAME);
-  const lockContent = fs.existsSync(lockfilePath) ? fs.readFileSync(lockfilePath, "utf8") : null;
+  const lockContent = fs.existsSync(/* turbopackIgnore: true */ lockfilePath)
+    ? fs.readFileSync(/* turbopackIgnore: true */ lockfilePath, "utf8")
+    : null;
   const directories: MigrationDirectory[] = [];
-  if (fs.existsSync(layout.migrationsDir)) {
-    for (const entry of fs.readdirSync(layout.migrationsDir, { withFileTypes: true })) {
+  if (fs.existsSync(/* turbopackIgnore: true */ layout.migrationsDir)) {
+    for (const entry of fs.readdirSync(/* turbopackIgnore: true */ layout.migrationsDir, {
+      withFileTypes: true,
+    })) {
       if (!entry.isDirectory()) continue;
       const file = path.join(layout.migrationsDir, entry.name, "migration.sql");
       let content: MigrationDirectory["migrationFile"]["content"];
       try {
-        content = { tag: "ok", value: fs.readFileSync(file, "utf8") };
+        content = { tag: "ok", value: fs.readFileSync(/* turbopackIgnore: true */ file, "utf8") };
       } catch (error) {
         content = { tag: "error", value: error instanceof Error ? error.message : String(error) };
       }
@@ -132,9 +136,12 @@ function loadSchemaEngineGlue(): Promise<SchemaEngineGlue> {
     const glue: SchemaEngineGlue = await import(
       /* webpackIgnore: true */ /* turbopackIgnore: true */ pathToFileURL(gluePath).href
     );
-    const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasmPath), {
-      "./schema_engine_bg.js": glue,
-    });
+    const { instance } = await WebAssembly.instantiate(
+      fs.readFileSync(/* turbopackIgnore: true */ wasmPath),
+      {
+        "./schema_engine_bg.js": glue,
+      },
+    );
     glue.__wbg_set_wasm(instance.exports);
     const start = instance.exports.__wbindgen_start;
     if (typeof start === "function") start();
@@ -338,7 +345,7 @@ async function openEngineFor(target: DatabaseTarget, root: string): Promise<Open
   const layout = providerLayout(target.provider, root);
   const schema = readSchema(layout);
   if (target.provider === "sqlite") {
-    fs.mkdirSync(path.dirname(target.filePath), { recursive: true });
+    fs.mkdirSync(/* turbopackIgnore: true */ path.dirname(target.filePath), { recursive: true });
     const { factory, end } = sqliteFactory(target.filePath);
     return openEngine(factory, schema, end);
   }
@@ -464,8 +471,11 @@ export async function createMigration(
   const root = options.root ?? repoRoot();
   const sqliteLayout = providerLayout("sqlite", root);
   const postgresLayout = providerLayout("postgresql", root);
-  fs.mkdirSync(path.dirname(postgresLayout.schemaPath), { recursive: true });
-  fs.writeFileSync(postgresLayout.schemaPath, derivePostgresSchema(readSchema(sqliteLayout)));
+  fs.mkdirSync(/* turbopackIgnore: true */ path.dirname(postgresLayout.schemaPath), { recursive: true });
+  fs.writeFileSync(
+    /* turbopackIgnore: true */ postgresLayout.schemaPath,
+    derivePostgresSchema(readSchema(sqliteLayout)),
+  );
 
   const diffs = [
     await diffMigrationsToSchema("sqlite", { root }),
@@ -479,9 +489,17 @@ export async function createMigration(
   for (const diff of diffs) {
     if (!diff.hasChanges) continue;
     const layout = providerLayout(diff.provider, root);
-    fs.mkdirSync(path.join(layout.migrationsDir, folder), { recursive: true });
-    fs.writeFileSync(path.join(layout.migrationsDir, folder, "migration.sql"), diff.script, "utf8");
-    fs.writeFileSync(path.join(layout.migrationsDir, LOCKFILE_NAME), lockfileContent(diff.provider), "utf8");
+    fs.mkdirSync(/* turbopackIgnore: true */ path.join(layout.migrationsDir, folder), { recursive: true });
+    fs.writeFileSync(
+      /* turbopackIgnore: true */ path.join(layout.migrationsDir, folder, "migration.sql"),
+      diff.script,
+      "utf8",
+    );
+    fs.writeFileSync(
+      /* turbopackIgnore: true */ path.join(layout.migrationsDir, LOCKFILE_NAME),
+      lockfileContent(diff.provider),
+      "utf8",
+    );
     created.push({ provider: diff.provider, folder });
   }
   return created;
@@ -496,7 +514,9 @@ export async function checkMigrations(
   const sqliteLayout = providerLayout("sqlite", root);
   const postgresLayout = providerLayout("postgresql", root);
   const expectedPostgresSchema = derivePostgresSchema(readSchema(sqliteLayout));
-  const actualPostgresSchema = fs.existsSync(postgresLayout.schemaPath) ? readSchema(postgresLayout) : "";
+  const actualPostgresSchema = fs.existsSync(/* turbopackIgnore: true */ postgresLayout.schemaPath)
+    ? readSchema(postgresLayout)
+    : "";
   if (actualPostgresSchema !== expectedPostgresSchema) {
     problems.push(
       "prisma/postgresql/schema.prisma is out of date with prisma/schema.prisma: run `npm run db:diff`.",

@@ -72,13 +72,14 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
 export function databaseUrl(source: Record<string, string | undefined> = process.env): string {
   const url = getEnv(source).databaseUrl;
   const target = resolveDatabaseTarget(url);
-  if (target.provider === "sqlite") fs.mkdirSync(path.dirname(target.filePath), { recursive: true });
+  if (target.provider === "sqlite")
+    fs.mkdirSync(/* turbopackIgnore: true */ path.dirname(target.filePath), { recursive: true });
   return url;
 }
 
 /** The data folder, created on first use. */
 export function dataDir(source: Record<string, string | undefined> = process.env): string {
   const dir = getEnv(source).dataDir;
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(/* turbopackIgnore: true */ dir, { recursive: true });
   return dir;
 }

@@ -24,7 +24,7 @@ const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 export function createDbClient(url: string): DbClient {
   const target = resolveDatabaseTarget(url);
   if (target.provider === "sqlite") {
-    fs.mkdirSync(path.dirname(target.filePath), { recursive: true });
+    fs.mkdirSync(/* turbopackIgnore: true */ path.dirname(target.filePath), { recursive: true });
     return new PrismaClient({
       adapter: new PrismaBetterSqlite3({ url: target.url, timeout: SQLITE_BUSY_TIMEOUT_MS }),
     });

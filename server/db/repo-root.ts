@@ -14,9 +14,9 @@ export function repoRoot(): string {
   let dir = process.cwd();
   for (;;) {
     const manifest = path.join(dir, "package.json");
-    if (fs.existsSync(manifest)) {
+    if (fs.existsSync(/* turbopackIgnore: true */ manifest)) {
       try {
-        const parsed: unknown = JSON.parse(fs.readFileSync(manifest, "utf8"));
+        const parsed: unknown = JSON.parse(fs.readFileSync(/* turbopackIgnore: true */ manifest, "utf8"));
         if (
           typeof parsed === "object" &&
           parsed !== null &&
