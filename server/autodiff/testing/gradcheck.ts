@@ -36,6 +36,11 @@ export interface GradCheckOptions {
   rtol: number;
   atol: number;
   seed?: number;
+  /**
+   * "random": u ~ N(0, I). "gradient": u = the VJP itself normalized (the steepest direction:
+   * no cancellation in ⟨g, u⟩, so float32 models get a strong signal over rounding noise).
+   */
+  direction?: "random" | "gradient";
 }
 
 export interface GradCheckResult {
@@ -82,7 +87,12 @@ export async function gradCheck(options: GradCheckOptions): Promise<GradCheckRes
       if (grad.dims.join(",") !== x.dims.join(",")) {
         throw new Error(`grad of ${name} has dims [${grad.dims}] but the input has [${x.dims}]`);
       }
-      const u = values(randomTensor(seed + 100 + k, x.dims, "float64"));
+      let u = values(randomTensor(seed + 100 + k, x.dims, "float64"));
+      if (options.direction === "gradient") {
+        const g = values(grad);
+        const norm = Math.sqrt(dot(g, g)) || 1;
+        u = g.map((v) => v / norm);
+      }
       const analytic = dot(values(grad), u);
       const plus = (await forward.run({ ...feeds, [name]: shifted(x, u, h) }, [of]))[of]!;
       const minus = (await forward.run({ ...feeds, [name]: shifted(x, u, -h) }, [of]))[of]!;

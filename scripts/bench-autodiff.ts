@@ -1,0 +1,114 @@
+/**
+ * `npm run bench:autodiff`: the UNet's VJP model against its forward pass.
+ *
+ * For the bundled UNet (models/tiny-shapes-sd, or --model-dir DIR / $DNO_MODEL_DIR) at the CFG
+ * batch of 2: time to build the VJP model (wrt sample and encoder_hidden_states, of out_sample),
+ * median forward ms and median VJP ms (the VJP model recomputes the forward inside: checkpointing),
+ * their ratio, and the process's peak RSS. One thread per session, so the two are comparable.
+ *
+ * The last output line is one JSON object:
+ * {"unet_forward_ms":…,"unet_vjp_ms":…,"vjp_forward_ratio":…,"build_ms":…,"peak_rss_mb":…}
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { analyzeModel, buildVjpModel, cotangentInputName, encodeModel } from "@/server/autodiff";
+import { DataType } from "@/server/autodiff/ir";
+import { gaussian } from "@/server/models/rng";
+import type { HostTensor } from "@/server/onnx/evaluate";
+import { openModel } from "@/server/onnx/evaluate";
+
+const BATCH = 2;
+const WARMUP = 5;
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
+
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round = (v: number, digits = 3) => Number(v.toFixed(digits));
+
+async function main(): Promise<void> {
+  const modelDir = argValue("--model-dir") ?? process.env.DNO_MODEL_DIR ?? "models/tiny-shapes-sd";
+  const unetFile = path.join(modelDir, "unet", "model.onnx");
+  const bytes = new Uint8Array(readFileSync(unetFile));
+  console.log(`UNet: ${unetFile} (${(bytes.length / 1e6).toFixed(2)} MB), batch ${BATCH}`);
+
+  const { model } = analyzeModel(bytes);
+  const feeds: Record<string, HostTensor> = {};
+  for (const [k, input] of model.graph.inputs.entries()) {
+    const dims = (input.shape ?? []).map((d, i) => (typeof d === "number" ? d : i === 0 ? BATCH : 1));
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (input.elemType === DataType.INT64) {
+      feeds[input.name] = {
+        type: "int64",
+        dims,
+        data: Array.from({ length: count }, (_, i) => (i % 2 ? 421 : 981)),
+      };
+    } else feeds[input.name] = { type: "float32", dims, data: gaussian(100 + k, count) };
+  }
+  const floatInputs = model.graph.inputs.filter((i) => i.elemType === DataType.FLOAT).map((i) => i.name);
+  const of = model.graph.outputs[0]!.name;
+
+  const buildStart = performance.now();
+  const vjpBytes = encodeModel(buildVjpModel(bytes, { wrt: floatInputs, of }));
+  const buildMs = performance.now() - buildStart;
+  console.log(`VJP model: wrt [${floatInputs.join(", ")}] of ${of}, built in ${buildMs.toFixed(1)} ms`);
+
+  const forward = await openModel(bytes);
+  const backward = await openModel(vjpBytes);
+  const y = (await forward.run(feeds))[of]!;
+  const cotangent: HostTensor = { type: "float32", dims: y.dims, data: gaussian(7, y.data.length) };
+  const vjpFeeds = { ...feeds, [cotangentInputName(of)]: cotangent };
+
+  const time = async (run: () => Promise<unknown>): Promise<number[]> => {
+    for (let i = 0; i < WARMUP; i++) await run();
+    const samples: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      await run();
+      samples.push(performance.now() - t);
+    }
+    return samples;
+  };
+  // Interleave the two measurements in blocks so machine load affects both alike.
+  const forwardSamples: number[] = [];
+  const vjpSamples: number[] = [];
+  for (let block = 0; block < 2; block++) {
+    forwardSamples.push(...(await time(() => forward.run(feeds))));
+    vjpSamples.push(...(await time(() => backward.run(vjpFeeds))));
+  }
+  await forward.dispose();
+  await backward.dispose();
+
+  const forwardMs = median(forwardSamples);
+  const vjpMs = median(vjpSamples);
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`forward: median ${forwardMs.toFixed(3)} ms over ${forwardSamples.length} runs`);
+  console.log(
+    `VJP (forward recompute + backward): median ${vjpMs.toFixed(3)} ms over ${vjpSamples.length} runs`,
+  );
+  console.log(
+    `ratio ${(vjpMs / forwardMs).toFixed(2)} (target <= 3.0), build ${buildMs.toFixed(0)} ms (target < 5000)`,
+  );
+  console.log(
+    JSON.stringify({
+      unet_forward_ms: round(forwardMs),
+      unet_vjp_ms: round(vjpMs),
+      vjp_forward_ratio: round(vjpMs / forwardMs),
+      build_ms: round(buildMs, 1),
+      peak_rss_mb: round(peakRssMb, 1),
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
