@@ -14,19 +14,19 @@ test("build a whole pipeline from the palette, save it and find it after a reloa
   await editor.waitReady();
   await expect(editor.nodes()).toHaveCount(0);
 
-  // Zoomed out, six cards fit side by side in one row.
+  // Zoomed out, the six cards fit in two rows, away from the canvas edges (where dragging auto-pans).
   await editor.zoomOut(4);
-  const types = ["prompt", "noise", "sampler", "reward", "guard", "optimizer"] as const;
-  const ids: Record<(typeof types)[number], string> = {
-    prompt: "",
-    noise: "",
-    sampler: "",
-    reward: "",
-    guard: "",
-    optimizer: "",
-  };
-  for (const [index, type] of types.entries()) {
-    ids[type] = await editor.dropNode(type, 30 + index * 140, 60);
+  const layout = {
+    prompt: { x: 150, y: 60 },
+    noise: { x: 430, y: 60 },
+    guard: { x: 710, y: 60 },
+    sampler: { x: 150, y: 470 },
+    reward: { x: 430, y: 470 },
+    optimizer: { x: 710, y: 470 },
+  } as const;
+  const ids = { prompt: "", noise: "", sampler: "", reward: "", guard: "", optimizer: "" };
+  for (const type of ["prompt", "noise", "sampler", "reward", "guard", "optimizer"] as const) {
+    ids[type] = await editor.dropNode(type, layout[type].x, layout[type].y);
     await expect(editor.node(ids[type])).toBeVisible();
   }
   expect(ids.sampler).toBe("sampler-1");

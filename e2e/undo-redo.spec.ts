@@ -50,11 +50,15 @@ test("undo and redo: adding, typing bursts, delete, copy/paste, and clean again 
   await expect(editor.nodes()).toHaveCount(2);
 
   // Shift-click multi-select, then delete both.
-  await editor.node(prompt).locator(".node-head").click();
+  // The copy sits 40 px below-right of the original: the original's top-left corner stays uncovered.
   await editor
     .node(copy)
     .locator(".node-head")
-    .click({ modifiers: ["Shift"] });
+    .click({ position: { x: 8, y: 8 } });
+  await editor
+    .node(prompt)
+    .locator(".node-head")
+    .click({ position: { x: 8, y: 8 }, modifiers: ["Shift"] });
   await expect(page.locator(".react-flow__node.selected")).toHaveCount(2);
   await page.keyboard.press("Backspace");
   await expect(editor.nodes()).toHaveCount(0);

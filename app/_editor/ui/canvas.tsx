@@ -175,7 +175,10 @@ export function Canvas(props: { readonly onPaletteDrop: (type: string, position:
   );
   const onPaneClick = useCallback(() => setRefused(null), []);
 
+  // Decided once at mount: a saved viewport is restored, otherwise a non-empty graph is fitted. (A prop that
+  // flips later would make React Flow re-fit when the first node appears.)
   const initialViewport = useRef(document.viewport);
+  const fitOnOpen = useRef(!document.viewport && document.nodes.length > 0);
 
   return (
     <div className="canvas-wrap" data-testid="canvas">
@@ -191,7 +194,7 @@ export function Canvas(props: { readonly onPaletteDrop: (type: string, position:
         onMoveEnd={onMoveEnd}
         onPaneClick={onPaneClick}
         defaultViewport={initialViewport.current ?? { x: 40, y: 40, zoom: 0.9 }}
-        fitView={!initialViewport.current && document.nodes.length > 0}
+        fitView={fitOnOpen.current}
         fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
         minZoom={0.08}
         maxZoom={2}

@@ -26,8 +26,10 @@ export function useFocusNode(): (nodeId: string) => void {
 }
 
 export function IssuesPanel() {
+  // Only the issues: reading the document here would re-render the list on every drag frame. Issues are
+  // recomputed whenever anything but positions changes (labels included), so names below stay current.
   const issues = useEditorSelector((snapshot) => snapshot.issues);
-  const document = useEditorSelector((snapshot) => snapshot.document);
+  const store = useEditorStore();
   const focusNode = useFocusNode();
   if (issues.length === 0) {
     return (
@@ -39,9 +41,7 @@ export function IssuesPanel() {
   return (
     <div data-testid="issues.list">
       {issues.map((issue, index) => {
-        const node = issue.nodeId
-          ? document.nodes.find((candidate) => candidate.id === issue.nodeId)
-          : undefined;
+        const node = issue.nodeId ? store.getNode(issue.nodeId) : undefined;
         const title = node ? (node.label ?? getNodeDefinition(node.type)?.title ?? node.type) : "Whole graph";
         return (
           <button
