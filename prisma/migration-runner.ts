@@ -393,7 +393,8 @@ export interface DiffResult {
 /**
  * Compares the migrations folder with schema.prisma: replays the migrations on a shadow database and diffs it
  * with the schema. SQLite uses an in-memory shadow database; PostgreSQL needs `serverUrl`, a server on which
- * a temporary database may be created. With no migrations yet the starting point is the empty database.
+ * a temporary database may be created (also for the first migration: the engine connects regardless). With no
+ * migrations yet the starting point is the empty database.
  */
 export async function diffMigrationsToSchema(
   provider: DatabaseProvider,
@@ -409,12 +410,15 @@ export async function diffMigrationsToSchema(
     const { factory, end } = sqliteFactory(":memory:");
     opened = await openEngine(factory, schema, end);
   } else {
-    if (hasHistory && !options.serverUrl) {
+    // The engine connects even to diff from the empty schema, and replays history on a shadow database.
+    if (!options.serverUrl) {
       throw new Error(
-        "Diffing the PostgreSQL migrations needs a PostgreSQL server for a temporary shadow database: set DNO_MIGRATE_POSTGRES_URL (or DATABASE_URL) to postgresql://user:password@host/db.",
+        "Diffing the PostgreSQL migrations needs a PostgreSQL server (for a temporary shadow database): set " +
+          "DNO_MIGRATE_POSTGRES_URL (or DATABASE_URL) to postgresql://user:password@host/db. Locally: " +
+          "apt-get install -y postgresql && pg_ctlcluster 15 main start.",
       );
     }
-    const { factory, end } = postgresFactory(options.serverUrl ?? "postgresql://unused@localhost/unused");
+    const { factory, end } = postgresFactory(options.serverUrl);
     opened = await openEngine(factory, schema, end);
   }
   try {
