@@ -134,7 +134,11 @@ function checkAborted(signal: AbortSignal | undefined): void {
 }
 
 /** One UNet call with CFG: ε̂ = ε_u + w·(ε_c − ε_u) into `guided`. Buffers are owned by the caller. */
-export type UnetCaller = (latent: Float32Array, timestep: number, guided: Float32Array) => Promise<void>;
+export interface UnetCaller {
+  (latent: Float32Array, timestep: number, guided: Float32Array): Promise<void>;
+  /** Releases the bound ONNX Runtime tensors. */
+  dispose(): void;
+}
 
 /** Prepares the reusable buffers of the CFG UNet call for a conditioning and guidance scale. */
 export function createUnetCaller(
@@ -194,18 +198,24 @@ export function createUnetCaller(
       },
     };
   });
+  const bound = perCall.map((call) => model.unet.bind(call.feeds, call.outputs));
   const half = batch * size;
-  return async (latent, timestep, guided) => {
+  const call = async (latent: Float32Array, timestep: number, guided: Float32Array): Promise<void> => {
     sampleInput.set(latent, 0);
     sampleInput.set(latent, half);
     if (timestepTensor.type === "int64") timestepTensor.data.fill(BigInt(timestep));
     else timestepTensor.data.fill(timestep);
-    for (const call of perCall) await model.unet.run(call.feeds, { outputs: call.outputs });
+    for (const run of bound) await run.run();
     for (let i = 0; i < half; i++) {
       const uncond = epsilonOutput[i]!;
       guided[i] = uncond + guidanceScale * (epsilonOutput[half + i]! - uncond);
     }
   };
+  return Object.assign(call, {
+    dispose: () => {
+      for (const run of bound) run.dispose();
+    },
+  });
 }
 
 /** Decodes latents x_0 [B, C, h, w] (unscaled by the VAE factor first) to images in [−1, 1]. */
@@ -269,19 +279,23 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
     });
   }
   const callUnet = createUnetCaller(model, conditioning, guidanceScale);
-  const guided = new Float32Array(batch * size);
-  const latents: Float32Array[] = [Float32Array.from(xT)];
-  let current = latents[0]!;
-  for (let index = 0; index < plan.length; index++) {
+  try {
+    const guided = new Float32Array(batch * size);
+    const latents: Float32Array[] = [Float32Array.from(xT)];
+    let current = latents[0]!;
+    for (let index = 0; index < plan.length; index++) {
+      checkAborted(options.signal);
+      const step = plan[index]!;
+      await callUnet(current, step.timestep, guided);
+      const next = ddimStep(step, current, guided, eta > 0 ? (stepNoises?.[index] ?? null) : null);
+      latents.push(next);
+      current = next;
+      options.onStep?.({ index, timestep: step.timestep, latent: next });
+    }
     checkAborted(options.signal);
-    const step = plan[index]!;
-    await callUnet(current, step.timestep, guided);
-    const next = ddimStep(step, current, guided, eta > 0 ? (stepNoises?.[index] ?? null) : null);
-    latents.push(next);
-    current = next;
-    options.onStep?.({ index, timestep: step.timestep, latent: next });
+    const image = options.decode === false ? null : await decodeLatents(model, current, batch);
+    return { latents, timesteps: plan.map((step) => step.timestep), image };
+  } finally {
+    callUnet.dispose();
   }
-  checkAborted(options.signal);
-  const image = options.decode === false ? null : await decodeLatents(model, current, batch);
-  return { latents, timesteps: plan.map((step) => step.timestep), image };
 }

@@ -3,6 +3,7 @@ export { ExecutionProviderUnavailableError, OnnxError, OnnxFeedError, type OnnxE
 export { checkFeeds, formatShape } from "./feeds";
 export { createOnnxRuntime, fileSha256, getOnnxRuntime, sessionCreationCount } from "./runtime";
 export type {
+  BoundRun,
   ElementType,
   ExecutionProviderChoice,
   HostTensor,

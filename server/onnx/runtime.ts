@@ -14,6 +14,7 @@ import { ExecutionProviderUnavailableError, OnnxError } from "./errors";
 import { checkFeeds } from "./feeds";
 import { addOneModel } from "./tiny-onnx";
 import type {
+  BoundRun,
   ElementType,
   HostTensor,
   OnnxModel,
@@ -110,7 +111,8 @@ function toHostTensor(modelName: string, outputName: string, value: ort.OnnxValu
 function sessionOptions(provider: "cpu" | "cuda", threads: number): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
-    intraOpNumThreads: threads > 0 ? threads : undefined,
+    // 0 = let ONNX Runtime choose (the key must then be absent: undefined is rejected).
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
     interOpNumThreads: 1,
     executionMode: "sequential",
     graphOptimizationLevel: "all",
@@ -132,7 +134,7 @@ async function probeCuda(): Promise<{ ok: true } | { ok: false; detail: string; 
     await session.release();
     return { ok: true };
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
     return { ok: false, detail: `loading the CUDA provider failed: ${message}`, cause: error };
   }
 }
@@ -147,6 +149,53 @@ class OrtModel implements OnnxModel {
     private readonly session: ort.InferenceSession,
     private readonly timer: { runCalls: number; runMs: number },
   ) {}
+
+  bind(feeds: Readonly<Record<string, HostTensor>>, outputs: Readonly<Record<string, HostTensor>>): BoundRun {
+    checkFeeds(this.name, this.inputs, feeds);
+    for (const name of Object.keys(outputs)) {
+      if (!this.outputs.some((output) => output.name === name)) {
+        throw new OnnxError(
+          "ONNX_RUN_FAILED",
+          `Model "${this.name}" has no output named "${name}"; its outputs are: ${this.outputs.map((output) => output.name).join(", ")}.`,
+        );
+      }
+    }
+    // ONNX Runtime tensors reference the host arrays: creating them once and reusing them is safe while the
+    // caller rewrites the arrays' contents between runs.
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(tensor);
+    const ortFetches: Record<string, ort.Tensor> = {};
+    for (const [name, tensor] of Object.entries(outputs)) ortFetches[name] = toOrtTensor(tensor);
+    const tensors = [...Object.values(ortFeeds), ...Object.values(ortFetches)];
+    let disposed = false;
+    return {
+      run: async () => {
+        if (disposed)
+          throw new OnnxError("ONNX_RUN_FAILED", `Bound run of model "${this.name}" was disposed`);
+        const started = performance.now();
+        try {
+          await this.session.run(ortFeeds, ortFetches);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new OnnxError(
+            "ONNX_RUN_FAILED",
+            `Model "${this.name}" (${this.path}) failed to run: ${message}`,
+            {
+              cause: error,
+            },
+          );
+        } finally {
+          this.timer.runMs += performance.now() - started;
+          this.timer.runCalls += 1;
+        }
+      },
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        for (const tensor of tensors) tensor.dispose();
+      },
+    };
+  }
 
   async run(
     feeds: Readonly<Record<string, HostTensor>>,
@@ -238,10 +287,11 @@ class OrtRuntime implements OnnxRuntime {
     try {
       session = await pending;
     } catch (error) {
-      const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
       throw new OnnxError(
         "ONNX_MODEL_LOAD_FAILED",
-        `Model "${name}" at ${modelPath} is not a loadable ONNX file: ${message}. Re-export or re-download it.`,
+        `Model "${name}" at ${modelPath} could not be loaded by ONNX Runtime (${message.replace(/\.+$/, "")}); ` +
+          "if the file is corrupt or truncated, re-export or re-download it.",
         { cause: error },
       );
     }

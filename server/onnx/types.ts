@@ -30,6 +30,15 @@ export interface RunOptions {
   readonly outputs?: Readonly<Record<string, HostTensor>>;
 }
 
+/**
+ * A run whose feeds and outputs are fixed host arrays: checked and wrapped once, then run many times while
+ * the caller rewrites the arrays' contents (the sampler's UNet loop). Outputs are written in place.
+ */
+export interface BoundRun {
+  run(): Promise<void>;
+  dispose(): void;
+}
+
 export interface OnnxModel {
   /** Short name used in error messages, e.g. "unet" or "text_encoder". */
   readonly name: string;
@@ -40,6 +49,8 @@ export interface OnnxModel {
   readonly outputs: readonly TensorSpec[];
   /** Runs the model after checking feeds against `inputs` (names, types, shapes). */
   run(feeds: Readonly<Record<string, HostTensor>>, options?: RunOptions): Promise<Record<string, HostTensor>>;
+  /** Checks `feeds` once and binds them and the preallocated `outputs` for repeated runs. */
+  bind(feeds: Readonly<Record<string, HostTensor>>, outputs: Readonly<Record<string, HostTensor>>): BoundRun;
 }
 
 export type ExecutionProviderChoice = "cpu" | "cuda" | "auto";
