@@ -19,7 +19,7 @@ import { openModel } from "@/server/onnx/evaluate";
 
 const BATCH = 2;
 const WARMUP = 5;
-const RUNS = Number(process.env.BENCH_RUNS ?? 40);
+const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 
 function argValue(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
@@ -67,22 +67,20 @@ async function main(): Promise<void> {
   const cotangent: HostTensor = { type: "float32", dims: y.dims, data: gaussian(7, y.data.length) };
   const vjpFeeds = { ...feeds, [cotangentInputName(of)]: cotangent };
 
-  const time = async (run: () => Promise<unknown>): Promise<number[]> => {
-    for (let i = 0; i < WARMUP; i++) await run();
-    const samples: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const t = performance.now();
-      await run();
-      samples.push(performance.now() - t);
-    }
-    return samples;
-  };
-  // Interleave the two measurements in blocks so machine load affects both alike.
+  for (let i = 0; i < WARMUP; i++) {
+    await forward.run(feeds);
+    await backward.run(vjpFeeds);
+  }
+  // Alternate forward and VJP runs so that load from other processes affects both alike.
   const forwardSamples: number[] = [];
   const vjpSamples: number[] = [];
-  for (let block = 0; block < 2; block++) {
-    forwardSamples.push(...(await time(() => forward.run(feeds))));
-    vjpSamples.push(...(await time(() => backward.run(vjpFeeds))));
+  for (let i = 0; i < RUNS; i++) {
+    let t = performance.now();
+    await forward.run(feeds);
+    forwardSamples.push(performance.now() - t);
+    t = performance.now();
+    await backward.run(vjpFeeds);
+    vjpSamples.push(performance.now() - t);
   }
   await forward.dispose();
   await backward.dispose();

@@ -4,7 +4,7 @@
  * for every tensor it creates (so later rules and the walker's un-broadcasting see ranks).
  */
 import type { AttributeProto, Dim, Node, TensorProto } from "./ir";
-import { DataType, attr, makeTensor } from "./ir";
+import { DataType, attr, attrInts, makeTensor } from "./ir";
 import type { TensorInfo } from "./infer";
 import { UNKNOWN, inferNode, isStatic } from "./infer";
 
@@ -15,6 +15,8 @@ export class Emitter {
   private readonly constantCache = new Map<string, string>();
   private readonly shapeCache = new Map<string, string>();
   private counter = 0;
+  /** Producer of every tensor (forward nodes and emitted ones), for local peephole choices. */
+  private readonly producers = new Map<string, Node>();
 
   constructor(
     readonly opset: number,
@@ -24,6 +26,11 @@ export class Emitter {
   ) {
     this.infos = infos;
     this.taken = taken;
+  }
+
+  /** Registers forward nodes so peepholes can look through them. */
+  registerForward(nodes: readonly Node[]): void {
+    for (const n of nodes) for (const o of n.outputs) this.producers.set(o, n);
   }
 
   info(name: string): TensorInfo {
@@ -69,6 +76,7 @@ export class Emitter {
       attributes,
     };
     this.nodes.push(node);
+    for (const o of outputNames) this.producers.set(o, node);
     const inferred = inferNode({
       node,
       opset: this.opset,
@@ -179,6 +187,16 @@ export class Emitter {
 
   transpose(x: string, perm: number[]): string {
     if (perm.every((p, i) => p === i)) return x;
+    // Transpose of a Transpose: compose the permutations (often back to the identity, e.g.
+    // (kᵀ)ᵀ in attention's backward), so no data moves twice.
+    const producer = this.producers.get(x);
+    if (producer?.opType === "Transpose" && producer.domain === "") {
+      const inner = attrInts(producer, "perm");
+      if (inner && inner.length === perm.length) {
+        const composed = perm.map((p) => inner[p]!);
+        return this.transpose(producer.inputs[0]!, composed);
+      }
+    }
     return this.op1("Transpose", [x], [attr.ints("perm", perm)]);
   }
 

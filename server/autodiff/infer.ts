@@ -626,7 +626,8 @@ const INFER: Record<string, InferFn> = {
     const x = ctx.input(0) ?? UNKNOWN;
     if (!x.shape) return [{ elemType: x.elemType, shape: null }];
     const sizes = ctx.node.inputs[3] ? constInts(ctx.input(3)) : undefined;
-    if (sizes) return [{ elemType: x.elemType, shape: sizes }];
+    if (sizes)
+      return [{ elemType: x.elemType, shape: sizes.map((v, i) => (v === x.shape![i] ? x.shape![i]! : v)) }];
     const scalesInfo = ctx.input(2);
     const scalesName = ctx.node.inputs[2];
     void scalesName;
@@ -635,7 +636,9 @@ const INFER: Record<string, InferFn> = {
       return [
         {
           elemType: x.elemType,
-          shape: x.shape.map((d, i) => dimBinary(d, scales[i] as number, (p, q) => Math.floor(p * q))),
+          shape: x.shape.map((d, i) =>
+            scales[i] === 1 ? d : dimBinary(d, scales[i] as number, (p, q) => Math.floor(p * q)),
+          ),
         },
       ];
     }

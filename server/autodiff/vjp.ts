@@ -222,6 +222,7 @@ export function buildVjpIr(input: Uint8Array | onnx.IModelProto | Model, request
     taken.add(name);
   }
   const g = new Emitter(opset, infos, taken);
+  g.registerForward(nodes);
   infos.set(cotangentName, infos.get(of) ?? UNKNOWN);
 
   const contributions = new Map<string, string[]>([[of, [cotangentName]]]);
@@ -333,7 +334,7 @@ export function unbroadcast(g: Emitter, grad: string, target: string): string {
       const d = gShape[i]!;
       if (t === 1) {
         if (d !== 1) inner.push(i);
-      } else if (t === d || typeof t === "number" || d === 1) {
+      } else if ((t !== null && t === d) || typeof t === "number" || d === 1) {
         // Same dim, or a fixed non-1 size: this axis was not broadcast.
       } else ambiguous = true;
     }

@@ -1,4 +1,4 @@
-import { clampSlice, isStatic } from "../infer";
+import { clampSlice } from "../infer";
 import { attrInts } from "../ir";
 import { positionsLike, scatterToPositions } from "./index-helpers";
 import type { NodeView, VjpRule } from "./types";
@@ -41,12 +41,15 @@ export const slice: VjpRule = {
     const x = n.input(0);
     const shape = g.info(x).shape;
     const params = shape ? staticParams(n, shape.length) : undefined;
-    if (shape && isStatic(shape) && params && params.steps.every((s) => s === 1)) {
+    // Only the sliced axes need static sizes (a dynamic batch axis is fine).
+    const slicedStatic = params?.axes.every((axis) => typeof shape?.[axis] === "number") ?? false;
+    if (shape && params && slicedStatic && params.steps.every((s) => s === 1)) {
       const pads = new Array(2 * shape.length).fill(0);
       params.axes.forEach((axis, i) => {
-        const [s, e] = clampSlice(params.starts[i]!, params.ends[i]!, 1, shape[axis]!);
+        const dim = shape[axis] as number;
+        const [s, e] = clampSlice(params.starts[i]!, params.ends[i]!, 1, dim);
         pads[axis] = s;
-        pads[axis + shape.length] = shape[axis]! - Math.max(s, e);
+        pads[axis + shape.length] = dim - Math.max(s, e);
       });
       return [g.op1("Pad", [dy!, g.ints(pads)])];
     }
