@@ -43,7 +43,10 @@ export interface ChainGradient {
 function outputOf(model: OnnxModel, outputs: Record<string, HostTensor>, name: string): Float32Array {
   const output = outputs[name];
   if (output?.type !== "float32") {
-    throw new ExecutorError("MODEL_UNAVAILABLE", `Model "${model.name}" returned no float32 output "${name}".`);
+    throw new ExecutorError(
+      "MODEL_UNAVAILABLE",
+      `Model "${model.name}" returned no float32 output "${name}".`,
+    );
   }
   return output.data;
 }
@@ -135,7 +138,11 @@ export class DiffusionChain {
   }
 
   /** ∂objective/∂x_0 from ∂objective/∂image through the VAE decoder (scaling included). */
-  async decoderBackward(x0: Float32Array, batch: number, imageCotangent: Float32Array): Promise<Float32Array> {
+  async decoderBackward(
+    x0: Float32Array,
+    batch: number,
+    imageCotangent: Float32Array,
+  ): Promise<Float32Array> {
     await this.prepareBackward();
     const vjp = this.vaeVjp!;
     const { channels, height, width } = this.model.latent;
@@ -212,17 +219,26 @@ export class DiffusionChain {
     const gradName = gradientOutputName("sample");
     const calls = Array.from({ length: rows / chunk }, (_, call) => {
       const start = call * chunk;
-      const rowsOf = (data: Float32Array, perRow: number) => data.subarray(start * perRow, (start + chunk) * perRow);
+      const rowsOf = (data: Float32Array, perRow: number) =>
+        data.subarray(start * perRow, (start + chunk) * perRow);
       return {
         feeds: {
-          sample: { type: "float32", data: rowsOf(sampleInput, size), dims: [chunk, channels, height, width] },
+          sample: {
+            type: "float32",
+            data: rowsOf(sampleInput, size),
+            dims: [chunk, channels, height, width],
+          },
           timestep,
           encoder_hidden_states: {
             type: "float32",
             data: rowsOf(conditioning.hidden, hiddenRow),
             dims: [chunk, conditioning.tokens, conditioning.width],
           },
-          [cotangentName]: { type: "float32", data: rowsOf(cotangent, size), dims: [chunk, channels, height, width] },
+          [cotangentName]: {
+            type: "float32",
+            data: rowsOf(cotangent, size),
+            dims: [chunk, channels, height, width],
+          },
         } satisfies Record<string, HostTensor>,
         outputs: {
           [gradName]: {
@@ -256,7 +272,8 @@ export class DiffusionChain {
       }
       setTimestep(timestep, step.timestep);
       for (const call of calls) await vjp.run(call.feeds, { outputs: call.outputs });
-      for (let i = 0; i < half; i++) next[i] = step.latentScale * g[i]! + gradSample[i]! + gradSample[half + i]!;
+      for (let i = 0; i < half; i++)
+        next[i] = step.latentScale * g[i]! + gradSample[i]! + gradSample[half + i]!;
       g = Float32Array.from(next);
     }
     return { xT: g, stepNoises: stepGradients };

@@ -105,7 +105,8 @@ const CLASSIFIER_REWARDS: readonly RewardKind[] = ["classifier-probability", "pr
 
 function parsedNode<P>(node: GraphNode): PlannedNode<P> {
   const definition = getNodeDefinition(node.type);
-  if (!definition) throw new PlanRefusedError(`Node “${node.id}” has the unknown type “${node.type}”.`, node.id);
+  if (!definition)
+    throw new PlanRefusedError(`Node “${node.id}” has the unknown type “${node.type}”.`, node.id);
   // validateGraph accepted the params, so parsing fills the defaults and cannot fail here.
   const params = definition.params.parse(node.params) as P;
   const name = node.label !== undefined && node.label.trim() !== "" ? node.label : node.id;
@@ -188,7 +189,10 @@ export function planRun(doc: GraphDocument, options: PlanOptions = {}): RunPlan 
 
   const rewardSources = sourcesOf(optimizer.id, "rewards").filter((node) => node.type === "reward");
   if (rewardSources.length === 0) {
-    throw new PlanRefusedError(`${optimizer.displayName} has no Reward to maximize; connect one.`, optimizer.id);
+    throw new PlanRefusedError(
+      `${optimizer.displayName} has no Reward to maximize; connect one.`,
+      optimizer.id,
+    );
   }
   const guardNodes = sourcesOf(optimizer.id, "guards")
     .filter((node) => node.type === "guard")
@@ -260,7 +264,9 @@ export function planRun(doc: GraphDocument, options: PlanOptions = {}): RunPlan 
   const gradients: Record<string, GradientRule> = {
     [noise.id]: { kind: "variable", tensors: optimizeStepNoise ? "initial-and-steps" : "initial" },
     [sampler.id]:
-      estimator === "zeroth-order" ? { kind: "estimator", estimator: "zeroth-order" } : { kind: "ddim-reverse" },
+      estimator === "zeroth-order"
+        ? { kind: "estimator", estimator: "zeroth-order" }
+        : { kind: "ddim-reverse" },
   };
   for (const reward of rewards) gradients[reward.id] = reward.gradient;
   const onPath = new Set([noise.id, sampler.id, ...rewards.map((reward) => reward.id), optimizer.id]);
