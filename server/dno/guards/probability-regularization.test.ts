@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createRng, gaussian, permutation } from "@/server/models/rng";
+import { gaussian } from "@/server/models/rng";
 import { norm } from "../tensor";
 import {
   createProbabilityRegularizationWorkspace,
-  fillPermutation,
-  PermutationStream,
+  seededPermutation,
   probabilityRegularization,
   probabilityRegularizationFloor,
 } from "./probability-regularization";
@@ -47,11 +46,10 @@ function naivePr(z: ArrayLike<number>, k: number, permutations: number, seed: nu
   };
   let total = -terms(z);
   if (permutations > 0) {
-    const stream = new PermutationStream(seed);
     const perm = new Uint32Array(z.length);
     let shuffled = 0;
     for (let r = 0; r < permutations; r++) {
-      stream.next(perm);
+      seededPermutation(seed, r, perm);
       shuffled += -terms(Array.from(perm, (index) => z[index]!));
     }
     total += shuffled / permutations;
@@ -181,23 +179,12 @@ describe("probability regularization", () => {
     expect(scaledResult.fired).toBe(true);
   });
 
-  it("fillPermutation reproduces rng.ts permutation() exactly", () => {
-    const out = new Uint32Array(1000);
-    const a = createRng(77);
-    const b = createRng(77);
-    for (let r = 0; r < 3; r++) {
-      fillPermutation(a, out);
-      expect(Array.from(out)).toEqual(Array.from(permutation(b, 1000)));
-    }
-  });
-
-  it("PermutationStream draws valid, uniform, seed-determined permutations", () => {
-    const stream = new PermutationStream(12);
+  it("seededPermutation draws valid, uniform, seed-determined, independent permutations", () => {
     const counts = new Map<string, number>();
     const out = new Uint32Array(4);
     const draws = 24_000;
     for (let r = 0; r < draws; r++) {
-      stream.next(out);
+      seededPermutation(12, r, out);
       const key = out.join(",");
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
@@ -207,10 +194,11 @@ describe("probability regularization", () => {
     for (const count of counts.values()) chiSquare += (count - 1000) ** 2 / 1000;
     expect(chiSquare).toBeLessThan(49.7);
     const big = new Uint32Array(10_001);
-    new PermutationStream(3).next(big);
+    seededPermutation(3, 5, big);
     expect(new Set(big).size).toBe(10_001);
     const again = new Uint32Array(10_001);
-    new PermutationStream(3).next(again);
+    seededPermutation(3, 4, again);
+    seededPermutation(3, 5, again);
     expect(Array.from(again)).toEqual(Array.from(big));
   });
 

@@ -21,10 +21,11 @@
  * where λ* is the eigenvalue of S − I of largest magnitude and v* its unit eigenvector.
  *
  * Permuted copies are never materialised: rows of z∘π are gathered on the fly through one reused index
- * buffer filled by `PermutationStream` (seeded through `createRng`), and the gradient pass over a permutation runs only when one of its terms is off the clamp.
+ * buffer filled by `seededPermutation` (seeded through `createRng`), and the gradient pass over a permutation runs only when one of its terms is off the clamp.
  */
-import { createRng, type Rng } from "@/server/models/rng";
+import { createRng } from "@/server/models/rng";
 import type { FloatArray } from "../tensor";
+import { iterationSeed } from "./guard";
 import { createEigenWorkspace, type SymmetricEigenWorkspace, symmetricEigen } from "./symmetric-eigen";
 
 export const DEFAULT_PR_BLOCK_SIZE = 4;
@@ -43,8 +44,9 @@ export interface ProbabilityRegularizationOptions {
   /** R, random permutations averaged on top of the sequential blocks (default 100). */
   permutations?: number;
   /**
-   * Seeds the R permutations (through `createRng`). Use a different seed per iteration (e.g. derived
-   * from the run seed and the iteration number), as the reference draws fresh permutations each time.
+   * Seeds the R permutations (permutation r from `createRng(iterationSeed(seed, r))`). Use a different
+   * seed per iteration (the PR guard derives it from the run seed and the iteration number), as the
+   * reference draws fresh permutations each time.
    */
   seed: number;
   /** When given, `gradientScale · ∂PR/∂z` is ADDED into it (same length as z). */
@@ -157,10 +159,9 @@ export function probabilityRegularization(
   let shuffledSum = 0;
   let activePermutations = 0;
   if (permutations > 0) {
-    const stream = new PermutationStream(options.seed);
     const shuffledScale = gradientScale / permutations;
     for (let r = 0; r < permutations; r++) {
-      stream.next(ws.permutation);
+      seededPermutation(options.seed, r, ws.permutation);
       blockStatistics(z, ws.permutation, n, k, ws.sums, ws.gram);
       const terms = termsFromStatistics(n, k, ws, gradient !== undefined);
       shuffledSum += -(terms.logPMean + terms.logPCov);
@@ -185,77 +186,42 @@ export function probabilityRegularization(
 }
 
 /**
- * Fisher–Yates into a caller-owned buffer: the same sequence as `permutation(rng, n)` from
- * server/models/rng.ts (tested), without allocating n indices per permutation.
+ * Permutation number `index` (0-based) of the set seeded by `seed`, written into `out`.
+ *
+ * Drawing ~10^6 indices through the closure-based `Rng` costs ~30 ns each (80 % of PR's time), so the
+ * same xoshiro128** generator runs inline on local state here, seeded by four 32-bit words drawn from
+ * `createRng(iterationSeed(seed, index))`. Each permutation is independent of the others, so any
+ * subset of the R permutations (e.g. on worker threads) gives identical results.
+ * (Accumulating the row statistics inside the shuffle loop was tried: V8 then boxes the accumulators
+ * and it ran 3× slower than a separate gather pass.)
  */
-export function fillPermutation(rng: Rng, out: Uint32Array): void {
+export function seededPermutation(seed: number, index: number, out: Uint32Array): void {
+  const rng = createRng(iterationSeed(seed, index));
+  const word = (): number => rng.int(4294967296) | 0;
+  let s0 = word();
+  let s1 = word();
+  let s2 = word();
+  let s3 = word();
+  // xoshiro's state must not be all zero.
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
   const n = out.length;
   for (let i = 0; i < n; i++) out[i] = i;
   for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
+    // xoshiro128** step (as in server/models/rng.ts), inlined.
+    const product = Math.imul(s1, 5);
+    const result = Math.imul((product << 7) | (product >>> 25), 9) >>> 0;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    // Multiply-shift maps the 32-bit word to [0, i] (as Rng.int); exact in doubles since (i + 1)·2^32 < 2^53.
+    const j = Math.floor((result * (i + 1)) / 4294967296);
     const tmp = out[i]!;
     out[i] = out[j]!;
     out[j] = tmp;
-  }
-}
-
-/**
- * The R permutations of one PR evaluation. Drawing ~10^6 indices through the closure-based `Rng`
- * costs ~30 ns each, which made permutation drawing 80 % of PR's time; here the same xoshiro128**
- * generator runs inline on local state, seeded by four 32-bit words drawn from `createRng(seed)`.
- * Each call shuffles the previous permutation again: a uniform shuffle of any fixed arrangement is a
- * uniform permutation, so no reset pass is needed. Deterministic per seed on every platform.
- */
-export class PermutationStream {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-  private initialised = false;
-
-  constructor(seed: number) {
-    const rng = createRng(seed);
-    const word = (): number => rng.int(4294967296) >>> 0;
-    this.s0 = word();
-    this.s1 = word();
-    this.s2 = word();
-    this.s3 = word();
-    // xoshiro's state must not be all zero.
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
-  }
-
-  /** Replaces `out` (length n) with the next uniform random permutation of 0..n−1. */
-  next(out: Uint32Array): void {
-    const n = out.length;
-    if (!this.initialised) {
-      for (let i = 0; i < n; i++) out[i] = i;
-      this.initialised = true;
-    }
-    let s0 = this.s0;
-    let s1 = this.s1;
-    let s2 = this.s2;
-    let s3 = this.s3;
-    for (let i = n - 1; i > 0; i--) {
-      // xoshiro128** step (as in server/models/rng.ts), inlined.
-      const product = Math.imul(s1, 5);
-      const word = Math.imul((product << 7) | (product >>> 25), 9) >>> 0;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      // Multiply-shift maps the 32-bit word to [0, i]; exact in doubles since (i + 1)·2^32 < 2^53.
-      const j = Math.floor((word * (i + 1)) / 4294967296);
-      const tmp = out[i]!;
-      out[i] = out[j]!;
-      out[j] = tmp;
-    }
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
   }
 }
 
@@ -298,7 +264,10 @@ function blockStatistics(
   }
 }
 
-/** k = 4 (the default, and the hot path for D ≈ 10^6): unrolled into scalar accumulators. */
+/**
+ * k = 4 (the default, and the hot path for D ≈ 10^6): unrolled into scalar accumulators, with the
+ * gathered (permuted) and the sequential loop kept apart so that neither carries a branch.
+ */
 function blockStatistics4(
   z: FloatArray,
   perm: Uint32Array | null,
@@ -306,6 +275,41 @@ function blockStatistics4(
   sums: Float64Array,
   gram: Float64Array,
 ): void {
+  const stats = perm ? gatheredStatistics4(z, perm, n * 4) : sequentialStatistics4(z, n * 4);
+  sums[0] = stats[0];
+  sums[1] = stats[1];
+  sums[2] = stats[2];
+  sums[3] = stats[3];
+  gram[0] = stats[4];
+  gram[1] = stats[5];
+  gram[2] = stats[6];
+  gram[3] = stats[7];
+  gram[5] = stats[8];
+  gram[6] = stats[9];
+  gram[7] = stats[10];
+  gram[10] = stats[11];
+  gram[11] = stats[12];
+  gram[15] = stats[13];
+}
+
+type Statistics4 = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+
+function gatheredStatistics4(z: FloatArray, perm: Uint32Array, end: number): Statistics4 {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -320,23 +324,11 @@ function blockStatistics4(
   let g22 = 0;
   let g23 = 0;
   let g33 = 0;
-  const end = n * 4;
   for (let i = 0; i < end; i += 4) {
-    let a: number;
-    let b: number;
-    let c: number;
-    let d: number;
-    if (perm) {
-      a = z[perm[i]!]!;
-      b = z[perm[i + 1]!]!;
-      c = z[perm[i + 2]!]!;
-      d = z[perm[i + 3]!]!;
-    } else {
-      a = z[i]!;
-      b = z[i + 1]!;
-      c = z[i + 2]!;
-      d = z[i + 3]!;
-    }
+    const a = z[perm[i]!]!;
+    const b = z[perm[i + 1]!]!;
+    const c = z[perm[i + 2]!]!;
+    const d = z[perm[i + 3]!]!;
     s0 += a;
     s1 += b;
     s2 += c;
@@ -352,20 +344,45 @@ function blockStatistics4(
     g23 += c * d;
     g33 += d * d;
   }
-  sums[0] = s0;
-  sums[1] = s1;
-  sums[2] = s2;
-  sums[3] = s3;
-  gram[0] = g00;
-  gram[1] = g01;
-  gram[2] = g02;
-  gram[3] = g03;
-  gram[5] = g11;
-  gram[6] = g12;
-  gram[7] = g13;
-  gram[10] = g22;
-  gram[11] = g23;
-  gram[15] = g33;
+  return [s0, s1, s2, s3, g00, g01, g02, g03, g11, g12, g13, g22, g23, g33];
+}
+
+function sequentialStatistics4(z: FloatArray, end: number): Statistics4 {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let g00 = 0;
+  let g01 = 0;
+  let g02 = 0;
+  let g03 = 0;
+  let g11 = 0;
+  let g12 = 0;
+  let g13 = 0;
+  let g22 = 0;
+  let g23 = 0;
+  let g33 = 0;
+  for (let i = 0; i < end; i += 4) {
+    const a = z[i]!;
+    const b = z[i + 1]!;
+    const c = z[i + 2]!;
+    const d = z[i + 3]!;
+    s0 += a;
+    s1 += b;
+    s2 += c;
+    s3 += d;
+    g00 += a * a;
+    g01 += a * b;
+    g02 += a * c;
+    g03 += a * d;
+    g11 += b * b;
+    g12 += b * c;
+    g13 += b * d;
+    g22 += c * c;
+    g23 += c * d;
+    g33 += d * d;
+  }
+  return [s0, s1, s2, s3, g00, g01, g02, g03, g11, g12, g13, g22, g23, g33];
 }
 
 /**
