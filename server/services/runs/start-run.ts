@@ -1,0 +1,99 @@
+/**
+ * Submits a run: the workflow version to execute (an existing one, or the editor's current document, which
+ * is saved as the next version first), checked against the registry and the planner, frozen into the Run's
+ * config together with the model hashes and seeds, and queued. The Run row IS the job: the worker claims it.
+ */
+import type { GraphDocument } from "@/nodes";
+import { ownerIdFor } from "../authorization";
+import type { ServiceContext } from "../context";
+import { appendVersion } from "../workflows/append-version";
+import { readStoredDocument, readSubmittedDocument } from "../workflows/graph-document";
+import { loadWorkflow } from "../workflows/load-workflow";
+import { loadVersionOfWorkflow } from "../versions/load-version";
+import { hashModels } from "./model-hashes";
+import { assertRunnable } from "./run-plan-check";
+import { type RunConfig, type RunSummary, toRunSummary } from "./run-views";
+
+export type StartRunInput = {
+  workflowId: string;
+  revisesRunId?: string;
+  /** Iterations between checkpoints (1 = every iteration). */
+  checkpointEvery?: number;
+} & (
+  | { versionId: string }
+  | {
+      /** The editor's unsaved document; saved as a new version on top of baseVersionId unless equal to it. */
+      document: unknown;
+      baseVersionId: string;
+      message?: string;
+    }
+);
+
+export interface StartRunResult {
+  run: RunSummary;
+  /** Set when the document was saved as a new version for this run. */
+  savedVersionId: string | null;
+}
+
+export async function startRun(ctx: ServiceContext, input: StartRunInput): Promise<StartRunResult> {
+  const workflow = await loadWorkflow(ctx, input.workflowId, "read");
+  let versionId: string;
+  let document: GraphDocument;
+  let savedVersionId: string | null = null;
+  if ("versionId" in input) {
+    const version = await loadVersionOfWorkflow(ctx, workflow.id, input.versionId);
+    versionId = version.id;
+    document = readStoredDocument(version.document, `version ${version.number} of “${workflow.name}”`);
+    assertRunnable(document, `“${workflow.name}” version ${version.number} cannot run`);
+  } else {
+    document = readSubmittedDocument(input.document);
+    // Check before saving: a workflow that cannot run must not leave a version behind.
+    assertRunnable(document, `“${workflow.name}” cannot run`);
+    const base = await loadVersionOfWorkflow(ctx, workflow.id, input.baseVersionId);
+    const unchanged = base.document === JSON.stringify(document) && workflow.headVersionId === base.id;
+    if (unchanged) {
+      versionId = base.id;
+    } else {
+      const saved = await appendVersion(ctx, {
+        workflowId: workflow.id,
+        baseVersionId: input.baseVersionId,
+        document,
+        message: input.message?.trim() || "Saved to run",
+      });
+      versionId = saved.version.id;
+      savedVersionId = versionId;
+    }
+  }
+  const plan = assertRunnable(document, `“${workflow.name}” cannot run`);
+  const version = await ctx.db.workflowVersion.findUniqueOrThrow({ where: { id: versionId } });
+  const config: RunConfig = {
+    document,
+    versionNumber: version.number,
+    optimizerNodeId: plan.optimizer.id,
+    iterations: plan.optimizer.params.iterations,
+    checkpointEvery: input.checkpointEvery ?? 1,
+    submittedAt: new Date().toISOString(),
+  };
+  const modelHashes = await hashModels([plan.sampler.params.model]);
+  const run = await ctx.db.run.create({
+    data: {
+      workflowId: workflow.id,
+      workflowVersionId: versionId,
+      ownerId: ownerIdFor(ctx.actor),
+      status: "queued",
+      config: JSON.stringify(config),
+      revisesRunId: input.revisesRunId ?? null,
+      modelHashes: JSON.stringify(modelHashes),
+      seeds: JSON.stringify(plan.seeds),
+      iterationsPlanned: plan.optimizer.params.iterations,
+    },
+    include: { workflowVersion: { select: { number: true } } },
+  });
+  await ctx.db.runLogEntry.create({
+    data: {
+      runId: run.id,
+      message: `Queued version ${version.number} (${plan.optimizer.params.iterations} iterations).`,
+    },
+  });
+  return { run: toRunSummary(run), savedVersionId };
+}

@@ -1,0 +1,340 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exampleWorkflows, type GraphDocument } from "@/nodes";
+import { ExecutorError } from "@/server/executor/errors";
+import { cancelRun } from "../services/runs/cancel-run";
+import { getRun, type RunDetail } from "../services/runs/get-run";
+import { readArtifactFile } from "../services/runs/artifact-store";
+import { recoverInterruptedRuns } from "../services/runs/recover-interrupted-runs";
+import { resumeRun } from "../services/runs/resume-run";
+import { startRun } from "../services/runs/start-run";
+import { createWorkflow } from "../services/workflows/create-workflow";
+import { createTestDatabase, type TestDatabase } from "../services/test-database";
+import type { RunExecutor } from "./executor-port";
+import { createDatabaseRunQueue } from "./queue";
+import { RunWorker } from "./run-worker";
+import { createSmallLoopExecutor } from "./testing/small-loop-executor";
+
+let database: TestDatabase;
+let dataDir: string;
+const previousDataDir = process.env.DNO_DATA_DIR;
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-runs-data-"));
+  process.env.DNO_DATA_DIR = dataDir;
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
+  else process.env.DNO_DATA_DIR = previousDataDir;
+});
+
+function smallDocument(iterations: number, seed = 7): GraphDocument {
+  const example = exampleWorkflows.find((candidate) => candidate.slug === "brighten-with-a-guard");
+  if (!example) throw new Error("the brighten example is missing");
+  const document = structuredClone(example.document);
+  for (const node of document.nodes) {
+    if (node.type === "optimizer") node.params = { ...node.params, iterations, learningRate: 0.05 };
+    if (node.type === "noise") node.params = { ...node.params, seed };
+  }
+  return document;
+}
+
+async function newWorkflow(iterations: number, seed = 7) {
+  return createWorkflow(database.ctx, {
+    name: `Runs ${iterations}/${seed}`,
+    document: smallDocument(iterations, seed),
+  });
+}
+
+async function submit(workflow: Awaited<ReturnType<typeof newWorkflow>>, checkpointEvery = 1) {
+  const { run } = await startRun(database.ctx, {
+    workflowId: workflow.id,
+    versionId: workflow.headVersion.id,
+    checkpointEvery,
+  });
+  return run;
+}
+
+function worker(executor: RunExecutor, concurrency = 1): RunWorker {
+  const instance = new RunWorker({
+    ctx: database.ctx,
+    queue: createDatabaseRunQueue(database.ctx),
+    executor,
+    concurrency,
+    pollMs: 20,
+  });
+  instance.start();
+  return instance;
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function finished(runId: string): Promise<RunDetail> {
+  return waitFor(`run ${runId} to finish`, async () => {
+    const run = await getRun(database.ctx, { runId });
+    return ["succeeded", "failed", "cancelled", "interrupted"].includes(run.status) ? run : null;
+  });
+}
+
+async function imageHashes(run: RunDetail): Promise<string[]> {
+  const hashes: string[] = [];
+  for (const step of run.steps) {
+    const artifact = await database.db.artifact.findUniqueOrThrow({
+      where: { id: step.imageArtifactId ?? "" },
+    });
+    hashes.push(
+      createHash("sha256")
+        .update(await readArtifactFile(artifact.storageKey))
+        .digest("hex"),
+    );
+  }
+  return hashes;
+}
+
+describe("run worker on the embedded queue", () => {
+  it("runs a queued run to the end: one step per iteration with a PNG, the reward rises, a checkpoint", async () => {
+    const runner = worker(createSmallLoopExecutor());
+    try {
+      const run = await submit(await newWorkflow(6));
+      expect(run.status).toBe("queued");
+      const done = await finished(run.id);
+      expect(done.status).toBe("succeeded");
+      expect(done.steps.map((step) => step.iteration)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(done.iterationsDone).toBe(6);
+      const rewards = done.steps.map((step) => step.metrics.rewards["reward-1"] ?? Number.NaN);
+      expect(rewards.at(-1)).toBeGreaterThan(rewards[0] ?? Number.POSITIVE_INFINITY);
+      const png = await readArtifactFile(
+        (await database.db.artifact.findUniqueOrThrow({ where: { id: done.images.final ?? "" } })).storageKey,
+      );
+      expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+      expect(done.checkpointIteration).toBe(5);
+      expect(done.images.initial).not.toBeNull();
+      expect(done.bestIteration).not.toBeNull();
+      expect(done.durationMs).toBeGreaterThanOrEqual(0);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it("cancels a running run within one iteration and keeps its iterations; a queued one at once", async () => {
+    const runner = worker(createSmallLoopExecutor({ delayMs: 40 }));
+    try {
+      const workflow = await newWorkflow(200);
+      const running = await submit(workflow);
+      const queued = await submit(workflow);
+      await waitFor(
+        "two iterations",
+        async () => (await getRun(database.ctx, { runId: running.id })).iterationsDone >= 2,
+      );
+      const cancelledQueued = await cancelRun(database.ctx, { runId: queued.id });
+      expect(cancelledQueued.status).toBe("cancelled");
+      await cancelRun(database.ctx, { runId: running.id });
+      const atCancel = (await getRun(database.ctx, { runId: running.id })).iterationsDone;
+      const done = await finished(running.id);
+      expect(done.status).toBe("cancelled");
+      // Seen at the next recorded step at the latest (no in-process bus event was sent here).
+      expect(done.iterationsDone).toBeLessThanOrEqual(atCancel + 1);
+      expect(done.steps.length).toBe(done.iterationsDone);
+      expect(done.steps.length).toBeGreaterThanOrEqual(2);
+      expect((await getRun(database.ctx, { runId: queued.id })).steps).toHaveLength(0);
+      await expect(cancelRun(database.ctx, { runId: done.id })).resolves.toMatchObject({
+        status: "cancelled",
+      });
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it("fails a run on a NaN reward at that reward's node, keeps earlier iterations, and goes on with the next run", async () => {
+    const runner = worker(createSmallLoopExecutor({ nanAtIteration: 3 }));
+    try {
+      const workflow = await newWorkflow(6);
+      const bad = await submit(workflow);
+      const done = await finished(bad.id);
+      expect(done.status).toBe("failed");
+      expect(done.errorNodeId).toBe("reward-1");
+      expect(done.error).toMatch(/non-finite reward NaN/);
+      expect(done.steps.map((step) => step.iteration)).toEqual([0, 1, 2]);
+      expect(done.log.at(-1)).toMatchObject({ level: "error", nodeId: "reward-1" });
+    } finally {
+      await runner.stop();
+    }
+    const healthy = worker(createSmallLoopExecutor());
+    try {
+      const next = await finished((await submit(await newWorkflow(3))).id);
+      expect(next.status).toBe("succeeded");
+    } finally {
+      await healthy.stop();
+    }
+  });
+
+  it("records an executor error with its node (bad model file) and out-of-memory in words", async () => {
+    const modelError = new ExecutorError("MODEL_UNAVAILABLE", "unet/model.onnx is not an ONNX file.", {
+      nodeId: "sampler-1",
+    });
+    const runner = worker(createSmallLoopExecutor({ throwAt: { iteration: 2, error: modelError } }));
+    try {
+      const done = await finished((await submit(await newWorkflow(5))).id);
+      expect(done).toMatchObject({ status: "failed", errorNodeId: "sampler-1", error: modelError.message });
+      expect(done.steps).toHaveLength(2);
+    } finally {
+      await runner.stop();
+    }
+    const oom = worker(
+      createSmallLoopExecutor({
+        throwAt: { iteration: 0, error: new RangeError("Array buffer allocation failed") },
+      }),
+    );
+    try {
+      const done = await finished((await submit(await newWorkflow(5))).id);
+      expect(done.status).toBe("failed");
+      expect(done.error).toMatch(/^Out of memory/);
+    } finally {
+      await oom.stop();
+    }
+  });
+
+  it.each([1, 3])(
+    "marks runs left running at restart interrupted and resumes them with identical results (checkpoint every %i)",
+    async (checkpointEvery) => {
+      const iterations = 9;
+      const reference = worker(createSmallLoopExecutor());
+      const workflow = await newWorkflow(iterations, 11);
+      let uninterrupted: RunDetail;
+      try {
+        uninterrupted = await finished((await submit(workflow, checkpointEvery)).id);
+      } finally {
+        await reference.stop();
+      }
+      // A worker whose process "dies" after 5 iterations: its executor stops answering mid-run.
+      const inner = createSmallLoopExecutor();
+      const dying: RunExecutor = {
+        device: "cpu",
+        execute: (request) =>
+          inner.execute({
+            ...request,
+            onIteration: async (report) => {
+              if (report.metrics.iteration >= 5) {
+                await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+                throw new Error("process gone");
+              }
+              await request.onIteration(report);
+            },
+          }),
+      };
+      const crashed = worker(dying);
+      const run = await submit(workflow, checkpointEvery);
+      await waitFor(
+        "five iterations",
+        async () => (await getRun(database.ctx, { runId: run.id })).iterationsDone >= 5,
+      );
+      // Server restart: everything still "running" is interrupted.
+      const recovered = await recoverInterruptedRuns(database.ctx);
+      expect(recovered).toContain(run.id);
+      await crashed.stop();
+      const interrupted = await getRun(database.ctx, { runId: run.id });
+      expect(interrupted.status).toBe("interrupted");
+      expect(interrupted.checkpointIteration).toBe(checkpointEvery === 1 ? 4 : 2);
+
+      const resumed = await resumeRun(database.ctx, { runId: run.id });
+      expect(resumed.status).toBe("queued");
+      const again = worker(createSmallLoopExecutor());
+      try {
+        const done = await finished(run.id);
+        expect(done.status).toBe("succeeded");
+        expect(done.steps.map((step) => step.metrics.rewards)).toEqual(
+          uninterrupted.steps.map((step) => step.metrics.rewards),
+        );
+        expect(
+          done.steps.map((step) => [step.metrics.objective, step.metrics.gradNorm, step.metrics.guards]),
+        ).toEqual(
+          uninterrupted.steps.map((step) => [
+            step.metrics.objective,
+            step.metrics.gradNorm,
+            step.metrics.guards,
+          ]),
+        );
+        expect(await imageHashes(done)).toEqual(await imageHashes(uninterrupted));
+        expect(done.bestIteration).toBe(uninterrupted.bestIteration);
+        expect(done.log.map((entry) => entry.message)).toContainEqual(
+          expect.stringMatching(/^Resumed on cpu after iteration/),
+        );
+      } finally {
+        await again.stop();
+      }
+    },
+  );
+
+  it("20 submissions at once on two workers: every run completes or is cancelled, none lost or run twice", async () => {
+    let running = 0;
+    let maxRunningPerWorker = 0;
+    const counting = (): RunExecutor => {
+      const inner = createSmallLoopExecutor({ delayMs: 5 });
+      let mine = 0;
+      return {
+        device: "cpu",
+        async execute(request) {
+          running++;
+          mine++;
+          maxRunningPerWorker = Math.max(maxRunningPerWorker, mine);
+          try {
+            return await inner.execute(request);
+          } finally {
+            running--;
+            mine--;
+          }
+        },
+      };
+    };
+    const workers = [worker(counting()), worker(counting())];
+    try {
+      const workflow = await newWorkflow(4);
+      const runs = await Promise.all(Array.from({ length: 20 }, () => submit(workflow)));
+      expect(new Set(runs.map((run) => run.id)).size).toBe(20);
+      const toCancel = runs.filter((_, index) => index % 4 === 1);
+      await Promise.all(toCancel.map((run) => cancelRun(database.ctx, { runId: run.id }).catch(() => null)));
+      await waitFor(
+        "all 20 runs to finish",
+        async () => {
+          const open = await database.db.run.count({
+            where: { id: { in: runs.map((run) => run.id) }, status: { in: ["queued", "running"] } },
+          });
+          return open === 0;
+        },
+        50_000,
+      );
+      const done = await Promise.all(runs.map((run) => getRun(database.ctx, { runId: run.id })));
+      for (const run of done) {
+        expect(["succeeded", "cancelled"]).toContain(run.status);
+        if (run.status === "succeeded") {
+          expect(run.steps.map((step) => step.iteration)).toEqual([0, 1, 2, 3]);
+          expect(run.log.filter((entry) => entry.message.startsWith("Started on"))).toHaveLength(1);
+        }
+        if (!toCancel.some((cancelled) => cancelled.id === run.id)) expect(run.status).toBe("succeeded");
+      }
+      expect(running).toBe(0);
+      // One run at a time per worker (its device) by default.
+      expect(maxRunningPerWorker).toBe(1);
+    } finally {
+      await Promise.all(workers.map((instance) => instance.stop()));
+    }
+  }, 60_000);
+});
