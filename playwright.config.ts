@@ -1,7 +1,8 @@
 /**
  * End-to-end tests: Debian's Chromium drives the PRODUCTION build (`next start`), which `npm test` builds
- * first. The e2e database is deleted before the run (global-setup.ts), so the server's start-up migrates
- * and seeds a fresh one — the same code path a fresh install takes.
+ * first. The e2e database is deleted right before the server starts (e2e/reset-e2e-db.mjs, part of the
+ * webServer command, because Playwright starts the webServer before any globalSetup), so the server's
+ * start-up migrates and seeds a fresh one — the same code path a fresh install takes.
  */
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
@@ -25,7 +26,6 @@ export const CHROMIUM_ARGS = [
 export default defineConfig({
   testDir: "./e2e",
   testMatch: "**/*.spec.ts",
-  globalSetup: "./e2e/global-setup.ts",
   fullyParallel: false,
   workers: 1,
   retries: 0,
@@ -45,7 +45,7 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { browserName: "chromium" } }],
   webServer: {
-    command: `npx next start -p ${PORT}`,
+    command: `node e2e/reset-e2e-db.mjs "${E2E_DATABASE_FILE}" && npx next start -p ${PORT}`,
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: false,
     timeout: 120_000,
