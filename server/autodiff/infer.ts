@@ -708,6 +708,7 @@ for (const op of [
   "CumSum",
   "HardSwish",
   "Mish",
+  "Trilu",
 ]) {
   INFER[op] = same;
 }

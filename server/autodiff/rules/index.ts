@@ -1,5 +1,6 @@
 /** The rule registry: one VJP rule per ONNX op type (default domain). */
 import { abs } from "./abs";
+import { elu, hardSigmoid, hardSwish, prelu, softplus } from "./activations";
 import { add } from "./add";
 import { batchNormalization } from "./batch-normalization";
 import { cast } from "./cast";
@@ -9,6 +10,7 @@ import { constant } from "./constant";
 import { conv } from "./conv";
 import { convTranspose } from "./conv-transpose";
 import { cos } from "./cos";
+import { dataMovement } from "./data-movement";
 import { div } from "./div";
 import { einsum } from "./einsum";
 import { erf } from "./erf";
@@ -31,7 +33,7 @@ import { pad } from "./pad";
 import { averagePool, globalAveragePool, maxPool } from "./pools";
 import { pow } from "./pow";
 import { reciprocal } from "./reciprocal";
-import { reduceMean, reduceSum } from "./reduce";
+import { reduceExtremum, reduceL2, reduceLogSumExp, reduceMean, reduceSum, reduceSumSquare } from "./reduce";
 import { relu } from "./relu";
 import { reshape } from "./reshape";
 import { resize } from "./resize";
@@ -46,6 +48,7 @@ import { sub } from "./sub";
 import { sum } from "./sum";
 import { tanh } from "./tanh";
 import { transpose } from "./transpose";
+import { trilu } from "./trilu";
 import type { VjpRule } from "./types";
 import { where } from "./where";
 
@@ -61,19 +64,24 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
   Conv: conv,
   ConvTranspose: convTranspose,
   Cos: cos,
+  DepthToSpace: dataMovement,
   Div: div,
   Dropout: identity,
   Einsum: einsum,
+  Elu: elu,
   Erf: erf,
   Exp: exp,
   Expand: expand,
   Flatten: reshape,
   Gather: gather,
   GatherElements: gatherElements,
+  GatherND: dataMovement,
   Gelu: gelu,
   Gemm: gemm,
   GlobalAveragePool: globalAveragePool,
   GroupNormalization: groupNormalization,
+  HardSigmoid: hardSigmoid,
+  HardSwish: hardSwish,
   Identity: identity,
   InstanceNormalization: instanceNormalization,
   LayerNormalization: layerNormalization,
@@ -87,11 +95,17 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
   Min: maxMin,
   Mul: mul,
   Neg: neg,
+  PRelu: prelu,
   Pad: pad,
   Pow: pow,
   Reciprocal: reciprocal,
+  ReduceL2: reduceL2,
+  ReduceLogSumExp: reduceLogSumExp,
+  ReduceMax: reduceExtremum,
   ReduceMean: reduceMean,
+  ReduceMin: reduceExtremum,
   ReduceSum: reduceSum,
+  ReduceSumSquare: reduceSumSquare,
   Relu: relu,
   Reshape: reshape,
   Resize: resize,
@@ -101,13 +115,17 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
   Sin: sin,
   Slice: slice,
   Softmax: softmax,
+  Softplus: softplus,
+  SpaceToDepth: dataMovement,
   Split: split,
   Sqrt: sqrt,
   Squeeze: reshape,
   Sub: sub,
   Sum: sum,
   Tanh: tanh,
+  Tile: dataMovement,
   Transpose: transpose,
+  Trilu: trilu,
   Unsqueeze: reshape,
   Where: where,
 };

@@ -6,6 +6,7 @@ import type { NodeView, VjpRule } from "./types";
 /** Reduced axes of a Reduce* node (normalized, sorted), in either opset form. */
 function reducedAxes(g: Emitter, n: NodeView): number[] {
   const rank = g.rank(n.input(0));
+  // ReduceSum took axes as an input from opset 13, the other reductions from 18.
   const inputForm = n.node.opType === "ReduceSum" ? n.opset >= 13 : n.opset >= 18;
   let axes: number[] | undefined;
   if (inputForm) {
@@ -28,6 +29,53 @@ function spread(g: Emitter, n: NodeView, dy: string, axes: number[]): string {
   const restored = keep ? dy : g.unsqueeze(dy, axes);
   return g.op1("Expand", [restored, g.shapeOf(n.input(0))]);
 }
+
+/** The forward output with the reduced axes restored (keepdims form), to broadcast against x. */
+function outputKept(g: Emitter, n: NodeView, axes: number[]): string {
+  return attrInt(n.node, "keepdims", 1) === 1 ? n.output(0) : g.unsqueeze(n.output(0), axes);
+}
+
+/** y = √Σx²: dx = dy·x/y. */
+export const reduceL2: VjpRule = {
+  differentiable: [0],
+  backward(g, n, [dy]) {
+    const axes = reducedAxes(g, n);
+    const x = n.input(0);
+    return [g.mul(spread(g, n, dy!, axes), g.div(x, outputKept(g, n, axes)))];
+  },
+};
+
+/** y = Σx²: dx = 2x·dy. */
+export const reduceSumSquare: VjpRule = {
+  differentiable: [0],
+  backward(g, n, [dy]) {
+    const axes = reducedAxes(g, n);
+    return [g.mul(spread(g, n, dy!, axes), g.scale(n.input(0), 2))];
+  },
+};
+
+/** y = log Σ exp x: dx = dy·exp(x − y). */
+export const reduceLogSumExp: VjpRule = {
+  differentiable: [0],
+  backward(g, n, [dy]) {
+    const axes = reducedAxes(g, n);
+    const softmax = g.op1("Exp", [g.sub(n.input(0), outputKept(g, n, axes))]);
+    return [g.mul(spread(g, n, dy!, axes), softmax)];
+  },
+};
+
+/** ReduceMax/ReduceMin: the cotangent goes to the extremal elements (ties share it). */
+export const reduceExtremum: VjpRule = {
+  differentiable: [0],
+  backward(g, n, [dy]) {
+    const axes = reducedAxes(g, n);
+    const x = n.input(0);
+    const hit = g.cast(g.op1("Equal", [x, outputKept(g, n, axes)]), g.elemType(x));
+    const count = g.reduceSum(hit, axes, true);
+    const kept = attrInt(n.node, "keepdims", 1) === 1 ? dy! : g.unsqueeze(dy!, axes);
+    return [g.mul(hit, g.div(kept, count))];
+  },
+};
 
 export const reduceSum: VjpRule = {
   differentiable: [0],

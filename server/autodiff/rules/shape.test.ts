@@ -336,6 +336,90 @@ const CASES: Array<[string, OpCase]> = [
       ],
     },
   ],
+  ["Tile", { op: "Tile", type: "float64", inputs: [{ name: "x", dims: [2, 3] }, ints("r", [2, 3])] }],
+  [
+    "DepthToSpace",
+    {
+      op: "DepthToSpace",
+      type: "float64",
+      inputs: [{ name: "x", dims: [1, 8, 2, 3] }],
+      attributes: [attr.int("blocksize", 2), attr.string("mode", "CRD")],
+    },
+  ],
+  [
+    "SpaceToDepth",
+    {
+      op: "SpaceToDepth",
+      type: "float64",
+      inputs: [{ name: "x", dims: [1, 2, 4, 6] }],
+      attributes: [attr.int("blocksize", 2)],
+    },
+  ],
+  [
+    "GatherND with a repeated index",
+    {
+      op: "GatherND",
+      type: "float64",
+      inputs: [{ name: "x", dims: [3, 4] }, constantTensor("i", "int64", [3, 1], [2, 0, 2])],
+    },
+  ],
+  [
+    "Trilu lower with k = -1",
+    {
+      op: "Trilu",
+      type: "float64",
+      inputs: [{ name: "x", dims: [2, 4, 4] }, scalarInt("k", -1)],
+      attributes: [attr.int("upper", 0)],
+    },
+  ],
+  [
+    "ReduceL2 (CLIP-embedding normalization)",
+    {
+      op: "ReduceL2",
+      type: "float64",
+      inputs: [{ name: "x", dims: [2, 5] }],
+      attributes: [attr.ints("axes", [-1]), attr.int("keepdims", 1)],
+    },
+  ],
+  [
+    "ReduceSumSquare keepdims 0",
+    {
+      op: "ReduceSumSquare",
+      type: "float64",
+      inputs: [{ name: "x", dims: [2, 3, 4] }],
+      attributes: [attr.ints("axes", [1]), attr.int("keepdims", 0)],
+    },
+  ],
+  [
+    "ReduceLogSumExp",
+    {
+      op: "ReduceLogSumExp",
+      type: "float64",
+      inputs: [{ name: "x", dims: [2, 5] }],
+      attributes: [attr.ints("axes", [1]), attr.int("keepdims", 0)],
+    },
+  ],
+  [
+    "ReduceMax keepdims 0",
+    {
+      op: "ReduceMax",
+      type: "float64",
+      inputs: [{ name: "x", dims: [3, 4] }],
+      attributes: [attr.ints("axes", [1]), attr.int("keepdims", 0)],
+    },
+  ],
+  ["ReduceMin all axes", { op: "ReduceMin", type: "float64", inputs: [{ name: "x", dims: [3, 4] }] }],
+  [
+    "PRelu with per-channel slope",
+    {
+      op: "PRelu",
+      type: "float64",
+      inputs: [
+        { name: "x", dims: [2, 3, 4], map: (v) => (Math.abs(v) < 0.1 ? v + 0.3 : v) },
+        { name: "slope", dims: [3, 1] },
+      ],
+    },
+  ],
 ];
 
 describe("shape, indexing and reduction VJP rules against central differences", () => {

@@ -40,6 +40,14 @@ const CASES: UnaryCase[] = [
   { op: "LogSoftmax", type: "float64" },
   { op: "LogSoftmax", type: "float64", attributes: [attr.int("axis", 0)] },
   { op: "Dropout", type: "float64" },
+  { op: "Softplus", type: "float32" },
+  { op: "Elu", type: "float32", attributes: [attr.float("alpha", 0.7)], map: awayFromZero },
+  { op: "HardSigmoid", type: "float32", map: (v) => awayFromZero(v) * 2 },
+  {
+    op: "HardSwish",
+    type: "float32",
+    map: (v) => (Math.abs(Math.abs(v * 2) - 3) < 0.1 ? v * 2 + 0.3 : v * 2),
+  },
 ];
 
 describe("unary VJP rules against central differences", () => {
