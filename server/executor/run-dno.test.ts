@@ -1,0 +1,159 @@
+/**
+ * The loop on a tiny nonlinear model folder (no bundled model needed): reproducibility, checkpoint/resume,
+ * batches, each estimator's bookkeeping. The bundled-model behaviour tests are in run-dno.bundled.test.ts.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createOnnxRuntime } from "@/server/onnx/runtime";
+import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
+import { planRun } from "./plan";
+import { type DnoCheckpoint, type IterationRecord, runDno } from "./run-dno";
+import { writeTinyDnoModelFolder } from "./testing/tiny-dno-model";
+import { dnoWorkflow, type WorkflowSpec } from "./testing/workflows";
+
+let modelDir: string;
+let vjpDir: string;
+
+async function environment(): Promise<ExecutorEnvironment> {
+  const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+  return createExecutorEnvironment({ onnx, vjpCacheDir: vjpDir });
+}
+
+/** The history without timings (the only numbers allowed to differ between two identical runs). */
+function numbers(history: readonly IterationRecord[]) {
+  return history.map(({ ms: _ms, onnxMs: _onnx, totalMs: _total, ...rest }) => rest);
+}
+
+function spec(overrides: Partial<WorkflowSpec> = {}): WorkflowSpec {
+  return {
+    model: modelDir,
+    prompt: "a red circle on blue background",
+    noise: { seed: 11 },
+    sampler: { steps: 4, eta: 1, guidanceScale: 3 },
+    rewards: [{ params: { kind: "brightness" } }],
+    guards: [{ params: { kind: "probability-regularization", permutations: 8 } }],
+    optimizer: { iterations: 5, learningRate: 0.05 },
+    ...overrides,
+  };
+}
+
+beforeAll(() => {
+  modelDir = writeTinyDnoModelFolder();
+  vjpDir = mkdtempSync(path.join(tmpdir(), "dno-vjp-"));
+});
+
+describe("runDno on a tiny model", () => {
+  it("raises brightness with backprop, reports every metric, and keeps initial/best/final images", async () => {
+    const events: number[] = [];
+    const result = await runDno({
+      plan: planRun(dnoWorkflow(spec({ guards: [...spec().guards!, { params: { kind: "keep-best" } }] }))),
+      env: await environment(),
+      onIteration: ({ record }) => {
+        events.push(record.iteration);
+      },
+    });
+    expect(events).toEqual([0, 1, 2, 3, 4]);
+    const first = result.history[0]!;
+    const last = result.history.at(-1)!;
+    expect(last.rewards["reward-1"]!).toBeGreaterThan(first.rewards["reward-1"]!);
+    expect(first.pr).not.toBeNull();
+    expect(first.guards["probability-regularization"]).toBeDefined();
+    expect(first.guards["best-iterate"]).toBeDefined();
+    expect(first.gradNorm).toBeGreaterThan(0);
+    expect(Object.keys(first.ms).sort()).toEqual(["backward", "forward", "guards", "rewards", "update"]);
+    expect(result.evaluations).toEqual({ forward: 5, vjp: 5 });
+    expect(result.initialImage.data).not.toEqual(result.finalImage.data);
+    const objectives = result.history.map((record) => record.objective);
+    expect(result.bestIteration).toBe(objectives.indexOf(Math.max(...objectives)));
+    expect(result.resultImage.data).toEqual(result.bestImage.data);
+  });
+
+  it("gives identical numbers for the same workflow, model and seeds", async () => {
+    const plan = planRun(dnoWorkflow(spec()));
+    const a = await runDno({ plan, env: await environment() });
+    const b = await runDno({ plan, env: await environment() });
+    expect(numbers(b.history)).toEqual(numbers(a.history));
+    expect(b.finalImage.data).toEqual(a.finalImage.data);
+  });
+
+  it("resumes from a JSON checkpoint to exactly the uninterrupted run", async () => {
+    const plan = planRun(
+      dnoWorkflow(spec({ guards: [...spec().guards!, { params: { kind: "early-stop", patience: 50 } }] })),
+    );
+    const whole = await runDno({ plan, env: await environment() });
+    const paused = await runDno({ plan, env: await environment(), pauseAfter: 2 });
+    expect(paused.stopReason).toBe("paused");
+    const checkpoint = JSON.parse(JSON.stringify(paused.checkpoint)) as DnoCheckpoint;
+    expect(checkpoint.nextIteration).toBe(2);
+    const resumed = await runDno({ plan, env: await environment(), resume: checkpoint });
+    expect(numbers(resumed.history)).toEqual(numbers(whole.history));
+    expect(resumed.finalImage.data).toEqual(whole.finalImage.data);
+    expect(resumed.checkpoint.noise).toEqual(whole.checkpoint.noise);
+    const other = planRun(dnoWorkflow(spec({ noise: { seed: 12 } })));
+    await expect(runDno({ plan: other, env: await environment(), resume: checkpoint })).rejects.toThrow(
+      /another workflow version or other seeds/,
+    );
+  });
+
+  it("runs a batch of seeds as one batch, each image with its own noise", async () => {
+    const result = await runDno({
+      plan: planRun(
+        dnoWorkflow(spec({ noise: { seed: 11, batchSeeds: [12] }, optimizer: { iterations: 2 } })),
+      ),
+      env: await environment(),
+    });
+    expect(result.finalImage.batch).toBe(2);
+    expect(result.checkpoint.noise).toHaveLength(2);
+    expect(result.evaluations).toEqual({ forward: 4, vjp: 4 });
+    const single = await runDno({
+      plan: planRun(dnoWorkflow(spec({ optimizer: { iterations: 2 } }))),
+      env: await environment(),
+    });
+    // Image 0 of the batch is the single-seed run's image (the batch does not mix images).
+    const per = single.finalImage.data.length;
+    const diff = result.finalImage.data
+      .subarray(0, per)
+      .reduce((m, v, i) => Math.max(m, Math.abs(v - single.finalImage.data[i]!)), 0);
+    expect(diff).toBeLessThan(1e-5);
+  });
+
+  it("counts model evaluations of the zeroth-order and hybrid estimators", async () => {
+    const started = performance.now();
+    const jpeg = [{ params: { kind: "jpeg-compressibility" } }];
+    const zo = await runDno({
+      plan: planRun(
+        dnoWorkflow(
+          spec({ rewards: jpeg, optimizer: { iterations: 2, estimator: "zeroth-order", perturbations: 3 } }),
+        ),
+      ),
+      env: await environment(),
+    });
+    // Per iteration: the main forward, then z and q perturbed points.
+    expect(zo.evaluations).toEqual({ forward: 2 * (1 + 1 + 3), vjp: 0 });
+    const hybrid = await runDno({
+      plan: planRun(
+        dnoWorkflow(
+          spec({ rewards: jpeg, optimizer: { iterations: 2, estimator: "hybrid", perturbations: 3 } }),
+        ),
+      ),
+      env: await environment(),
+    });
+    expect(hybrid.evaluations.forward).toBe(2 * (1 + 3));
+    expect(hybrid.evaluations.vjp).toBeLessThanOrEqual(2);
+    console.log(`estimator bookkeeping took ${Math.round(performance.now() - started)} ms`);
+  });
+
+  it("stops when cancelled", async () => {
+    const controller = new AbortController();
+    await expect(
+      runDno({
+        plan: planRun(dnoWorkflow(spec())),
+        env: await environment(),
+        signal: controller.signal,
+        onIteration: () => controller.abort(),
+      }),
+    ).rejects.toThrow(/cancelled/);
+  });
+});
