@@ -1,0 +1,63 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { readPngText } from "@/server/models/image";
+import { writeTinyModelFolder } from "@/server/models/testing/tiny-folder";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "..");
+const tsx = path.join(root, "node_modules/.bin/tsx");
+
+async function generate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(tsx, ["scripts/generate.ts", ...args], { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
+  }
+}
+
+describe("npm run generate", () => {
+  it("writes a PNG with its parameters embedded and prints the time taken", async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "dno-generate-")), "out.png");
+    const model = writeTinyModelFolder();
+    const result = await generate([
+      "--prompt",
+      "a red circle",
+      "--seed",
+      "7",
+      "--steps",
+      "5",
+      "--out",
+      out,
+      "--model",
+      model,
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toMatch(
+      /Wrote .*out\.png \(4×4\) .* ms generating \(5 steps, eta 1, cfg 5\), \d+ ms in all\./,
+    );
+    const parameters = JSON.parse(readPngText(readFileSync(out)).parameters ?? "{}");
+    expect(parameters).toMatchObject({ prompt: "a red circle", seed: 7, steps: 5 });
+  });
+
+  it("names a bad flag and its allowed range", async () => {
+    const result = await generate(["--prompt", "x", "--eta", "1.5", "--out", "x.png"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--eta must be a number in [0, 1], got "1.5"');
+  });
+
+  it("prints the loader's full report for a bad model folder", async () => {
+    const model = writeTinyModelFolder({
+      overrides: { "unet/model.onnx": null, "scheduler/scheduler_config.json": "{" },
+    });
+    const result = await generate(["--prompt", "x", "--out", "x.png", "--model", model]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("missing file unet/model.onnx");
+    expect(result.stderr).toContain("scheduler/scheduler_config.json: not valid JSON");
+  });
+});

@@ -1,0 +1,22 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../services/test-database";
+import { createCaller } from "../root";
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.close();
+});
+
+describe("models.list", () => {
+  it("lists the bundled model as valid, with its folder and no problems", async () => {
+    const models = await createCaller(database.ctx).models.list();
+    const bundled = models.find((model) => model.id === "tiny-shapes-sd");
+    expect(bundled).toMatchObject({ source: "bundled", valid: true, problems: [] });
+    expect(bundled?.path).toMatch(/models\/tiny-shapes-sd$/);
+    // The build scripts' Python package next to it is not a model folder.
+    expect(models.some((model) => model.id === "tiny_shapes")).toBe(false);
+  });
+});
