@@ -32,6 +32,8 @@ export const DEFAULT_PR_BLOCK_SIZE = 4;
 /** R = 100 in the paper's code. */
 export const DEFAULT_PR_PERMUTATIONS = 100;
 const LOG2 = Math.log(2);
+/** 2^−32: multiplying by it is exact, the same as dividing by 2^32 and cheaper. */
+const TWO_TO_MINUS_32 = 1 / 4294967296;
 
 /** The smallest possible PR value: 2·log 2 per set of blocks (sequential, and shuffled when R > 0). */
 export function probabilityRegularizationFloor(permutations: number): number {
@@ -218,7 +220,7 @@ export function seededPermutation(seed: number, index: number, out: Uint32Array)
     s2 ^= t;
     s3 = (s3 << 11) | (s3 >>> 21);
     // Multiply-shift maps the 32-bit word to [0, i] (as Rng.int); exact in doubles since (i + 1)·2^32 < 2^53.
-    const j = Math.floor((result * (i + 1)) / 4294967296);
+    const j = Math.floor(result * (i + 1) * TWO_TO_MINUS_32);
     const tmp = out[i]!;
     out[i] = out[j]!;
     out[j] = tmp;
