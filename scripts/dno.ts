@@ -1,0 +1,180 @@
+/**
+ * Runs an exported workflow with the DNO executor and prints one table row per iteration.
+ *
+ *   npm run dno -- --workflow FILE.json [--out DIR]
+ *
+ * Writes initial.png, best.png, final.png (one per image of a batch: best-<seed>.png …) and history.json
+ * into DIR (default artifacts/dno/<time>). Exit codes: 2 usage or unreadable file, 3 the workflow cannot
+ * run (validation issues per node, or a refused plan), 1 any other failure.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { getNodeDefinition } from "@/nodes/registry";
+import { nodeDisplayName } from "@/nodes/graph/naming";
+import { createExecutorEnvironment } from "@/server/executor/environment";
+import { ExecutorError } from "@/server/executor/errors";
+import { parseWorkflowText } from "@/server/executor/load-workflow";
+import { describePlan, planRun, type RunPlan } from "@/server/executor/plan";
+import { type IterationRecord, runDno } from "@/server/executor/run-dno";
+import { encodePng, imageToRgb8, type ImageTensor } from "@/server/models/image";
+
+function usage(message?: string): never {
+  if (message) console.error(`dno: ${message}`);
+  console.error("usage: npm run dno -- --workflow FILE.json [--out DIR]");
+  process.exit(2);
+}
+
+function fmt(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+  const abs = Math.abs(value);
+  return abs !== 0 && (abs >= 1e5 || abs < 1e-3) ? value.toExponential(2) : value.toFixed(digits);
+}
+
+function columns(plan: RunPlan) {
+  const rewardNames = plan.rewards.map((reward) => ({ id: reward.id, title: reward.name }));
+  return rewardNames;
+}
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((cell, i) => cell.padStart(widths[i] ?? 8)).join("  ");
+}
+
+function guardText(record: IterationRecord): string {
+  return Object.entries(record.guards)
+    .map(
+      ([id, state]) =>
+        `${id.replace("probability-regularization", "PR")}=${fmt(state.value, 3)}${state.fired ? "!" : ""}`,
+    )
+    .join(" ");
+}
+
+async function main(): Promise<void> {
+  let values: { workflow?: string; out?: string };
+  try {
+    ({ values } = parseArgs({ options: { workflow: { type: "string" }, out: { type: "string" } } }));
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
+  }
+  if (!values.workflow) usage("--workflow FILE.json is required");
+  let text: string;
+  try {
+    text = readFileSync(values.workflow, "utf8");
+  } catch (error) {
+    usage(`cannot read ${values.workflow}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const loaded = parseWorkflowText(text, values.workflow);
+  let plan: RunPlan;
+  try {
+    plan = planRun(loaded.document);
+  } catch (error) {
+    if (error instanceof ExecutorError && error.issues.length > 0) {
+      console.error(`dno: ${values.workflow} cannot run. Fix these first:`);
+      const byNode = new Map<string, string[]>();
+      for (const issue of error.issues) {
+        const node = loaded.document.nodes.find((candidate) => candidate.id === issue.nodeId);
+        const where = node ? nodeDisplayName(node, getNodeDefinition(node.type)) : "Workflow";
+        byNode.set(where, [...(byNode.get(where) ?? []), issue.message]);
+      }
+      for (const [where, messages] of byNode) {
+        console.error(`  ${where}:`);
+        for (const message of messages) console.error(`    - ${message}`);
+      }
+      process.exit(3);
+    }
+    throw error;
+  }
+  const out = values.out ?? path.join("artifacts", "dno", new Date().toISOString().replace(/[:.]/g, "-"));
+  mkdirSync(out, { recursive: true });
+  console.log(`Workflow: ${loaded.name ?? values.workflow}`);
+  for (const line of describePlan(plan)) console.log(`  ${line}`);
+  if (plan.ignored.length > 0)
+    console.log(`  not run (they do not feed the Optimizer): ${plan.ignored.join(", ")}`);
+
+  const env = await createExecutorEnvironment();
+  const rewardColumns = columns(plan);
+  const header = [
+    "iter",
+    ...rewardColumns.map((c) => c.title.slice(0, 14)),
+    "PR",
+    "objective",
+    "gradNorm",
+    "fwd ms",
+    "bwd ms",
+    "rew ms",
+    "grd ms",
+    "upd ms",
+    "guards",
+  ];
+  const widths = header.map((cell) => Math.max(8, cell.length));
+  widths[widths.length - 1] = 0;
+  console.log(row(header, widths));
+  const started = performance.now();
+  const controller = new AbortController();
+  process.once("SIGINT", () => {
+    console.error("dno: cancelling after the current step…");
+    controller.abort();
+  });
+  const result = await runDno({
+    plan,
+    env,
+    signal: controller.signal,
+    log: (message) => console.log(`  ${message}`),
+    onIteration: ({ record, isBest }) => {
+      const cells = [
+        `${record.iteration}${isBest ? "*" : ""}`,
+        ...rewardColumns.map((c) => fmt(record.rewards[c.id])),
+        fmt(record.pr, 3),
+        fmt(record.objective),
+        fmt(record.gradNorm),
+        record.ms.forward.toFixed(0),
+        record.ms.backward.toFixed(0),
+        record.ms.rewards.toFixed(0),
+        record.ms.guards.toFixed(0),
+        record.ms.update.toFixed(0),
+        guardText(record),
+      ];
+      console.log(row(cells, widths));
+    },
+  });
+  const writeImages = (name: string, image: ImageTensor) => {
+    for (let b = 0; b < image.batch; b++) {
+      const file = image.batch === 1 ? `${name}.png` : `${name}-${plan.seeds[b]}.png`;
+      writeFileSync(
+        path.join(out, file),
+        encodePng(imageToRgb8(image, b), { workflow: JSON.stringify(loaded.document) }),
+      );
+    }
+  };
+  writeImages("initial", result.initialImage);
+  writeImages("best", result.bestImage);
+  writeImages("final", result.finalImage);
+  writeFileSync(
+    path.join(out, "history.json"),
+    `${JSON.stringify(
+      {
+        workflow: loaded.name ?? values.workflow,
+        seeds: plan.seeds,
+        rewards: Object.fromEntries(plan.rewards.map((reward) => [reward.id, reward.displayName])),
+        stopReason: result.stopReason,
+        bestIteration: result.bestIteration,
+        evaluations: result.evaluations,
+        history: result.history,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(
+    `Done in ${((performance.now() - started) / 1000).toFixed(1)} s (${result.stopReason}); best iteration ${result.bestIteration}. Wrote ${out}/{initial,best,final}.png and history.json`,
+  );
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ExecutorError) {
+    console.error(`dno: ${error.message}`);
+    process.exit(error.code === "WORKFLOW_UNREADABLE" ? 2 : error.code === "CANCELLED" ? 130 : 3);
+  }
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});
