@@ -5,6 +5,7 @@
  * Nothing a run does can take the process down: every failure ends that run only.
  */
 import { randomUUID } from "node:crypto";
+import type { GraphDocument } from "@/nodes";
 import { encodePng } from "@/server/models/image";
 import type { ServiceContext } from "../services/context";
 import { appendRunLog } from "../services/runs/append-run-log";
@@ -51,12 +52,25 @@ function describeFailure(error: unknown): string {
   return String(error);
 }
 
-function firstNonFinite(iteration: ExecutorIteration): { nodeId: string; what: string } | null {
-  for (const [nodeId, value] of Object.entries(iteration.metrics.rewards)) {
-    if (!Number.isFinite(value)) return { nodeId, what: `reward ${value}` };
+/** Metrics are keyed by node id, or for some guards by their kind (one per kind): find the node either way. */
+function nodeIdForMetricKey(document: GraphDocument, key: string, type: string): string {
+  if (document.nodes.some((node) => node.id === key)) return key;
+  const byKind = document.nodes.find((node) => node.type === type && node.params.kind === key);
+  return byKind?.id ?? key;
+}
+
+function firstNonFinite(
+  document: GraphDocument,
+  iteration: ExecutorIteration,
+): { nodeId: string; what: string } | null {
+  for (const [key, value] of Object.entries(iteration.metrics.rewards)) {
+    if (!Number.isFinite(value))
+      return { nodeId: nodeIdForMetricKey(document, key, "reward"), what: `reward ${value}` };
   }
-  for (const [nodeId, guard] of Object.entries(iteration.metrics.guards)) {
-    if (!Number.isFinite(guard.value)) return { nodeId, what: `guard value ${guard.value}` };
+  for (const [key, guard] of Object.entries(iteration.metrics.guards)) {
+    if (!Number.isFinite(guard.value)) {
+      return { nodeId: nodeIdForMetricKey(document, key, "guard"), what: `guard value ${guard.value}` };
+    }
   }
   return null;
 }
@@ -173,7 +187,7 @@ export class RunWorker {
         onLog: (entry) => void log(entry.message, entry.level, entry.nodeId ?? null),
         onIteration: async (report) => {
           if (controller.signal.aborted) return;
-          const bad = firstNonFinite(report);
+          const bad = firstNonFinite(claimed.config.document, report);
           if (bad) {
             throw new NodeFailure(
               `Iteration ${report.metrics.iteration} produced a non-finite ${bad.what}. Lower the learning rate or check the reward's inputs.`,

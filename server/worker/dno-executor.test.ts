@@ -1,0 +1,176 @@
+/**
+ * The worker with the real DNO executor on the tiny nonlinear model folder: iterations arrive as RunSteps
+ * with images, and a run interrupted by a "restart" resumes from its checkpoint to the same numbers and
+ * pixels as an uninterrupted run.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createExecutorEnvironment, type ExecutorEnvironment } from "@/server/executor/environment";
+import { writeTinyDnoModelFolder } from "@/server/executor/testing/tiny-dno-model";
+import { dnoWorkflow } from "@/server/executor/testing/workflows";
+import { createOnnxRuntime } from "@/server/onnx/runtime";
+import { readArtifactFile } from "../services/runs/artifact-store";
+import { getRun, type RunDetail } from "../services/runs/get-run";
+import { recoverInterruptedRuns } from "../services/runs/recover-interrupted-runs";
+import { resumeRun } from "../services/runs/resume-run";
+import { startRun } from "../services/runs/start-run";
+import { createTestDatabase, type TestDatabase } from "../services/test-database";
+import { createWorkflow } from "../services/workflows/create-workflow";
+import { createDnoExecutor, decodeDnoCheckpoint, encodeDnoCheckpoint } from "./dno-executor";
+import type { RunExecutor } from "./executor-port";
+import { createDatabaseRunQueue } from "./queue";
+import { RunWorker } from "./run-worker";
+
+let database: TestDatabase;
+let dataDir: string;
+let modelDir: string;
+let environment: Promise<ExecutorEnvironment>;
+const previousDataDir = process.env.DNO_DATA_DIR;
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-runs-exec-"));
+  process.env.DNO_DATA_DIR = dataDir;
+  database = await createTestDatabase();
+  modelDir = writeTinyDnoModelFolder();
+  environment = (async () =>
+    createExecutorEnvironment({
+      onnx: await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 }),
+      vjpCacheDir: path.join(dataDir, "vjp"),
+    }))();
+});
+afterAll(async () => {
+  await database.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
+  else process.env.DNO_DATA_DIR = previousDataDir;
+});
+
+function executor(): RunExecutor {
+  return createDnoExecutor({ environment: () => environment });
+}
+
+function startWorker(runExecutor: RunExecutor): RunWorker {
+  const worker = new RunWorker({
+    ctx: database.ctx,
+    queue: createDatabaseRunQueue(database.ctx),
+    executor: runExecutor,
+    pollMs: 20,
+  });
+  worker.start();
+  return worker;
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const finished = (runId: string) =>
+  waitFor(`run ${runId}`, async () => {
+    const run = await getRun(database.ctx, { runId });
+    return ["succeeded", "failed", "cancelled", "interrupted"].includes(run.status) ? run : null;
+  });
+
+async function pixels(run: RunDetail): Promise<string[]> {
+  const out: string[] = [];
+  for (const step of run.steps) {
+    const artifact = await database.db.artifact.findUniqueOrThrow({
+      where: { id: step.imageArtifactId ?? "" },
+    });
+    out.push((await readArtifactFile(artifact.storageKey)).toString("base64"));
+  }
+  return out;
+}
+
+const numbers = (run: RunDetail) => run.steps.map(({ metrics: { ms: _ms, ...rest } }) => rest);
+
+describe("worker + DNO executor (tiny model)", () => {
+  it("round-trips a DNO checkpoint through the binary codec exactly", async () => {
+    const checkpoint = {
+      format: "dno-studio.checkpoint" as const,
+      version: 1 as const,
+      fingerprint: "abc",
+      nextIteration: 3,
+      noise: [[Math.fround(0.1), -2.5, Math.fround(1 / 3)]],
+      optimizer: { kind: "adam" as const, step: 3, buffers: { m: [[1e-9, 0.3]], v: [[2, 1 / 7]] } },
+      plateau: null,
+      best: { iteration: 1, score: 0.25, noise: [[Math.fround(0.7)]], image: [Math.fround(-0.2), 0] },
+      initialImage: [Math.fround(0.5)],
+      history: [],
+      evaluations: { forward: 3, vjp: 3 },
+    };
+    expect(decodeDnoCheckpoint(encodeDnoCheckpoint(checkpoint))).toEqual(checkpoint);
+  });
+
+  it("runs, is interrupted by a restart, resumes, and ends identical to an uninterrupted run", async () => {
+    const document = dnoWorkflow({
+      model: modelDir,
+      noise: { seed: 5 },
+      sampler: { steps: 3, eta: 1, guidanceScale: 3 },
+      rewards: [{ params: { kind: "brightness" } }],
+      guards: [{ params: { kind: "probability-regularization", permutations: 4 } }],
+      optimizer: { iterations: 6, learningRate: 0.05 },
+    });
+    const workflow = await createWorkflow(database.ctx, { name: "Tiny DNO", document });
+    const submit = async () =>
+      (await startRun(database.ctx, { workflowId: workflow.id, versionId: workflow.headVersion.id })).run;
+
+    const first = startWorker(executor());
+    let reference: RunDetail;
+    try {
+      reference = await finished((await submit()).id);
+    } finally {
+      await first.stop();
+    }
+    expect(reference.status).toBe("succeeded");
+    expect(reference.steps).toHaveLength(6);
+    const rewards = reference.steps.map((step) => step.metrics.rewards["reward-1"] ?? Number.NaN);
+    expect(rewards.at(-1)).toBeGreaterThan(rewards[0] ?? Number.POSITIVE_INFINITY);
+    expect(reference.steps[0]?.metrics.pr).not.toBeNull();
+
+    const inner = executor();
+    const dying: RunExecutor = {
+      device: "cpu",
+      execute: (request) =>
+        inner.execute({
+          ...request,
+          onIteration: async (report) => {
+            if (report.metrics.iteration >= 3) {
+              await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+              throw new Error("process gone");
+            }
+            await request.onIteration(report);
+          },
+        }),
+    };
+    const crashed = startWorker(dying);
+    const run = await submit();
+    await waitFor(
+      "3 iterations",
+      async () => (await getRun(database.ctx, { runId: run.id })).iterationsDone >= 3,
+    );
+    expect(await recoverInterruptedRuns(database.ctx)).toContain(run.id);
+    await crashed.stop();
+    await resumeRun(database.ctx, { runId: run.id });
+    const again = startWorker(executor());
+    try {
+      const done = await finished(run.id);
+      expect(done.status).toBe("succeeded");
+      expect(numbers(done)).toEqual(numbers(reference));
+      expect(await pixels(done)).toEqual(await pixels(reference));
+    } finally {
+      await again.stop();
+    }
+  }, 120_000);
+});
