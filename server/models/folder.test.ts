@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { buildTinyOnnx } from "@/server/onnx/tiny-onnx";
@@ -209,6 +211,39 @@ describe("loader errors, each with its message", () => {
     );
     expect(error.message).toContain(
       'vae_decoder/model.onnx: output "sample" has shape [batch, 4, 4, 4], expected [batch, 3, height, width]',
+    );
+  });
+
+  it("a CLIP tokenizer given as vocab.json + merges.txt loads; another slow tokenizer is reported", async () => {
+    const fixtures = path.join(import.meta.dirname, "fixtures");
+    const slowFiles = {
+      "tokenizer/tokenizer.json": null,
+      "tokenizer/vocab.json": readFileSync(path.join(fixtures, "clip-bpe-vocab.json"), "utf8"),
+      "tokenizer/merges.txt": readFileSync(path.join(fixtures, "clip-bpe-merges.txt"), "utf8"),
+    };
+    const model = await loadModelFolder(
+      writeTinyModelFolder({
+        overrides: {
+          ...slowFiles,
+          "tokenizer/tokenizer_config.json": JSON.stringify({
+            tokenizer_class: "CLIPTokenizer",
+            model_max_length: 6,
+          }),
+        },
+      }),
+      { runtime: await runtimePromise },
+    );
+    expect(model.tokenizer.encode("a red circle")).toEqual([59, 26, 53, 58, 60, 60]);
+    const error = await problemsOf(
+      writeTinyModelFolder({
+        overrides: {
+          ...slowFiles,
+          "tokenizer/tokenizer_config.json": JSON.stringify({ tokenizer_class: "T5Tokenizer" }),
+        },
+      }),
+    );
+    expect(error.message).toContain(
+      "missing file tokenizer/tokenizer.json (vocab.json/merges.txt of a T5Tokenizer found",
     );
   });
 

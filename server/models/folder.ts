@@ -17,6 +17,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { ElementType, OnnxModel, OnnxRuntime, TensorSpec } from "@/server/onnx/types";
+import { clipTokenizerJson } from "./clip-tokenizer";
 import { ModelFolderError, type ModelFolderProblem } from "./errors";
 import { type DdimConfig, ddimConfigSchema } from "./scheduler/ddim";
 import { createPromptTokenizer, declaredTokenizerLength, type PromptTokenizer } from "./tokenizer";
@@ -122,6 +123,61 @@ function readJson(dir: string, file: string, problems: ModelFolderProblem[], req
   }
 }
 
+/**
+ * SD exports usually ship CLIPTokenizer's vocab.json + merges.txt instead of tokenizer.json: rebuild the JSON
+ * (CLIP only; another slow tokenizer is reported as missing its tokenizer.json).
+ */
+function clipTokenizerFromSlowFiles(
+  dir: string,
+  tokenizerConfig: unknown,
+  problems: ModelFolderProblem[],
+): unknown {
+  const file = "tokenizer/tokenizer.json";
+  const hasSlowFiles =
+    existsSync(path.join(dir, "tokenizer/vocab.json")) && existsSync(path.join(dir, "tokenizer/merges.txt"));
+  const tokenizerClass = asRecord(tokenizerConfig)?.tokenizer_class;
+  const isClip =
+    tokenizerClass === undefined ||
+    (typeof tokenizerClass === "string" && tokenizerClass.startsWith("CLIPTokenizer"));
+  if (!hasSlowFiles || !isClip) {
+    problems.push({
+      code: "file-missing",
+      severity: "error",
+      file,
+      message:
+        "missing file tokenizer/tokenizer.json" +
+        (hasSlowFiles
+          ? ` (vocab.json/merges.txt of a ${String(tokenizerClass)} found: save the fast tokenizer with ` +
+            "`AutoTokenizer.from_pretrained(dir).save_pretrained(dir)` in Python to write tokenizer.json)"
+          : ""),
+    });
+    return undefined;
+  }
+  const vocab = z
+    .record(z.string(), z.number().int())
+    .safeParse(readJson(dir, "tokenizer/vocab.json", problems, true));
+  if (!vocab.success) {
+    problems.push({
+      code: "tokenizer",
+      severity: "error",
+      file: "tokenizer/vocab.json",
+      message: "must map tokens to integer ids",
+    });
+    return undefined;
+  }
+  try {
+    return clipTokenizerJson(vocab.data, readFileSync(path.join(dir, "tokenizer/merges.txt"), "utf8"));
+  } catch (error) {
+    problems.push({
+      code: "tokenizer",
+      severity: "error",
+      file: "tokenizer/vocab.json",
+      message: error instanceof Error ? error.message : String(error),
+    });
+    return undefined;
+  }
+}
+
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
@@ -161,22 +217,11 @@ export function inspectModelFolder(dir: string): ModelFolderInspection {
     }
   }
 
-  const tokenizerJson = readJson(absolute, "tokenizer/tokenizer.json", problems, false);
-  if (tokenizerJson === undefined && !existsSync(path.join(absolute, "tokenizer/tokenizer.json"))) {
-    const hasSlowFiles = existsSync(path.join(absolute, "tokenizer/vocab.json"));
-    problems.push({
-      code: "file-missing",
-      severity: "error",
-      file: "tokenizer/tokenizer.json",
-      message:
-        "missing file tokenizer/tokenizer.json" +
-        (hasSlowFiles
-          ? " (only vocab.json/merges.txt found: save the fast tokenizer with " +
-            "`AutoTokenizer.from_pretrained(dir).save_pretrained(dir)` in Python to write tokenizer.json)"
-          : ""),
-    });
-  }
+  let tokenizerJson = readJson(absolute, "tokenizer/tokenizer.json", problems, false);
   const tokenizerConfig = readJson(absolute, "tokenizer/tokenizer_config.json", problems, false);
+  if (tokenizerJson === undefined && !existsSync(path.join(absolute, "tokenizer/tokenizer.json"))) {
+    tokenizerJson = clipTokenizerFromSlowFiles(absolute, tokenizerConfig, problems);
+  }
 
   let scheduler: DdimConfig | undefined;
   const schedulerJson = readJson(absolute, "scheduler/scheduler_config.json", problems, true);

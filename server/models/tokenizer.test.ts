@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { clipTokenizerJson } from "./clip-tokenizer";
 import { createPromptTokenizer, declaredTokenizerLength } from "./tokenizer";
 
 const fixtures = path.join(import.meta.dirname, "fixtures");
@@ -28,5 +29,24 @@ describe("hand-made CLIP BPE tokenizer.json", () => {
   it("reads the declared length from tokenizer_config.json", () => {
     expect(declaredTokenizerLength(json, config)).toBe(8);
     expect(declaredTokenizerLength(json, { model_max_length: 1e30 })).toBeUndefined();
+  });
+});
+
+describe("CLIP tokenizer.json rebuilt from vocab.json + merges.txt", () => {
+  const vocab = readJson("clip-bpe-vocab.json") as Record<string, number>;
+  const merges = readFileSync(path.join(fixtures, "clip-bpe-merges.txt"), "utf8");
+  it("has CLIP's tokenizer.json structure", () => {
+    expect(clipTokenizerJson(vocab, merges)).toEqual(readJson("clip-bpe-tokenizer.json"));
+  });
+  it("tokenizes like the tokenizer.json", () => {
+    const config = readJson("clip-bpe-tokenizer_config.json");
+    const rebuilt = createPromptTokenizer(clipTokenizerJson(vocab, merges), config, 8);
+    const original = createPromptTokenizer(readJson("clip-bpe-tokenizer.json"), config, 8);
+    for (const prompt of ["a red circle", "Circle  RED", "cab dab", "", "red!"]) {
+      expect(rebuilt.encode(prompt)).toEqual(original.encode(prompt));
+    }
+  });
+  it("refuses a vocabulary without CLIP's special tokens", () => {
+    expect(() => clipTokenizerJson({ a: 0 }, "")).toThrow(/lacks CLIP's special tokens/);
   });
 });
