@@ -1,10 +1,11 @@
 /**
  * JPEG compressibility / incompressibility (the DNO paper's non-differentiable rewards): each image is
- * encoded for real with jpeg-js and scored by its size in kB (bytes / 1000), negated for
- * compressibility. As in the reference, pixels map to bytes by round(clamp((x + 1)/2, 0, 1)·255) and the
- * default quality is 95. No gradient: optimize it with the zeroth-order or hybrid estimator.
+ * encoded for real and scored by its size in kB (bytes / 1000), negated for compressibility. As in the
+ * reference, pixels map to bytes by round(clamp((x + 1)/2, 0, 1)·255) and the default quality is 95.
+ * The encoder is ./jpeg-encoder.ts, which writes jpeg-js's exact bytes (tested) without jpeg-js's
+ * per-call table rebuild. No gradient: optimize it with the zeroth-order or hybrid estimator.
  */
-import { encode as encodeJpeg } from "jpeg-js";
+import { encodeJpeg } from "./jpeg-encoder";
 import { type ImageBatch, type Reward, requireRgb } from "./reward";
 
 export interface JpegRewardOptions {
@@ -19,17 +20,12 @@ export function jpegSizes(images: ImageBatch, quality = 95): Float64Array {
     throw new RangeError(`jpeg: quality must be in [1, 100], got ${quality}.`);
   const { data, width, height } = images;
   const pixels = width * height;
-  const rgba = Buffer.alloc(pixels * 4);
+  const planar = new Uint8Array(3 * pixels);
   const sizes = new Float64Array(images.batch);
   for (let b = 0; b < images.batch; b++) {
     const o = b * 3 * pixels;
-    for (let p = 0; p < pixels; p++) {
-      rgba[4 * p] = toByte(data[o + p]!);
-      rgba[4 * p + 1] = toByte(data[o + pixels + p]!);
-      rgba[4 * p + 2] = toByte(data[o + 2 * pixels + p]!);
-      rgba[4 * p + 3] = 255;
-    }
-    sizes[b] = encodeJpeg({ data: rgba, width, height }, quality).data.length;
+    for (let i = 0; i < 3 * pixels; i++) planar[i] = toByte(data[o + i]!);
+    sizes[b] = encodeJpeg(planar, width, height, quality).length;
   }
   return sizes;
 }
