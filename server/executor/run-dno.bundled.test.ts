@@ -1,0 +1,167 @@
+/**
+ * DNO on the bundled model (models/tiny-shapes-sd): the whole chain's gradient against finite differences,
+ * each estimator raising its reward, the reward-hacking demo (numbers printed), and hybrid vs zeroth-order
+ * on a JPEG target. Skipped while the model folder is absent (it is built by models/build.py).
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { brightnessReward } from "@/server/dno/rewards/image-statistics";
+import { imageBatch } from "@/server/dno/rewards/reward";
+import { createRng } from "@/server/models/rng";
+import { encodePrompts } from "@/server/models/sampler";
+import { createOnnxRuntime } from "@/server/onnx/runtime";
+import { DiffusionChain } from "./chain";
+import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
+import { planRun } from "./plan";
+import { type IterationRecord, runDno } from "./run-dno";
+import { dnoWorkflow, type WorkflowSpec } from "./testing/workflows";
+
+const MODEL = "tiny-shapes-sd";
+const modelPresent = existsSync(path.join(import.meta.dirname, "../../models", MODEL, "unet/model.onnx"));
+
+let env: ExecutorEnvironment;
+
+beforeAll(async () => {
+  if (!modelPresent) return;
+  const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+  env = await createExecutorEnvironment({ onnx });
+});
+
+const base = {
+  model: MODEL,
+  prompt: "a red circle on a blue background",
+  noise: { seed: 7 },
+  sampler: { steps: 10, eta: 1, guidanceScale: 5 },
+} satisfies Partial<WorkflowSpec>;
+
+const run = async (spec: WorkflowSpec) => runDno({ plan: planRun(dnoWorkflow(spec)), env });
+const reward = (record: IterationRecord, id = "reward-1") => record.rewards[id]!;
+
+describe.skipIf(!modelPresent)("DNO on the bundled model", () => {
+  it("pulls the brightness gradient back through VAE and DDIM chain exactly (finite differences)", async () => {
+    const model = await env.diffusion.loadModel(MODEL);
+    const chain = new DiffusionChain(model, env.onnx, env.vjpCache);
+    const conditioning = await encodePrompts(model, [base.prompt]);
+    const settings = { steps: 4, eta: 1, guidanceScale: 5 };
+    const n = chain.latentSize;
+    const rng = createRng(5);
+    const normal = () => Float32Array.from({ length: n }, () => rng.normal());
+    const xT = normal();
+    const steps = Array.from({ length: settings.steps }, normal);
+    const brightnessAt = async (x: Float32Array, z: Float32Array[]) => {
+      const forward = await chain.forward(conditioning, x, z, settings);
+      const images = imageBatch(forward.image.data, [1, 3, forward.image.height, forward.image.width]);
+      return { forward, images, value: (brightnessReward.evaluate(images) as Float64Array)[0]! };
+    };
+    const { forward, images } = await brightnessAt(xT, steps);
+    const { gradient } = await brightnessReward.valueAndGradient!(images);
+    const x0Gradient = await chain.decoderBackward(forward.latents.at(-1)!, 1, gradient);
+    const grads = await chain.samplerBackward(conditioning, forward.latents, x0Gradient, settings, {
+      stepNoiseGradients: true,
+    });
+    for (const seed of [1, 2]) {
+      const dirRng = createRng(100 + seed);
+      const dx = Float32Array.from({ length: n }, () => dirRng.normal());
+      const dz = steps.map(() => Float32Array.from({ length: n }, () => dirRng.normal()));
+      let analytic = 0;
+      for (let i = 0; i < n; i++) analytic += grads.xT[i]! * dx[i]!;
+      dz.forEach((d, s) => {
+        for (let i = 0; i < n; i++) analytic += grads.stepNoises![s]![i]! * d[i]!;
+      });
+      const h = 1e-2;
+      const at = async (sign: number) =>
+        (
+          await brightnessAt(
+            xT.map((v, i) => v + sign * h * dx[i]!),
+            steps.map((z, s) => z.map((v, i) => v + sign * h * dz[s]![i]!)),
+          )
+        ).value;
+      const numeric = ((await at(1)) - (await at(-1))) / (2 * h);
+      console.log(
+        `chain gradient · direction ${seed}: analytic ${analytic.toFixed(6)}, finite differences ${numeric.toFixed(6)}`,
+      );
+      expect(Math.abs(analytic - numeric)).toBeLessThan(0.02 * Math.abs(numeric) + 1e-4);
+    }
+  });
+
+  it("backprop raises brightness within 5 iterations", async () => {
+    const result = await run({
+      ...base,
+      rewards: [{ params: { kind: "brightness" } }],
+      guards: [{ params: { kind: "probability-regularization", permutations: 20 } }],
+      optimizer: { iterations: 5, learningRate: 0.05 },
+    });
+    const first = reward(result.history[0]!);
+    const last = reward(result.history.at(-1)!);
+    console.log(`backprop brightness: ${first.toFixed(4)} → ${last.toFixed(4)}`);
+    expect(last).toBeGreaterThan(first + 0.01);
+  });
+
+  it("reward hacking: without PR brightness drives PR up and faithfulness down; with PR (γ = 1) faithfulness stays near its start", async () => {
+    const demo = (gamma: number) =>
+      run({
+        ...base,
+        rewards: [
+          { params: { kind: "brightness" } },
+          { label: "Faithfulness", params: { kind: "prompt-faithfulness", weight: 0 } },
+        ],
+        guards: [{ params: { kind: "probability-regularization", gamma, permutations: 20 } }],
+        optimizer: { iterations: 20, learningRate: 0.2 },
+      });
+    const rows: string[] = [];
+    const summary = async (gamma: number) => {
+      const result = await demo(gamma);
+      const first = result.history[0]!;
+      const last = result.history.at(-1)!;
+      const line = {
+        gamma,
+        brightness: [reward(first), reward(last)],
+        faithfulness: [reward(first, "reward-2"), reward(last, "reward-2")],
+        pr: [first.pr!, last.pr!],
+      };
+      rows.push(
+        `γ = ${gamma}: brightness ${line.brightness.map((v) => v.toFixed(4)).join(" → ")}, faithfulness ${line.faithfulness
+          .map((v) => v.toFixed(4))
+          .join(" → ")}, PR ${line.pr.map((v) => v.toFixed(2)).join(" → ")}`,
+      );
+      return line;
+    };
+    const free = await summary(0);
+    const guarded = await summary(1);
+    console.log(`reward-hacking demo (20 iterations, Adam lr 0.2):\n  ${rows.join("\n  ")}`);
+    expect(free.brightness[1]!).toBeGreaterThan(free.brightness[0]!);
+    expect(free.pr[1]!).toBeGreaterThan(50);
+    expect(free.faithfulness[1]!).toBeLessThan(free.faithfulness[0]!);
+    expect(guarded.pr[1]!).toBeLessThan(free.pr[1]! / 5);
+    expect(Math.abs(guarded.faithfulness[1]! - guarded.faithfulness[0]!)).toBeLessThan(0.05);
+  });
+
+  it("hybrid and zeroth-order raise JPEG compressibility; hybrid reaches the target in fewer model evaluations", async () => {
+    const jpeg = (estimator: "hybrid" | "zeroth-order") =>
+      run({
+        ...base,
+        rewards: [{ params: { kind: "jpeg-compressibility" } }],
+        optimizer: { iterations: 6, learningRate: 0.05, estimator, perturbations: 4 },
+      });
+    // A VJP pass recomputes the forward and runs the backward: it counts as three forward passes.
+    const cost = (record: IterationRecord) => record.evaluations.forward + 3 * record.evaluations.vjp;
+    const hybrid = await jpeg("hybrid");
+    const zeroth = await jpeg("zeroth-order");
+    const start = reward(hybrid.history[0]!);
+    const target = start + 0.1;
+    const reach = (history: readonly IterationRecord[]) => history.find((record) => reward(record) >= target);
+    const lines = [hybrid, zeroth].map((result, i) => {
+      const hit = reach(result.history);
+      return `${i === 0 ? "hybrid" : "zeroth-order"}: JPEG reward ${result.history.map((r) => reward(r).toFixed(3)).join(" → ")}; target ${target.toFixed(3)} ${hit ? `reached after ${cost(hit)} forward-equivalents` : `not reached in ${cost(result.history.at(-1)!)}`}`;
+    });
+    console.log(lines.join("\n"));
+    for (const result of [hybrid, zeroth]) {
+      expect(Math.max(...result.history.slice(1).map((record) => reward(record)))).toBeGreaterThan(start);
+    }
+    const hybridHit = reach(hybrid.history);
+    expect(hybridHit).toBeDefined();
+    const zerothHit = reach(zeroth.history);
+    expect(cost(hybridHit!)).toBeLessThan(zerothHit ? cost(zerothHit) : cost(zeroth.history.at(-1)!));
+  });
+});
