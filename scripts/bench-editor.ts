@@ -105,43 +105,46 @@ async function waitForServer(url: string, server: ChildProcess, timeoutMs: numbe
   throw new Error(`The app did not answer at ${url} within ${timeoutMs / 1000} s.`);
 }
 
-/** Milliseconds from navigation start until the editor shows measured node cards. */
+// Browser-side code is passed as strings: tsx's transform would wrap functions in helpers (__name) that do
+// not exist inside the page.
+
+/** Editor shell up and every drawn node card measured (React Flow hides a node until it is measured). */
+const EDITOR_INTERACTIVE = `(() => {
+  if (!document.querySelector('[data-testid="editor"]')) return false;
+  const nodes = document.querySelectorAll(".react-flow__node");
+  if (nodes.length === 0) return false;
+  for (const node of nodes) if (node.style.visibility === "hidden") return false;
+  return performance.now();
+})()`;
+
+const START_FRAME_RECORDER = `(() => {
+  const frames = [];
+  window.__frames = frames;
+  let last = performance.now();
+  const tick = (now) => {
+    frames.push(now - last);
+    last = now;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})()`;
+
+const TAKE_FRAMES = "window.__frames.splice(0, window.__frames.length)";
+
+/** Milliseconds from navigation start until the editor is interactive. */
 async function measureLoad(page: Page, url: string): Promise<number> {
   await page.goto(url, { waitUntil: "commit" });
-  const handle = await page.waitForFunction(
-    () => {
-      if (!document.querySelector('[data-testid="editor"]')) return false;
-      const nodes = document.querySelectorAll<HTMLElement>(".react-flow__node");
-      if (nodes.length === 0) return false;
-      // React Flow keeps a node hidden until it has measured it; interactive = all drawn nodes visible.
-      for (const node of nodes) if (node.style.visibility === "hidden") return false;
-      return performance.now();
-    },
-    undefined,
-    { polling: "raf", timeout: 60_000 },
-  );
+  const handle = await page.waitForFunction(EDITOR_INTERACTIVE, undefined, { polling: "raf", timeout: 60_000 });
   return Number(await handle.jsonValue());
 }
 
 async function startFrameRecorder(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const frames: number[] = [];
-    (window as unknown as { __frames: number[] }).__frames = frames;
-    let last = performance.now();
-    const tick = (now: number) => {
-      frames.push(now - last);
-      last = now;
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  await page.evaluate(START_FRAME_RECORDER);
 }
 
 async function readFrames(page: Page): Promise<number[]> {
-  return page.evaluate(() => {
-    const frames = (window as unknown as { __frames: number[] }).__frames;
-    return frames.splice(0, frames.length);
-  });
+  const frames: unknown = await page.evaluate(TAKE_FRAMES);
+  return Array.isArray(frames) ? frames.filter((value): value is number => typeof value === "number") : [];
 }
 
 async function interact(page: Page, durationMs: number): Promise<void> {

@@ -3,7 +3,7 @@
  * THE node card: one component for every node type, drawn from the registry's declaration (title,
  * category colour, ports, help) and the params schema (the form). Adding a node type needs no UI code.
  */
-import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
+import { Handle, type Node, type NodeProps, Position, type ReactFlowState, useStore } from "@xyflow/react";
 import { createContext, memo, useCallback, useContext, useMemo, useState } from "react";
 import { describeParams, isParamVisible } from "@/nodes/describe-params";
 import { getNodeDefinition } from "@/nodes/registry";
@@ -24,6 +24,14 @@ export type CardNode = Node<CardData, "card">;
 export const ModelOptionsContext = createContext<readonly { value: string; label: string }[] | null>(null);
 
 const NO_ISSUES: readonly GraphIssue[] = [];
+
+/**
+ * Below this zoom the form is unreadable anyway, so cards draw only title, ports and problem count (level
+ * of detail): a zoomed-out 300-node graph then costs a fraction of the DOM. A boolean selector re-renders a
+ * card only when the zoom crosses the threshold.
+ */
+export const COMPACT_CARD_ZOOM = 0.35;
+const isZoomedOut = (state: ReactFlowState) => state.transform[2] < COMPACT_CARD_ZOOM;
 
 function PortRow(props: { nodeId: string; port: PortDeclaration; side: "in" | "out"; readOnly: boolean }) {
   const { nodeId, port, side } = props;
@@ -50,6 +58,25 @@ function PortRow(props: { nodeId: string; port: PortDeclaration; side: "in" | "o
         {port.multiple ? <span className="faint"> (many)</span> : null}
       </span>
       {side === "out" ? <span className="port-dot" style={{ background: color }} /> : null}
+    </div>
+  );
+}
+
+function Ports(props: { id: string; definition: AnyNodeDefinition; readOnly: boolean }) {
+  const { id, definition, readOnly } = props;
+  if (definition.inputs.length + definition.outputs.length === 0) return null;
+  return (
+    <div className="node-ports">
+      <div className="node-ports-side">
+        {definition.inputs.map((port) => (
+          <PortRow key={port.name} nodeId={id} port={port} side="in" readOnly={readOnly} />
+        ))}
+      </div>
+      <div className="node-ports-side">
+        {definition.outputs.map((port) => (
+          <PortRow key={port.name} nodeId={id} port={port} side="out" readOnly={readOnly} />
+        ))}
+      </div>
     </div>
   );
 }
@@ -128,6 +155,7 @@ function NodeCardImpl({ data, id }: NodeProps<CardNode>) {
   const modelOptions = useContext(ModelOptionsContext);
   const [showHelp, setShowHelp] = useState(false);
   const [showAdvanced, setShowAdvanced] = useState(false);
+  const compact = useStore(isZoomedOut);
   const definition = getNodeDefinition(node.type);
   const fields = useMemo(() => (definition ? describeParams(definition) : []), [definition]);
 
@@ -152,6 +180,27 @@ function NodeCardImpl({ data, id }: NodeProps<CardNode>) {
   // An advanced field with an error opens its section: the user must see what to fix.
   const advancedOpen = showAdvanced || advanced.some((field) => paramErrors.has(field.name));
   const errorCount = issues.filter((issue) => issue.severity === "error").length;
+
+  if (compact) {
+    return (
+      <div
+        className={`node-card compact${errorCount > 0 ? " has-errors" : ""}`}
+        data-testid={`canvas.node.${id}`}
+        data-node-type={node.type}
+        style={{ ["--cat" as string]: definition.color ?? categoryColor(definition.category) }}
+      >
+        <div className="node-head">
+          <span className="node-title">{node.label ?? definition.title}</span>
+        </div>
+        <Ports id={id} definition={definition} readOnly={readOnly} />
+        {errorCount > 0 ? (
+          <div className="node-compact-issues">
+            {errorCount === 1 ? "1 problem" : `${errorCount} problems`}
+          </div>
+        ) : null}
+      </div>
+    );
+  }
 
   const renderField = (field: (typeof fields)[number]) => (
     <ParamField
@@ -194,20 +243,7 @@ function NodeCardImpl({ data, id }: NodeProps<CardNode>) {
           {definition.description}
         </div>
       ) : null}
-      {definition.inputs.length + definition.outputs.length > 0 ? (
-        <div className="node-ports">
-          <div className="node-ports-side">
-            {definition.inputs.map((port) => (
-              <PortRow key={port.name} nodeId={id} port={port} side="in" readOnly={readOnly} />
-            ))}
-          </div>
-          <div className="node-ports-side">
-            {definition.outputs.map((port) => (
-              <PortRow key={port.name} nodeId={id} port={port} side="out" readOnly={readOnly} />
-            ))}
-          </div>
-        </div>
-      ) : null}
+      <Ports id={id} definition={definition} readOnly={readOnly} />
       {visible.length > 0 ? (
         <div className="node-params">
           {basic.map(renderField)}

@@ -1,0 +1,66 @@
+/**
+ * Serves run artifacts (iteration images) by id. The id is looked up in the database, never used as a file
+ * path. `?download=1` answers the PNG as an attachment with the run's workflow embedded as a text chunk
+ * (`dno-studio.workflow`), so dropping the file onto the editor opens that workflow.
+ */
+import { createTRPCContext } from "@/server/api/trpc";
+import { isAppError } from "@/server/errors";
+import { decodePng, encodePng } from "@/server/models/image";
+import { getArtifact } from "@/server/services/runs/get-artifact";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+/** The PNG text key the editor looks for when a PNG is dropped on it. */
+const WORKFLOW_PNG_KEY = "dno-studio.workflow";
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+function problem(status: number, message: string): Response {
+  return new Response(JSON.stringify({ error: message }), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+export async function GET(request: Request, context: { params: Promise<{ id: string }> }): Promise<Response> {
+  const { id } = await context.params;
+  if (!ID_PATTERN.test(id)) return problem(400, "That is not an artifact id.");
+  const ctx = await createTRPCContext({ headers: request.headers });
+  let artifact: Awaited<ReturnType<typeof getArtifact>>;
+  try {
+    artifact = await getArtifact(ctx, { artifactId: id });
+  } catch (error) {
+    if (isAppError(error) && error.code === "NOT_FOUND") return problem(404, error.message);
+    if (isAppError(error) && error.code === "FORBIDDEN") return problem(403, error.message);
+    if (error instanceof Error && "code" in error && error.code === "ENOENT") {
+      return problem(410, "The artifact's file is gone from the data folder.");
+    }
+    throw error;
+  }
+  if (artifact.kind !== "image") return problem(404, "Only images are served.");
+  const download = new URL(request.url).searchParams.get("download") === "1";
+  if (!download) {
+    return new Response(new Uint8Array(artifact.bytes), {
+      headers: {
+        "content-type": artifact.mimeType,
+        // Artifacts never change once written: cache them for good.
+        "cache-control": "private, max-age=31536000, immutable",
+      },
+    });
+  }
+  const workflow = JSON.stringify({
+    format: "dno-studio.workflow",
+    name: artifact.workflowName,
+    document: artifact.document,
+  });
+  const png = encodePng(decodePng(artifact.bytes), { [WORKFLOW_PNG_KEY]: workflow });
+  const safeName = artifact.workflowName.replace(/[^A-Za-z0-9 _-]+/g, "").trim().replace(/\s+/g, "-") || "run";
+  const fileName = `${safeName}-v${artifact.versionNumber}-iteration-${artifact.iteration ?? 0}.png`;
+  return new Response(new Uint8Array(png), {
+    headers: {
+      "content-type": "image/png",
+      "content-disposition": `attachment; filename="${fileName}"`,
+      "cache-control": "private, no-store",
+    },
+  });
+}
