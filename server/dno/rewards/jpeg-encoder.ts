@@ -69,6 +69,8 @@ const UV_QUANT = [
   99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
   99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
 ];
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: jpeg-js's truncated cos(π/4), kept so the bytes match.
+const C4 = 0.707106781;
 const AAN_SCALE = [1.0, 1.387039845, 1.306562965, 1.175875602, 1.0, 0.785694958, 0.5411961, 0.275899379];
 
 /** Huffman table: code and code length per symbol (symbols 0..255). */
@@ -261,7 +263,7 @@ function dct8(data: Float64Array, offset: number, stride: number): void {
   let tmp12 = tmp1 - tmp2;
   data[i0] = tmp10 + tmp11;
   data[i4] = tmp10 - tmp11;
-  const z1 = (tmp12 + tmp13) * 0.707106781;
+  const z1 = (tmp12 + tmp13) * C4;
   data[i2] = tmp13 + z1;
   data[i6] = tmp13 - z1;
   tmp10 = tmp4 + tmp5;
@@ -270,7 +272,7 @@ function dct8(data: Float64Array, offset: number, stride: number): void {
   const z5 = (tmp10 - tmp12) * 0.382683433;
   const z2 = 0.5411961 * tmp10 + z5;
   const z4 = 1.306562965 * tmp12 + z5;
-  const z3 = tmp11 * 0.707106781;
+  const z3 = tmp11 * C4;
   const z11 = tmp7 + z3;
   const z13 = tmp7 - z3;
   data[i5] = z13 + z2;
