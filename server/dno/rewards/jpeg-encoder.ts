@@ -113,7 +113,7 @@ interface QuantisationTables {
 const quantisationCache = new Map<number, QuantisationTables>();
 
 function quantisationTables(quality: number): QuantisationTables {
-  const clamped = quality <= 0 ? 1 : quality > 100 ? 100 : quality;
+  const clamped = quality <= 0 ? 1 : Math.min(100, quality);
   const cached = quantisationCache.get(clamped);
   if (cached) return cached;
   const scale = clamped < 50 ? Math.floor(5000 / clamped) : Math.floor(200 - clamped * 2);
