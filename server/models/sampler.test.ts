@@ -122,6 +122,25 @@ describe("sampler", () => {
     for (let i = 0; i < size; i++) expect(second[i]).toBeCloseTo(alone[i]!, 5);
   });
 
+  it("reads sizes from the folder: SD-1.5-like 77 tokens and a 4×6×6 latent with dynamic spatial axes", async () => {
+    const model = await loadModelFolder(writeTinyModelFolder({ tokens: 77, width: 12, size: 6 }), {
+      runtime: await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 }),
+    });
+    expect(model.tokens).toBe(77);
+    expect(model.latent).toEqual({ channels: 4, height: 6, width: 6 });
+    const noise = seededNoise({ seeds: [1, 2], latentSize: latentSize(model), steps: 3 });
+    const result = await sample({
+      model,
+      conditioning: await encodePrompts(model, ["a red circle", "a blue square"]),
+      ...noise,
+      steps: 3,
+      eta: 0.5,
+      guidanceScale: 7.5,
+    });
+    expect(result.image).toMatchObject({ batch: 2, height: 6, width: 6 });
+    expect(result.latents[3]).toHaveLength(2 * 4 * 6 * 6);
+  });
+
   it("rejects an x_T of the wrong size, naming the expected shape", async () => {
     const model = await modelPromise;
     const conditioning = await encodePrompts(model, ["a"]);

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { readOnnxConfig } from "./config";
 import { ExecutionProviderUnavailableError, OnnxError, OnnxFeedError } from "./errors";
 import { createOnnxRuntime, sessionCreationCount } from "./runtime";
@@ -65,6 +65,18 @@ describe("sessions and runs", () => {
     writeFileSync(otherPath, addOneModel(["batch", 8]));
     await runtime.load(otherPath);
     expect(sessionCreationCount()).toBe(before + 1);
+  });
+
+  it("the cache survives a module reload (Next hot reload re-evaluates modules, globalThis stays)", async () => {
+    const runtime = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    await runtime.load(addOnePath);
+    const before = sessionCreationCount();
+    vi.resetModules();
+    const reloaded = await import("./runtime");
+    expect(reloaded.sessionCreationCount()).toBe(before);
+    const fresh = await reloaded.createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    await fresh.load(addOnePath);
+    expect(reloaded.sessionCreationCount()).toBe(before);
   });
 
   it("writes into preallocated outputs", async () => {
