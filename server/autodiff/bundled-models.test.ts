@@ -145,8 +145,9 @@ describe.skipIf(!hasModels)(`bundled models in ${MODEL_DIR}`, () => {
           const got = Array.from(ours.data as Float32Array);
           const scale = Math.max(...reference.data.map(Math.abs));
           const worst = Math.max(...got.map((v, i) => Math.abs(v - reference.data[i]!)));
+          // Seen: ~6e-7 relative (float32 rounding differences between PyTorch and onnxruntime).
           expect(worst, `${p.part} grad ${name}: max |diff| vs max |ref| ${scale}`).toBeLessThanOrEqual(
-            1e-3 * scale + 1e-6,
+            2e-5 * scale + 1e-8,
           );
         }
       });

@@ -178,10 +178,29 @@ export class Emitter {
     return this.op1("Reshape", [x, target]);
   }
 
-  /** Reshape x to the run-time (or static) shape of `like`. */
+  /**
+   * Reshape x to the shape of `like`. A constant target whenever possible (no Shape op at run
+   * time): static dims as numbers, a symbolic dim shared with x at the same index as 0 (copy),
+   * and at most one other dim as -1.
+   */
   reshapeLike(x: string, like: string): string {
     const shape = this.info(like).shape;
+    const from = this.info(x).shape;
     if (shape && isStatic(shape)) return this.reshape(x, shape);
+    if (shape && from) {
+      let inferred = 0;
+      const target = shape.map((d, i) => {
+        if (typeof d === "number" && d !== 0) return d;
+        if (typeof d === "string" && from[i] === d) return 0;
+        inferred++;
+        return -1;
+      });
+      if (inferred <= 1) {
+        const out = this.reshape(x, target);
+        this.setInfo(out, { elemType: this.info(x).elemType, shape });
+        return out;
+      }
+    }
     return this.reshape(x, this.shapeOf(like));
   }
 

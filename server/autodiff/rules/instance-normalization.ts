@@ -13,8 +13,10 @@ export const instanceNormalization: VjpRule = {
       throw new UnsupportedOpFormError("InstanceNormalization", n.node.name, "input rank unknown");
     const spatial = range(2, rank);
     const norm = normalize(g, x, spatial, attrFloat(n.node, "epsilon", 1e-5));
-    const scale = g.unsqueeze(n.input(1), range(1, rank - 1));
-    const dx = n.needsGrad(0) ? normalizeBackward(g, g.mul(dy!, scale), norm, spatial) : null;
+    // Exporters (torch's GroupNorm) often pass a constant unit scale: skip multiplying by it.
+    const unitScale = n.constValues(1)?.every((v) => v === 1) ?? false;
+    const dxhat = unitScale ? dy! : g.mul(dy!, g.unsqueeze(n.input(1), range(1, rank - 1)));
+    const dx = n.needsGrad(0) ? normalizeBackward(g, dxhat, norm, spatial) : null;
     const dScale = n.needsGrad(1) ? g.reduceSum(g.mul(dy!, norm.xhat), [0, ...spatial], false) : null;
     const dBias = n.needsGrad(2) ? g.reduceSum(dy!, [0, ...spatial], false) : null;
     return [dx, dScale, dBias];
