@@ -11,4 +11,7 @@ export async function register(): Promise<void> {
   }
   if (report.seededExamples.length > 0)
     console.log(`Seeded example workflows: ${report.seededExamples.join(", ")}`);
+  // The embedded run worker marks runs a previous process left running as interrupted, then takes queued runs.
+  const { ensureEmbeddedWorker } = await import("./server/worker/start-worker");
+  ensureEmbeddedWorker().catch(() => undefined);
 }

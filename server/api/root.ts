@@ -1,4 +1,5 @@
 import { modelsRouter } from "./routers/models";
+import { runRouter } from "./routers/run";
 import { versionRouter } from "./routers/version";
 import { workflowRouter } from "./routers/workflow";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -7,6 +8,7 @@ export const appRouter = createTRPCRouter({
   workflow: workflowRouter,
   version: versionRouter,
   models: modelsRouter,
+  run: runRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,6 +7,10 @@ import { createTRPCContext } from "@/server/api/trpc";
 import { isAppError } from "@/server/errors";
 import { decodePng, encodePng } from "@/server/models/image";
 import { getArtifact } from "@/server/services/runs/get-artifact";
+import {
+  WORKFLOW_FILE_FORMAT,
+  WORKFLOW_FILE_FORMAT_VERSION,
+} from "@/server/services/workflows/workflow-file";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -48,13 +52,21 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
       },
     });
   }
+  // The same envelope as an exported workflow file, so importing the PNG's text is importing a file.
   const workflow = JSON.stringify({
-    format: "dno-studio.workflow",
+    format: WORKFLOW_FILE_FORMAT,
+    formatVersion: WORKFLOW_FILE_FORMAT_VERSION,
     name: artifact.workflowName,
+    description: `From run ${artifact.runId}, iteration ${artifact.iteration ?? 0}.`,
     document: artifact.document,
+    exportedAt: new Date().toISOString(),
   });
   const png = encodePng(decodePng(artifact.bytes), { [WORKFLOW_PNG_KEY]: workflow });
-  const safeName = artifact.workflowName.replace(/[^A-Za-z0-9 _-]+/g, "").trim().replace(/\s+/g, "-") || "run";
+  const safeName =
+    artifact.workflowName
+      .replace(/[^A-Za-z0-9 _-]+/g, "")
+      .trim()
+      .replace(/\s+/g, "-") || "run";
   const fileName = `${safeName}-v${artifact.versionNumber}-iteration-${artifact.iteration ?? 0}.png`;
   return new Response(new Uint8Array(png), {
     headers: {

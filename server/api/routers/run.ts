@@ -1,0 +1,96 @@
+import { tracked } from "@trpc/server";
+import { z } from "zod";
+import { graphDocumentInputSchema } from "@/nodes";
+import { cancelRun } from "../../services/runs/cancel-run";
+import { compareRuns } from "../../services/runs/compare-runs";
+import { getRun } from "../../services/runs/get-run";
+import { listRuns } from "../../services/runs/list-runs";
+import { rerunWithChanges } from "../../services/runs/rerun-with-changes";
+import { resumeRun } from "../../services/runs/resume-run";
+import { startRun } from "../../services/runs/start-run";
+import { notifyRunQueued } from "../../worker/queue";
+import { publishRunEvent } from "../../worker/run-events";
+import { ensureEmbeddedWorker } from "../../worker/start-worker";
+import { watchRun } from "../../worker/watch-run";
+import { workerConfig } from "../../worker/worker-config";
+import { createTRPCRouter, publicProcedure } from "../trpc";
+import { recordIdSchema, versionMessageSchema } from "./schemas";
+
+/** Runs are queued for a worker; make sure this process has one (unless a separate worker process is used). */
+async function queued<T>(result: T): Promise<T> {
+  await ensureEmbeddedWorker();
+  notifyRunQueued();
+  return result;
+}
+
+const paramChangeSchema = z.object({
+  nodeId: z.string().min(1).max(100),
+  param: z.string().min(1).max(100),
+  value: z.unknown(),
+});
+
+export const runRouter = createTRPCRouter({
+  start: publicProcedure
+    .input(
+      z.union([
+        z.object({ workflowId: recordIdSchema, versionId: recordIdSchema }),
+        z.object({
+          workflowId: recordIdSchema,
+          baseVersionId: recordIdSchema,
+          document: graphDocumentInputSchema,
+          message: versionMessageSchema.optional(),
+        }),
+      ]),
+    )
+    .mutation(async ({ ctx, input }) =>
+      queued(await startRun(ctx, { ...input, checkpointEvery: workerConfig().checkpointEvery })),
+    ),
+
+  cancel: publicProcedure.input(z.object({ runId: recordIdSchema })).mutation(async ({ ctx, input }) => {
+    const run = await cancelRun(ctx, input);
+    // The embedded worker aborts at once; a worker elsewhere notices at its next iteration.
+    publishRunEvent({ type: "cancel-requested", runId: run.id });
+    publishRunEvent({ type: "status", runId: run.id, status: run.status, error: null, errorNodeId: null });
+    return run;
+  }),
+
+  resume: publicProcedure
+    .input(z.object({ runId: recordIdSchema }))
+    .mutation(async ({ ctx, input }) => queued(await resumeRun(ctx, input))),
+
+  get: publicProcedure
+    .input(z.object({ runId: recordIdSchema }))
+    .query(({ ctx, input }) => getRun(ctx, input)),
+
+  list: publicProcedure
+    .input(z.object({ workflowId: recordIdSchema, limit: z.int().min(1).max(500).optional() }))
+    .query(({ ctx, input }) => listRuns(ctx, input)),
+
+  compare: publicProcedure
+    .input(z.object({ runIds: z.array(recordIdSchema).min(2).max(8) }))
+    .query(({ ctx, input }) => compareRuns(ctx, input)),
+
+  rerun: publicProcedure
+    .input(
+      z.object({
+        runId: recordIdSchema,
+        changes: z.array(paramChangeSchema).max(200),
+        message: versionMessageSchema.default(""),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => queued(await rerunWithChanges(ctx, input))),
+
+  /** Live progress over server-sent events; the event id is the last iteration, so reconnects resume there. */
+  progress: publicProcedure
+    .input(z.object({ runId: recordIdSchema, lastEventId: z.string().nullish() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      const after = input.lastEventId ? Number.parseInt(input.lastEventId, 10) : -1;
+      for await (const { lastIteration, event } of watchRun(ctx, {
+        runId: input.runId,
+        afterIteration: Number.isFinite(after) ? after : -1,
+        ...(signal ? { signal } : {}),
+      })) {
+        yield tracked(String(lastIteration), event);
+      }
+    }),
+});
