@@ -141,6 +141,27 @@ describe("sampler", () => {
     expect(result.latents[3]).toHaveLength(2 * 4 * 6 * 6);
   });
 
+  it("stops between steps when the run is cancelled", async () => {
+    const model = await modelPromise;
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const attempt = sample({
+      model,
+      conditioning: await encodePrompts(model, ["a red circle"]),
+      ...seededNoise({ seeds: [1], latentSize: latentSize(model), steps: 10 }),
+      steps: 10,
+      eta: 1,
+      guidanceScale: 5,
+      signal: controller.signal,
+      onStep: ({ index }) => {
+        seen.push(index);
+        if (index === 2) controller.abort(new Error("cancelled by the user"));
+      },
+    });
+    await expect(attempt).rejects.toThrow("cancelled by the user");
+    expect(seen).toEqual([0, 1, 2]);
+  });
+
   it("rejects an x_T of the wrong size, naming the expected shape", async () => {
     const model = await modelPromise;
     const conditioning = await encodePrompts(model, ["a"]);

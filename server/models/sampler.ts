@@ -233,6 +233,11 @@ export async function decodeLatents(
   let imageHeight = 0;
   let imageWidth = 0;
   const chunk = model.fixedBatch.vae ?? batch;
+  if (batch % chunk !== 0) {
+    throw new RangeError(
+      `VAE decoder of ${model.name} takes batches of exactly ${chunk}; cannot decode ${batch}`,
+    );
+  }
   for (let start = 0; start < batch; start += chunk) {
     const outputs = await model.vaeDecoder.run({
       [model.io.vaeInput]: {
