@@ -31,21 +31,28 @@ from tiny_shapes import data, evaluate, export, fixtures, nets, train  # noqa: E
 
 MODEL_NAME = "tiny-shapes-sd"
 
-FULL = {"n_train": 20000, "vae_steps": 1500, "vae_batch": 32, "clf_steps": 800, "clf_batch": 64,
-        "unet_steps": 5000, "unet_batch": 48, "eval_seeds": [0, 1]}
-QUICK = {"n_train": 2000, "vae_steps": 250, "vae_batch": 32, "clf_steps": 150, "clf_batch": 64,
-         "unet_steps": 300, "unet_batch": 48, "eval_seeds": [0]}
+FULL = {"n_train": 12000, "vae_steps": 450, "vae_batch": 32, "clf_steps": 400, "clf_batch": 64,
+        "unet_steps": 2000, "unet_batch": 32, "eval_seeds": [0, 1]}
+QUICK = {"n_train": 2000, "vae_steps": 150, "vae_batch": 32, "clf_steps": 100, "clf_batch": 64,
+         "unet_steps": 200, "unet_batch": 32, "eval_seeds": [0]}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="few training steps (pipeline smoke test)")
     ap.add_argument("--out", type=Path, default=HERE / MODEL_NAME, help="model folder to write")
-    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads for the convolutional phases (default 2)")
+    # The UNet step is hundreds of small ops: on 2 cores shared with other work, one thread is
+    # faster than two that keep waiting for each other at every op.
+    ap.add_argument("--unet-threads", type=int, default=1, help="torch CPU threads for the UNet training (default 1)")
     for k in ("vae_steps", "clf_steps", "unet_steps", "unet_batch", "n_train"):
         ap.add_argument("--" + k.replace("_", "-"), type=int, default=None)
     ap.add_argument("--eval-limit", type=int, default=None, help="evaluate only about this many prompts")
+    ap.add_argument("--card-only", action="store_true", help="rewrite MODEL_CARD.md from build_stats.json")
     args = ap.parse_args()
+    if args.card_only:
+        write_model_card(args.out, json.loads((args.out / "build_stats.json").read_text()))
+        return
     cfg = dict(QUICK if args.quick else FULL)
     for k in ("vae_steps", "clf_steps", "unet_steps", "unet_batch", "n_train"):
         if getattr(args, k) is not None:
@@ -87,7 +94,7 @@ def main() -> None:
 
     # 3. Classifier, on real renders and on VAE reconstructions (generated images look like those).
     t0 = time.time()
-    n_rec = min(len(latents), 8000)
+    n_rec = min(len(latents), 3000)
     recon = train.decode_all(dec, raw[:n_rec])
     clf_images = torch.cat([torch.from_numpy(data.to_float(ds["images"])), recon])
     labels = torch.from_numpy(np.stack([ds["shape"], ds["colour"], ds["background"]], 1))
@@ -104,7 +111,9 @@ def main() -> None:
     # 4. Text encoder + UNet.
     t0 = time.time()
     tokens = train.caption_tokens(ds)
+    torch.set_num_threads(args.unet_threads)
     te, unet = train.train_diffusion(latents, tokens, cfg["unet_steps"], cfg["unet_batch"], seed=30, log=log)
+    torch.set_num_threads(args.threads)
     phase("unet_text", t0)
 
     # 5. Export, state dicts, fixtures.
@@ -133,7 +142,8 @@ def main() -> None:
     stats = {
         "mode": "quick" if args.quick else "full",
         "config": cfg,
-        "threads": torch.get_num_threads(),
+        "threads": args.threads,
+        "unet_threads": args.unet_threads,
         "timings_s": timings,
         "total_s": total,
         "scaling_factor": scaling_factor,
@@ -183,9 +193,9 @@ Unknown words map to `<|unk|>`, which the model never saw in training.
 |---|---|---|
 | tokenizer | WordLevel, {len(__import__('tiny_shapes.tokenizer', fromlist=['VOCAB']).VOCAB)} tokens, CLIP conventions: `<|startoftext|>` ... `<|endoftext|>`, pad = `<|endoftext|>`, fixed length 16 | - |
 | text_encoder | token + position embeddings, 2 causal pre-LN transformer layers (width 64, 2 heads, GELU MLP), final LayerNorm -> `last_hidden_state` | {p['text_encoder']:,} |
-| unet | sinusoidal timestep embedding + MLP; 8x8 level (32 ch) and 4x4 level (64 ch): ResBlocks (GroupNorm, SiLU, time projection), spatial transformers (GroupNorm, proj_in, self-attention, cross-attention to the text states, GEGLU feed-forward, proj_out), strided-conv down-sampling, nearest up-sampling + conv, skip concatenations; epsilon prediction | {p['unet']:,} |
-| vae_encoder | 64x64x3 -> 8x8x4 (mean of the posterior), strided convs, GroupNorm/SiLU ResBlocks | {p['vae_encoder']:,} |
-| vae_decoder | 8x8x4 -> 64x64x3, GroupNorm/SiLU ResBlocks, nearest up-sampling; output approximately in [-1, 1] (clamp before converting to pixels, as diffusers does) | {p['vae_decoder']:,} |
+| unet | sinusoidal timestep embedding + MLP; conv_in; 8x8 level (32 ch): ResBlock; strided-conv down-sampling; 4x4 level (64 ch): ResBlock + spatial transformer, mid ResBlock + spatial transformer, up ResBlock (skip concat) + spatial transformer; nearest up-sampling + conv; 8x8: ResBlock (skip concat) + spatial transformer; GroupNorm, SiLU, conv_out. ResBlock = GroupNorm, SiLU, conv, time projection, GroupNorm, SiLU, conv, residual. Spatial transformer = GroupNorm, 1x1 proj_in, LayerNorm + self-attention, LayerNorm + cross-attention to the text states, LayerNorm + GEGLU feed-forward, 1x1 proj_out, residual (2 heads). Epsilon prediction | {p['unet']:,} |
+| vae_encoder | 64x64x3 -> 8x8x4 (mean of the posterior): 4x4-patch conv to 16x16, GroupNorm/SiLU ResBlock, strided conv to 8x8, ResBlock, GroupNorm, SiLU, conv | {p['vae_encoder']:,} |
+| vae_decoder | 8x8x4 -> 64x64x3: conv, GroupNorm/SiLU ResBlock, nearest up-sampling + conv to 16x16, ResBlock, 4x4-stride ConvTranspose to 64x64, GroupNorm, SiLU, conv; output approximately in [-1, 1] (clamp before converting to pixels, as diffusers does) | {p['vae_decoder']:,} |
 | classifier | 4 strided conv + ReLU layers, global average pool, linear -> 15 logits (3 heads, see `classifier/labels.json`) | {p['classifier']:,} |
 
 Latent scaling factor (in `vae_decoder/config.json`, diffusers' `scaling_factor`): **{s['scaling_factor']}**
@@ -201,16 +211,19 @@ Op types per graph:
 {ops}
 
 ## Training
-Data: {s['config']['n_train']} generated scenes (seed 0), 1000 held-out scenes (seed 1).
-VAE: {s['config']['vae_steps']} steps at batch {s['config']['vae_batch']} (MSE + 0.5 L1 + 1e-4 KL, Adam 2e-3 cosine);
+Data: {s['config']['n_train']} generated scenes (seed 0), 1000 held-out scenes (seed 1); 3/4 have one
+shape (small 20-27 px or large 34-44 px, within 9 px of the centre), 1/4 two small shapes anywhere;
+colours jittered by up to 12/255 per channel; 2x supersampled edges. Captions with and without the
+size word (1/2 each).
+VAE: {s['config']['vae_steps']} steps at batch {s['config']['vae_batch']} (MSE + 0.5 L1 + 1e-4 KL on the reparameterised sample, Adam 3e-3 cosine);
 held-out reconstruction MSE {s['vae_heldout_mse']:.5f} (images in [-1, 1]).
 Classifier: {s['config']['clf_steps']} steps at batch {s['config']['clf_batch']} on renders plus VAE reconstructions;
 held-out accuracy (shape, shape colour, background colour): real {_pct(s['classifier_heldout_accuracy']['real'])},
 VAE-reconstructed {_pct(s['classifier_heldout_accuracy']['vae_reconstructed'])}.
-Text encoder + UNet jointly: {s['config']['unet_steps']} steps at batch {s['config']['unet_batch']}, AdamW 1e-3 cosine,
+Text encoder + UNet jointly: {s['config']['unet_steps']} steps at batch {s['config']['unet_batch']}, AdamW 2e-3 cosine (100 warm-up steps),
 grad clip 1, epsilon MSE on the scaled_linear schedule, 10 % caption dropout, EMA 0.999 (exported).
 
-Timings on this machine ({s['threads']} torch threads, 2 shared cores): data {t['data']} s, VAE {t['vae']} s,
+Timings on this machine (2 cores shared with other work; {s['threads']} torch threads, {s['unet_threads']} for the UNet): data {t['data']} s, VAE {t['vae']} s,
 classifier {t['classifier']} s, text encoder + UNet {t['unet_text']} s, export + fixtures {t['export']} s,
 fidelity evaluation {t['fidelity']} s; **whole build {s['total_s']} s ({s['total_s'] / 60:.1f} min)**.
 

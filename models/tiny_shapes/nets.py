@@ -166,7 +166,6 @@ class UNet(nn.Module):
         self.time_out = nn.Linear(temb_dim, temb_dim)
         self.conv_in = nn.Conv2d(LATENT_CHANNELS, c0, 3, padding=1)
         self.down0_res = ResBlock(c0, c0, temb_dim)
-        self.down0_attn = SpatialTransformer(c0, context_dim)
         self.downsample = nn.Conv2d(c0, c0, 3, stride=2, padding=1)
         self.down1_res = ResBlock(c0, c1, temb_dim)
         self.down1_attn = SpatialTransformer(c1, context_dim)
@@ -184,7 +183,7 @@ class UNet(nn.Module):
         ctx = encoder_hidden_states
         temb = self.time_out(silu(self.time_in(timestep_embedding(timestep, self.c0))))
         h = self.conv_in(sample)
-        skip8 = self.down0_attn(self.down0_res(h, temb), ctx)
+        skip8 = self.down0_res(h, temb)
         skip4 = self.down1_attn(self.down1_res(self.downsample(skip8), temb), ctx)
         h = self.mid_attn(self.mid_res(skip4, temb), ctx)
         h = self.up1_attn(self.up1_res(torch.cat([h, skip4], 1), temb), ctx)
@@ -212,19 +211,17 @@ class VaeRes(nn.Module):
 class VaeEncoder(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv_in = nn.Conv2d(3, 16, 3, padding=1)
-        self.down1 = nn.Conv2d(16, 32, 3, stride=2, padding=1)  # 32x32
-        self.down2 = nn.Conv2d(32, 48, 3, stride=2, padding=1)  # 16x16
-        self.down3 = nn.Conv2d(48, 64, 3, stride=2, padding=1)  # 8x8
+        # 4x4 patchify first: the 64x64 stage is what makes a VAE expensive to train on a CPU.
+        self.patch_in = nn.Conv2d(3, 32, 4, stride=4)  # 16x16
+        self.res16 = VaeRes(32)
+        self.down = nn.Conv2d(32, 64, 3, stride=2, padding=1)  # 8x8
         self.res8 = VaeRes(64)
         self.norm_out = nn.GroupNorm(8, 64)
         self.conv_out = nn.Conv2d(64, 2 * LATENT_CHANNELS, 3, padding=1)
 
     def moments(self, x):
-        h = silu(self.conv_in(x))
-        h = silu(self.down1(h))
-        h = silu(self.down2(h))
-        h = self.res8(self.down3(h))
+        h = self.res16(self.patch_in(x))
+        h = self.res8(self.down(silu(h)))
         moments = self.conv_out(silu(self.norm_out(h)))
         # Constant slices (not chunk) so the exported output keeps its static dims [batch, 4, 8, 8].
         mean = moments[:, :LATENT_CHANNELS]
@@ -242,17 +239,14 @@ class VaeDecoder(nn.Module):
         self.res8 = VaeRes(64)
         self.up16 = nn.Conv2d(64, 32, 3, padding=1)
         self.res16 = VaeRes(32)
-        self.up32 = nn.Conv2d(32, 16, 3, padding=1)
-        self.up64 = nn.Conv2d(16, 16, 3, padding=1)
+        self.unpatch = nn.ConvTranspose2d(32, 16, 4, stride=4)  # 64x64
         self.norm_out = nn.GroupNorm(8, 16)
         self.conv_out = nn.Conv2d(16, 3, 3, padding=1)
 
     def forward(self, latent_sample):
-        up = lambda t: F.interpolate(t, scale_factor=2.0, mode="nearest")  # noqa: E731
         h = self.res8(self.conv_in(latent_sample))
-        h = self.res16(self.up16(up(h)))
-        h = silu(self.up32(up(h)))
-        h = silu(self.up64(up(h)))
+        h = self.res16(self.up16(F.interpolate(h, scale_factor=2.0, mode="nearest")))
+        h = self.unpatch(silu(h))
         return self.conv_out(silu(self.norm_out(h)))
 
 

@@ -46,10 +46,10 @@ def train_vae(images_u8: np.ndarray, steps: int, batch: int, seed: int, log, kl_
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     enc, dec = nets.VaeEncoder(), nets.VaeDecoder()
-    opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=2e-3)
+    opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=3e-3)
     prog = Progress("vae", steps, log)
     for step in range(steps):
-        _set_lr(opt, _lr(step, steps, 2e-3))
+        _set_lr(opt, _lr(step, steps, 3e-3, warmup=30))
         idx = rng.integers(0, len(images_u8), batch)
         x = torch.from_numpy(data.to_float(images_u8[idx]))
         mean, logvar = enc.moments(x)
@@ -109,7 +109,7 @@ def train_diffusion(
     batch: int,
     seed: int,
     log,
-    lr: float = 1e-3,
+    lr: float = 2e-3,
     caption_dropout: float = 0.1,
     ema_decay: float = 0.999,
 ):
