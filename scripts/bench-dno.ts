@@ -1,0 +1,102 @@
+/**
+ * DNO benchmark on the bundled model: 50 DDIM steps, eta = 1, guidance 5, brightness reward, probability
+ * regularization on (γ = 1, 100 permutations), Adam. Prints the per-iteration milliseconds split into
+ * forward, backward, rewards, guards and update (mean over the iterations after a warm-up one), the time
+ * of one plain generation (sample + decode), and the share of iteration time spent outside ONNX Runtime.
+ * Last line: {"iter_ms":…,"generate_ms":…,"iter_over_generate":…,"overhead_share":…}
+ * Targets: iter_over_generate ≤ 4.5, overhead_share ≤ 0.05.
+ *
+ *   npm run bench:dno [-- --iterations N] (ORT_THREADS sets ONNX Runtime's threads)
+ */
+import { parseArgs } from "node:util";
+import { createExecutorEnvironment } from "@/server/executor/environment";
+import { planRun } from "@/server/executor/plan";
+import { type IterationRecord, runDno } from "@/server/executor/run-dno";
+import { dnoWorkflow } from "@/server/executor/testing/workflows";
+import { encodePrompts, sample } from "@/server/models/sampler";
+import { seededNoise } from "@/server/models/noise";
+import { latentSize } from "@/server/models/sampler";
+
+const { values } = parseArgs({ options: { iterations: { type: "string", default: "6" } } });
+const iterations = Math.max(2, Number.parseInt(values.iterations ?? "6", 10));
+const MODEL = "tiny-shapes-sd";
+const settings = { steps: 50, eta: 1, guidanceScale: 5 };
+
+const env = await createExecutorEnvironment();
+const model = await env.diffusion.loadModel(MODEL);
+console.log(
+  `bench:dno — ${MODEL}, ${settings.steps} steps, eta ${settings.eta}, guidance ${settings.guidanceScale}, brightness + PR (γ = 1, 100 permutations), ${iterations} iterations, ORT ${env.onnx.executionProvider} threads ${env.onnx.intraOpThreads || "auto"}`,
+);
+
+// One plain generation: encode is not included (a run encodes once); sample + decode is.
+const conditioning = await encodePrompts(model, ["a red circle on a blue background"]);
+const noise = seededNoise({ seeds: [7], latentSize: latentSize(model), steps: settings.steps });
+const generate = async () => {
+  const started = performance.now();
+  await sample({
+    model,
+    conditioning,
+    xT: noise.xT,
+    stepNoises: noise.stepNoises,
+    ...settings,
+    decode: true,
+  });
+  return performance.now() - started;
+};
+await generate();
+const generations: number[] = [];
+for (let i = 0; i < 5; i++) generations.push(await generate());
+generations.sort((a, b) => a - b);
+const generateMs = generations[Math.floor(generations.length / 2)]!;
+
+const plan = planRun(
+  dnoWorkflow({
+    model: MODEL,
+    prompt: "a red circle on a blue background",
+    noise: { seed: 7 },
+    sampler: settings,
+    rewards: [{ params: { kind: "brightness" } }],
+    guards: [{ params: { kind: "probability-regularization", gamma: 1, permutations: 100 } }],
+    optimizer: { iterations, learningRate: 0.01 },
+  }),
+);
+const records: IterationRecord[] = [];
+await runDno({
+  plan,
+  env,
+  onIteration: ({ record }) => {
+    records.push(record);
+    const ms = record.ms;
+    console.log(
+      `iter ${record.iteration}: total ${record.totalMs.toFixed(1)} ms (forward ${ms.forward.toFixed(1)}, backward ${ms.backward.toFixed(1)}, rewards ${ms.rewards.toFixed(1)}, guards ${ms.guards.toFixed(1)}, update ${ms.update.toFixed(1)}; ONNX ${record.onnxMs.toFixed(1)}) brightness ${record.rewards["reward-1"]!.toFixed(4)} PR ${record.pr?.toFixed(3)}`,
+    );
+  },
+});
+// The first iteration also builds/loads the VJP sessions' first runs: leave it out of the means.
+const measured = records.slice(1);
+const mean = (pick: (record: IterationRecord) => number) =>
+  measured.reduce((sum, record) => sum + pick(record), 0) / measured.length;
+const iterMs = mean((record) => record.totalMs);
+const onnxMs = mean((record) => record.onnxMs);
+const split = {
+  forward: mean((record) => record.ms.forward),
+  backward: mean((record) => record.ms.backward),
+  rewards: mean((record) => record.ms.rewards),
+  guards: mean((record) => record.ms.guards),
+  update: mean((record) => record.ms.update),
+};
+console.log(
+  `per iteration (mean of ${measured.length}): ${iterMs.toFixed(1)} ms = ${Object.entries(split)
+    .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
+    .join(", ")}; inside ONNX Runtime ${onnxMs.toFixed(1)} ms`,
+);
+console.log(`plain generation (median of ${generations.length}): ${generateMs.toFixed(1)} ms`);
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+console.log(
+  JSON.stringify({
+    iter_ms: round(iterMs, 1),
+    generate_ms: round(generateMs, 1),
+    iter_over_generate: round(iterMs / generateMs, 3),
+    overhead_share: round((iterMs - onnxMs) / iterMs, 4),
+  }),
+);
