@@ -27,8 +27,8 @@ interface Part {
   of: string;
   fixture: string;
   feeds: () => Record<string, HostTensor>;
-  /** Random directions are meaningful where the model has no ReLU kinks (smooth activations). */
-  randomDirection: boolean;
+  /** Step of the random-direction check: small where ReLU kinks make wide steps average slopes. */
+  randomStep: number;
 }
 
 const PARTS: Part[] = [
@@ -37,28 +37,28 @@ const PARTS: Part[] = [
     wrt: ["sample", "encoder_hidden_states"],
     of: "out_sample",
     fixture: "unet_vjp.json",
+    randomStep: 1e-2,
     feeds: () => ({
       sample: randomTensor(1, [2, 4, 8, 8], "float32"),
       timestep: { type: "int64", dims: [2], data: [981, 421] },
       encoder_hidden_states: randomTensor(2, [2, 16, 64], "float32"),
     }),
-    randomDirection: true,
   },
   {
     part: "vae_decoder",
     wrt: ["latent_sample"],
     of: "sample",
     fixture: "vae_decoder_vjp.json",
+    randomStep: 1e-2,
     feeds: () => ({ latent_sample: randomTensor(3, [1, 4, 8, 8], "float32") }),
-    randomDirection: true,
   },
   {
     part: "classifier",
     wrt: ["image"],
     of: "logits",
     fixture: "classifier_vjp.json",
+    randomStep: 1e-3,
     feeds: () => ({ image: randomTensor(4, [1, 3, 64, 64], "float32", (v) => Math.tanh(v)) }),
-    randomDirection: false,
   },
 ];
 
@@ -100,16 +100,17 @@ describe.skipIf(!hasModels)(`bundled models in ${MODEL_DIR}`, () => {
           expect(r.error, `${r.name}: ${r.analytic} vs ${r.numeric}`).toBeLessThanOrEqual(r.tolerance);
       });
 
-      it.skipIf(!p.randomDirection)("VJP along a random direction matches central differences", async () => {
+      it("VJP along a random direction matches central differences (within float32 noise)", async () => {
         const results = await gradCheck({
           model: decodeModel(bytes()),
           wrt: p.wrt,
           of: p.of,
           feeds: p.feeds(),
-          h: 1e-2,
+          h: p.randomStep,
           rtol: 1e-2,
-          atol: 1e-3,
+          atol: 1e-4,
           seed: 99,
+          noiseAware: true,
         });
         for (const r of results)
           expect(r.error, `${r.name}: ${r.analytic} vs ${r.numeric}`).toBeLessThanOrEqual(r.tolerance);

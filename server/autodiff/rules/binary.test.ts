@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildModel } from "../builder";
+import { buildModel, constantTensor } from "../builder";
 import type { OpCase } from "../testing/gradcheck";
 import { TOLERANCE, checkOp, gradCheck, randomTensor } from "../testing/gradcheck";
 

@@ -41,6 +41,8 @@ export interface GradCheckOptions {
    * no cancellation in ⟨g, u⟩, so float32 models get a strong signal over rounding noise).
    */
   direction?: "random" | "gradient";
+  /** Widen atol by the float rounding noise of the difference quotient (see below). */
+  noiseAware?: boolean;
 }
 
 export interface GradCheckResult {
@@ -98,7 +100,12 @@ export async function gradCheck(options: GradCheckOptions): Promise<GradCheckRes
       const minus = (await forward.run({ ...feeds, [name]: shifted(x, u, -h) }, [of]))[of]!;
       const numeric = (dot(values(plus), vValues) - dot(values(minus), vValues)) / (2 * h);
       const error = Math.abs(analytic - numeric);
-      const tolerance = options.atol + options.rtol * Math.max(Math.abs(analytic), Math.abs(numeric));
+      // Rounding noise of the difference quotient: each output carries ~eps·|f| of error, so
+      // v·f does too, divided by 2h. Counted (with margin) when the model computes in float32.
+      const eps = outType === "float32" ? 2 ** -23 : 2 ** -52;
+      const magnitude = values(y).reduce((sum, f, i) => sum + Math.abs(f * vValues[i]!), 0);
+      const noise = options.noiseAware ? (4 * eps * magnitude) / (2 * h) : 0;
+      const tolerance = options.atol + noise + options.rtol * Math.max(Math.abs(analytic), Math.abs(numeric));
       results.push({ name, analytic, numeric, error, tolerance });
     }
     return results;
