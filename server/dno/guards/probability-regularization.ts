@@ -161,17 +161,20 @@ export function probabilityRegularization(
   let shuffledSum = 0;
   let activePermutations = 0;
   if (permutations > 0) {
-    const shuffledScale = gradientScale / permutations;
-    for (let r = 0; r < permutations; r++) {
-      seededPermutation(options.seed, r, ws.permutation);
-      blockStatistics(z, ws.permutation, n, k, ws.sums, ws.gram);
-      const terms = termsFromStatistics(n, k, ws, gradient !== undefined);
-      shuffledSum += -(terms.logPMean + terms.logPCov);
-      if (terms.meanActive || terms.covActive) {
-        activePermutations++;
-        if (gradient) accumulateRowGradient(z, ws.permutation, n, k, ws, gradient, shuffledScale);
-      }
-    }
+    const partial = shuffledProbabilityTerms(
+      z,
+      {
+        seed: options.seed,
+        blockSize: k,
+        from: 0,
+        to: permutations,
+        gradient,
+        gradientScale: gradientScale / permutations,
+      },
+      ws,
+    );
+    shuffledSum = partial.sum;
+    activePermutations = partial.active;
   }
   const shuffledPart = permutations > 0 ? shuffledSum / permutations : 0;
   return {
@@ -185,6 +188,48 @@ export function probabilityRegularization(
     rows: n,
     ignoredValues: z.length - n * k,
   };
+}
+
+/**
+ * The shuffled half of PR for permutations from ≤ r < to: Σ_r −[log p_mean + log p_cov](z∘π_r) and how
+ * many of them had an active term; with `gradient`, gradientScale·∂/∂z of that sum is ADDED into it.
+ * Permutations are independent (see `seededPermutation`), so ranges can be computed anywhere — this is
+ * what the worker pool (./probability-regularization-pool.ts) runs per chunk.
+ */
+export function shuffledProbabilityTerms(
+  z: FloatArray,
+  options: {
+    seed: number;
+    blockSize?: number;
+    from: number;
+    to: number;
+    gradient?: FloatArray;
+    gradientScale?: number;
+  },
+  workspace?: ProbabilityRegularizationWorkspace,
+): { sum: number; active: number } {
+  const k = options.blockSize ?? DEFAULT_PR_BLOCK_SIZE;
+  checkShape(z.length, k);
+  const { gradient } = options;
+  const scale = options.gradientScale ?? 1;
+  const ws =
+    workspace && workspace.length === z.length && workspace.blockSize === k
+      ? workspace
+      : createProbabilityRegularizationWorkspace(z.length, k);
+  const n = Math.floor(z.length / k);
+  let sum = 0;
+  let active = 0;
+  for (let r = options.from; r < options.to; r++) {
+    seededPermutation(options.seed, r, ws.permutation);
+    blockStatistics(z, ws.permutation, n, k, ws.sums, ws.gram);
+    const terms = termsFromStatistics(n, k, ws, gradient !== undefined);
+    sum += -(terms.logPMean + terms.logPCov);
+    if (terms.meanActive || terms.covActive) {
+      active++;
+      if (gradient) accumulateRowGradient(z, ws.permutation, n, k, ws, gradient, scale);
+    }
+  }
+  return { sum, active };
 }
 
 /**
