@@ -15,6 +15,8 @@ export class Emitter {
   private readonly constantCache = new Map<string, string>();
   private readonly shapeCache = new Map<string, string>();
   private counter = 0;
+  /** Prefix for node names: the forward node being differentiated, for reading emitted graphs. */
+  context = "";
   /** Producer of every tensor (forward nodes and emitted ones), for local peephole choices. */
   private readonly producers = new Map<string, Node>();
 
@@ -70,7 +72,7 @@ export class Emitter {
     const node: Node = {
       opType,
       domain: "",
-      name: this.fresh(`${opType}_node`),
+      name: this.fresh(`${this.context}${opType}_node`),
       inputs,
       outputs: outputNames,
       attributes,

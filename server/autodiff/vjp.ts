@@ -261,7 +261,9 @@ export function buildVjpIr(input: Uint8Array | onnx.IModelProto | Model, request
       },
       constValues: (i) => constantOf(node.inputs[i] ?? ""),
     };
+    g.context = `${node.opType}:${node.name || "node"}/`;
     const grads = rule.backward(g, view, dy);
+    g.context = `unbroadcast:${node.name || node.opType}/`;
     for (const slot of rule.differentiable) {
       const name = node.inputs[slot];
       let grad = grads[slot];
@@ -275,6 +277,7 @@ export function buildVjpIr(input: Uint8Array | onnx.IModelProto | Model, request
     }
   }
 
+  g.context = "";
   const gradOutputs: ValueInfo[] = [];
   wrt.forEach((name, i) => {
     const grad = accumulate(name) ?? g.zerosLike(name);
