@@ -250,8 +250,9 @@ export class DiffusionChain {
       };
     });
     const w = settings.guidanceScale;
+    // Two buffers swapped per step: nothing is allocated per step but the step-noise gradients.
     let g = Float32Array.from(x0Gradient);
-    const next = new Float32Array(half);
+    let next = new Float32Array(half);
     const stepGradients: Float32Array[] | null = options.stepNoiseGradients ? new Array(plan.length) : null;
     for (let index = plan.length - 1; index >= 0; index--) {
       throwIfAborted(options.signal, `backward, step ${index + 1} of ${plan.length}`);
@@ -274,7 +275,7 @@ export class DiffusionChain {
       for (const call of calls) await vjp.run(call.feeds, { outputs: call.outputs });
       for (let i = 0; i < half; i++)
         next[i] = step.latentScale * g[i]! + gradSample[i]! + gradSample[half + i]!;
-      g = Float32Array.from(next);
+      [g, next] = [next, g];
     }
     return { xT: g, stepNoises: stepGradients };
   }

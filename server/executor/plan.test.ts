@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exampleWorkflows } from "@/nodes/graph/examples";
-import { ExecutorError, PlanRefusedError, WorkflowInvalidError } from "./errors";
+import { type ExecutorError, PlanRefusedError, WorkflowInvalidError } from "./errors";
 import { describePlan, planRun } from "./plan";
 import { dnoWorkflow } from "./testing/workflows";
 

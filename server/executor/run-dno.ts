@@ -129,17 +129,6 @@ function optimizerConfig(plan: RunPlan): OptimizerConfig {
   };
 }
 
-function imageSlice(image: ImageTensor, index: number): ImageBatch {
-  const per = 3 * image.height * image.width;
-  return {
-    data: image.data.subarray(index * per, (index + 1) * per),
-    batch: 1,
-    channels: 3,
-    height: image.height,
-    width: image.width,
-  };
-}
-
 function copyImage(image: ImageTensor): ImageTensor {
   return { ...image, data: Float32Array.from(image.data) };
 }
@@ -181,7 +170,7 @@ class NoiseLayout {
   ): { xT: Float32Array; stepNoises: Float32Array[] } {
     const L = this.latent;
     const xT = new Float32Array(zs.length * L);
-    zs.forEach((z, p) => xT.set(z.subarray(0, L), p * L));
+    for (const [p, z] of zs.entries()) xT.set(z.subarray(0, L), p * L);
     const stepNoises: Float32Array[] = [];
     for (let s = 0; s < this.steps && this.seeded.stepNoises.length > 0; s++) {
       const noise = new Float32Array(zs.length * L);
@@ -280,10 +269,9 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
     width: like.width,
     data: Float32Array.from(data),
   });
-  let imageShape: { height: number; width: number } | null = null;
   const resume = options.resume;
   if (resume) {
-    resume.noise.forEach((values, b) => zs[b]!.set(values));
+    for (const [b, values] of resume.noise.entries()) zs[b]!.set(values);
     optimizer.loadState(resume.optimizer);
     if (plateau && resume.plateau)
       plateau.loadState({ best: resume.plateau.best ?? -Infinity, stale: resume.plateau.stale });
@@ -311,7 +299,6 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
     const forward = await chain.forward(conditioning, xT, stepNoises, settings, signal);
     evaluations.forward += batch;
     const image = forward.image;
-    imageShape ??= { height: image.height, width: image.width };
     if (resume && !initialImage && resume.initialImage)
       initialImage = imageFromNumbers(resume.initialImage, image);
     if (resume?.best && !best) {
@@ -365,7 +352,8 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
       );
       evaluations.vjp += rows;
       if (index === null)
-        zs.forEach((_, b) => layout.gather(gradient.xT, gradient.stepNoises, b, rewardGradients[b]!));
+        for (let b = 0; b < batch; b++)
+          layout.gather(gradient.xT, gradient.stepNoises, b, rewardGradients[b]!);
       else layout.gather(gradient.xT, gradient.stepNoises, 0, rewardGradients[index]!);
     };
     const generatorFor = (b: number) => {
@@ -444,7 +432,7 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
         });
         rewardGradients[b]!.set(estimate.gradient);
       }
-    } else if (imageCotangent && imageCotangent.some((value) => value !== 0)) {
+    } else if (imageCotangent?.some((value) => value !== 0)) {
       await backprop(imageCotangent, null);
     }
     ms.backward = performance.now() - mark;
@@ -494,7 +482,8 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
     if (!last) {
       for (const gradient of lossGradients) clipGradientNorm([gradient], params.gradClip);
       optimizer.step(zs, lossGradients);
-      zs.forEach((z, b) => Object.assign(otherGuards, projectIntoTrustRegions(noiseGuards[b]!, z)));
+      for (const [b, z] of zs.entries())
+        Object.assign(otherGuards, projectIntoTrustRegions(noiseGuards[b]!, z));
     }
     ms.update = performance.now() - mark;
 

@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ImageBatch, Reward } from "@/server/dno/rewards/reward";
+import { createRng } from "@/server/models/rng";
+import { createOnnxRuntime } from "@/server/onnx/runtime";
+import { buildTinyOnnx } from "@/server/onnx/tiny-onnx";
+import { bilinearTaps, type CustomRewardSettings, createCustomOnnxReward, preprocess } from "./custom-reward";
+
+/** A scorer: two 1×1-conv channels through tanh, averaged over the image → [batch, 2]. */
+function writeScorer(dir: string): string {
+  const file = path.join(dir, "scorer.onnx");
+  writeFileSync(
+    file,
+    buildTinyOnnx({
+      inputs: [{ name: "pixels", type: "float32", shape: ["batch", 3, "h", "w"] }],
+      outputs: [{ name: "scores", type: "float32", shape: ["batch", 2] }],
+      initializers: [{ name: "weight", dims: [2, 3, 1, 1], values: [0.8, -0.5, 0.3, -0.2, 0.6, 0.9] }],
+      nodes: [
+        { op: "Conv", inputs: ["pixels", "weight"], outputs: ["conv"] },
+        { op: "Tanh", inputs: ["conv"], outputs: ["act"] },
+        {
+          op: "ReduceMean",
+          inputs: ["act"],
+          outputs: ["scores"],
+          intsAttributes: { axes: [2, 3] },
+          intAttributes: { keepdims: 0 },
+        },
+      ],
+    }),
+  );
+  return file;
+}
+
+let reward: Reward;
+const settings = (file: string): CustomRewardSettings => ({
+  id: "custom",
+  modelFile: file,
+  resize: 3,
+  mean: [0.4, 0.5, 0.6],
+  std: [0.2, 0.3, 0.25],
+  outputIndex: 1,
+});
+
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "dno-scorer-"));
+  const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+  reward = await createCustomOnnxReward(settings(writeScorer(dir)), onnx, {
+    vjpCache: { dir },
+    where: "Reward “Mine”",
+  });
+});
+
+describe("custom ONNX reward", () => {
+  it("resizes with half-pixel bilinear taps (identity at the same size)", () => {
+    const same = bilinearTaps(4, 4);
+    expect(Array.from(same.i0)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(same.w1)).toEqual([0, 0, 0, 0]);
+    const image: ImageBatch = {
+      data: new Float32Array(3 * 4).fill(0.2),
+      batch: 1,
+      channels: 3,
+      height: 2,
+      width: 2,
+    };
+    const out = preprocess(image, { ...settings("x"), resize: 5 });
+    expect(out[0]).toBeCloseTo((0.6 - 0.4) / 0.2, 5);
+  });
+
+  it("differentiates preprocessing and the scoring model (central finite differences)", async () => {
+    const rng = createRng(3);
+    const batch = 2;
+    const data = Float32Array.from({ length: batch * 3 * 4 * 4 }, () => rng.uniform() * 1.6 - 0.8);
+    const images: ImageBatch = { data, batch, channels: 3, height: 4, width: 4 };
+    const { scores, gradient } = await reward.valueAndGradient!(images);
+    expect(scores).toHaveLength(batch);
+    const direction = Float32Array.from({ length: data.length }, () => rng.normal());
+    let analytic = 0;
+    for (let i = 0; i < data.length; i++) analytic += gradient[i]! * direction[i]!;
+    const h = 1e-2;
+    const at = async (sign: number) => {
+      const shifted = data.map((v, i) => v + sign * h * direction[i]!);
+      const values = await reward.evaluate({ ...images, data: shifted });
+      return values[0]! + values[1]!;
+    };
+    const numeric = ((await at(1)) - (await at(-1))) / (2 * h);
+    expect(Math.abs(analytic - numeric)).toBeLessThan(1e-3 * Math.max(1, Math.abs(numeric)));
+    expect(Math.abs(numeric)).toBeGreaterThan(1e-3);
+  });
+
+  it("names the node and the file when the scoring model is missing", async () => {
+    const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    await expect(
+      createCustomOnnxReward(settings("/nowhere/scorer.onnx"), onnx, { where: "Reward “Mine”" }),
+    ).rejects.toThrow(/Reward “Mine”: the scoring model “\/nowhere\/scorer.onnx” does not exist/);
+  });
+});
