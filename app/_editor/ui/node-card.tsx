@@ -6,6 +6,7 @@
 import { Handle, type Node, type NodeProps, Position, type ReactFlowState, useStore } from "@xyflow/react";
 import { createContext, memo, useCallback, useContext, useMemo, useState } from "react";
 import { describeParams, isParamVisible } from "@/nodes/describe-params";
+import { NodeRunBadge } from "@/app/_runs/node-run-badge";
 import { getNodeDefinition } from "@/nodes/registry";
 import { type AnyNodeDefinition, PORT_COLORS, PORT_TYPE_LABELS, type PortDeclaration } from "@/nodes/types";
 import type { GraphIssue, GraphNode } from "../core/types";
@@ -261,6 +262,7 @@ function NodeCardImpl({ data, id }: NodeProps<CardNode>) {
           {advancedOpen ? advanced.map(renderField) : null}
         </div>
       ) : null}
+      <NodeRunBadge nodeId={id} nodeType={node.type} />
       <IssueList nodeId={id} issues={issues} />
     </div>
   );

@@ -11,6 +11,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
 import { Dialog } from "@/app/_components/dialog";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
+import { RunControls } from "@/app/_runs/run-controls";
 import { registryGraphKit } from "../core/default-kit";
 import { EditorStore } from "../core/editor-store";
 import type { GraphDocument } from "../core/types";
@@ -281,6 +282,15 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
             ?
           </button>
           <span className="sep" />
+          <RunControls
+            workflowId={workflow.id}
+            store={store}
+            onVersionSaved={(versionId, number, savedGraph) => {
+              store.markSaved(versionId, savedGraph);
+              setVersionNumber(number);
+            }}
+            onMessage={setNotice}
+          />
           <button
             type="button"
             className="btn btn-small btn-primary"

@@ -1,0 +1,221 @@
+"use client";
+/**
+ * The editor's Run button and live run bar: submits the current graph (saved as a version when it changed),
+ * follows the run live (iteration, rewards, PR meter, gradient norm, time left), cancels it, links to the
+ * run page and the run history. Also: a DNO Studio PNG dropped anywhere on the editor imports its workflow.
+ */
+import "./runs.css";
+import { useMutation } from "@tanstack/react-query";
+import { TRPCClientError } from "@trpc/client";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import { describeError } from "@/app/_lib/errors";
+import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
+import type { EditorStore } from "../_editor/core/editor-store";
+import type { GraphDocument } from "../_editor/core/types";
+import { setLiveRun } from "./live-run-store";
+import { workflowTextFromPng } from "./png-workflow";
+import { FINISHED, formatDuration, formatNumber } from "./run-types";
+import { useRunProgress } from "./use-run-progress";
+
+function issuesByNode(error: unknown): Map<string, string[]> {
+  const byNode = new Map<string, string[]>();
+  if (!(error instanceof TRPCClientError)) return byNode;
+  const data: unknown = error.data;
+  const issues =
+    typeof data === "object" && data !== null && "issues" in data ? (data as { issues: unknown }).issues : [];
+  if (!Array.isArray(issues)) return byNode;
+  for (const issue of issues) {
+    if (typeof issue !== "object" || issue === null) continue;
+    const { nodeId, message } = issue as { nodeId?: unknown; message?: unknown };
+    if (typeof nodeId !== "string" || typeof message !== "string") continue;
+    byNode.set(nodeId, [...(byNode.get(nodeId) ?? []), message]);
+  }
+  return byNode;
+}
+
+/** Imports the workflow of a dropped DNO Studio PNG and opens it. */
+export function usePngWorkflowDrop(onMessage: (message: string) => void): void {
+  const client = useTRPCClient();
+  const router = useRouter();
+  useEffect(() => {
+    const pngOf = (event: DragEvent): File | null => {
+      const files = event.dataTransfer?.files;
+      if (!files || files.length === 0) return null;
+      const file = files[0];
+      return file && (file.type === "image/png" || file.name.toLowerCase().endsWith(".png")) ? file : null;
+    };
+    const onDragOver = (event: DragEvent) => {
+      if (event.dataTransfer?.types.includes("Files")) event.preventDefault();
+    };
+    const onDrop = async (event: DragEvent) => {
+      const file = pngOf(event);
+      if (!file) return;
+      // Capture phase: the canvas's own drop handling (palette) never sees image files.
+      event.preventDefault();
+      event.stopPropagation();
+      const found = workflowTextFromPng(new Uint8Array(await file.arrayBuffer()));
+      if (!found.ok) {
+        onMessage(found.message);
+        return;
+      }
+      try {
+        const imported = await client.workflow.import.mutate({ text: found.text, fileName: file.name });
+        onMessage(`Opened the workflow from ${file.name}.`);
+        router.push(`/workflows/${imported.id}`);
+      } catch (error) {
+        onMessage(describeError(error));
+      }
+    };
+    const drop = (event: DragEvent) => void onDrop(event);
+    window.addEventListener("dragover", onDragOver, true);
+    window.addEventListener("drop", drop, true);
+    return () => {
+      window.removeEventListener("dragover", onDragOver, true);
+      window.removeEventListener("drop", drop, true);
+    };
+  }, [client, router, onMessage]);
+}
+
+export function RunControls(props: {
+  readonly workflowId: string;
+  readonly store: EditorStore;
+  /** The Run saved the graph as a new version: the editor's base moves to it. */
+  readonly onVersionSaved: (versionId: string, versionNumber: number, savedGraph: GraphDocument) => void;
+  readonly onMessage: (message: string) => void;
+}) {
+  const { store, workflowId, onVersionSaved, onMessage } = props;
+  const trpc = useTRPC();
+  const [runId, setRunId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const progress = useRunProgress(runId);
+  const start = useMutation(trpc.run.start.mutationOptions());
+  const cancel = useMutation(trpc.run.cancel.mutationOptions());
+  usePngWorkflowDrop(onMessage);
+
+  useEffect(() => {
+    setLiveRun({ runId, progress });
+  }, [runId, progress]);
+  useEffect(() => () => setLiveRun({ runId: null, progress: null, refused: new Map() }), []);
+
+  const run = progress.run;
+  const active = run !== null && !FINISHED.includes(run.status);
+  const latest = progress.steps.at(-1);
+
+  const doRun = () => {
+    const baseVersionId = store.getSnapshot().savedVersionId;
+    if (!baseVersionId) return;
+    const sentGraph = store.getSnapshot().document;
+    setError(null);
+    setLiveRun({ refused: new Map() });
+    start.mutate(
+      { workflowId, baseVersionId, document: store.getDocumentForSave(), message: "Saved to run" },
+      {
+        onSuccess: (result) => {
+          if (result.savedVersionId)
+            onVersionSaved(result.savedVersionId, result.run.versionNumber, sentGraph);
+          setRunId(result.run.id);
+        },
+        onError: (failure) => {
+          setError(describeError(failure));
+          setLiveRun({ refused: issuesByNode(failure) });
+        },
+      },
+    );
+  };
+
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-small btn-run"
+        onClick={doRun}
+        disabled={start.isPending}
+        title="Save (if changed) and run this workflow"
+        data-testid="toolbar.run"
+      >
+        {start.isPending ? "Starting…" : "▶ Run"}
+      </button>
+      <Link className="btn btn-small" href={`/workflows/${workflowId}/runs`} data-testid="toolbar.runs">
+        Runs
+      </Link>
+      {error || run ? (
+        <div className={`run-bar${error ? " run-bar-error" : ""}`} data-testid="run.bar">
+          {error ? (
+            <span className="run-bar-message" role="alert" data-testid="run.error">
+              {error}
+            </span>
+          ) : null}
+          {run ? (
+            <>
+              <span className={`run-status run-status-${run.status}`} data-testid="run.status">
+                {run.status}
+              </span>
+              <span data-testid="run.iteration">
+                Iteration {latest ? latest.iteration + 1 : 0} / {run.iterationsPlanned ?? "?"}
+              </span>
+              {latest
+                ? Object.entries(latest.metrics.rewards).map(([id, value]) => (
+                    <span key={id} className="muted">
+                      {id}: <b data-testid={`run.reward.${id}`}>{formatNumber(value)}</b>
+                    </span>
+                  ))
+                : null}
+              {latest && latest.metrics.pr !== null ? (
+                <span className="muted" title="Probability regularization: the reward-hacking meter">
+                  PR <b data-testid="run.pr">{formatNumber(latest.metrics.pr)}</b>
+                </span>
+              ) : null}
+              {latest ? (
+                <span className="muted">
+                  ‖g‖ <b>{formatNumber(latest.metrics.gradNorm)}</b>
+                </span>
+              ) : null}
+              <span className="muted" data-testid="run.time">
+                {formatDuration(latest?.elapsedMs ?? 0)} elapsed
+                {active && progress.etaMs !== null ? ` · about ${formatDuration(progress.etaMs)} left` : ""}
+              </span>
+              {run.status === "failed" && run.error ? (
+                <span className="run-bar-message" data-testid="run.failure">
+                  {run.error}
+                </span>
+              ) : null}
+              {active ? (
+                <button
+                  type="button"
+                  className="btn btn-small btn-danger"
+                  disabled={cancel.isPending || run.cancelRequested}
+                  onClick={() =>
+                    cancel.mutate(
+                      { runId: run.id },
+                      { onError: (failure) => setError(describeError(failure)) },
+                    )
+                  }
+                  data-testid="run.cancel"
+                >
+                  {run.cancelRequested || cancel.isPending ? "Cancelling…" : "Cancel"}
+                </button>
+              ) : null}
+              <Link className="btn btn-small" href={`/runs/${run.id}`} data-testid="run.open">
+                Open run
+              </Link>
+            </>
+          ) : null}
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label="Hide"
+            onClick={() => {
+              setError(null);
+              if (!active) setRunId(null);
+              setLiveRun({ refused: new Map() });
+            }}
+          >
+            ×
+          </button>
+        </div>
+      ) : null}
+    </>
+  );
+}
