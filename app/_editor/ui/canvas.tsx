@@ -21,12 +21,14 @@ import { getNodeDefinition } from "@/nodes/registry";
 import type { XY } from "../core/types";
 import { categoryColor } from "./category-colors";
 import { useEditorSelector, useEditorStore } from "./editor-context";
-import { FlowMapper, type Measured } from "./flow-mapping";
+import { estimateFitViewport, FlowMapper, type Measured } from "./flow-mapping";
 import { type CardNode, NodeCard } from "./node-card";
 
 export const PALETTE_DRAG_TYPE = "application/x-dno-node";
 
 const nodeTypes: NodeTypes = { card: NodeCard };
+const MIN_ZOOM = 0.08;
+const FIT_VIEW_OPTIONS = { maxZoom: 1, padding: 0.15 };
 
 interface RefusedConnection {
   readonly x: number;
@@ -177,8 +179,18 @@ export function Canvas(props: { readonly onPaletteDrop: (type: string, position:
 
   // Decided once at mount: a saved viewport is restored, otherwise a non-empty graph is fitted. (A prop that
   // flips later would make React Flow re-fit when the first node appears.)
-  const initialViewport = useRef(document.viewport);
   const fitOnOpen = useRef(!document.viewport && document.nodes.length > 0);
+  const initialViewport = useRef(
+    document.viewport ??
+      estimateFitViewport(
+        document,
+        // The pane is not laid out yet: the window minus the side panels and the header is close enough.
+        typeof window === "undefined"
+          ? { width: 1000, height: 800 }
+          : { width: Math.max(300, window.innerWidth - 570), height: Math.max(300, window.innerHeight - 48) },
+        { ...FIT_VIEW_OPTIONS, minZoom: MIN_ZOOM },
+      ),
+  );
 
   return (
     <div className="canvas-wrap" data-testid="canvas">
@@ -193,10 +205,10 @@ export function Canvas(props: { readonly onPaletteDrop: (type: string, position:
         onDrop={onDrop}
         onMoveEnd={onMoveEnd}
         onPaneClick={onPaneClick}
-        defaultViewport={initialViewport.current ?? { x: 40, y: 40, zoom: 0.9 }}
+        defaultViewport={initialViewport.current}
         fitView={fitOnOpen.current}
-        fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
-        minZoom={0.08}
+        fitViewOptions={FIT_VIEW_OPTIONS}
+        minZoom={MIN_ZOOM}
         maxZoom={2}
         deleteKeyCode={null}
         selectionKeyCode="Shift"

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createGraphNode, emptyGraphDocument } from "@/nodes/graph/create";
 import type { GraphDocument } from "@/nodes/graph/document";
 import { PORT_COLORS } from "@/nodes/types";
-import { FlowMapper, type Measured } from "./flow-mapping";
+import { estimateFitViewport, FlowMapper, type Measured } from "./flow-mapping";
 
 function documentWith(count: number): GraphDocument {
   const nodes = Array.from({ length: count }, (_, index) =>
@@ -64,5 +64,29 @@ describe("FlowMapper", () => {
     expect(edge).toMatchObject({ source: "n-0", sourceHandle: "conditioning", targetHandle: "conditioning" });
     expect(edge?.style?.stroke).toBe(PORT_COLORS.conditioning);
     expect(mapper.edges(doc, NONE)[0]).toBe(edge);
+  });
+});
+
+describe("estimateFitViewport", () => {
+  const options = { padding: 0.1, minZoom: 0.08, maxZoom: 1 };
+
+  it("centres a small graph at no more than the maximum zoom", () => {
+    const doc = documentWith(1);
+    const viewport = estimateFitViewport(doc, { width: 1000, height: 800 }, options);
+    expect(viewport.zoom).toBe(1);
+    // The single card (280 × 320 at the origin) sits in the middle of the pane.
+    expect(viewport.x).toBeCloseTo((1000 - 280) / 2);
+    expect(viewport.y).toBeCloseTo((800 - 320) / 2);
+  });
+
+  it("zooms a tall graph out to fit its height, down to the minimum zoom", () => {
+    const tall = {
+      ...emptyGraphDocument(),
+      nodes: [0, 5000].map((y, i) => createGraphNode("noise", { id: `n-${i}`, position: { x: 0, y } })),
+    };
+    const viewport = estimateFitViewport(tall, { width: 1000, height: 800 }, options);
+    expect(viewport.zoom).toBeCloseTo(800 / (5320 * 1.2));
+    const huge = { ...tall, nodes: [tall.nodes[0]!, { ...tall.nodes[1]!, position: { x: 0, y: 90_000 } }] };
+    expect(estimateFitViewport(huge, { width: 1000, height: 800 }, options).zoom).toBe(0.08);
   });
 });

@@ -108,3 +108,42 @@ export class FlowMapper {
     return result;
   }
 }
+
+/** A card's size before React Flow has measured it (width is fixed by CSS; height is typical). */
+export const ESTIMATED_CARD_SIZE: Measured = { width: 280, height: 320 };
+
+/**
+ * The viewport that shows every node, from estimated card sizes, so the FIRST render already has about the
+ * right zoom. React Flow renders every node once to measure it; at a zoomed-out estimate a big graph's
+ * cards render in their light compact form instead of 300 full parameter forms. `fitView` corrects it to
+ * the measured sizes afterwards.
+ */
+export function estimateFitViewport(
+  document: GraphDocument,
+  pane: Measured,
+  options: { padding: number; minZoom: number; maxZoom: number },
+): { x: number; y: number; zoom: number } {
+  if (document.nodes.length === 0) return { x: 40, y: 40, zoom: Math.min(0.9, options.maxZoom) };
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (const node of document.nodes) {
+    minX = Math.min(minX, node.position.x);
+    minY = Math.min(minY, node.position.y);
+    maxX = Math.max(maxX, node.position.x + ESTIMATED_CARD_SIZE.width);
+    maxY = Math.max(maxY, node.position.y + ESTIMATED_CARD_SIZE.height);
+  }
+  const width = maxX - minX;
+  const height = maxY - minY;
+  const scale = 1 + 2 * options.padding;
+  const zoom = Math.min(
+    options.maxZoom,
+    Math.max(options.minZoom, Math.min(pane.width / (width * scale), pane.height / (height * scale))),
+  );
+  return {
+    x: (pane.width - width * zoom) / 2 - minX * zoom,
+    y: (pane.height - height * zoom) / 2 - minY * zoom,
+    zoom,
+  };
+}
