@@ -25,6 +25,10 @@ export { NormPriorGuard, type NormPriorOptions } from "./guards/norm-prior";
 export { PlateauStopGuard, type PlateauStopOptions } from "./guards/plateau-stop";
 export * from "./guards/probability-regularization";
 export {
+  ProbabilityRegularizationPool,
+  type ProbabilityRegularizationPoolOptions,
+} from "./guards/probability-regularization-pool";
+export {
   ProbabilityRegularizationGuard,
   type ProbabilityRegularizationGuardOptions,
 } from "./guards/probability-regularization-guard";

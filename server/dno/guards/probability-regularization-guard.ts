@@ -4,6 +4,7 @@
  */
 import type { FloatArray } from "../tensor";
 import type { GuardReport, NoisePenaltyGuard } from "./guard";
+import type { ProbabilityRegularizationPool } from "./probability-regularization-pool";
 import { iterationSeed } from "./guard";
 import {
   createProbabilityRegularizationWorkspace,
@@ -45,17 +46,33 @@ export class ProbabilityRegularizationGuard implements NoisePenaltyGuard {
     if (!this.workspace || this.workspace.length !== z.length) {
       this.workspace = createProbabilityRegularizationWorkspace(z.length, this.blockSize);
     }
-    const result = probabilityRegularization(
-      z,
-      {
-        seed: iterationSeed(this.seed, iteration),
-        permutations: this.permutations,
-        blockSize: this.blockSize,
-        gradient: this.weight > 0 ? lossGradient : undefined,
-        gradientScale: this.weight,
-      },
-      this.workspace,
-    );
+    return this.report(probabilityRegularization(z, this.options(iteration, lossGradient), this.workspace));
+  }
+
+  /**
+   * The same evaluation on a worker pool: start it before the model's forward pass (PR depends only on
+   * z) and await it when the loss gradient is assembled. z must stay unchanged until it resolves.
+   */
+  async evaluateOnPool(
+    pool: ProbabilityRegularizationPool,
+    z: FloatArray,
+    iteration: number,
+    lossGradient?: FloatArray,
+  ): Promise<GuardReport> {
+    return this.report(await pool.evaluate(z, this.options(iteration, lossGradient)));
+  }
+
+  private options(iteration: number, lossGradient: FloatArray | undefined) {
+    return {
+      seed: iterationSeed(this.seed, iteration),
+      permutations: this.permutations,
+      blockSize: this.blockSize,
+      gradient: this.weight > 0 ? lossGradient : undefined,
+      gradientScale: this.weight,
+    };
+  }
+
+  private report(result: ProbabilityRegularizationResult): GuardReport {
     this.last = result;
     return {
       value: result.value,

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { gaussian } from "@/server/models/rng";
 import { probabilityRegularization } from "./probability-regularization";
+import { ProbabilityRegularizationGuard } from "./probability-regularization-guard";
 import { ProbabilityRegularizationPool } from "./probability-regularization-pool";
 
 describe("PR worker pool", () => {
@@ -48,5 +49,15 @@ describe("PR worker pool", () => {
     } finally {
       await one.close();
     }
+  });
+
+  it("the PR guard reports the same on the pool as inline", async () => {
+    const z = gaussian(5, 4000).map((v) => v * 1.05);
+    const guard = new ProbabilityRegularizationGuard({ weight: 0.5, permutations: 12, seed: 4 });
+    const inline = guard.evaluate(z, 3);
+    const pooled = await guard.evaluateOnPool(pool, z, 3);
+    expect(pooled.value).toBeCloseTo(inline.value, 12);
+    expect(pooled.penalty).toBeCloseTo(inline.penalty!, 12);
+    expect(pooled.fired).toBe(inline.fired);
   });
 });
