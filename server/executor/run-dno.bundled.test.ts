@@ -3,15 +3,21 @@
  * each estimator raising its reward, the reward-hacking demo (numbers printed), and hybrid vs zeroth-order
  * on a JPEG target. Skipped while the model folder is absent (it is built by models/build.py).
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { exampleWorkflows } from "@/nodes/graph/examples";
+import {
+  createClassProbabilityReward,
+  createPromptFaithfulnessReward,
+} from "@/server/dno/rewards/classifier";
 import { brightnessReward } from "@/server/dno/rewards/image-statistics";
 import { imageBatch } from "@/server/dno/rewards/reward";
 import { createRng } from "@/server/models/rng";
 import { encodePrompts } from "@/server/models/sampler";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { DiffusionChain } from "./chain";
+import { OnnxImageClassifier } from "./classifier";
 import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
 import { planRun } from "./plan";
 import { type IterationRecord, runDno } from "./run-dno";
@@ -163,5 +169,78 @@ describe.skipIf(!modelPresent)("DNO on the bundled model", () => {
     expect(hybridHit).toBeDefined();
     const zerothHit = reach(zeroth.history);
     expect(cost(hybridHit!)).toBeLessThan(zerothHit ? cost(zerothHit) : cost(zeroth.history.at(-1)!));
+  });
+
+  it("pulls classifier-probability and prompt-faithfulness gradients through the classifier's VJP", async () => {
+    const model = await env.diffusion.loadModel(MODEL);
+    const classifier = await OnnxImageClassifier.load(model.dir, env.onnx, {
+      vjpCache: env.vjpCache,
+      needer: "test",
+    });
+    expect(classifier.heads.shape).toEqual(["circle", "square", "triangle"]);
+    // Oracle 1: PyTorch's gradient of the classifier (the model build's fixture), exactly.
+    const fixture = JSON.parse(
+      readFileSync(path.join(model.dir, "fixtures/classifier_vjp.json"), "utf8"),
+    ) as {
+      inputs: { image: { data: number[] } };
+      cotangent: { data: number[] };
+      grads: { image: { data: number[] } };
+    };
+    const images = imageBatch(Float32Array.from(fixture.inputs.image.data), [1, 3, 64, 64]);
+    const cotangent = fixture.cotangent.data;
+    const head = (from: number, to: number) => Float32Array.from(cotangent.slice(from, to));
+    const vjp = await classifier.vjp(images, {
+      shape: head(0, 3),
+      color: head(3, 9),
+      background: head(9, 15),
+    });
+    const reference = fixture.grads.image.data;
+    let errorSquared = 0;
+    let referenceSquared = 0;
+    for (let i = 0; i < reference.length; i++) {
+      errorSquared += (vjp[i]! - reference[i]!) ** 2;
+      referenceSquared += reference[i]! ** 2;
+    }
+    expect(Math.sqrt(errorSquared / referenceSquared)).toBeLessThan(1e-4);
+    // Oracle 2: finite differences of each reward on that real scene (ReLU kinks allow a few per cent).
+    const rng = createRng(9);
+    const rewards = [
+      createClassProbabilityReward({ classifier, head: "shape", label: "circle", mode: "prob" }),
+      createPromptFaithfulnessReward({ classifier, prompt: base.prompt, mode: "prob" }),
+    ];
+    for (const reward of rewards) {
+      const { gradient } = await reward.valueAndGradient!(images);
+      const direction = Float32Array.from(gradient, (g) => g + 0.1 * Math.abs(g) * rng.normal());
+      let analytic = 0;
+      for (let i = 0; i < direction.length; i++) analytic += gradient[i]! * direction[i]!;
+      const h = 1e-3 / Math.sqrt(analytic);
+      const at = async (sign: number) =>
+        (
+          await reward.evaluate(
+            imageBatch(
+              images.data.map((v, i) => v + sign * h * direction[i]!),
+              [1, 3, 64, 64],
+            ),
+          )
+        )[0]!;
+      const numeric = ((await at(1)) - (await at(-1))) / (2 * h);
+      console.log(
+        `${reward.id}: analytic ${analytic.toExponential(4)}, finite differences ${numeric.toExponential(4)}`,
+      );
+      expect(Math.abs(analytic - numeric)).toBeLessThan(0.05 * Math.abs(numeric));
+    }
+  });
+
+  it("runs every example workflow (shortened) end to end", async () => {
+    for (const example of exampleWorkflows) {
+      const document = structuredClone(example.document);
+      for (const node of document.nodes) {
+        if (node.type === "sampler") node.params.steps = 6;
+        if (node.type === "optimizer") node.params = { ...node.params, iterations: 2, perturbations: 2 };
+      }
+      const result = await runDno({ plan: planRun(document), env });
+      expect(result.history).toHaveLength(2);
+      expect(result.history[0]!.pr).not.toBeNull();
+    }
   });
 });
