@@ -25,7 +25,13 @@ export function NodeRunBadge(props: { readonly nodeId: string; readonly nodeType
       <div className="node-run-head">
         <span className="node-run-label">{LABELS[state.status]}</span>
         {state.progress !== undefined ? (
-          <span className="node-run-progress" aria-label={`${Math.round(state.progress * 100)} %`}>
+          <span
+            className="node-run-progress"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(state.progress * 100)}
+          >
             <span style={{ width: `${Math.round(state.progress * 100)}%` }} />
           </span>
         ) : null}

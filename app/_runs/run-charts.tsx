@@ -1,0 +1,147 @@
+"use client";
+/**
+ * Per-iteration curves of one or more runs with recharts: rewards, guard values, the PR meter and the
+ * gradient norm. Iterations where a guard fired are marked with red dots on the guard curves. Several runs
+ * share the axes (comparison), one colour per run, one dash style per series.
+ */
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceDot,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import type { RunStep } from "./run-types";
+
+export const RUN_COLORS = [
+  "#2563eb",
+  "#dc2626",
+  "#16a34a",
+  "#9333ea",
+  "#ea580c",
+  "#0891b2",
+  "#ca8a04",
+  "#db2777",
+];
+const DASHES = ["", "6 3", "2 2", "8 3 2 3"];
+
+export interface ChartRun {
+  label: string;
+  steps: readonly RunStep[];
+}
+
+type Pick = (step: RunStep) => Record<string, number | null>;
+
+const pickers: { title: string; testId: string; pick: Pick; markFired?: boolean }[] = [
+  { title: "Rewards", testId: "chart.rewards", pick: (step) => step.metrics.rewards },
+  {
+    title: "Guard values (red dots: the guard fired)",
+    testId: "chart.guards",
+    pick: (step) =>
+      Object.fromEntries(Object.entries(step.metrics.guards).map(([id, guard]) => [id, guard.value])),
+    markFired: true,
+  },
+  {
+    title: "Probability regularization (reward-hacking meter)",
+    testId: "chart.pr",
+    pick: (step) => ({ PR: step.metrics.pr }),
+  },
+  { title: "Gradient norm", testId: "chart.grad", pick: (step) => ({ "‖g‖": step.metrics.gradNorm }) },
+];
+
+function chartData(runs: readonly ChartRun[], pick: Pick) {
+  const series = new Set<string>();
+  const rows = new Map<number, Record<string, number | null>>();
+  runs.forEach((run, runIndex) => {
+    for (const step of run.steps) {
+      const row = rows.get(step.iteration) ?? { iteration: step.iteration };
+      for (const [name, value] of Object.entries(pick(step))) {
+        const key = runs.length > 1 ? `${run.label} · ${name}` : name;
+        series.add(`${runIndex}\u0000${key}`);
+        row[key] = value !== null && Number.isFinite(value) ? value : null;
+      }
+      rows.set(step.iteration, row);
+    }
+  });
+  return {
+    rows: [...rows.values()].sort((a, b) => (a.iteration ?? 0) - (b.iteration ?? 0)),
+    series: [...series].map((entry) => {
+      const [runIndex, key] = entry.split("\u0000") as [string, string];
+      return { runIndex: Number(runIndex), key };
+    }),
+  };
+}
+
+export function RunCharts(props: { readonly runs: readonly ChartRun[]; readonly height?: number }) {
+  const { runs } = props;
+  return (
+    <div className="run-grid">
+      {pickers.map(({ title, testId, pick, markFired }) => {
+        const { rows, series } = chartData(runs, pick);
+        if (series.length === 0) return null;
+        const fired = markFired
+          ? runs.flatMap((run) =>
+              run.steps.flatMap((step) =>
+                Object.entries(step.metrics.guards)
+                  .filter(([, guard]) => guard.fired && guard.value !== null && Number.isFinite(guard.value))
+                  .map(([id, guard]) => ({
+                    iteration: step.iteration,
+                    value: guard.value as number,
+                    key: `${run.label}-${id}-${step.iteration}`,
+                  })),
+              ),
+            )
+          : [];
+        return (
+          <div className="run-card" key={title} data-testid={testId}>
+            <div className="muted">{title}</div>
+            <ResponsiveContainer width="100%" height={props.height ?? 200}>
+              <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+                <CartesianGrid strokeDasharray="3 3" stroke="#eaecf0" />
+                <XAxis
+                  dataKey="iteration"
+                  type="number"
+                  domain={["dataMin", "dataMax"]}
+                  allowDecimals={false}
+                />
+                <YAxis
+                  width={56}
+                  domain={["auto", "auto"]}
+                  tickFormatter={(value: number) => Number(value.toPrecision(3)).toString()}
+                />
+                <Tooltip />
+                {series.length > 1 ? <Legend /> : null}
+                {series.map(({ runIndex, key }, index) => (
+                  <Line
+                    key={key}
+                    dataKey={key}
+                    type="monotone"
+                    dot={false}
+                    isAnimationActive={false}
+                    connectNulls
+                    stroke={RUN_COLORS[(runs.length > 1 ? runIndex : index) % RUN_COLORS.length]}
+                    strokeDasharray={DASHES[(runs.length > 1 ? index : 0) % DASHES.length]}
+                  />
+                ))}
+                {fired.slice(0, 500).map((point) => (
+                  <ReferenceDot
+                    key={point.key}
+                    x={point.iteration}
+                    y={point.value}
+                    r={3}
+                    fill="#d92d20"
+                    stroke="none"
+                  />
+                ))}
+              </LineChart>
+            </ResponsiveContainer>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
