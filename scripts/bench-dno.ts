@@ -1,7 +1,7 @@
 /**
  * DNO benchmark on the bundled model: 50 DDIM steps, eta = 1, guidance 5, brightness reward, probability
  * regularization on (γ = 1, 100 permutations), Adam. Prints the per-iteration milliseconds split into
- * forward, backward, rewards, guards and update (mean over the iterations after a warm-up one), the time
+ * forward, backward, rewards, guards and update (medians over the iterations after a warm-up one), the time
  * of one plain generation (sample + decode), and the share of iteration time spent outside ONNX Runtime.
  * Last line: {"iter_ms":…,"generate_ms":…,"iter_over_generate":…,"overhead_share":…}
  * Targets: iter_over_generate ≤ 4.5, overhead_share ≤ 0.05.
@@ -17,8 +17,8 @@ import { encodePrompts, sample } from "@/server/models/sampler";
 import { seededNoise } from "@/server/models/noise";
 import { latentSize } from "@/server/models/sampler";
 
-const { values } = parseArgs({ options: { iterations: { type: "string", default: "6" } } });
-const iterations = Math.max(2, Number.parseInt(values.iterations ?? "6", 10));
+const { values } = parseArgs({ options: { iterations: { type: "string", default: "8" } } });
+const iterations = Math.max(2, Number.parseInt(values.iterations ?? "8", 10));
 const MODEL = "tiny-shapes-sd";
 const settings = { steps: 50, eta: 1, guidanceScale: 5 };
 
@@ -45,9 +45,6 @@ const generate = async () => {
 };
 await generate();
 const generations: number[] = [];
-for (let i = 0; i < 5; i++) generations.push(await generate());
-generations.sort((a, b) => a - b);
-const generateMs = generations[Math.floor(generations.length / 2)]!;
 
 const plan = planRun(
   dnoWorkflow({
@@ -64,18 +61,26 @@ const records: IterationRecord[] = [];
 await runDno({
   plan,
   env,
-  onIteration: ({ record }) => {
+  // A plain generation right after each iteration, so both are measured under the same machine load.
+  onIteration: async ({ record }) => {
     records.push(record);
+    generations.push(await generate());
     const ms = record.ms;
     console.log(
       `iter ${record.iteration}: total ${record.totalMs.toFixed(1)} ms (forward ${ms.forward.toFixed(1)}, backward ${ms.backward.toFixed(1)}, rewards ${ms.rewards.toFixed(1)}, guards ${ms.guards.toFixed(1)}, update ${ms.update.toFixed(1)}; ONNX ${record.onnxMs.toFixed(1)}) brightness ${record.rewards["reward-1"]!.toFixed(4)} PR ${record.pr?.toFixed(3)}`,
     );
   },
 });
-// The first iteration also builds/loads the VJP sessions' first runs: leave it out of the means.
+// The first iteration also warms the VJP sessions up: leave it (and its generation) out. Medians resist the
+// load spikes of a shared machine.
 const measured = records.slice(1);
-const mean = (pick: (record: IterationRecord) => number) =>
-  measured.reduce((sum, record) => sum + pick(record), 0) / measured.length;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const mean = (pick: (record: IterationRecord) => number) => median(measured.map(pick));
+const generateMs = median(generations.slice(1));
 const iterMs = mean((record) => record.totalMs);
 const onnxMs = mean((record) => record.onnxMs);
 const split = {
@@ -86,11 +91,13 @@ const split = {
   update: mean((record) => record.ms.update),
 };
 console.log(
-  `per iteration (mean of ${measured.length}): ${iterMs.toFixed(1)} ms = ${Object.entries(split)
+  `per iteration (median of ${measured.length}): ${iterMs.toFixed(1)} ms = ${Object.entries(split)
     .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
     .join(", ")}; inside ONNX Runtime ${onnxMs.toFixed(1)} ms`,
 );
-console.log(`plain generation (median of ${generations.length}): ${generateMs.toFixed(1)} ms`);
+console.log(
+  `plain generation (median of ${generations.length - 1}, each right after an iteration): ${generateMs.toFixed(1)} ms`,
+);
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 console.log(
   JSON.stringify({
