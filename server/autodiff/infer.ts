@@ -36,7 +36,7 @@ export interface InferContext {
 type InferFn = (ctx: InferContext) => TensorInfo[];
 
 export function isStatic(shape: Dim[] | null): shape is number[] {
-  return shape !== null && shape.every((d) => typeof d === "number");
+  return shape?.every((d) => typeof d === "number") === true;
 }
 
 /** Symbolic dims arithmetic: numbers combine, anything else becomes unknown. */
@@ -632,7 +632,7 @@ const INFER: Record<string, InferFn> = {
     const scalesName = ctx.node.inputs[2];
     void scalesName;
     const scales = scalesInfo?.value;
-    if (scales && scales.every((s) => typeof s === "number")) {
+    if (scales?.every((s) => typeof s === "number")) {
       return [
         {
           elemType: x.elemType,

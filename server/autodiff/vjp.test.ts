@@ -78,7 +78,7 @@ describe("buildVjpModel", () => {
   it("returns the forward output when asked, equal to the forward model's", async () => {
     const forward = embeddingModel();
     const x = randomTensor(8, [2, 4], "float64");
-    const y = (await evaluateModel(encodeModel(forward), { x }))["y"]!;
+    const y = (await evaluateModel(encodeModel(forward), { x })).y!;
     const bytes = encodeModel(
       buildVjpModel(encodeModel(forward), { wrt: ["x"], of: "y", exposeForward: true }),
     );
@@ -86,7 +86,7 @@ describe("buildVjpModel", () => {
       x,
       [cotangentInputName("y")]: randomTensor(9, y.dims, "float64"),
     });
-    expect(Array.from(out["y"]!.data as Float64Array)).toEqual(Array.from(y.data as Float64Array));
+    expect(Array.from(out.y!.data as Float64Array)).toEqual(Array.from(y.data as Float64Array));
     // Round trip through bytes keeps a loadable model.
     expect(decodeModel(bytes).graph.outputs).toHaveLength(2);
   });

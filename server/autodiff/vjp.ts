@@ -238,7 +238,7 @@ export function buildVjpIr(input: Uint8Array | onnx.IModelProto | Model, request
 
   const constantOf = (name: string): number[] | undefined => {
     const info = g.info(name);
-    if (info.value && info.value.every((v) => typeof v === "number")) return info.value as number[];
+    if (info.value?.every((v) => typeof v === "number")) return info.value as number[];
     return undefined;
   };
 

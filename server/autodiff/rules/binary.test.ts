@@ -95,6 +95,22 @@ const CASES: Array<[string, OpCase]> = [
     },
   ],
   [
+    "Pow by constant 2 (squares in decomposed LayerNorm)",
+    {
+      op: "Pow",
+      type: "float64",
+      inputs: [{ name: "a", dims: [2, 3] }, constantTensor("two", "float64", [], [2])],
+    },
+  ],
+  [
+    "Pow by constant 0.5 with a float32 exponent",
+    {
+      op: "Pow",
+      type: "float64",
+      inputs: [{ name: "a", dims: [2, 3], map: positive }, constantTensor("half", "float32", [1], [0.5])],
+    },
+  ],
+  [
     "Where broadcast",
     {
       op: "Where",

@@ -92,7 +92,7 @@ export const resize: VjpRule = {
       return g.op1("Slice", [n.input(2), g.ints([axis]), g.ints([axis + 1])]);
     };
     const checkLead = n.input(2) && scalesGiven ? n.constValues(2) : undefined;
-    if (checkLead && checkLead.slice(0, rank - 2).some((f) => f !== 1)) {
+    if (checkLead?.slice(0, rank - 2).some((f) => f !== 1)) {
       throw new UnsupportedOpFormError("Resize", n.node.name, "resizing other than the last two axes");
     }
     const floatDy = g.cast(dy!, DataType.FLOAT);
