@@ -7,16 +7,7 @@
  * Unknown stays unknown: every consumer has a run-time (Shape-op) fallback.
  */
 import type { Dim, Node, TensorProto } from "./ir";
-import {
-  DataType,
-  attrFloat,
-  attrInt,
-  attrInts,
-  attrString,
-  attrTensor,
-  tensorDims,
-  tensorValues,
-} from "./ir";
+import { DataType, attrInt, attrInts, attrString, attrTensor, tensorDims, tensorValues } from "./ir";
 
 export interface TensorInfo {
   elemType: number;
@@ -121,18 +112,6 @@ function elementwise(elemType?: number): InferFn {
   };
 }
 
-function convOutputDim(
-  input: Dim,
-  kernel: number,
-  stride: number,
-  dilation: number,
-  padBegin: number,
-  padEnd: number,
-): Dim {
-  if (typeof input !== "number") return null;
-  return Math.floor((input + padBegin + padEnd - (dilation * (kernel - 1) + 1)) / stride) + 1;
-}
-
 /** Explicit pads for a conv/pool node, resolving auto_pad when the spatial sizes are known. */
 export function resolvePads(
   node: Node,
@@ -178,7 +157,6 @@ function convLike(ctx: InferContext): TensorInfo[] {
     const numer = d + pads[i]! + pads[i + spatialRank]! - (dilations[i]! * (kernel[i]! - 1) + 1);
     return (ceil ? Math.ceil(numer / strides[i]!) : Math.floor(numer / strides[i]!)) + 1;
   });
-  void convOutputDim;
   return [{ elemType: x.elemType, shape: [x.shape[0]!, outChannels, ...spatial] }];
 }
 
@@ -409,7 +387,6 @@ const INFER: Record<string, InferFn> = {
       return [{ elemType: DataType.INT64, shape: [], value: [v] }];
     }
     if (ctx.node.attributes.some((a) => a.name === "value_float")) {
-      void attrFloat;
       return [{ elemType: DataType.FLOAT, shape: [] }];
     }
     return [UNKNOWN];
@@ -629,8 +606,6 @@ const INFER: Record<string, InferFn> = {
     if (sizes)
       return [{ elemType: x.elemType, shape: sizes.map((v, i) => (v === x.shape![i] ? x.shape![i]! : v)) }];
     const scalesInfo = ctx.input(2);
-    const scalesName = ctx.node.inputs[2];
-    void scalesName;
     const scales = scalesInfo?.value;
     if (scales?.every((s) => typeof s === "number")) {
       return [
