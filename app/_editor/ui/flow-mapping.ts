@@ -3,7 +3,7 @@
  * node whose inputs did not change. React Flow (and the memoized card) then skip unchanged nodes, which is
  * what keeps dragging one node in a 300-node graph cheap.
  */
-import type { Edge } from "@xyflow/react";
+import { type Edge, type NodeHandle, Position } from "@xyflow/react";
 import { getNodeDefinition } from "@/nodes/registry";
 import { PORT_COLORS } from "@/nodes/types";
 import type { GraphDocument, GraphEdge, GraphIssue, GraphNode } from "../core/types";
@@ -12,6 +12,46 @@ import type { CardNode } from "./node-card";
 export interface Measured {
   readonly width: number;
   readonly height: number;
+}
+
+/** A card's size before React Flow has measured it (width is fixed by CSS; height is typical). */
+export const ESTIMATED_CARD_SIZE: Measured = { width: 280, height: 320 };
+
+interface Estimate {
+  readonly measured: Measured;
+  readonly handles: NodeHandle[];
+}
+
+const estimates = new Map<string, Estimate>();
+
+/**
+ * Size and handle positions of a card that has not been measured yet. With them React Flow counts the node
+ * as laid out, so it draws only the cards in view (instead of every card once, to measure it) and can
+ * still route edges to the rest. A card is measured for real when it first scrolls into view. The height
+ * ends in .5 so it never equals a measured one (equal sizes would skip the real handle measurement).
+ */
+function estimateCard(type: string): Estimate {
+  const cached = estimates.get(type);
+  if (cached) return cached;
+  const definition = getNodeDefinition(type);
+  const header = 38;
+  const row = 24;
+  const handles: NodeHandle[] = [];
+  definition?.inputs.forEach((port, index) => {
+    const y = header + 6 + index * row + 3;
+    handles.push({ id: port.name, type: "target", position: Position.Left, x: -6, y, width: 12, height: 12 });
+  });
+  definition?.outputs.forEach((port, index) => {
+    const y = header + 6 + index * row + 3;
+    const x = ESTIMATED_CARD_SIZE.width - 6;
+    handles.push({ id: port.name, type: "source", position: Position.Right, x, y, width: 12, height: 12 });
+  });
+  const estimate = {
+    measured: { width: ESTIMATED_CARD_SIZE.width, height: ESTIMATED_CARD_SIZE.height + 0.5 },
+    handles,
+  };
+  estimates.set(type, estimate);
+  return estimate;
 }
 
 interface NodeCacheEntry {
@@ -68,7 +108,7 @@ export class FlowMapper {
         selected: isSelected,
         draggable,
         dragHandle: ".node-head",
-        ...(size ? { measured: size } : {}),
+        ...(size ? { measured: size } : estimateCard(graphNode.type)),
       };
       next.set(graphNode.id, { graphNode, selected: isSelected, issues, measured: size, flowNode });
       return flowNode;
@@ -108,9 +148,6 @@ export class FlowMapper {
     return result;
   }
 }
-
-/** A card's size before React Flow has measured it (width is fixed by CSS; height is typical). */
-export const ESTIMATED_CARD_SIZE: Measured = { width: 280, height: 320 };
 
 /**
  * The viewport that shows every node, from estimated card sizes, so the FIRST render already has about the
