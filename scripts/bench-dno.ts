@@ -9,6 +9,7 @@
  *   npm run bench:dno [-- --iterations N] (ORT_THREADS sets ONNX Runtime's threads)
  */
 import { parseArgs } from "node:util";
+import { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-regularization-pool";
 import { createExecutorEnvironment } from "@/server/executor/environment";
 import { planRun } from "@/server/executor/plan";
 import { type IterationRecord, runDno } from "@/server/executor/run-dno";
@@ -24,8 +25,10 @@ const settings = { steps: 50, eta: 1, guidanceScale: 5 };
 
 const env = await createExecutorEnvironment();
 const model = await env.diffusion.loadModel(MODEL);
+// PR runs on a worker pool, overlapping the model's forward and backward passes (as the CLI runs it).
+const prPool = new ProbabilityRegularizationPool();
 console.log(
-  `bench:dno — ${MODEL}, ${settings.steps} steps, eta ${settings.eta}, guidance ${settings.guidanceScale}, brightness + PR (γ = 1, 100 permutations), ${iterations} iterations, ORT ${env.onnx.executionProvider} threads ${env.onnx.intraOpThreads || "auto"}`,
+  `bench:dno — ${MODEL}, ${settings.steps} steps, eta ${settings.eta}, guidance ${settings.guidanceScale}, brightness + PR (γ = 1, 100 permutations), ${iterations} iterations, ORT ${env.onnx.executionProvider} threads ${env.onnx.intraOpThreads || "auto"}, PR on a pool of ${prPool.workerCount} worker(s)`,
 );
 
 // One plain generation: encode is not included (a run encodes once); sample + decode is.
@@ -61,6 +64,7 @@ const records: IterationRecord[] = [];
 await runDno({
   plan,
   env,
+  prPool,
   // A plain generation right after each iteration, so both are measured under the same machine load.
   onIteration: async ({ record }) => {
     records.push(record);
@@ -71,6 +75,7 @@ await runDno({
     );
   },
 });
+await prPool.close();
 // The first iteration also warms the VJP sessions up: leave it (and its generation) out. Medians resist the
 // load spikes of a shared machine.
 const measured = records.slice(1);

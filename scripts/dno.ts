@@ -12,6 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { getNodeDefinition } from "@/nodes/registry";
 import { nodeDisplayName } from "@/nodes/graph/naming";
+import { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-regularization-pool";
 import { createExecutorEnvironment } from "@/server/executor/environment";
 import { ExecutorError } from "@/server/executor/errors";
 import { parseWorkflowText } from "@/server/executor/load-workflow";
@@ -115,9 +116,11 @@ async function main(): Promise<void> {
     console.error("dno: cancelling after the current step…");
     controller.abort();
   });
+  const prPool = new ProbabilityRegularizationPool();
   const result = await runDno({
     plan,
     env,
+    prPool,
     signal: controller.signal,
     log: (message) => console.log(`  ${message}`),
     onIteration: ({ record, isBest }) => {
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
       console.log(row(cells, widths));
     },
   });
+  await prPool.close();
   const writeImages = (name: string, image: ImageTensor) => {
     for (let b = 0; b < image.batch; b++) {
       const file = image.batch === 1 ? `${name}.png` : `${name}-${plan.seeds[b]}.png`;

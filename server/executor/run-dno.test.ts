@@ -6,6 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-regularization-pool";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
 import { planRun } from "./plan";
@@ -76,6 +77,29 @@ describe("runDno on a tiny model", () => {
     const b = await runDno({ plan, env: await environment() });
     expect(numbers(b.history)).toEqual(numbers(a.history));
     expect(b.finalImage.data).toEqual(a.finalImage.data);
+  });
+
+  it("computes PR on the worker pool (overlapping the model) with the inline numbers", async () => {
+    const plan = planRun(dnoWorkflow(spec()));
+    // Summation order differs (float32 gradients), so the numbers agree to ~1e-7, not bit for bit.
+    const inline = await runDno({ plan, env: await environment() });
+    const pool = new ProbabilityRegularizationPool({ workers: 1 });
+    try {
+      const pooled = await runDno({ plan, env: await environment(), prPool: pool });
+      const again = await runDno({ plan, env: await environment(), prPool: pool });
+      expect(numbers(again.history)).toEqual(numbers(pooled.history));
+      pooled.history.forEach((record, i) => {
+        const reference = inline.history[i]!;
+        expect(record.pr!).toBeCloseTo(reference.pr!, 6);
+        expect(record.objective).toBeCloseTo(reference.objective, 6);
+        expect(record.gradNorm).toBeCloseTo(reference.gradNorm, 6);
+        expect(record.guards["probability-regularization"]!.fired).toBe(
+          reference.guards["probability-regularization"]!.fired,
+        );
+      });
+    } finally {
+      await pool.close();
+    }
   });
 
   it("resumes from a JSON checkpoint to exactly the uninterrupted run", async () => {

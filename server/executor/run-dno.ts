@@ -22,6 +22,8 @@ import { hybridEstimate } from "@/server/dno/estimators/hybrid";
 import { zerothOrderEstimate } from "@/server/dno/estimators/zeroth-order";
 import type { GuardReport, NoisePenaltyGuard } from "@/server/dno/guards/guard";
 import type { PlateauStopGuard } from "@/server/dno/guards/plateau-stop";
+import type { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-regularization-pool";
+import { ProbabilityRegularizationGuard } from "@/server/dno/guards/probability-regularization-guard";
 import {
   applyNoiseGuards,
   evaluateRewardStage,
@@ -103,6 +105,11 @@ export interface RunDnoOptions {
   /** Called after every iteration with a checkpoint (serializable; JSON round-trips exactly). */
   readonly onCheckpoint?: (checkpoint: DnoCheckpoint) => void | Promise<void>;
   readonly resume?: DnoCheckpoint;
+  /**
+   * Worker pool for probability regularization: PR (which depends only on z) then runs on other cores
+   * while the model runs forward and backward, instead of after them. The caller owns and closes it.
+   */
+  readonly prPool?: ProbabilityRegularizationPool;
   /** Stop (reason "paused") after this many iterations of this call; the checkpoint resumes it. */
   readonly pauseAfter?: number;
   readonly log?: (message: string) => void;
@@ -285,12 +292,24 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
   let stopReason: StopReason = "completed";
   const lossGradients = zs.map((z) => new Float32Array(z.length));
   const rewardGradients = zs.map((z) => new Float32Array(z.length));
+  const prGradients = zs.map((z) => new Float32Array(z.length));
   let ranThisCall = 0;
 
   for (let iteration = start; iteration < iterations; iteration++) {
     throwIfAborted(signal, `before iteration ${iteration}`);
     const started = performance.now();
     const onnxBefore = env.onnx.stats().runMs;
+
+    // PR on the pool, started now: it only needs z, which stays unchanged until the update.
+    const pooledPr = zs.map((z, b) => {
+      const guard = noiseGuards[b]!.find((g) => g instanceof ProbabilityRegularizationGuard);
+      if (!options.prPool || !guard) return null;
+      const gradient = prGradients[b]!.fill(0);
+      const report = guard.evaluateOnPool(options.prPool, z, iteration, gradient);
+      // If the model pass fails first, this promise is never awaited: keep its rejection handled.
+      report.catch(() => {});
+      return { guard, report, gradient };
+    });
 
     // Forward.
     const owners = zs.map((_, b) => b);
@@ -439,9 +458,22 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
 
     // Guards on the noise: penalties, PR (the meter), and the loss gradient −∂objective/∂z.
     mark = performance.now();
-    const noiseStages: NoiseStage[] = zs.map((z, b) =>
-      applyNoiseGuards(noiseGuards[b]!, z, iteration, rewardGradients[b]!, lossGradients[b]!),
-    );
+    const noiseStages: NoiseStage[] = [];
+    for (const [b, z] of zs.entries()) {
+      const pooled = pooledPr[b];
+      const inline = pooled ? noiseGuards[b]!.filter((g) => g !== pooled.guard) : noiseGuards[b]!;
+      const stage = applyNoiseGuards(inline, z, iteration, rewardGradients[b]!, lossGradients[b]!);
+      if (pooled) {
+        const report = await pooled.report;
+        const lossGradient = lossGradients[b]!;
+        for (let i = 0; i < lossGradient.length; i++)
+          lossGradient[i] = lossGradient[i]! + pooled.gradient[i]!;
+        stage.reports[pooled.guard.id] = report;
+        stage.penalty += report.penalty ?? 0;
+        stage.pr = report.value;
+      }
+      noiseStages.push(stage);
+    }
     const objectives = rewardStage.weightedTotal.map(
       (total, b) => total - rewardStage.keeperPenalty[b]! - noiseStages[b]!.penalty,
     );
