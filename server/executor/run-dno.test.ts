@@ -169,6 +169,84 @@ describe("runDno on a tiny model", () => {
     console.log(`estimator bookkeeping took ${Math.round(performance.now() - started)} ms`);
   });
 
+  it("applies every guard: norm prior, trust region, keeper floor (penalty and stop), early stop", async () => {
+    const guarded = await runDno({
+      plan: planRun(
+        dnoWorkflow(
+          spec({
+            optimizer: { iterations: 4, learningRate: 0.5 },
+            guards: [
+              { params: { kind: "norm-prior", lambda: 0.01 } },
+              { params: { kind: "trust-region", maxDistance: 0.05 } },
+              {
+                params: { kind: "keeper-floor", floor: 10, onViolation: "penalty", penaltyWeight: 2 },
+                keeper: { params: { kind: "contrast" } },
+              },
+            ],
+          }),
+        ),
+      ),
+      env: await environment(),
+    });
+    const record = guarded.history[1]!;
+    expect(Object.keys(record.guards).sort()).toEqual([
+      "keeper-floor:keeper-3",
+      "norm-prior",
+      "trust-region",
+      "trust-region:projection",
+    ]);
+    expect(record.guards["keeper-floor:keeper-3"]!.fired).toBe(true);
+    expect(record.rewards["keeper-3"]).toBeDefined();
+    // objective = brightness − keeper penalty weight·(floor − contrast) − norm-prior penalty (its value).
+    const keeperPenalty = 2 * (10 - record.rewards["keeper-3"]!);
+    expect(record.objective).toBeCloseTo(
+      record.rewards["reward-1"]! - keeperPenalty - record.guards["norm-prior"]!.value,
+      9,
+    );
+    // The trust region projects every update back to 5 % of the starting noise's norm.
+    expect(record.guards["trust-region:projection"]!.fired).toBe(true);
+    const fresh = await runDno({
+      plan: planRun(dnoWorkflow(spec({ optimizer: { iterations: 1 } }))),
+      env: await environment(),
+    });
+    const z0 = fresh.checkpoint.noise[0]!;
+    const z = guarded.checkpoint.noise[0]!;
+    const distance = Math.sqrt(z.reduce((sum, v, i) => sum + (v - z0[i]!) ** 2, 0));
+    const radius = 0.05 * Math.sqrt(z0.reduce((sum, v) => sum + v * v, 0));
+    expect(distance).toBeLessThan(radius * (1 + 1e-5));
+
+    const stopped = await runDno({
+      plan: planRun(
+        dnoWorkflow(
+          spec({
+            guards: [
+              {
+                params: { kind: "keeper-floor", floor: 10, onViolation: "stop" },
+                keeper: { params: { kind: "contrast" } },
+              },
+            ],
+          }),
+        ),
+      ),
+      env: await environment(),
+    });
+    expect(stopped.stopReason).toBe("keeper-floor");
+    expect(stopped.history).toHaveLength(1);
+    const plateau = await runDno({
+      plan: planRun(
+        dnoWorkflow(
+          spec({
+            optimizer: { iterations: 6, learningRate: 0.00001 },
+            guards: [{ params: { kind: "early-stop", patience: 2, minDelta: 1 } }],
+          }),
+        ),
+      ),
+      env: await environment(),
+    });
+    expect(plateau.stopReason).toBe("early-stop");
+    expect(plateau.history).toHaveLength(3);
+  });
+
   it("stops when cancelled", async () => {
     const controller = new AbortController();
     await expect(
