@@ -4,10 +4,10 @@
  * store for one opened workflow and talks to the server (save, versions, export); everything about the
  * graph itself happens in the store.
  */
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
 import { Dialog } from "@/app/_components/dialog";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
@@ -19,6 +19,7 @@ import { Canvas } from "./canvas";
 import { EditorStoreContext, useEditorSelector, useEditorStore } from "./editor-context";
 import { HelpDialog } from "./help-panel";
 import { IssuesPanel } from "./issues-panel";
+import { ModelOptionsContext } from "./node-card";
 import { Palette } from "./palette";
 import { useEditorShortcuts } from "./use-shortcuts";
 import { VersionsPanel } from "./versions-panel";
@@ -119,6 +120,16 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
   const addCount = useRef(0);
 
   const save = useMutation(trpc.workflow.save.mutationOptions());
+  // The Sampler's model picker lists the server's models; until they arrive it shows the stored value.
+  const models = useQuery({ ...trpc.models.list.queryOptions(), staleTime: 60_000 });
+  const modelOptions = useMemo(
+    () =>
+      models.data?.map((model) => ({
+        value: model.id,
+        label: model.valid ? model.name : `${model.name} (cannot be loaded)`,
+      })) ?? null,
+    [models.data],
+  );
   const client = useTRPCClient();
 
   // Leaving with unsaved edits asks first (the browser shows its own wording).
@@ -304,7 +315,9 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
         </div>
       </header>
       <Palette onAdd={addFromPalette} />
-      <Canvas onPaletteDrop={onPaletteDrop} />
+      <ModelOptionsContext.Provider value={modelOptions}>
+        <Canvas onPaletteDrop={onPaletteDrop} />
+      </ModelOptionsContext.Provider>
       <aside className="side-panel right-panel">
         <div className="panel-tabs" role="tablist">
           <button
