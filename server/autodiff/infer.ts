@@ -30,6 +30,11 @@ export function isStatic(shape: Dim[] | null): shape is number[] {
   return shape?.every((d) => typeof d === "number") === true;
 }
 
+/** A symbolic dim named after the arithmetic that produced it (internal to the builder). */
+function derivedDim(expression: string): string {
+  return `(${expression})`;
+}
+
 /** Symbolic dims arithmetic: numbers combine, anything else becomes unknown. */
 function dimBinary(a: Dim, b: Dim, op: (x: number, y: number) => number): Dim {
   return typeof a === "number" && typeof b === "number" ? op(a, b) : null;
@@ -104,6 +109,10 @@ function elementwise(elemType?: number): InferFn {
           if (ctx.node.opType === "Mul" && x === 1) return y;
           if ((ctx.node.opType === "Add" || ctx.node.opType === "Sub") && y === 0) return x;
           if (ctx.node.opType === "Div" && y === 1) return x;
+          // h·w of two dynamic dims: a derived symbol, the same one Reshape's -1 produces.
+          if (ctx.node.opType === "Mul" && typeof x === "string" && typeof y === "string") {
+            return derivedDim(`${x}*${y}`);
+          }
           return dimBinary(x, y, fn);
         });
       }
@@ -153,8 +162,15 @@ function convLike(ctx: InferContext): TensorInfo[] {
   const ceil = attrInt(ctx.node, "ceil_mode", 0) === 1;
   const outChannels = isPool ? x.shape[1]! : (w?.shape?.[0] ?? null);
   const spatial = x.shape.slice(2).map((d, i) => {
-    if (!pads || typeof d !== "number") return null;
-    const numer = d + pads[i]! + pads[i + spatialRank]! - (dilations[i]! * (kernel[i]! - 1) + 1);
+    if (!pads || d === null) return null;
+    const offset = pads[i]! + pads[i + spatialRank]! - (dilations[i]! * (kernel[i]! - 1) + 1);
+    if (typeof d === "string") {
+      // Dynamic size (SD exports make height/width dynamic): "same" convolutions keep the symbol,
+      // others get a derived symbol, equal wherever the same arithmetic meets the same input.
+      if (strides[i] === 1 && offset === -1) return d;
+      return derivedDim(`(${d}${offset >= 0 ? "+" : ""}${offset})/${strides[i]}${ceil ? "c" : ""}+1`);
+    }
+    const numer = d + offset;
     return (ceil ? Math.ceil(numer / strides[i]!) : Math.floor(numer / strides[i]!)) + 1;
   });
   return [{ elemType: x.elemType, shape: [x.shape[0]!, outChannels, ...spatial] }];
@@ -281,6 +297,7 @@ export function reshapeShape(input: Dim[] | null, target: Dim[], allowZero: bool
         if (symbolic.every((r) => typeof r === "number")) {
           out[inferIndex] = (symbolic as number[]).reduce((a, b) => a * b, 1);
         } else if (symbolic.length === 1) out[inferIndex] = symbolic[0]!;
+        else if (symbolic.every((r) => r !== null)) out[inferIndex] = derivedDim(symbolic.join("*"));
       }
     }
   }
@@ -611,9 +628,12 @@ const INFER: Record<string, InferFn> = {
       return [
         {
           elemType: x.elemType,
-          shape: x.shape.map((d, i) =>
-            scales[i] === 1 ? d : dimBinary(d, scales[i] as number, (p, q) => Math.floor(p * q)),
-          ),
+          shape: x.shape.map((d, i) => {
+            const scale = scales[i] as number;
+            if (scale === 1) return d;
+            if (typeof d === "string") return derivedDim(`${d}*${scale}`);
+            return dimBinary(d, scale, (p, q) => Math.floor(p * q));
+          }),
         },
       ];
     }

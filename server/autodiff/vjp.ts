@@ -270,6 +270,11 @@ export function buildVjpIr(input: Uint8Array | onnx.IModelProto | Model, request
       if (!name || !grad || !view.needsGrad(slot)) continue;
       const reduces =
         rule.broadcasting === true || (Array.isArray(rule.broadcasting) && rule.broadcasting.includes(slot));
+      if (reduces && rule.elementwise) {
+        // The cotangent has the output's shape; emitted ops may have lost symbolic dims.
+        const known = mergeInfo(g.info(grad), g.info(node.outputs[0] ?? ""));
+        g.setInfo(grad, { ...known, elemType: g.info(grad).elemType || known.elemType });
+      }
       if (reduces) grad = unbroadcast(g, grad, name);
       const list = contributions.get(name) ?? [];
       list.push(grad);

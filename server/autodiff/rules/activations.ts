@@ -51,6 +51,7 @@ export const hardSwish: VjpRule = {
 export const prelu: VjpRule = {
   differentiable: [0, 1],
   broadcasting: true,
+  elementwise: true,
   backward(g, n, [dy]) {
     const x = n.input(0);
     const positive = g.op1("Greater", [x, g.scalarLike(x, 0)]);

@@ -4,6 +4,7 @@ import type { VjpRule } from "./types";
 export const div: VjpRule = {
   differentiable: [0, 1],
   broadcasting: true,
+  elementwise: true,
   backward(g, n, [dy]) {
     const b = n.input(1);
     const da = g.div(dy!, b);

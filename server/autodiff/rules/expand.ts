@@ -4,6 +4,7 @@ import type { VjpRule } from "./types";
 export const expand: VjpRule = {
   differentiable: [0],
   broadcasting: true,
+  elementwise: true,
   backward(_g, _n, [dy]) {
     return [dy];
   },

@@ -4,6 +4,7 @@ import type { VjpRule } from "./types";
 export const maxMin: VjpRule = {
   differentiable: Array.from({ length: 64 }, (_, i) => i),
   broadcasting: true,
+  elementwise: true,
   backward(g, n, [dy]) {
     const y = n.output(0);
     const zero = g.scalarLike(y, 0);

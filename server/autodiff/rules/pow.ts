@@ -4,6 +4,7 @@ import type { VjpRule } from "./types";
 export const pow: VjpRule = {
   differentiable: [0, 1],
   broadcasting: true,
+  elementwise: true,
   backward(g, n, [dy]) {
     const a = n.input(0);
     const p = n.input(1);

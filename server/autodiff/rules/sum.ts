@@ -4,6 +4,7 @@ import type { VjpRule } from "./types";
 export const sum: VjpRule = {
   differentiable: Array.from({ length: 64 }, (_, i) => i),
   broadcasting: true,
+  elementwise: true,
   backward(g, n, [dy]) {
     const count = n.node.inputs.length;
     const grad = n.node.opType === "Mean" ? g.scale(dy!, 1 / count) : dy!;

@@ -29,6 +29,8 @@ export interface VjpRule {
    * reduces them to the input's shape.
    */
   readonly broadcasting?: boolean | readonly number[];
+  /** Elementwise ops: each returned cotangent has exactly the forward output's shape. */
+  readonly elementwise?: boolean;
   backward(g: Emitter, n: NodeView, dy: ReadonlyArray<string | null>): Array<string | null | undefined>;
 }
 

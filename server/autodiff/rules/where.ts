@@ -4,6 +4,7 @@ import type { VjpRule } from "./types";
 export const where: VjpRule = {
   differentiable: [1, 2],
   broadcasting: true,
+  elementwise: true,
   backward(g, n, [dy]) {
     const cond = n.input(0);
     const zero = g.scalarLike(n.output(0), 0);
