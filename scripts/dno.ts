@@ -159,6 +159,7 @@ async function main(): Promise<void> {
       {
         workflow: loaded.name ?? values.workflow,
         seeds: plan.seeds,
+        modelHashes: result.modelHashes,
         rewards: Object.fromEntries(plan.rewards.map((reward) => [reward.id, reward.displayName])),
         stopReason: result.stopReason,
         bestIteration: result.bestIteration,

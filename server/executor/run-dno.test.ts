@@ -117,7 +117,7 @@ describe("runDno on a tiny model", () => {
     expect(resumed.checkpoint.noise).toEqual(whole.checkpoint.noise);
     const other = planRun(dnoWorkflow(spec({ noise: { seed: 12 } })));
     await expect(runDno({ plan: other, env: await environment(), resume: checkpoint })).rejects.toThrow(
-      /another workflow version or other seeds/,
+      /another workflow version, other seeds or other model files/,
     );
   });
 

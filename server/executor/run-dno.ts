@@ -72,7 +72,10 @@ export type StopReason = "completed" | "early-stop" | "keeper-floor" | "paused";
 export interface DnoCheckpoint {
   format: "dno-studio.checkpoint";
   version: 1;
-  /** sha256 of the workflow document and seeds: a checkpoint resumes only the run it came from. */
+  /**
+   * sha256 of the workflow document, the seeds and the model files' hashes: a checkpoint resumes only the
+   * run it came from (the same numbers need the same model files).
+   */
   fingerprint: string;
   nextIteration: number;
   noise: number[][];
@@ -95,6 +98,8 @@ export interface DnoResult {
   readonly stopReason: StopReason;
   readonly checkpoint: DnoCheckpoint;
   readonly evaluations: { forward: number; vjp: number };
+  /** sha256 of the model files the run used (with the workflow and seeds, they determine the numbers). */
+  readonly modelHashes: Readonly<Record<string, string>>;
 }
 
 export interface RunDnoOptions {
@@ -115,9 +120,16 @@ export interface RunDnoOptions {
   readonly log?: (message: string) => void;
 }
 
-export function planFingerprint(plan: RunPlan): string {
+export function planFingerprint(plan: RunPlan, modelHashes: Readonly<Record<string, string>>): string {
   return createHash("sha256")
-    .update(JSON.stringify({ nodes: plan.document.nodes, edges: plan.document.edges, seeds: plan.seeds }))
+    .update(
+      JSON.stringify({
+        nodes: plan.document.nodes,
+        edges: plan.document.edges,
+        seeds: plan.seeds,
+        models: modelHashes,
+      }),
+    )
     .digest("hex");
 }
 
@@ -215,13 +227,6 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
     guidanceScale: plan.sampler.params.guidanceScale,
   };
   const modelId = plan.sampler.params.model;
-  const fingerprint = planFingerprint(plan);
-  if (options.resume && options.resume.fingerprint !== fingerprint) {
-    throw new ExecutorError(
-      "CHECKPOINT_MISMATCH",
-      "The checkpoint belongs to another workflow version or other seeds; start the run again instead of resuming.",
-    );
-  }
 
   // Prompt and Noise nodes run through their registry declarations, as any executor of the graph would.
   const ctx: NodeRunContext = { signal: signal ?? new AbortController().signal, log, runtime: env.diffusion };
@@ -234,6 +239,19 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
   const conditioningValue = (await runNode("prompt", plan.prompt.params)).conditioning as ConditioningValue;
   const noiseValue = (await runNode("noise", plan.noise.params)).noise as NoiseValue;
   const model = await env.diffusion.loadModel(modelId);
+  // What makes a run reproducible besides the workflow and the seeds: the model files (by content).
+  const modelHashes: Record<string, string> = {
+    text_encoder: model.textEncoder.sha256,
+    unet: model.unet.sha256,
+    vae_decoder: model.vaeDecoder.sha256,
+  };
+  const fingerprint = planFingerprint(plan, modelHashes);
+  if (options.resume && options.resume.fingerprint !== fingerprint) {
+    throw new ExecutorError(
+      "CHECKPOINT_MISMATCH",
+      "The checkpoint belongs to another workflow version, other seeds or other model files; start the run again instead of resuming.",
+    );
+  }
   const seeded = await noiseValue.materialize(modelId, settings.steps);
   const batch = seeded.batch;
   const conditionings = new Map<number, Promise<Conditioning>>();
@@ -594,5 +612,6 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
     stopReason,
     checkpoint: checkpointOf(lastIteration + 1),
     evaluations,
+    modelHashes,
   };
 }
