@@ -50,7 +50,106 @@ function embeddingModel() {
   });
 }
 
+/**
+ * An SD-shaped block with dynamic batch, height and width: strided Conv, two nearest
+ * up-sampled branches multiplied (same derived size), then tokens [N, h·w, C] built through a Shape → Gather → Mul → Concat chain,
+ * a projection and a Softmax over tokens.
+ */
+function dynamicBlockModel() {
+  const conv = Array.from({ length: 4 * 4 * 9 }, (_, i) => Math.cos(i * 0.7) * 0.3);
+  const proj = Array.from({ length: 4 * 4 }, (_, i) => Math.sin(i * 1.3) * 0.5);
+  return buildModel({
+    inputs: [{ name: "x", type: "float32", dims: ["n", 4, "h", "w"] }],
+    outputs: [{ name: "y", type: "float32" }],
+    initializers: [
+      constantTensor("w", "float32", [4, 4, 3, 3], conv),
+      constantTensor("scales", "float32", [4], [1, 1, 2, 2]),
+      constantTensor("p", "float32", [4, 4], proj),
+      constantTensor("i0", "int64", [1], [0]),
+      constantTensor("i1", "int64", [1], [1]),
+      constantTensor("i2", "int64", [1], [2]),
+      constantTensor("i3", "int64", [1], [3]),
+    ],
+    nodes: [
+      {
+        opType: "Conv",
+        inputs: ["x", "w"],
+        outputs: ["c"],
+        attributes: [attr.ints("pads", [1, 1, 1, 1]), attr.ints("strides", [2, 2])],
+      },
+      { opType: "Relu", inputs: ["c"], outputs: ["r"] },
+      {
+        opType: "Resize",
+        inputs: ["r", "", "scales"],
+        outputs: ["u"],
+        attributes: [
+          attr.string("mode", "nearest"),
+          attr.string("coordinate_transformation_mode", "asymmetric"),
+          attr.string("nearest_mode", "floor"),
+        ],
+      },
+      { opType: "Sigmoid", inputs: ["c"], outputs: ["g"] },
+      {
+        opType: "Resize",
+        inputs: ["g", "", "scales"],
+        outputs: ["ug"],
+        attributes: [
+          attr.string("mode", "nearest"),
+          attr.string("coordinate_transformation_mode", "asymmetric"),
+          attr.string("nearest_mode", "floor"),
+        ],
+      },
+      { opType: "Mul", inputs: ["u", "ug"], outputs: ["s"] },
+      { opType: "Shape", inputs: ["s"], outputs: ["shape"] },
+      { opType: "Gather", inputs: ["shape", "i0"], outputs: ["dn"], attributes: [attr.int("axis", 0)] },
+      { opType: "Gather", inputs: ["shape", "i1"], outputs: ["dc"], attributes: [attr.int("axis", 0)] },
+      { opType: "Gather", inputs: ["shape", "i2"], outputs: ["dh"], attributes: [attr.int("axis", 0)] },
+      { opType: "Gather", inputs: ["shape", "i3"], outputs: ["dw"], attributes: [attr.int("axis", 0)] },
+      { opType: "Mul", inputs: ["dh", "dw"], outputs: ["hw"] },
+      {
+        opType: "Concat",
+        inputs: ["dn", "dc", "hw"],
+        outputs: ["target"],
+        attributes: [attr.int("axis", 0)],
+      },
+      { opType: "Reshape", inputs: ["s", "target"], outputs: ["flat"] },
+      {
+        opType: "Transpose",
+        inputs: ["flat"],
+        outputs: ["tokens"],
+        attributes: [attr.ints("perm", [0, 2, 1])],
+      },
+      { opType: "MatMul", inputs: ["tokens", "p"], outputs: ["q"] },
+      { opType: "Add", inputs: ["q", "tokens"], outputs: ["qt"] },
+      { opType: "Softmax", inputs: ["qt"], outputs: ["y"], attributes: [attr.int("axis", 1)] },
+    ],
+  });
+}
+
 describe("buildVjpModel", () => {
+  it("differentiates an SD-shaped block with dynamic batch/height/width, no run-time un-broadcasting", async () => {
+    const model = dynamicBlockModel();
+    const vjp = buildVjpIr(model, { wrt: ["x"], of: "y" });
+    // Symbolic dims (h, w, derived (h-1)/2+1 …, h·w) let every un-broadcast be decided at build time.
+    expect(vjp.graph.nodes.filter((n) => n.opType === "NonZero")).toEqual([]);
+    for (const [h, w] of [
+      [6, 8],
+      [10, 4],
+    ]) {
+      const results = await gradCheck({
+        model,
+        wrt: ["x"],
+        feeds: { x: randomTensor(h! + w!, [2, 4, h!, w!], "float32", (v) => v + 0.05) },
+        h: 1e-3,
+        rtol: 1e-2,
+        atol: 1e-4,
+        direction: "gradient",
+      });
+      for (const r of results)
+        expect(r.error, `${h}x${w}: ${r.analytic} vs ${r.numeric}`).toBeLessThanOrEqual(r.tolerance);
+    }
+  });
+
   it("differentiates a Sin/Cos embedding with a run-time Shape → Gather → Concat → Reshape chain", async () => {
     const results = await gradCheck({
       model: embeddingModel(),
