@@ -154,8 +154,8 @@ describe("runDno on a tiny model", () => {
       ),
       env: await environment(),
     });
-    // Per iteration: the main forward, then z and q perturbed points.
-    expect(zo.evaluations).toEqual({ forward: 2 * (1 + 1 + 3), vjp: 0 });
+    // Per iteration: z and q perturbed points, one batch; z's image is the iteration's image.
+    expect(zo.evaluations).toEqual({ forward: 2 * (1 + 3), vjp: 0 });
     const hybrid = await runDno({
       plan: planRun(
         dnoWorkflow(

@@ -43,7 +43,7 @@ import {
 import type { ImageBatch } from "@/server/dno/rewards/reward";
 import type { ImageTensor } from "@/server/models/image";
 import type { Conditioning } from "@/server/models/sampler";
-import { DiffusionChain, type SamplerSettings } from "./chain";
+import { type ChainForward, DiffusionChain, type SamplerSettings } from "./chain";
 import type { ExecutorEnvironment } from "./environment";
 import { ExecutorError, throwIfAborted } from "./errors";
 import { buildNoiseGuards, buildPlateauStop, buildRewards, objectiveConfig } from "./objective-parts";
@@ -307,6 +307,7 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
   }
 
   let lastImage: ImageTensor | null = null;
+  let imageDims: { height: number; width: number } | null = null;
   let stopReason: StopReason = "completed";
   const lossGradients = zs.map((z) => new Float32Array(z.length));
   const rewardGradients = zs.map((z) => new Float32Array(z.length));
@@ -329,46 +330,13 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
       return { guard, report, gradient };
     });
 
-    // Forward.
-    const owners = zs.map((_, b) => b);
-    const { xT, stepNoises } = layout.assemble(zs, owners);
-    let mark = performance.now();
-    const forward = await chain.forward(conditioning, xT, stepNoises, settings, signal);
-    evaluations.forward += batch;
-    const image = forward.image;
-    if (resume && !initialImage && resume.initialImage)
-      initialImage = imageFromNumbers(resume.initialImage, image);
-    if (resume?.best && !best) {
-      best = {
-        iteration: resume.best.iteration,
-        score: resume.best.score,
-        noise: resume.best.noise.map((values) => Float32Array.from(values)),
-        image: imageFromNumbers(resume.best.image, image),
-      };
-    }
-    initialImage ??= copyImage(image);
-    const ms = { forward: performance.now() - mark, backward: 0, rewards: 0, guards: 0, update: 0 };
-
-    // Rewards.
-    mark = performance.now();
-    const images: ImageBatch = {
-      data: image.data,
-      batch,
-      channels: 3,
-      height: image.height,
-      width: image.width,
-    };
-    const rewardStage = await evaluateRewardStage(config, images, {
-      withGradient: estimator !== "zeroth-order",
-    });
-    ms.rewards = performance.now() - mark;
-
-    // Backward: the reward part of ∂objective/∂z_b into rewardGradients[b].
-    mark = performance.now();
     for (const gradient of rewardGradients) gradient.fill(0);
-    const blackBox = new Set(rewardStage.withoutGradient);
-    const imageCotangent = rewardStage.imageCotangent;
+    // The pieces the estimators and the backward pass share; set as the iteration goes.
+    let forward: ChainForward | null = null;
+    let imageCotangent: Float32Array | undefined;
+    let blackBox = new Set<string>();
     const backprop = async (cotangent: Float32Array, index: number | null): Promise<void> => {
+      if (!forward) throw new Error("backprop before the forward pass");
       const rows = index === null ? batch : 1;
       const L = layout.latent;
       const latents =
@@ -393,59 +361,65 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
           layout.gather(gradient.xT, gradient.stepNoises, b, rewardGradients[b]!);
       else layout.gather(gradient.xT, gradient.stepNoises, 0, rewardGradients[index]!);
     };
-    const generatorFor = (b: number) => {
-      const perImage = 3 * image.height * image.width;
-      const single = (data: Float32Array): ImageBatch => ({
-        data,
-        batch: 1,
-        channels: 3,
-        height: image.height,
-        width: image.width,
-      });
-      return {
-        async forwardMany(points: readonly Float32Array[]): Promise<Float32Array[]> {
-          const assembled = layout.assemble(
-            points,
-            points.map(() => b),
-          );
-          const result = await chain.forward(
-            await conditioningFor(points.length),
-            assembled.xT,
-            assembled.stepNoises,
-            settings,
-            signal,
-          );
-          evaluations.forward += points.length;
-          return points.map((_, p) => result.image.data.slice(p * perImage, (p + 1) * perImage));
-        },
-        async forward(z: Float32Array): Promise<Float32Array> {
-          return (await this.forwardMany([z]))[0]!;
-        },
-        async reward(data: Float32Array): Promise<number> {
-          if (estimator === "zeroth-order") {
-            const stage = await evaluateRewardStage(config, single(data));
-            return stage.weightedTotal[0]! - stage.keeperPenalty[0]!;
-          }
-          let total = 0;
-          for (const { reward, weight } of config.rewards) {
-            if (!blackBox.has(reward.id)) continue;
-            total += weight * (await reward.evaluate(single(data)))[0]!;
-          }
-          return total;
-        },
-        async vjp(_z: Float32Array, direction: Float32Array): Promise<Float32Array> {
-          // The black-box direction plus the exact image gradient of the differentiable rewards.
-          const cotangent = Float32Array.from(direction);
-          if (imageCotangent) {
-            for (let i = 0; i < perImage; i++)
-              cotangent[i] = cotangent[i]! + imageCotangent[b * perImage + i]!;
-          }
-          await backprop(cotangent, b);
-          return Float32Array.from(rewardGradients[b]!);
-        },
-      };
-    };
+    const single = (data: Float32Array): ImageBatch => ({
+      data,
+      batch: 1,
+      channels: 3,
+      height: imageDims!.height,
+      width: imageDims!.width,
+    });
+    const generatorFor = (b: number) => ({
+      async forwardMany(points: readonly Float32Array[]): Promise<Float32Array[]> {
+        const assembled = layout.assemble(
+          points,
+          points.map(() => b),
+        );
+        const result = await chain.forward(
+          await conditioningFor(points.length),
+          assembled.xT,
+          assembled.stepNoises,
+          settings,
+          signal,
+        );
+        evaluations.forward += points.length;
+        imageDims = { height: result.image.height, width: result.image.width };
+        const perImage = 3 * result.image.height * result.image.width;
+        return points.map((_, p) => result.image.data.slice(p * perImage, (p + 1) * perImage));
+      },
+      async forward(z: Float32Array): Promise<Float32Array> {
+        return (await this.forwardMany([z]))[0]!;
+      },
+      async reward(data: Float32Array): Promise<number> {
+        if (estimator === "zeroth-order") {
+          const stage = await evaluateRewardStage(config, single(data));
+          return stage.weightedTotal[0]! - stage.keeperPenalty[0]!;
+        }
+        let total = 0;
+        for (const { reward, weight } of config.rewards) {
+          if (!blackBox.has(reward.id)) continue;
+          total += weight * (await reward.evaluate(single(data)))[0]!;
+        }
+        return total;
+      },
+      async vjp(_z: Float32Array, direction: Float32Array): Promise<Float32Array> {
+        // The black-box direction plus the exact image gradient of the differentiable rewards.
+        const cotangent = Float32Array.from(direction);
+        if (imageCotangent) {
+          const perImage = cotangent.length;
+          for (let i = 0; i < perImage; i++) cotangent[i] = cotangent[i]! + imageCotangent[b * perImage + i]!;
+        }
+        await backprop(cotangent, b);
+        return Float32Array.from(rewardGradients[b]!);
+      },
+    });
+
+    // Forward. Zeroth-order: z itself is the estimator's first point, so the estimate (run here, as one
+    // batch with its perturbations) also gives this iteration's image; its time counts as backward.
+    let mark = performance.now();
+    const ms = { forward: 0, backward: 0, rewards: 0, guards: 0, update: 0 };
+    let image: ImageTensor;
     if (estimator === "zeroth-order") {
+      const parts: Float32Array[] = [];
       for (let b = 0; b < batch; b++) {
         const estimate = await zerothOrderEstimate(generatorFor(b), zs[b]!, {
           perturbations: params.perturbations,
@@ -454,7 +428,57 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
           iteration,
         });
         rewardGradients[b]!.set(estimate.gradient);
+        parts.push(estimate.image);
       }
+      const data = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+      parts.forEach((part, b) => {
+        data.set(part, b * part.length);
+      });
+      image = { batch, channels: 3, height: imageDims!.height, width: imageDims!.width, data };
+      ms.backward = performance.now() - mark;
+    } else {
+      const { xT, stepNoises } = layout.assemble(
+        zs,
+        zs.map((_, b) => b),
+      );
+      forward = await chain.forward(conditioning, xT, stepNoises, settings, signal);
+      evaluations.forward += batch;
+      image = forward.image;
+      imageDims = { height: image.height, width: image.width };
+      ms.forward = performance.now() - mark;
+    }
+    if (resume && !initialImage && resume.initialImage)
+      initialImage = imageFromNumbers(resume.initialImage, image);
+    if (resume?.best && !best) {
+      best = {
+        iteration: resume.best.iteration,
+        score: resume.best.score,
+        noise: resume.best.noise.map((values) => Float32Array.from(values)),
+        image: imageFromNumbers(resume.best.image, image),
+      };
+    }
+    initialImage ??= copyImage(image);
+
+    // Rewards.
+    mark = performance.now();
+    const images: ImageBatch = {
+      data: image.data,
+      batch,
+      channels: 3,
+      height: image.height,
+      width: image.width,
+    };
+    const rewardStage = await evaluateRewardStage(config, images, {
+      withGradient: estimator !== "zeroth-order",
+    });
+    ms.rewards = performance.now() - mark;
+
+    // Backward: the reward part of ∂objective/∂z_b into rewardGradients[b].
+    mark = performance.now();
+    blackBox = new Set(rewardStage.withoutGradient);
+    imageCotangent = rewardStage.imageCotangent;
+    if (estimator === "zeroth-order") {
+      // Estimated above, with the forward pass.
     } else if (estimator === "hybrid" && blackBox.size > 0) {
       for (let b = 0; b < batch; b++) {
         const estimate = await hybridEstimate(generatorFor(b), zs[b]!, {
@@ -472,7 +496,7 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
     } else if (imageCotangent?.some((value) => value !== 0)) {
       await backprop(imageCotangent, null);
     }
-    ms.backward = performance.now() - mark;
+    ms.backward += performance.now() - mark;
 
     // Guards on the noise: penalties, PR (the meter), and the loss gradient −∂objective/∂z.
     mark = performance.now();
