@@ -60,6 +60,25 @@ test("undo and redo: adding, typing bursts, delete, copy/paste, and clean again 
     .locator(".node-head")
     .click({ position: { x: 8, y: 8 }, modifiers: ["Shift"] });
   await expect(page.locator(".react-flow__node.selected")).toHaveCount(2);
+
+  // Box select: Escape clears the selection, Shift+drag around both cards selects them again.
+  await page.keyboard.press("Escape");
+  await expect(page.locator(".react-flow__node.selected")).toHaveCount(0);
+  const a = (await editor.node(prompt).boundingBox())!;
+  const b = (await editor.node(copy).boundingBox())!;
+  await page.keyboard.down("Shift");
+  await page.mouse.move(Math.min(a.x, b.x) - 30, Math.min(a.y, b.y) - 30);
+  await page.mouse.down();
+  await page.mouse.move(
+    Math.max(a.x + a.width, b.x + b.width) + 30,
+    Math.max(a.y + a.height, b.y + b.height) + 30,
+    {
+      steps: 8,
+    },
+  );
+  await page.mouse.up();
+  await page.keyboard.up("Shift");
+  await expect(page.locator(".react-flow__node.selected")).toHaveCount(2);
   await page.keyboard.press("Backspace");
   await expect(editor.nodes()).toHaveCount(0);
 
