@@ -16,7 +16,7 @@ import { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-r
 import { createExecutorEnvironment } from "@/server/executor/environment";
 import { ExecutorError } from "@/server/executor/errors";
 import { parseWorkflowText } from "@/server/executor/load-workflow";
-import { describePlan, planRun, type RunPlan } from "@/server/executor/plan";
+import { describePlan, guardReportKeys, planRun, type RunPlan } from "@/server/executor/plan";
 import { type IterationRecord, runDno } from "@/server/executor/run-dno";
 import { encodePng, imageToRgb8, type ImageTensor } from "@/server/models/image";
 
@@ -41,13 +41,21 @@ function row(cells: readonly string[], widths: readonly number[]): string {
   return cells.map((cell, i) => cell.padStart(widths[i] ?? 8)).join("  ");
 }
 
-function guardText(record: IterationRecord): string {
+/** “Guard name: value” per guard state, with “!” when it fired. */
+function guardText(record: IterationRecord, names: ReadonlyMap<string, string>): string {
   return Object.entries(record.guards)
-    .map(
-      ([id, state]) =>
-        `${id.replace("probability-regularization", "PR")}=${fmt(state.value, 3)}${state.fired ? "!" : ""}`,
-    )
+    .map(([key, state]) => `${names.get(key) ?? key}=${fmt(state.value, 3)}${state.fired ? "!" : ""}`)
     .join(" ");
+}
+
+function guardNames(plan: RunPlan): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const [nodeId, keys] of Object.entries(guardReportKeys(plan))) {
+    const guard = plan.guards.find((candidate) => candidate.id === nodeId)!;
+    for (const key of keys)
+      names.set(key, key.endsWith(":projection") ? `${guard.name} (projection)` : guard.name);
+  }
+  return names;
 }
 
 async function main(): Promise<void> {
@@ -94,6 +102,7 @@ async function main(): Promise<void> {
 
   const env = await createExecutorEnvironment();
   const rewardColumns = columns(plan);
+  const names = guardNames(plan);
   const header = [
     "iter",
     ...rewardColumns.map((c) => c.title.slice(0, 14)),
@@ -135,7 +144,7 @@ async function main(): Promise<void> {
         record.ms.rewards.toFixed(0),
         record.ms.guards.toFixed(0),
         record.ms.update.toFixed(0),
-        guardText(record),
+        guardText(record, names),
       ];
       console.log(row(cells, widths));
     },
@@ -161,6 +170,7 @@ async function main(): Promise<void> {
         seeds: plan.seeds,
         modelHashes: result.modelHashes,
         rewards: Object.fromEntries(plan.rewards.map((reward) => [reward.id, reward.displayName])),
+        guards: guardReportKeys(plan),
         stopReason: result.stopReason,
         bestIteration: result.bestIteration,
         evaluations: result.evaluations,

@@ -16,6 +16,7 @@ export { type LoadedWorkflow, parseWorkflowText } from "./load-workflow";
 export {
   describePlan,
   type GradientRule,
+  guardReportKeys,
   type GuardAttachment,
   type PlannedGuard,
   type PlannedNode,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { exampleWorkflows } from "@/nodes/graph/examples";
 import { type ExecutorError, PlanRefusedError, WorkflowInvalidError } from "./errors";
-import { describePlan, planRun } from "./plan";
+import { describePlan, guardReportKeys, planRun } from "./plan";
 import { dnoWorkflow } from "./testing/workflows";
 
 describe("planRun", () => {
@@ -45,6 +45,11 @@ describe("planRun", () => {
     expect(plan.guards.map((guard) => guard.attachTo)).toEqual(["noise", "keeper-reward", "loop"]);
     expect(plan.guards[1]!.keeperRewardId).toBe("keeper-2");
     expect(describePlan(plan)).toHaveLength(plan.path.length);
+    expect(guardReportKeys(plan)).toEqual({
+      "guard-1": ["probability-regularization"],
+      "guard-2": ["keeper-floor:keeper-2"],
+      "guard-3": ["best-iterate"],
+    });
   });
 
   it("optimizes only x_T when eta = 0 or when the Noise node asks for it", () => {

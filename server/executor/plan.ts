@@ -316,3 +316,25 @@ export function describePlan(plan: RunPlan): string[] {
     return `${node.displayName}: ${how}`;
   });
 }
+
+/**
+ * The keys under which each Guard node's states appear in an iteration record's `guards` (the engine names
+ * them by what they measure), so the run view and the CLI can show them on the right node.
+ */
+export function guardReportKeys(plan: RunPlan): Record<string, string[]> {
+  const keys: Record<string, string[]> = {};
+  for (const guard of plan.guards) {
+    const kind = guard.params.kind;
+    keys[guard.id] =
+      kind === "keeper-floor"
+        ? [`keeper-floor:${guard.keeperRewardId}`]
+        : kind === "early-stop"
+          ? ["plateau-stop"]
+          : kind === "keep-best"
+            ? ["best-iterate"]
+            : kind === "trust-region"
+              ? ["trust-region", "trust-region:projection"]
+              : [kind];
+  }
+  return keys;
+}
