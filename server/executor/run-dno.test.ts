@@ -247,6 +247,12 @@ describe("runDno on a tiny model", () => {
     expect(plateau.history).toHaveLength(3);
   });
 
+  it("names the Sampler when its model cannot be loaded", async () => {
+    await expect(
+      runDno({ plan: planRun(dnoWorkflow(spec({ model: "no-such-model" }))), env: await environment() }),
+    ).rejects.toThrow(/Sampler “Sampler” cannot load its model: No model "no-such-model"/);
+  });
+
   it("stops when cancelled", async () => {
     const controller = new AbortController();
     await expect(

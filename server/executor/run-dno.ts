@@ -238,7 +238,16 @@ export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
   };
   const conditioningValue = (await runNode("prompt", plan.prompt.params)).conditioning as ConditioningValue;
   const noiseValue = (await runNode("noise", plan.noise.params)).noise as NoiseValue;
-  const model = await env.diffusion.loadModel(modelId);
+  let model: Awaited<ReturnType<ExecutorEnvironment["diffusion"]["loadModel"]>>;
+  try {
+    model = await env.diffusion.loadModel(modelId);
+  } catch (error) {
+    throw new ExecutorError(
+      "MODEL_UNAVAILABLE",
+      `${plan.sampler.displayName} cannot load its model: ${error instanceof Error ? error.message : String(error)}`,
+      { nodeId: plan.sampler.id, cause: error },
+    );
+  }
   // What makes a run reproducible besides the workflow and the seeds: the model files (by content).
   const modelHashes: Record<string, string> = {
     text_encoder: model.textEncoder.sha256,
