@@ -95,3 +95,17 @@ test("run, watch, cancel, review, compare, re-run, and reopen a workflow from it
   await expect(editor.param("sampler-1", "steps")).toHaveValue("4");
   await expect(editor.param("optimizer-1", "iterations")).toHaveValue("6");
 });
+
+test("a workflow the server refuses to run shows why on the node, and nothing runs", async ({ page }) => {
+  const list = new WorkflowListPage(page);
+  const editor = new EditorPage(page);
+  const bar = new RunBar(page);
+  await list.goto();
+  await list.open("Brighten with a guard");
+  // JPEG size has no gradient; with the exact (backprop) estimator the planner refuses the run.
+  await editor.param("reward-1", "kind").selectOption("jpeg-compressibility");
+  await bar.run();
+  await expect(page.getByTestId("run.error")).toContainText(/gradient|estimator/i);
+  await expect(page.getByTestId("node.reward-1.run")).toHaveAttribute("data-run-status", "refused");
+  await expect(page.getByTestId("run.status")).toHaveCount(0);
+});

@@ -101,7 +101,7 @@ export function RunCharts(props: { readonly runs: readonly ChartRun[]; readonly 
             <div className="muted">{title}</div>
             <ResponsiveContainer width="100%" height={props.height ?? 200}>
               <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" stroke="#eaecf0" />
+                <CartesianGrid strokeDasharray="3 3" />
                 <XAxis
                   dataKey="iteration"
                   type="number"
