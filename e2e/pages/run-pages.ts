@@ -13,6 +13,43 @@ export class RunBar {
     return this.page.getByTestId("run.status");
   }
 
+  /**
+   * Records every (iteration, reward) the bar shows from now on, in the page itself, so that a fast run
+   * cannot slip between two polls of the test.
+   */
+  async record(rewardId: string): Promise<void> {
+    await this.page.evaluate((id) => {
+      const seen: [number, number][] = [];
+      (window as unknown as { __runBar: [number, number][] }).__runBar = seen;
+      const read = () => {
+        const iteration = Number(
+          /Iteration (\d+)/.exec(
+            document.querySelector('[data-testid="run.iteration"]')?.textContent ?? "",
+          )?.[1],
+        );
+        const reward = Number(document.querySelector(`[data-testid="run.reward.${id}"]`)?.textContent);
+        const last = seen.at(-1);
+        if (
+          Number.isFinite(iteration) &&
+          Number.isFinite(reward) &&
+          iteration > 0 &&
+          (!last || last[0] !== iteration)
+        ) {
+          seen.push([iteration, reward]);
+        }
+      };
+      new MutationObserver(read).observe(document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+      });
+    }, rewardId);
+  }
+
+  async recorded(): Promise<[number, number][]> {
+    return this.page.evaluate(() => (window as unknown as { __runBar: [number, number][] }).__runBar);
+  }
+
   /** The iteration shown in the bar (1-based count of finished iterations). */
   async iteration(): Promise<number> {
     const text = (await this.page.getByTestId("run.iteration").textContent()) ?? "";
