@@ -8,7 +8,9 @@ import { startWorker } from "./start-worker";
 async function main(): Promise<void> {
   // With several worker processes, only the operator knows which ones died; recover explicitly instead.
   const recover = process.env.DNO_WORKER_RECOVER !== "0";
-  const worker = await startWorker({ recover });
+  // The app migrates the database at its start; a second process migrating the same SQLite file while the
+  // app holds it fails, so the worker only checks the tables exist (DNO_WORKER_MIGRATE=1 migrates anyway).
+  const worker = await startWorker({ recover, migrate: process.env.DNO_WORKER_MIGRATE === "1" });
   console.log(`Run worker ${worker.workerId} started.`);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -15,9 +15,21 @@ interface WorkerHolder {
   dnoEmbeddedWorker?: Promise<RunWorker | null>;
 }
 
-export async function startWorker(options: { recover?: boolean } = {}): Promise<RunWorker> {
-  await ensureDatabaseReady();
+export async function startWorker(
+  options: { recover?: boolean; migrate?: boolean } = {},
+): Promise<RunWorker> {
+  if (options.migrate !== false) await ensureDatabaseReady();
   const ctx: ServiceContext = { db: getDb(), actor: ANONYMOUS };
+  if (options.migrate === false) {
+    try {
+      await ctx.db.run.count({ where: { status: "queued" } });
+    } catch (error) {
+      throw new Error(
+        "The database has no run tables yet. Start the app once (it migrates at start) or run `npm run db:migrate`, then start the worker.",
+        { cause: error },
+      );
+    }
+  }
   const config = workerConfig();
   if (options.recover !== false) {
     const recovered = await recoverInterruptedRuns(ctx);

@@ -42,7 +42,8 @@ export async function* watchRun(
   ctx: ServiceContext,
   options: WatchRunOptions,
 ): AsyncGenerator<{ lastIteration: number; event: RunProgressEvent }> {
-  const pollMs = options.pollMs ?? 1000;
+  // Only matters when the worker is another process (no bus events): how stale the page may get.
+  const pollMs = options.pollMs ?? 500;
   let lastIteration = options.afterIteration ?? -1;
   const buffered: RunEvent[] = [];
   let wake: (() => void) | null = null;
