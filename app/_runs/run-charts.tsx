@@ -113,7 +113,7 @@ export function RunCharts(props: { readonly runs: readonly ChartRun[]; readonly 
                   domain={["auto", "auto"]}
                   tickFormatter={(value: number) => Number(value.toPrecision(3)).toString()}
                 />
-                <Tooltip />
+                <Tooltip contentStyle={{ background: "var(--bg-elevated)", borderColor: "var(--border)" }} />
                 {series.length > 1 ? <Legend /> : null}
                 {series.map(({ runIndex, key }, index) => (
                   <Line

@@ -8,6 +8,6 @@ export async function readCheckpoint(
   input: { artifactId: string },
 ): Promise<Uint8Array> {
   const artifact = await ctx.db.artifact.findUnique({ where: { id: input.artifactId } });
-  if (!artifact || artifact.kind !== "checkpoint") throw notFound("Checkpoint", input.artifactId);
+  if (artifact?.kind !== "checkpoint") throw notFound("Checkpoint", input.artifactId);
   return new Uint8Array(await readArtifactFile(artifact.storageKey));
 }

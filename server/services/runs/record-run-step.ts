@@ -33,7 +33,7 @@ export async function recordRunStep(
   const { runId, metrics } = input;
   const iteration = metrics.iteration;
   const run = await ctx.db.run.findUnique({ where: { id: runId } });
-  if (!run || run.status !== "running" || run.workerId !== input.workerId) {
+  if (run?.status !== "running" || run.workerId !== input.workerId) {
     // Another worker took over (or the run was recovered as interrupted): this worker must stop writing.
     throw new AppError("CONFLICT", `Run “${runId}” is no longer held by worker ${input.workerId}.`);
   }
