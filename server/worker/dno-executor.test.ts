@@ -173,4 +173,40 @@ describe("worker + DNO executor (tiny model)", () => {
       await again.stop();
     }
   }, 120_000);
+
+  it("fails a run whose model file is broken on the Sampler node, and the worker goes on", async () => {
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), "dno-broken-model-"));
+    fs.cpSync(modelDir, broken, { recursive: true });
+    fs.writeFileSync(path.join(broken, "unet", "model.onnx"), Buffer.from("this is not an ONNX file"));
+    const spec = {
+      noise: { seed: 5 },
+      sampler: { steps: 2, eta: 1, guidanceScale: 3 },
+      rewards: [{ params: { kind: "brightness" } }],
+      optimizer: { iterations: 2, learningRate: 0.05 },
+    };
+    const bad = await createWorkflow(database.ctx, {
+      name: "Broken model",
+      document: dnoWorkflow({ model: broken, ...spec }),
+    });
+    const good = await createWorkflow(database.ctx, {
+      name: "Good model",
+      document: dnoWorkflow({ model: modelDir, ...spec }),
+    });
+    const worker = startWorker(executor());
+    try {
+      const failed = await finished(
+        (await startRun(database.ctx, { workflowId: bad.id, versionId: bad.headVersion.id })).run.id,
+      );
+      expect(failed.status).toBe("failed");
+      expect(failed.errorNodeId).toBe("sampler-1");
+      expect(failed.error).toMatch(/unet|onnx|model/i);
+      const next = await finished(
+        (await startRun(database.ctx, { workflowId: good.id, versionId: good.headVersion.id })).run.id,
+      );
+      expect(next.status).toBe("succeeded");
+    } finally {
+      await worker.stop();
+      fs.rmSync(broken, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

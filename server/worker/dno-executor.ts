@@ -8,10 +8,19 @@
 import { type DnoCheckpoint, type IterationEvent, runDno } from "@/server/executor/run-dno";
 import { createExecutorEnvironment, type ExecutorEnvironment } from "@/server/executor/environment";
 import { planRun } from "@/server/executor/plan";
+import { UnknownModelError } from "@/server/models/discovery";
+import { ModelFolderError } from "@/server/models/errors";
 import { imageToRgb8 } from "@/server/models/image";
+import { OnnxError } from "@/server/onnx/errors";
 import { dataDir } from "../env";
 import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint-codec";
-import type { ExecuteRequest, ExecuteResult, ExecutorIteration, RunExecutor } from "./executor-port";
+import {
+  type ExecuteRequest,
+  type ExecuteResult,
+  type ExecutorIteration,
+  errorNodeIdOf,
+  type RunExecutor,
+} from "./executor-port";
 
 interface EnvironmentHolder {
   dnoExecutorEnvironment?: Promise<ExecutorEnvironment>;
@@ -65,6 +74,18 @@ export function decodeDnoCheckpoint(bytes: Uint8Array): DnoCheckpoint {
       : null,
     initialImage: raw.initialImage ? Array.from(raw.initialImage) : null,
   };
+}
+
+/**
+ * Model folder and ONNX errors carry no node; they come from loading or running the Sampler's model (a bad
+ * or missing model file), so the run's error is shown on the Sampler node.
+ */
+function attributeToNode(error: unknown, samplerNodeId: string): unknown {
+  if (errorNodeIdOf(error) !== null) return error;
+  if (error instanceof UnknownModelError || error instanceof ModelFolderError || error instanceof OnnxError) {
+    return Object.assign(error, { nodeId: samplerNodeId });
+  }
+  return error;
 }
 
 function toPortIteration(event: IterationEvent, checkpoint: Uint8Array | null): ExecutorIteration {
@@ -123,7 +144,7 @@ export function createDnoExecutor(
       } catch (error) {
         // Iterations that finished before the failure are kept.
         if (!request.signal.aborted) await flush(null).catch(() => undefined);
-        throw error;
+        throw attributeToNode(error, plan.sampler.id);
       }
     },
   };
