@@ -58,6 +58,12 @@ test("run, watch, cancel, review, compare, re-run, and reopen a workflow from it
   await editor.param("optimizer-1", "iterations").fill("300");
   await bar.run();
   await expect.poll(() => bar.iteration(), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+  // The run outlives the page: after a reload the editor follows it again, from its stored iterations on.
+  const beforeReload = await bar.iteration();
+  await page.reload();
+  await editor.waitReady();
+  await expect(page.getByTestId("run.status")).toHaveText("running", { timeout: 30_000 });
+  await expect.poll(() => bar.iteration(), { timeout: 60_000 }).toBeGreaterThan(beforeReload);
   await bar.cancel();
   await expect(bar.status()).toHaveText("cancelled", { timeout: 30_000 });
   const cancelledIterations = await bar.iteration();

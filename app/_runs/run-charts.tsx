@@ -15,6 +15,7 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
+import type { GraphDocument } from "@/nodes/graph/document";
 import type { RunStep } from "./run-types";
 
 export const RUN_COLORS = [
@@ -53,14 +54,15 @@ const pickers: { title: string; testId: string; pick: Pick; markFired?: boolean 
   { title: "Gradient norm", testId: "chart.grad", pick: (step) => ({ "‖g‖": step.metrics.gradNorm }) },
 ];
 
-function chartData(runs: readonly ChartRun[], pick: Pick) {
+function chartData(runs: readonly ChartRun[], pick: Pick, names: Readonly<Record<string, string>>) {
   const series = new Set<string>();
   const rows = new Map<number, Record<string, number | null>>();
   runs.forEach((run, runIndex) => {
     for (const step of run.steps) {
       const row = rows.get(step.iteration) ?? { iteration: step.iteration };
       for (const [name, value] of Object.entries(pick(step))) {
-        const key = runs.length > 1 ? `${run.label} · ${name}` : name;
+        const shown = names[name] ?? name;
+        const key = runs.length > 1 ? `${run.label} · ${shown}` : shown;
         series.add(`${runIndex}\u0000${key}`);
         row[key] = value !== null && Number.isFinite(value) ? value : null;
       }
@@ -76,12 +78,18 @@ function chartData(runs: readonly ChartRun[], pick: Pick) {
   };
 }
 
-export function RunCharts(props: { readonly runs: readonly ChartRun[]; readonly height?: number }) {
+export function RunCharts(props: {
+  readonly runs: readonly ChartRun[];
+  readonly height?: number;
+  /** Display names of metric keys (node ids → node labels). */
+  readonly names?: Readonly<Record<string, string>>;
+}) {
   const { runs } = props;
+  const names = props.names ?? {};
   return (
     <div className="run-grid">
       {pickers.map(({ title, testId, pick, markFired }) => {
-        const { rows, series } = chartData(runs, pick);
+        const { rows, series } = chartData(runs, pick, names);
         if (series.length === 0) return null;
         const fired = markFired
           ? runs.flatMap((run) =>
@@ -144,4 +152,16 @@ export function RunCharts(props: { readonly runs: readonly ChartRun[]; readonly 
       })}
     </div>
   );
+}
+
+/** Metric keys are node ids (or a guard's kind): show the node's label, as on the canvas. */
+export function metricNames(document: GraphDocument | undefined): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const node of document?.nodes ?? []) {
+    const name = node.label ?? node.id;
+    names[node.id] = name;
+    const kind = node.params.kind;
+    if (typeof kind === "string" && !(kind in names)) names[kind] = name;
+  }
+  return names;
 }

@@ -5,7 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { describeError } from "@/app/_lib/errors";
 import { useTRPC } from "@/app/_trpc/provider";
-import { RUN_COLORS, RunCharts } from "./run-charts";
+import { metricNames, RUN_COLORS, RunCharts } from "./run-charts";
 import { artifactUrl, FINISHED, formatDuration, formatNumber } from "./run-types";
 
 export function RunCompare(props: { readonly workflowId: string; readonly runIds: readonly string[] }) {
@@ -89,7 +89,10 @@ export function RunCompare(props: { readonly workflowId: string; readonly runIds
         ))}
       </div>
       <h2>Curves (shared axes)</h2>
-      <RunCharts runs={runs.map((run, index) => ({ label: label(index), steps: run.steps }))} />
+      <RunCharts
+        runs={runs.map((run, index) => ({ label: label(index), steps: run.steps }))}
+        names={metricNames(comparison.data.documents[0])}
+      />
       <h2>Parameter differences</h2>
       {differences.length === 0 ? (
         <p className="muted" data-testid="compare.no-differences">

@@ -5,7 +5,7 @@
  * run page and the run history. Also: a DNO Studio PNG dropped anywhere on the editor imports its workflow.
  */
 import "./runs.css";
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -90,6 +90,15 @@ export function RunControls(props: {
   const [runId, setRunId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const progress = useRunProgress(runId);
+  // After a reload, follow the workflow's run that is still queued or running (runs outlive the page).
+  const newest = useQuery({
+    ...trpc.run.list.queryOptions({ workflowId, limit: 1 }),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const newestRun = newest.data?.[0];
+  useEffect(() => {
+    if (runId === null && newestRun && !FINISHED.includes(newestRun.status)) setRunId(newestRun.id);
+  }, [runId, newestRun]);
   const start = useMutation(trpc.run.start.mutationOptions());
   const cancel = useMutation(trpc.run.cancel.mutationOptions());
   usePngWorkflowDrop(onMessage);
@@ -100,6 +109,8 @@ export function RunControls(props: {
   useEffect(() => () => setLiveRun({ runId: null, progress: null, refused: new Map() }), []);
 
   const run = progress.run;
+  const labelOf = (nodeId: string) =>
+    store.getSnapshot().document.nodes.find((node) => node.id === nodeId)?.label ?? nodeId;
   const active = run !== null && !FINISHED.includes(run.status);
   const latest = progress.steps.at(-1);
 
@@ -158,7 +169,7 @@ export function RunControls(props: {
               {latest
                 ? Object.entries(latest.metrics.rewards).map(([id, value]) => (
                     <span key={id} className="muted">
-                      {id}: <b data-testid={`run.reward.${id}`}>{formatNumber(value)}</b>
+                      {labelOf(id)}: <b data-testid={`run.reward.${id}`}>{formatNumber(value)}</b>
                     </span>
                   ))
                 : null}

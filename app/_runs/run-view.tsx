@@ -11,7 +11,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { describeError } from "@/app/_lib/errors";
 import { useTRPC } from "@/app/_trpc/provider";
-import { RunCharts } from "./run-charts";
+import { metricNames, RunCharts } from "./run-charts";
 import { ReviewParams } from "./review-params";
 import { artifactUrl, FINISHED, formatDuration, formatNumber, type RunStep } from "./run-types";
 import { useRunProgress } from "./use-run-progress";
@@ -223,7 +223,7 @@ export function RunView(props: { readonly runId: string }) {
       </div>
 
       <h2>Curves</h2>
-      <RunCharts runs={[{ label: "run", steps }]} />
+      <RunCharts runs={[{ label: "run", steps }]} names={metricNames(run.document)} />
 
       <h2>Parameters (change any and re-run)</h2>
       <ReviewParams

@@ -20,6 +20,8 @@ export interface ParamDifference {
 export interface RunComparison {
   runs: Omit<RunDetail, "log" | "artifacts" | "document">[];
   differences: ParamDifference[];
+  /** The documents the runs executed, in the same order (for node names). */
+  documents: GraphDocument[];
 }
 
 function show(value: unknown): string | null {
@@ -60,5 +62,6 @@ export async function compareRuns(ctx: ServiceContext, input: { runIds: string[]
   return {
     runs: details.map(({ log: _log, artifacts: _artifacts, document: _document, ...rest }) => rest),
     differences: diffDocuments(details.map((detail) => detail.document)),
+    documents: details.map((detail) => detail.document),
   };
 }
