@@ -126,6 +126,15 @@ describe("run worker on the embedded queue", () => {
       );
       expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
       expect(done.checkpointIteration).toBe(5);
+      // Only the newest checkpoint is kept.
+      const checkpoints = await database.db.artifact.findMany({
+        where: { runId: run.id, kind: "checkpoint" },
+      });
+      expect(checkpoints.map((artifact) => artifact.iteration)).toEqual([5]);
+      const checkpointFiles = fs
+        .readdirSync(path.join(dataDir, "artifacts", run.id))
+        .filter((name) => name.startsWith("checkpoint-"));
+      expect(checkpointFiles).toEqual(["checkpoint-00005.bin"]);
       expect(done.images.initial).not.toBeNull();
       expect(done.bestIteration).not.toBeNull();
       expect(done.durationMs).toBeGreaterThanOrEqual(0);

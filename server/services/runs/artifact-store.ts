@@ -55,3 +55,8 @@ export async function writeArtifactFile(
 export async function readArtifactFile(storageKey: string): Promise<Buffer> {
   return fs.readFile(absolutePath(storageKey));
 }
+
+/** Removes an artifact's file; a file that is already gone is fine. */
+export async function deleteArtifactFile(storageKey: string): Promise<void> {
+  await fs.rm(absolutePath(storageKey), { force: true });
+}

@@ -6,7 +6,7 @@
  */
 import { AppError } from "../../errors";
 import type { ServiceContext } from "../context";
-import { writeArtifactFile } from "./artifact-store";
+import { deleteArtifactFile, writeArtifactFile } from "./artifact-store";
 import type { StepMetrics } from "./run-views";
 
 export interface RecordRunStepInput {
@@ -100,6 +100,19 @@ export async function recordRunStep(
       ...(checkpointArtifactId ? { checkpointArtifactId, checkpointIteration: iteration } : {}),
     },
   });
+  if (checkpointArtifactId) {
+    // Only the newest checkpoint is ever resumed from; older ones (megabytes each at real scale) go.
+    const stale = await ctx.db.artifact.findMany({
+      where: { runId, kind: "checkpoint", id: { not: checkpointArtifactId } },
+      select: { id: true, storageKey: true },
+    });
+    if (stale.length > 0) {
+      await ctx.db.artifact.deleteMany({ where: { id: { in: stale.map((artifact) => artifact.id) } } });
+      await Promise.all(
+        stale.map((artifact) => deleteArtifactFile(artifact.storageKey).catch(() => undefined)),
+      );
+    }
+  }
   return {
     imageArtifactId,
     checkpointArtifactId,
