@@ -8,7 +8,9 @@ import { fileExists, root, run, step } from "./lib.mjs";
 run("node", ["scripts/setup.mjs"]);
 
 step("Applying database migrations and seeding the example workflows");
-run("npx", ["tsx", "prisma/migrate.ts", "apply"], { hint: "Is DATABASE_URL valid? Default: file:./data/dno-studio.db" });
+run("npx", ["tsx", "prisma/migrate.ts", "apply"], {
+  hint: "Is DATABASE_URL valid? Default: file:./data/dno-studio.db",
+});
 run("npx", ["tsx", "prisma/seed.ts"]);
 
 // Rebuild only when the sources changed since the last build (the commit plus uncommitted edits).
@@ -16,7 +18,10 @@ const head = spawnSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf
 const dirty = spawnSync("git", ["status", "--porcelain"], { cwd: root, encoding: "utf8" }).stdout;
 const stamp = `${head}\n${dirty}`;
 const stampFile = path.join(root, ".next", "dno-build-stamp");
-const built = fileExists(".next/BUILD_ID") && fileExists(".next/dno-build-stamp") && readFileSync(stampFile, "utf8") === stamp;
+const built =
+  fileExists(".next/BUILD_ID") &&
+  fileExists(".next/dno-build-stamp") &&
+  readFileSync(stampFile, "utf8") === stamp;
 if (!built) {
   step("Building the app (next build, 1–3 minutes)");
   run("npx", ["next", "build"], { hint: "The build failed; run `npm run typecheck` to see type errors." });

@@ -29,9 +29,13 @@ if (only !== "e2e") {
   step("Unit and service tests (vitest)");
   const out = path.join(reports, "vitest.json");
   rmSync(out, { force: true });
-  const status = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile=${out}`], {
-    allowFailure: true,
-  });
+  const status = run(
+    "npx",
+    ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile=${out}`],
+    {
+      allowFailure: true,
+    },
+  );
   if (status !== 0) failedSuites++;
   if (existsSync(out)) {
     const report = JSON.parse(readFileSync(out, "utf8"));
@@ -57,7 +61,8 @@ if (only !== "unit") {
   if (existsSync(out)) {
     const stats = JSON.parse(readFileSync(out, "utf8")).stats ?? {};
     totals.passed += stats.expected ?? 0;
-    totals.failed += (stats.unexpected ?? 0) + (stats.flaky ?? 0) + (status !== 0 && !stats.unexpected ? 1 : 0);
+    totals.failed +=
+      (stats.unexpected ?? 0) + (stats.flaky ?? 0) + (status !== 0 && !stats.unexpected ? 1 : 0);
     totals.skipped += stats.skipped ?? 0;
   } else if (status !== 0) {
     totals.failed++;
