@@ -31,7 +31,7 @@ from tiny_shapes import data, evaluate, export, fixtures, nets, train  # noqa: E
 
 MODEL_NAME = "tiny-shapes-sd"
 
-FULL = {"n_train": 12000, "vae_steps": 450, "vae_batch": 32, "clf_steps": 400, "clf_batch": 64,
+FULL = {"n_train": 12000, "vae_steps": 450, "vae_batch": 32, "clf_steps": 600, "clf_batch": 64,
         "unet_steps": 2000, "unet_batch": 32, "eval_seeds": [0, 1]}
 QUICK = {"n_train": 2000, "vae_steps": 150, "vae_batch": 32, "clf_steps": 100, "clf_batch": 64,
          "unet_steps": 200, "unet_batch": 32, "eval_seeds": [0]}
@@ -196,10 +196,11 @@ Unknown words map to `<|unk|>`, which the model never saw in training.
 | unet | sinusoidal timestep embedding + MLP; conv_in; 8x8 level (32 ch): ResBlock; strided-conv down-sampling; 4x4 level (64 ch): ResBlock + spatial transformer, mid ResBlock + spatial transformer, up ResBlock (skip concat) + spatial transformer; nearest up-sampling + conv; 8x8: ResBlock (skip concat) + spatial transformer; GroupNorm, SiLU, conv_out. ResBlock = GroupNorm, SiLU, conv, time projection, GroupNorm, SiLU, conv, residual. Spatial transformer = GroupNorm, 1x1 proj_in, LayerNorm + self-attention, LayerNorm + cross-attention to the text states, LayerNorm + GEGLU feed-forward, 1x1 proj_out, residual (2 heads). Epsilon prediction | {p['unet']:,} |
 | vae_encoder | 64x64x3 -> 8x8x4 (mean of the posterior): 4x4-patch conv to 16x16, GroupNorm/SiLU ResBlock, strided conv to 8x8, ResBlock, GroupNorm, SiLU, conv | {p['vae_encoder']:,} |
 | vae_decoder | 8x8x4 -> 64x64x3: conv, GroupNorm/SiLU ResBlock, nearest up-sampling + conv to 16x16, ResBlock, 4x4-stride ConvTranspose to 64x64, GroupNorm, SiLU, conv; output approximately in [-1, 1] (clamp before converting to pixels, as diffusers does) | {p['vae_decoder']:,} |
-| classifier | 4 strided conv + ReLU layers, global average pool, linear -> 15 logits (3 heads, see `classifier/labels.json`) | {p['classifier']:,} |
+| classifier | input RGB plus a 4th channel = squared distance of each pixel to the mean colour of the image's 2-pixel frame; 4 x (strided conv, BatchNorm, ReLU), global average pool, linear -> 15 logits (3 heads, see `classifier/labels.json`) | {p['classifier']:,} |
 
 Latent scaling factor (in `vae_decoder/config.json`, diffusers' `scaling_factor`): **{s['scaling_factor']}**
-(1 / std of the training latents). Scheduler: DDIMScheduler config of SD (scaled_linear betas
+(1 / std of the training latents): the UNet works on `vae_encoder` output x scaling_factor, and
+`vae_decoder` takes latents / scaling_factor, as in diffusers. Scheduler: DDIMScheduler config of SD (scaled_linear betas
 0.00085..0.012, 1000 steps, leading spacing, steps_offset 1, set_alpha_to_one false, epsilon).
 
 ## ONNX files (opset 17, dynamic batch axis on every input and output)

@@ -255,23 +255,30 @@ class VaeDecoder(nn.Module):
 
 
 class Classifier(nn.Module):
+    """Besides RGB, a fourth input channel: squared distance of every pixel to the colour of the
+    image's 2-pixel frame (the background). Shape then no longer has to be learned separately for
+    each of the 30 colour pairs; with BatchNorm the shape head trains in a few hundred steps
+    instead of thousands."""
+
     def __init__(self, head_sizes: tuple[int, ...]):
         super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(3, 16, 3, stride=2, padding=1),
-            nn.ReLU(),
-            nn.Conv2d(16, 32, 3, stride=2, padding=1),
-            nn.ReLU(),
-            nn.Conv2d(32, 64, 3, stride=2, padding=1),
-            nn.ReLU(),
-            nn.Conv2d(64, 64, 3, stride=2, padding=1),
-            nn.ReLU(),
-        )
+        layers: list[nn.Module] = []
+        for cin, cout in ((4, 16), (16, 32), (32, 64), (64, 64)):
+            layers += [nn.Conv2d(cin, cout, 3, stride=2, padding=1), nn.BatchNorm2d(cout), nn.ReLU()]
+        self.features = nn.Sequential(*layers)
         self.head = nn.Linear(64, sum(head_sizes))
 
     def forward(self, image):
-        h = self.features(image).mean(dim=(2, 3))
-        return self.head(h)
+        x = image
+        frame = (
+            x[:, :, :2, :].mean(dim=(2, 3))
+            + x[:, :, -2:, :].mean(dim=(2, 3))
+            + x[:, :, :, :2].mean(dim=(2, 3))
+            + x[:, :, :, -2:].mean(dim=(2, 3))
+        ) * 0.25
+        diff = x - frame[:, :, None, None]
+        h = torch.cat([x, (diff * diff).sum(dim=1, keepdim=True)], dim=1)
+        return self.head(self.features(h).mean(dim=(2, 3)))
 
 
 def param_count(m: nn.Module) -> int:
