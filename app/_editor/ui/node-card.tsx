@@ -13,6 +13,7 @@ import type { GraphIssue, GraphNode } from "../core/types";
 import { categoryColor } from "./category-colors";
 import { EditorStoreContext, ReadOnlyContext } from "./editor-context";
 import { ParamField } from "./param-field";
+import { InfoIcon } from "@/app/_components/icons";
 
 export interface CardData extends Record<string, unknown> {
   readonly node: GraphNode;
@@ -236,7 +237,7 @@ function NodeCardImpl({ data, id }: NodeProps<CardNode>) {
           data-testid={`node.${id}.info`}
           onClick={() => setShowHelp((open) => !open)}
         >
-          ⓘ
+          <InfoIcon />
         </button>
       </div>
       {showHelp ? (

@@ -6,6 +6,7 @@
  */
 import { memo, useEffect, useId, useState } from "react";
 import type { ParamFieldDescriptor } from "@/nodes/describe-params";
+import { DiceIcon } from "@/app/_components/icons";
 
 export interface ParamFieldProps {
   readonly nodeId: string;
@@ -218,7 +219,7 @@ function ParamFieldImpl(props: ParamFieldProps) {
                 onCommit();
               }}
             >
-              🎲
+              <DiceIcon />
             </button>
           </div>
           {footer}
@@ -256,7 +257,7 @@ function ParamFieldImpl(props: ParamFieldProps) {
                   onCommit();
                 }}
               >
-                🎲+
+                <DiceIcon />+
               </button>
             ) : null}
           </div>
