@@ -25,7 +25,9 @@ const modelDir =
   existsSync(modelArg) && statSync(modelArg).isDirectory()
     ? path.resolve(modelArg)
     : resolveModelDir(modelArg);
-const repeats = Math.max(1, Number(values.repeats ?? 5));
+const repeats = Math.max(1, Number(values.repeats ?? 9));
+/** Untimed runs first: JIT compilation and ONNX Runtime's first-run allocations. */
+const WARMUP_RUNS = 2;
 
 function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -60,7 +62,7 @@ async function benchThreads(threads: number): Promise<ThreadResult> {
   // Whole 50-step generation with CFG and eta = 1, as the CLI and the Sampler node run it.
   const times: number[] = [];
   const shares: number[] = [];
-  for (let r = 0; r < repeats + 1; r++) {
+  for (let r = 0; r < repeats + WARMUP_RUNS; r++) {
     const noise = seededNoise({ seeds: [r], latentSize: size, steps: 50 });
     runtime.resetStats();
     const start = performance.now();
@@ -76,7 +78,7 @@ async function benchThreads(threads: number): Promise<ThreadResult> {
     });
     const elapsed = performance.now() - start;
     if (!result.image) throw new Error("no image");
-    if (r === 0) continue; // warm-up
+    if (r < WARMUP_RUNS) continue;
     times.push(elapsed);
     shares.push(runtime.stats().runMs / elapsed);
   }
