@@ -5,7 +5,7 @@
  * the run's own document, validates, saves a new version and links the new run to this one.
  */
 import { useState } from "react";
-import { describeParams } from "@/nodes/describe-params";
+import { describeParams, isParamVisible } from "@/nodes/describe-params";
 import type { GraphDocument } from "@/nodes/graph/document";
 import { getNodeDefinition } from "@/nodes/registry";
 
@@ -64,7 +64,12 @@ export function ReviewParams(props: {
           {props.document.nodes.flatMap((node) => {
             const definition = getNodeDefinition(node.type);
             const fields = definition ? describeParams(definition) : [];
-            return Object.entries(node.params).map(([param, value], index) => {
+            // Only the parameters that apply to this node's current settings, as in the editor's card.
+            const visible = Object.entries(node.params).filter(([param]) => {
+              const field = fields.find((candidate) => candidate.name === param);
+              return !field || isParamVisible(field, node.params);
+            });
+            return visible.map(([param, value], index) => {
               const field = fields.find((candidate) => candidate.name === param);
               const key = `${node.id}\u0000${param}`;
               const options =
