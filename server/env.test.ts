@@ -37,7 +37,7 @@ describe("getEnv", () => {
   it("names every bad variable and what it accepts", () => {
     let error: unknown;
     try {
-      getEnv({ DATABASE_URL: "mysql://x", ORT_EXECUTION_PROVIDER: "tpu", ORT_THREADS: "0" });
+      getEnv({ DATABASE_URL: "mysql://x", ORT_EXECUTION_PROVIDER: "tpu", ORT_THREADS: "-1" });
     } catch (caught) {
       error = caught;
     }

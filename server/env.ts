@@ -23,9 +23,10 @@ const envSchema = z.object({
     (value) => (value === "" ? undefined : value),
     z.enum(["cpu", "cuda", "auto"]).default("cpu"),
   ),
+  // 0 lets ONNX Runtime choose (one thread per physical core), as server/onnx/config.ts documents.
   ORT_THREADS: z.preprocess(
     (value) => (value === "" ? undefined : value),
-    z.coerce.number().int().min(1).max(1024).optional(),
+    z.coerce.number().int().min(0).max(1024).optional(),
   ),
   NODE_ENV: z.preprocess(
     (value) => (value === "" ? undefined : value),
