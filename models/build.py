@@ -31,8 +31,8 @@ from tiny_shapes import data, evaluate, export, fixtures, nets, train  # noqa: E
 
 MODEL_NAME = "tiny-shapes-sd"
 
-FULL = {"n_train": 12000, "vae_steps": 450, "vae_batch": 32, "clf_steps": 600, "clf_batch": 64,
-        "unet_steps": 2000, "unet_batch": 32, "eval_seeds": [0, 1]}
+FULL = {"n_train": 12000, "vae_steps": 700, "vae_batch": 32, "clf_steps": 600, "clf_batch": 64,
+        "unet_steps": 3500, "unet_batch": 32, "eval_seeds": [0, 1]}
 QUICK = {"n_train": 2000, "vae_steps": 150, "vae_batch": 32, "clf_steps": 100, "clf_batch": 64,
          "unet_steps": 200, "unet_batch": 32, "eval_seeds": [0]}
 
