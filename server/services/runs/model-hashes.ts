@@ -29,12 +29,17 @@ function hashFile(absolute: string): Promise<string> {
   return sha256;
 }
 
+const NON_MODEL_DIRECTORIES = new Set(["fixtures", "pytorch", "__pycache__"]);
+
 function modelFiles(dir: string, prefix = ""): string[] {
   const files: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) files.push(...modelFiles(path.join(dir, entry.name), relative));
-    else if (/\.(onnx|onnx_data|bin|json|txt|pb)$/i.test(entry.name)) files.push(relative);
+    if (entry.isDirectory()) {
+      // Test fixtures and training checkpoints beside a model do not change what a run computes.
+      if (!NON_MODEL_DIRECTORIES.has(entry.name))
+        files.push(...modelFiles(path.join(dir, entry.name), relative));
+    } else if (/\.(onnx|onnx_data|bin|json|txt|pb)$/i.test(entry.name)) files.push(relative);
   }
   return files.sort();
 }
