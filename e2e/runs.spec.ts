@@ -105,6 +105,23 @@ test("run, watch, cancel, review, compare, re-run, and reopen a workflow from it
   await editor.waitReady();
   await expect(editor.param("sampler-1", "steps")).toHaveValue("4");
   await expect(editor.param("optimizer-1", "iterations")).toHaveValue("6");
+
+  // The same PNG dropped onto the workflow list opens (a new import of) its workflow as well.
+  const openedFromEditor = new URL(page.url()).pathname;
+  await list.goto();
+  const listTransfer = await page.evaluateHandle(
+    (bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], "run.png", { type: "image/png" }));
+      return data;
+    },
+    [...png],
+  );
+  await page.locator("body").dispatchEvent("drop", { dataTransfer: listTransfer });
+  await expect.poll(() => new URL(page.url()).pathname, { timeout: 30_000 }).toMatch(/^\/workflows\/[^/]+$/);
+  expect(new URL(page.url()).pathname).not.toBe(openedFromEditor);
+  await editor.waitReady();
+  await expect(editor.param("sampler-1", "steps")).toHaveValue("4");
 });
 
 test("a workflow the server refuses to run shows why on the node, and nothing runs", async ({ page }) => {

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type ChangeEvent, useState } from "react";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
+import { usePngWorkflowDrop } from "@/app/_runs/use-png-workflow-drop";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
 import { ConfirmDialog, Dialog } from "./dialog";
 
@@ -75,6 +76,8 @@ export function WorkflowList() {
   const [name, setName] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [info, setInfo] = useState<string | null>(null);
+  // A DNO Studio PNG (downloaded from a run page) dropped anywhere on the list opens its workflow.
+  usePngWorkflowDrop(setInfo);
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const [renameError, setRenameError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);

@@ -2,21 +2,20 @@
 /**
  * The editor's Run button and live run bar: submits the current graph (saved as a version when it changed),
  * follows the run live (iteration, rewards, PR meter, gradient norm, time left), cancels it, links to the
- * run page and the run history. Also: a DNO Studio PNG dropped anywhere on the editor imports its workflow.
+ * run page and the run history. Also: a DNO Studio PNG dropped anywhere on the editor imports its workflow (use-png-workflow-drop.ts).
  */
 import "./runs.css";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { describeError } from "@/app/_lib/errors";
-import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
+import { useTRPC } from "@/app/_trpc/provider";
 import type { EditorStore } from "../_editor/core/editor-store";
 import type { GraphDocument } from "../_editor/core/types";
 import { setLiveRun } from "./live-run-store";
-import { workflowTextFromPng } from "./png-workflow";
 import { FINISHED, formatDuration, formatNumber } from "./run-types";
+import { usePngWorkflowDrop } from "./use-png-workflow-drop";
 import { useRunProgress } from "./use-run-progress";
 
 function issuesByNode(error: unknown): Map<string, string[]> {
@@ -33,49 +32,6 @@ function issuesByNode(error: unknown): Map<string, string[]> {
     byNode.set(nodeId, [...(byNode.get(nodeId) ?? []), message]);
   }
   return byNode;
-}
-
-/** Imports the workflow of a dropped DNO Studio PNG and opens it. */
-export function usePngWorkflowDrop(onMessage: (message: string) => void): void {
-  const client = useTRPCClient();
-  const router = useRouter();
-  useEffect(() => {
-    const pngOf = (event: DragEvent): File | null => {
-      const files = event.dataTransfer?.files;
-      if (!files || files.length === 0) return null;
-      const file = files[0];
-      return file && (file.type === "image/png" || file.name.toLowerCase().endsWith(".png")) ? file : null;
-    };
-    const onDragOver = (event: DragEvent) => {
-      if (event.dataTransfer?.types.includes("Files")) event.preventDefault();
-    };
-    const onDrop = async (event: DragEvent) => {
-      const file = pngOf(event);
-      if (!file) return;
-      // Capture phase: the canvas's own drop handling (palette) never sees image files.
-      event.preventDefault();
-      event.stopPropagation();
-      const found = workflowTextFromPng(new Uint8Array(await file.arrayBuffer()));
-      if (!found.ok) {
-        onMessage(found.message);
-        return;
-      }
-      try {
-        const imported = await client.workflow.import.mutate({ text: found.text, fileName: file.name });
-        onMessage(`Opened the workflow from ${file.name}.`);
-        router.push(`/workflows/${imported.id}`);
-      } catch (error) {
-        onMessage(describeError(error));
-      }
-    };
-    const drop = (event: DragEvent) => void onDrop(event);
-    window.addEventListener("dragover", onDragOver, true);
-    window.addEventListener("drop", drop, true);
-    return () => {
-      window.removeEventListener("dragover", onDragOver, true);
-      window.removeEventListener("drop", drop, true);
-    };
-  }, [client, router, onMessage]);
 }
 
 export function RunControls(props: {
