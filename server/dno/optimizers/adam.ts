@@ -7,8 +7,9 @@
  *   m ← β1·m + (1 − β1)·g,   v ← β2·v + (1 − β2)·g²
  *   p ← p − (lr / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + eps)
  *
- * Weight decay is explicit and defaults to 0 for BOTH — the reference DNO script meant 0 for AdamW but
- * misspelt the key ("weight_decy") and so ran torch's default 0.01; we do not copy that defect.
+ * Weight decay is explicit and defaults to 0 for BOTH. The authors' stored SD and SDXL scripts build AdamW
+ * with no weight-decay argument, so they run PyTorch's default 0.01; decay pulls the noise toward zero,
+ * away from a typical Gaussian sample, so we keep it off unless the user sets it (METHOD.md §7).
  */
 import type { FloatArray } from "../tensor";
 import {
