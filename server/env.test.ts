@@ -34,6 +34,20 @@ describe("getEnv", () => {
     });
   });
 
+  it("reads the serving variables: HOST, ALLOWED_HOSTS and MAX_BODY_BYTES (4 MiB by default)", () => {
+    expect(getEnv({})).toMatchObject({
+      host: undefined,
+      allowedHosts: undefined,
+      maxBodyBytes: 4 * 1024 * 1024,
+    });
+    expect(getEnv({ HOST: "0.0.0.0", ALLOWED_HOSTS: "studio.lan", MAX_BODY_BYTES: "65536" })).toMatchObject({
+      host: "0.0.0.0",
+      allowedHosts: "studio.lan",
+      maxBodyBytes: 65536,
+    });
+    expect(() => getEnv({ MAX_BODY_BYTES: "lots" })).toThrow(/MAX_BODY_BYTES/);
+  });
+
   it("names every bad variable and what it accepts", () => {
     let error: unknown;
     try {

@@ -7,6 +7,7 @@ import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_DATABASE_URL, resolveDatabaseTarget } from "./db/database-url";
 import { repoRoot } from "./db/repo-root";
+import { DEFAULT_MAX_BODY_BYTES } from "./http/body-limit";
 
 /** An unset variable and an empty one mean the same: use the default. */
 const optionalString = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
@@ -32,6 +33,14 @@ const envSchema = z.object({
     (value) => (value === "" ? undefined : value),
     z.enum(["development", "test", "production"]).default("development"),
   ),
+  // Serving (server/http/): the interface `npm start`/`npm run dev` listen on, the Host names answered,
+  // and the largest request body accepted (uploads have their own limit).
+  HOST: optionalString,
+  ALLOWED_HOSTS: optionalString,
+  MAX_BODY_BYTES: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce.number().int().min(1024).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_BODY_BYTES),
+  ),
 });
 
 export interface ServerEnv {
@@ -44,6 +53,12 @@ export interface ServerEnv {
   /** Intra-op threads for ONNX Runtime; undefined lets the runtime decide. */
   ortThreads: number | undefined;
   nodeEnv: "development" | "test" | "production";
+  /** Interface to listen on (scripts/start.mjs passes it to next); undefined means 127.0.0.1. */
+  host: string | undefined;
+  /** Host names the server answers to, besides the loopback names and HOST (server/http/host-allow-list.ts). */
+  allowedHosts: string | undefined;
+  /** Largest request body in bytes outside the upload route (413 beyond it). */
+  maxBodyBytes: number;
 }
 
 export class EnvironmentError extends Error {
@@ -66,6 +81,9 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
     ortExecutionProvider: values.ORT_EXECUTION_PROVIDER,
     ortThreads: values.ORT_THREADS,
     nodeEnv: values.NODE_ENV,
+    host: values.HOST,
+    allowedHosts: values.ALLOWED_HOSTS,
+    maxBodyBytes: values.MAX_BODY_BYTES,
   };
 }
 
