@@ -63,7 +63,7 @@ describe("describeParams", () => {
 
   it("reads string length limits and visibility conditions", () => {
     const reward = fieldsOf("reward");
-    expect(reward.modelFile).toMatchObject({ widget: "file", accept: ".onnx", maxLength: 500, default: "" });
+    expect(reward.modelAsset).toMatchObject({ widget: "file", accept: ".onnx", default: "" });
     expect(reward.target?.visibleWhen).toEqual({ param: "kind", equals: ["classifier-probability"] });
     expect(isParamVisible(reward.target!, { kind: "classifier-probability" })).toBe(true);
     expect(isParamVisible(reward.target!, { kind: "brightness" })).toBe(false);

@@ -41,12 +41,52 @@ describe("node declarations", () => {
     expect(differentiable("custom-onnx")).toBe(true);
   });
 
-  it("a custom ONNX reward needs a model file", () => {
+  it("a custom ONNX reward needs an uploaded scoring model", () => {
     const problems = (params: Record<string, unknown>) =>
       rewardNode.validate?.(rewardNode.params.parse(params));
-    expect(problems({ kind: "custom-onnx" })).toEqual([expect.objectContaining({ param: "modelFile" })]);
-    expect(problems({ kind: "custom-onnx", modelFile: "scorer.onnx" })).toEqual([]);
+    expect(problems({ kind: "custom-onnx" })).toEqual([
+      {
+        param: "modelAsset",
+        message:
+          "“Scoring model” is empty: upload an ONNX scoring model or pick one already uploaded, or pick another reward.",
+      },
+    ]);
+    expect(problems({ kind: "custom-onnx", modelAsset: "cm3x7k2q90000abcd1234efgh" })).toEqual([]);
     expect(problems({ kind: "brightness" })).toEqual([]);
+  });
+
+  it("the scoring model is an asset id: paths and file names are refused by the schema", () => {
+    for (const value of [
+      "scorer.onnx",
+      "/usr",
+      "/dev/zero",
+      "../../../etc/passwd",
+      "..\\..\\x",
+      "C:\\Windows",
+      "%2e%2e/",
+      "user:../x",
+      "a\u0000b",
+    ]) {
+      const parsed = rewardNode.params.safeParse({ kind: "custom-onnx", modelAsset: value });
+      expect(parsed.success, value).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toBe(
+        "it must name an uploaded file, not a file name or a path on the server; upload the file with the file picker",
+      );
+    }
+    expect(rewardNode.params.safeParse({ modelAsset: "x".repeat(65) }).success).toBe(false);
+  });
+
+  it("reward v1 params lose their server path when upgraded to v2", () => {
+    expect(rewardNode.version).toBe(2);
+    const upgraded = rewardNode.migrateParams?.(1, {
+      kind: "custom-onnx",
+      modelFile: "/dev/zero",
+      resize: 32,
+    });
+    expect(upgraded).toEqual({ kind: "custom-onnx", resize: 32, modelAsset: "" });
+    expect(rewardNode.validate?.(rewardNode.params.parse(upgraded))).toEqual([
+      expect.objectContaining({ param: "modelAsset" }),
+    ]);
   });
 
   it("classifier targets split into group and class", () => {

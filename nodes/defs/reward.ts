@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { assetIdSchema } from "../asset-id";
 import { defineNode } from "../types";
 
 export const REWARD_KINDS = [
@@ -55,7 +56,8 @@ const onlyFor = (...kinds: RewardKind[]) => ({ param: "kind", equals: kinds });
 
 export const rewardNode = defineNode({
   type: "reward",
-  version: 1,
+  // Version 2: the custom scorer is an uploaded asset's id (`modelAsset`), no longer a server path.
+  version: 2,
   title: "Reward",
   category: "Objective",
   description:
@@ -127,19 +129,15 @@ export const rewardNode = defineNode({
         step: 1,
         visibleWhen: onlyFor("jpeg-compressibility", "jpeg-incompressibility"),
       }),
-    modelFile: z
-      .string()
-      .max(500)
-      .default("")
-      .meta({
-        widget: "file",
-        label: "Scoring model",
-        help:
-          "An ONNX model that takes a picture and returns a score (higher = better). Upload it or pick one " +
-          "already on the server.",
-        accept: ".onnx",
-        visibleWhen: onlyFor("custom-onnx"),
-      }),
+    modelAsset: assetIdSchema.default("").meta({
+      widget: "file",
+      label: "Scoring model",
+      help:
+        "An ONNX model that takes a picture and returns a score (higher = better). Upload it here or pick one " +
+        "already uploaded.",
+      accept: ".onnx",
+      visibleWhen: onlyFor("custom-onnx"),
+    }),
     resize: z
       .int()
       .min(1)
@@ -194,15 +192,22 @@ export const rewardNode = defineNode({
         advanced: true,
       }),
   }),
+  migrateParams(fromVersion, params) {
+    if (fromVersion >= 2) return params;
+    // A v1 `modelFile` was a path on the server; it cannot name an upload, so the user uploads the scorer.
+    const { modelFile: _dropped, ...rest } = params;
+    return { ...rest, modelAsset: "" };
+  },
   differentiable(params) {
     return !NON_DIFFERENTIABLE_REWARD_KINDS.includes(params.kind);
   },
   validate(params) {
-    if (params.kind === "custom-onnx" && params.modelFile.trim() === "") {
+    if (params.kind === "custom-onnx" && params.modelAsset === "") {
       return [
         {
-          param: "modelFile",
-          message: "“Scoring model” is empty: choose an ONNX file, or pick another reward.",
+          param: "modelAsset",
+          message:
+            "“Scoring model” is empty: upload an ONNX scoring model or pick one already uploaded, or pick another reward.",
         },
       ];
     }

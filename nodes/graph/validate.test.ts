@@ -87,7 +87,7 @@ describe("validateGraph", () => {
     expect(kind).toMatch(/must be one of “Brightness \(lighter is better\)”, .* \(it is “loudness”\)\.$/);
   });
 
-  it("param-incomplete: a custom ONNX reward without a model file blocks only running", () => {
+  it("param-incomplete: a custom ONNX reward without an uploaded scorer blocks only running", () => {
     const doc = brighten();
     node(doc, "reward-1").params.kind = "custom-onnx";
     expect(validateGraph(doc)).toEqual([
@@ -95,7 +95,7 @@ describe("validateGraph", () => {
         code: "param-incomplete",
         blocks: "run",
         nodeId: "reward-1",
-        param: "modelFile",
+        param: "modelAsset",
       }),
     ]);
   });

@@ -1,42 +1,63 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AssetFiles, assetLocation, assetStorageKey } from "@/server/assets/asset-store";
 import type { ImageBatch, Reward } from "@/server/dno/rewards/reward";
 import { createRng } from "@/server/models/rng";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { buildTinyOnnx } from "@/server/onnx/tiny-onnx";
+import { createAssetFiles } from "@/server/services/assets/resolve-asset-file";
+import { createTestDatabase, type TestDatabase } from "@/server/services/test-database";
 import { bilinearTaps, type CustomRewardSettings, createCustomOnnxReward, preprocess } from "./custom-reward";
 
 /** A scorer: two 1×1-conv channels through tanh, averaged over the image → [batch, 2]. */
-function writeScorer(dir: string): string {
-  const file = path.join(dir, "scorer.onnx");
-  writeFileSync(
-    file,
-    buildTinyOnnx({
-      inputs: [{ name: "pixels", type: "float32", shape: ["batch", 3, "h", "w"] }],
-      outputs: [{ name: "scores", type: "float32", shape: ["batch", 2] }],
-      initializers: [{ name: "weight", dims: [2, 3, 1, 1], values: [0.8, -0.5, 0.3, -0.2, 0.6, 0.9] }],
-      nodes: [
-        { op: "Conv", inputs: ["pixels", "weight"], outputs: ["conv"] },
-        { op: "Tanh", inputs: ["conv"], outputs: ["act"] },
-        {
-          op: "ReduceMean",
-          inputs: ["act"],
-          outputs: ["scores"],
-          intsAttributes: { axes: [2, 3] },
-          intAttributes: { keepdims: 0 },
-        },
-      ],
-    }),
-  );
-  return file;
+function scorerBytes(): Uint8Array {
+  return buildTinyOnnx({
+    inputs: [{ name: "pixels", type: "float32", shape: ["batch", 3, "h", "w"] }],
+    outputs: [{ name: "scores", type: "float32", shape: ["batch", 2] }],
+    initializers: [{ name: "weight", dims: [2, 3, 1, 1], values: [0.8, -0.5, 0.3, -0.2, 0.6, 0.9] }],
+    nodes: [
+      { op: "Conv", inputs: ["pixels", "weight"], outputs: ["conv"] },
+      { op: "Tanh", inputs: ["conv"], outputs: ["act"] },
+      {
+        op: "ReduceMean",
+        inputs: ["act"],
+        outputs: ["scores"],
+        intsAttributes: { axes: [2, 3] },
+        intAttributes: { keepdims: 0 },
+      },
+    ],
+  });
+}
+
+/** Stores the scorer as an uploaded asset (row + file under the store), as an upload would. */
+async function storeScorer(database: TestDatabase, dataDir: string): Promise<string> {
+  const bytes = scorerBytes();
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const file = assetLocation("scorer", sha256, dataDir);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
+  const asset = await database.db.asset.create({
+    data: {
+      kind: "scorer",
+      name: "scorer.onnx",
+      sha256,
+      byteSize: bytes.length,
+      storageKey: assetStorageKey("scorer", sha256),
+    },
+  });
+  return asset.id;
 }
 
 let reward: Reward;
-const settings = (file: string): CustomRewardSettings => ({
+let database: TestDatabase;
+let assets: AssetFiles;
+let scorerId: string;
+const settings = (assetId: string): CustomRewardSettings => ({
   id: "custom",
-  modelFile: file,
+  modelAsset: assetId,
   resize: 3,
   mean: [0.4, 0.5, 0.6],
   std: [0.2, 0.3, 0.25],
@@ -45,11 +66,19 @@ const settings = (file: string): CustomRewardSettings => ({
 
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "dno-scorer-"));
+  database = await createTestDatabase();
+  assets = createAssetFiles(database.ctx, dir);
+  scorerId = await storeScorer(database, dir);
   const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
-  reward = await createCustomOnnxReward(settings(writeScorer(dir)), onnx, {
+  reward = await createCustomOnnxReward(settings(scorerId), onnx, {
     vjpCache: { dir },
     where: "Reward “Mine”",
+    assets,
   });
+});
+
+afterAll(async () => {
+  await database.close();
 });
 
 describe("custom ONNX reward", () => {
@@ -89,10 +118,32 @@ describe("custom ONNX reward", () => {
     expect(Math.abs(numeric)).toBeGreaterThan(1e-3);
   });
 
-  it("names the node and the file when the scoring model is missing", async () => {
+  it("finds the scorer only by asset id: unknown ids and paths get one message naming the node", async () => {
+    const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    for (const id of ["cnotuploaded0000", "/dev/zero", "../../../etc/passwd", "scorer.onnx"]) {
+      const attempt = createCustomOnnxReward(settings(id), onnx, { where: "Reward “Mine”", assets });
+      await expect(attempt).rejects.toMatchObject({
+        code: "MODEL_UNAVAILABLE",
+        nodeId: "custom",
+        message: `Reward “Mine”: the uploaded scoring model “${id}” is not on this server (it was deleted or never uploaded). Upload it again or pick another.`,
+      });
+    }
+  });
+
+  it("refuses an empty choice and a deleted asset", async () => {
     const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
     await expect(
-      createCustomOnnxReward(settings("/nowhere/scorer.onnx"), onnx, { where: "Reward “Mine”" }),
-    ).rejects.toThrow(/Reward “Mine”: the scoring model “\/nowhere\/scorer.onnx” does not exist/);
+      createCustomOnnxReward(settings(""), onnx, { where: "Reward “Mine”", assets }),
+    ).rejects.toThrow(
+      "Reward “Mine”: no scoring model is chosen. Upload an ONNX scoring model in the node's “Scoring model” field.",
+    );
+    await database.db.asset.update({ where: { id: scorerId }, data: { deletedAt: new Date() } });
+    try {
+      await expect(
+        createCustomOnnxReward(settings(scorerId), onnx, { where: "Reward “Mine”", assets }),
+      ).rejects.toThrow(/is not on this server \(it was deleted or never uploaded\)/);
+    } finally {
+      await database.db.asset.update({ where: { id: scorerId }, data: { deletedAt: null } });
+    }
   });
 });

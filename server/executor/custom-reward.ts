@@ -9,8 +9,7 @@
  * The gradient runs the model's VJP model with a one-hot cotangent per row, then the adjoints of the
  * normalization, the resize (a transposed interpolation) and the pixel mapping, in that order.
  */
-import { existsSync } from "node:fs";
-import path from "node:path";
+import type { AssetFiles } from "@/server/assets/asset-store";
 import { getVjpModelForFile, type VjpCacheOptions } from "@/server/autodiff/cache";
 import { cotangentInputName, gradientOutputName } from "@/server/autodiff/vjp";
 import { gradientBuffer, type ImageBatch, type Reward, requireRgb } from "@/server/dno/rewards/reward";
@@ -19,7 +18,8 @@ import { ExecutorError } from "./errors";
 
 export interface CustomRewardSettings {
   readonly id: string;
-  readonly modelFile: string;
+  /** The uploaded scorer's asset id (never a path): resolved through the asset store only. */
+  readonly modelAsset: string;
   readonly resize: number;
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
@@ -117,32 +117,37 @@ export function preprocessAdjoint(
   }
 }
 
-/** Resolves the Reward node's "Scoring model" field: an absolute path, or one relative to the server's folder. */
-export function resolveScoringModel(file: string, where: string): string {
-  const resolved = path.resolve(file);
-  if (!existsSync(resolved)) {
-    throw new ExecutorError(
-      "MODEL_UNAVAILABLE",
-      `${where}: the scoring model “${file}” does not exist (looked at ${resolved}). Upload the ONNX file again or pick another.`,
-    );
-  }
-  return resolved;
-}
-
 export async function createCustomOnnxReward(
   settings: CustomRewardSettings,
   onnx: OnnxRuntime,
-  options: { vjpCache?: VjpCacheOptions; where: string },
+  options: { vjpCache?: VjpCacheOptions; where: string; assets: AssetFiles },
 ): Promise<Reward> {
-  const file = resolveScoringModel(settings.modelFile, options.where);
+  const nodeId = settings.id;
+  if (settings.modelAsset === "") {
+    throw new ExecutorError(
+      "MODEL_UNAVAILABLE",
+      `${options.where}: no scoring model is chosen. Upload an ONNX scoring model in the node's “Scoring model” field.`,
+      { nodeId },
+    );
+  }
+  let file: string;
+  try {
+    file = await options.assets.scorerFile(settings.modelAsset, options.where);
+  } catch (error) {
+    throw new ExecutorError("MODEL_UNAVAILABLE", error instanceof Error ? error.message : String(error), {
+      nodeId,
+      cause: error,
+    });
+  }
   let model: OnnxModel;
   try {
     model = await onnx.load(file, { name: "scoring model" });
   } catch (error) {
+    // The runtime's message may quote the stored file's absolute path; people get the node and what to do.
     throw new ExecutorError(
       "MODEL_UNAVAILABLE",
-      `${options.where}: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
+      `${options.where}: the uploaded scoring model could not be loaded by ONNX Runtime. Upload a valid ONNX file.`,
+      { nodeId, cause: error },
     );
   }
   const input = model.inputs[0];
@@ -150,7 +155,8 @@ export async function createCustomOnnxReward(
   if (!input || !output || model.inputs.length !== 1) {
     throw new ExecutorError(
       "MODEL_UNAVAILABLE",
-      `${options.where}: a scoring model must take exactly one input (an image batch) and give an output; “${file}” has ${model.inputs.length} inputs.`,
+      `${options.where}: a scoring model must take exactly one input (an image batch) and give an output; the uploaded one has ${model.inputs.length} inputs.`,
+      { nodeId },
     );
   }
   let vjpModel: OnnxModel | null = null;

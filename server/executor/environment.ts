@@ -4,6 +4,7 @@
  * own; the app's worker creates one per process.
  */
 import type { DiffusionRuntime } from "@/nodes/context";
+import type { AssetFiles } from "@/server/assets/asset-store";
 import type { VjpCacheOptions } from "@/server/autodiff/cache";
 import { createDiffusionRuntime } from "@/server/models/diffusion-runtime";
 import type { ModelDirectories } from "@/server/models/discovery";
@@ -15,10 +16,17 @@ export interface ExecutorEnvironment {
   readonly onnx: OnnxRuntime;
   readonly diffusion: DiffusionRuntime & { loadModel(modelId: string): Promise<DiffusionModel> };
   readonly vjpCache: VjpCacheOptions;
+  /** Uploaded files by asset id (the app's worker passes the database-backed store). */
+  readonly assets?: AssetFiles;
 }
 
 export async function createExecutorEnvironment(
-  options: { onnx?: OnnxRuntime; directories?: ModelDirectories; vjpCacheDir?: string } = {},
+  options: {
+    onnx?: OnnxRuntime;
+    directories?: ModelDirectories;
+    vjpCacheDir?: string;
+    assets?: AssetFiles;
+  } = {},
 ): Promise<ExecutorEnvironment> {
   const onnx = options.onnx ?? (await createOnnxRuntime());
   return {
@@ -28,5 +36,6 @@ export async function createExecutorEnvironment(
       ...(options.directories ? { directories: options.directories } : {}),
     }),
     vjpCache: options.vjpCacheDir ? { dir: options.vjpCacheDir } : {},
+    ...(options.assets ? { assets: options.assets } : {}),
   };
 }

@@ -27,6 +27,7 @@ import {
 import type { Reward } from "@/server/dno/rewards/reward";
 import type { WeightedReward } from "@/server/dno/rewards/weighted-sum";
 import { norm } from "@/server/dno/tensor";
+import { type AssetFiles, NO_ASSET_STORE } from "@/server/assets/asset-store";
 import type { OnnxRuntime } from "@/server/onnx/types";
 import { parseClassifierTarget } from "@/nodes/defs/reward";
 import { OnnxImageClassifier } from "./classifier";
@@ -50,7 +51,7 @@ function withId(reward: Reward, id: string): Reward {
 
 export async function buildRewards(
   plan: RunPlan,
-  context: { modelDir: string; onnx: OnnxRuntime; vjpCache?: VjpCacheOptions },
+  context: { modelDir: string; onnx: OnnxRuntime; vjpCache?: VjpCacheOptions; assets?: AssetFiles },
 ): Promise<WeightedReward[]> {
   let classifier: OnnxImageClassifier | null = null;
   const needClassifier = async (reward: PlannedReward) => {
@@ -118,14 +119,18 @@ export async function buildRewards(
         reward = await createCustomOnnxReward(
           {
             id: planned.id,
-            modelFile: params.modelFile,
+            modelAsset: params.modelAsset,
             resize: params.resize,
             mean: params.mean,
             std: params.std,
             outputIndex: params.outputIndex,
           },
           context.onnx,
-          { vjpCache: context.vjpCache, where: planned.displayName },
+          {
+            vjpCache: context.vjpCache,
+            where: planned.displayName,
+            assets: context.assets ?? NO_ASSET_STORE,
+          },
         );
         break;
     }

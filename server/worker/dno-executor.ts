@@ -12,7 +12,9 @@ import { UnknownModelError } from "@/server/models/discovery";
 import { ModelFolderError } from "@/server/models/errors";
 import { imageToRgb8 } from "@/server/models/image";
 import { OnnxError } from "@/server/onnx/errors";
+import { getDb } from "../db/client";
 import { dataDir } from "../env";
+import { createAssetFiles } from "../services/assets/resolve-asset-file";
 import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint-codec";
 import {
   type ExecuteRequest,
@@ -30,7 +32,11 @@ interface EnvironmentHolder {
 function sharedEnvironment(): Promise<ExecutorEnvironment> {
   const holder = globalThis as EnvironmentHolder;
   if (!holder.dnoExecutorEnvironment) {
-    holder.dnoExecutorEnvironment = createExecutorEnvironment({ vjpCacheDir: `${dataDir()}/vjp-cache` });
+    holder.dnoExecutorEnvironment = createExecutorEnvironment({
+      vjpCacheDir: `${dataDir()}/vjp-cache`,
+      // Custom scorers are found by asset id through the Asset table, never by a path from the workflow.
+      assets: createAssetFiles({ db: getDb() }),
+    });
     holder.dnoExecutorEnvironment.catch(() => {
       holder.dnoExecutorEnvironment = undefined;
     });
