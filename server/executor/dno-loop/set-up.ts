@@ -1,0 +1,172 @@
+/**
+ * Set-up phase of the DNO loop: runs the Prompt and Noise nodes through their declarations, loads the
+ * Sampler's model, checks a resumed checkpoint's fingerprint, and builds the objective's parts and the
+ * optimizer. Then `restoreLoopState` starts the loop afresh or from a checkpoint.
+ */
+import { createHash } from "node:crypto";
+import type { ConditioningValue, NodeRunContext, NoiseValue } from "@/nodes/context";
+import { getNodeDefinition } from "@/nodes/registry";
+import { createOptimizer, type OptimizerConfig } from "@/server/dno/optimizers/index";
+import type { Conditioning } from "@/server/models/sampler";
+import { DiffusionChain, type SamplerSettings } from "../chain";
+import type { ExecutorEnvironment } from "../environment";
+import { ExecutorError } from "../errors";
+import { buildNoiseGuards, buildPlateauStop, buildRewards, objectiveConfig } from "../objective-parts";
+import type { RunPlan } from "../plan";
+import { NoiseLayout } from "./noise-layout";
+import type { LoopState, RunDnoOptions, RunSetup } from "./types";
+
+export function planFingerprint(plan: RunPlan, modelHashes: Readonly<Record<string, string>>): string {
+  return createHash("sha256")
+    .update(
+      JSON.stringify({
+        nodes: plan.document.nodes,
+        edges: plan.document.edges,
+        seeds: plan.seeds,
+        models: modelHashes,
+      }),
+    )
+    .digest("hex");
+}
+
+function optimizerConfig(plan: RunPlan): OptimizerConfig {
+  const params = plan.optimizer.params;
+  if (params.algorithm === "sgd-nesterov") {
+    return { kind: "sgd", learningRate: params.learningRate, momentum: params.momentum, nesterov: true };
+  }
+  return {
+    kind: params.algorithm,
+    learningRate: params.learningRate,
+    beta1: params.betas[0],
+    beta2: params.betas[1],
+    // Weight decay is the AdamW field only; Adam runs without any (the reference's hidden default is a defect).
+    weightDecay: params.algorithm === "adamw" ? params.weightDecay : 0,
+  };
+}
+
+type LoadedModel = Awaited<ReturnType<ExecutorEnvironment["diffusion"]["loadModel"]>>;
+
+async function loadSamplerModel(plan: RunPlan, env: ExecutorEnvironment): Promise<LoadedModel> {
+  try {
+    return await env.diffusion.loadModel(plan.sampler.params.model);
+  } catch (error) {
+    throw new ExecutorError(
+      "MODEL_UNAVAILABLE",
+      `${plan.sampler.displayName} cannot load its model: ${error instanceof Error ? error.message : String(error)}`,
+      { nodeId: plan.sampler.id, cause: error },
+    );
+  }
+}
+
+export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
+  const { plan, env, signal } = options;
+  const log = options.log ?? (() => {});
+  const settings: SamplerSettings = {
+    steps: plan.sampler.params.steps,
+    eta: plan.sampler.params.eta,
+    guidanceScale: plan.sampler.params.guidanceScale,
+  };
+  const modelId = plan.sampler.params.model;
+
+  // Prompt and Noise nodes run through their registry declarations, as any executor of the graph would.
+  const ctx: NodeRunContext = { signal: signal ?? new AbortController().signal, log, runtime: env.diffusion };
+  const runNode = async (type: string, params: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const definition = getNodeDefinition(type);
+    if (!definition?.run)
+      throw new ExecutorError("PLAN_REFUSED", `The ${type} node type cannot run on this server.`);
+    return definition.run(ctx, {}, definition.params.parse(params));
+  };
+  const conditioningValue = (await runNode("prompt", plan.prompt.params)).conditioning as ConditioningValue;
+  const noiseValue = (await runNode("noise", plan.noise.params)).noise as NoiseValue;
+  const model = await loadSamplerModel(plan, env);
+  // What makes a run reproducible besides the workflow and the seeds: the model files (by content).
+  const modelHashes: Record<string, string> = {
+    text_encoder: model.textEncoder.sha256,
+    unet: model.unet.sha256,
+    vae_decoder: model.vaeDecoder.sha256,
+  };
+  const fingerprint = planFingerprint(plan, modelHashes);
+  if (options.resume && options.resume.fingerprint !== fingerprint) {
+    throw new ExecutorError(
+      "CHECKPOINT_MISMATCH",
+      "The checkpoint belongs to another workflow version, other seeds or other model files; start the run again instead of resuming.",
+    );
+  }
+  const seeded = await noiseValue.materialize(modelId, settings.steps);
+  const batch = seeded.batch;
+  const conditionings = new Map<number, Promise<Conditioning>>();
+  const conditioningFor = (rows: number) => {
+    let pending = conditionings.get(rows);
+    if (!pending) {
+      pending = conditioningValue.encode(modelId, rows);
+      conditionings.set(rows, pending);
+    }
+    return pending;
+  };
+  const conditioning = await conditioningFor(batch);
+  const chain = new DiffusionChain(model, env.onnx, env.vjpCache);
+  if (plan.estimator !== "zeroth-order") await chain.prepareBackward();
+
+  const rewards = await buildRewards(plan, {
+    modelDir: model.dir,
+    onnx: env.onnx,
+    vjpCache: env.vjpCache,
+    ...(env.assets ? { assets: env.assets } : {}),
+  });
+  const layout = new NoiseLayout(chain.latentSize, settings.steps, plan.optimizeStepNoise, seeded);
+  const zs = layout.initial(batch);
+  return {
+    plan,
+    env,
+    signal,
+    log,
+    settings,
+    modelHashes,
+    fingerprint,
+    batch,
+    conditioning,
+    conditioningFor,
+    chain,
+    config: objectiveConfig(rewards, plan),
+    layout,
+    zs,
+    noiseGuards: zs.map((z, b) => buildNoiseGuards(plan, z, plan.seeds[b]!)),
+    plateau: buildPlateauStop(plan),
+    keepBest: plan.guards.some((guard) => guard.params.kind === "keep-best"),
+    optimizer: createOptimizer(
+      zs.map((z) => z.length),
+      optimizerConfig(plan),
+    ),
+    params: plan.optimizer.params,
+    iterations: plan.optimizer.params.iterations,
+  };
+}
+
+/** A fresh loop state, or the one a checkpoint saved (noise, optimizer and plateau state restored in place). */
+export function restoreLoopState(setup: RunSetup, resume: RunDnoOptions["resume"]): LoopState {
+  const { zs } = setup;
+  const state: LoopState = {
+    history: [],
+    evaluations: { forward: 0, vjp: 0 },
+    best: null,
+    initialImage: null,
+    start: resume ? resume.nextIteration : 0,
+    lastImage: null,
+    imageDims: null,
+    stopReason: "completed",
+    ranThisCall: 0,
+    lossGradients: zs.map((z) => new Float32Array(z.length)),
+    rewardGradients: zs.map((z) => new Float32Array(z.length)),
+    prGradients: zs.map((z) => new Float32Array(z.length)),
+  };
+  if (resume) {
+    for (const [b, values] of resume.noise.entries()) zs[b]!.set(values);
+    setup.optimizer.loadState(resume.optimizer);
+    if (setup.plateau && resume.plateau)
+      setup.plateau.loadState({ best: resume.plateau.best ?? -Infinity, stale: resume.plateau.stale });
+    state.history = resume.history.map((record) => structuredClone(record));
+    state.evaluations = { ...resume.evaluations };
+    setup.log(`Resuming at iteration ${state.start} of ${setup.iterations}.`);
+  }
+  return state;
+}
