@@ -29,6 +29,19 @@ const envSchema = z.object({
     (value) => (value === "" ? undefined : value),
     z.coerce.number().int().min(0).max(1024).optional(),
   ),
+  // Bounds on model files and ONNX calls (server/onnx/config.ts reads them; validated here with the rest).
+  ORT_MAX_MODEL_BYTES: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce.number().int().min(1).optional(),
+  ),
+  ORT_LOAD_TIMEOUT_MS: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce.number().int().min(1).optional(),
+  ),
+  ORT_RUN_TIMEOUT_MS: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce.number().int().min(1).optional(),
+  ),
   NODE_ENV: z.preprocess(
     (value) => (value === "" ? undefined : value),
     z.enum(["development", "test", "production"]).default("development"),

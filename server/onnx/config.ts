@@ -2,6 +2,9 @@
  * ONNX Runtime configuration from the environment, validated once:
  * - ORT_EXECUTION_PROVIDER: cpu (default) | cuda | auto (cuda when it loads, otherwise cpu)
  * - ORT_THREADS: intra-op thread count (default: ONNX Runtime's own choice, one per physical core)
+ * - ORT_MAX_MODEL_BYTES: largest model file that is loaded at all (default 8 GiB)
+ * - ORT_LOAD_TIMEOUT_MS: longest a model may take to load (default 180 000 = 3 min)
+ * - ORT_RUN_TIMEOUT_MS: longest one inference call may take (default 600 000 = 10 min)
  */
 import { z } from "zod";
 import { OnnxError } from "./errors";
@@ -11,12 +14,54 @@ export interface OnnxConfig {
   readonly executionProvider: ExecutionProviderChoice;
   /** 0 lets ONNX Runtime choose. */
   readonly intraOpThreads: number;
+  /** Missing limits come from the environment (readOnnxLimits). */
+  readonly limits?: Partial<OnnxLimits>;
 }
 
 const envSchema = z.object({
   ORT_EXECUTION_PROVIDER: z.enum(["cpu", "cuda", "auto"]).default("cpu"),
   ORT_THREADS: z.coerce.number().int().min(0).max(1024).default(0),
 });
+
+/** Bounds on loading and running models, so that no model file (or special file) can wedge a worker. */
+export interface OnnxLimits {
+  readonly maxModelBytes: number;
+  readonly loadTimeoutMs: number;
+  readonly runTimeoutMs: number;
+}
+
+export const DEFAULT_ONNX_LIMITS: OnnxLimits = {
+  maxModelBytes: 8 * 1024 ** 3,
+  loadTimeoutMs: 180_000,
+  runTimeoutMs: 600_000,
+};
+
+const limitsSchema = z.object({
+  ORT_MAX_MODEL_BYTES: z.coerce.number().int().min(1).default(DEFAULT_ONNX_LIMITS.maxModelBytes),
+  ORT_LOAD_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_ONNX_LIMITS.loadTimeoutMs),
+  ORT_RUN_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_ONNX_LIMITS.runTimeoutMs),
+});
+
+export function readOnnxLimits(env: Readonly<Record<string, string | undefined>> = process.env): OnnxLimits {
+  const parsed = limitsSchema.safeParse({
+    ORT_MAX_MODEL_BYTES: env.ORT_MAX_MODEL_BYTES?.trim() || undefined,
+    ORT_LOAD_TIMEOUT_MS: env.ORT_LOAD_TIMEOUT_MS?.trim() || undefined,
+    ORT_RUN_TIMEOUT_MS: env.ORT_RUN_TIMEOUT_MS?.trim() || undefined,
+  });
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
+    throw new OnnxError(
+      "ONNX_CONFIG_INVALID",
+      `Invalid ONNX Runtime limits (${names}): ORT_MAX_MODEL_BYTES, ORT_LOAD_TIMEOUT_MS and ORT_RUN_TIMEOUT_MS ` +
+        "must be positive whole numbers (bytes, milliseconds).",
+    );
+  }
+  return {
+    maxModelBytes: parsed.data.ORT_MAX_MODEL_BYTES,
+    loadTimeoutMs: parsed.data.ORT_LOAD_TIMEOUT_MS,
+    runTimeoutMs: parsed.data.ORT_RUN_TIMEOUT_MS,
+  };
+}
 
 export function readOnnxConfig(env: Readonly<Record<string, string | undefined>> = process.env): OnnxConfig {
   const parsed = envSchema.safeParse({

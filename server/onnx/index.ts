@@ -1,4 +1,11 @@
-export { readOnnxConfig, type OnnxConfig } from "./config";
+export { withOnnxSignal } from "./abort-scope";
+export {
+  DEFAULT_ONNX_LIMITS,
+  readOnnxConfig,
+  readOnnxLimits,
+  type OnnxConfig,
+  type OnnxLimits,
+} from "./config";
 export { ExecutionProviderUnavailableError, OnnxError, OnnxFeedError, type OnnxErrorCode } from "./errors";
 export { checkFeeds, formatShape } from "./feeds";
 export { createOnnxRuntime, fileSha256, getOnnxRuntime, sessionCreationCount } from "./runtime";

@@ -5,13 +5,14 @@
  * and repeated loads of the same model reuse one session. Tensors are created from host tensors and
  * disposed in `run`, in one place.
  */
-import { createHash } from "node:crypto";
-import { createReadStream, statSync } from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { type OnnxConfig, readOnnxConfig } from "./config";
+import { currentOnnxSignal } from "./abort-scope";
+import { bounded, formatSeconds } from "./bounded";
+import { type OnnxConfig, type OnnxLimits, readOnnxConfig, readOnnxLimits } from "./config";
 import { ExecutionProviderUnavailableError, OnnxError } from "./errors";
 import { checkFeeds } from "./feeds";
+import { readModelFile } from "./model-file";
 import { addOneModel } from "./tiny-onnx";
 import type {
   BoundRun,
@@ -24,14 +25,30 @@ import type {
   TensorSpec,
 } from "./types";
 
+/** What this module uses of a session; tests supply fakes through `createOnnxRuntime`'s second argument. */
+export type SessionLike = Pick<ort.InferenceSession, "inputMetadata" | "outputMetadata" | "run" | "release">;
+export type SessionFactory = (
+  modelPath: string,
+  options: ort.InferenceSession.SessionOptions,
+) => Promise<SessionLike>;
+
+interface SessionEntry {
+  readonly session: Promise<SessionLike>;
+  /** Loads waiting on it now. */
+  waiters: number;
+  /** Whether any load received it: only then may it be shared; otherwise an abandoned one is released. */
+  handedOut: boolean;
+}
+
 interface ProcessCaches {
-  sessions: Map<string, Promise<ort.InferenceSession>>;
-  fileHashes: Map<string, { size: number; mtimeMs: number; sha256: Promise<string> }>;
+  sessions: Map<string, SessionEntry>;
+  fileHashes: Map<string, { ino: number; size: number; mtimeMs: number; sha256: string }>;
   sessionCreations: number;
   defaultRuntime: Promise<OnnxRuntime> | undefined;
 }
 
-const globalKey = "__dnoStudioOnnxCaches";
+// Versioned: a hot reload must not pick up caches of an older shape.
+const globalKey = "__dnoStudioOnnxCachesV2";
 type GlobalWithCaches = typeof globalThis & { [globalKey]?: ProcessCaches };
 
 /** One set of caches per process, surviving module re-evaluation (Next hot reload). */
@@ -51,21 +68,34 @@ export function sessionCreationCount(): number {
   return caches().sessionCreations;
 }
 
-/** sha256 of a file, cached by (path, size, mtime) so that large models are hashed once. */
-export async function fileSha256(filePath: string): Promise<string> {
+/**
+ * sha256 of a model file, after the checks of `readModelFile` (regular file, size cap), cached by
+ * (path, inode, size, mtime) so that large models are hashed once. `check` may throw to abandon hashing.
+ */
+async function checkedSha256(
+  filePath: string,
+  options: { name: string; maxBytes: number; check?: () => void },
+): Promise<string> {
   const absolute = path.resolve(filePath);
-  const stat = statSync(absolute);
-  const cached = caches().fileHashes.get(absolute);
-  if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) return cached.sha256;
-  const sha256 = new Promise<string>((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(absolute)
-      .on("data", (chunk) => hash.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(hash.digest("hex")));
+  const hashes = caches().fileHashes;
+  const file = await readModelFile(absolute, {
+    name: options.name,
+    maxBytes: options.maxBytes,
+    check: options.check ?? (() => undefined),
+    known: (stat) => {
+      const cached = hashes.get(absolute);
+      return cached && cached.ino === stat.ino && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs
+        ? cached.sha256
+        : undefined;
+    },
   });
-  caches().fileHashes.set(absolute, { size: stat.size, mtimeMs: stat.mtimeMs, sha256 });
-  return sha256;
+  hashes.set(absolute, { ino: file.ino, size: file.size, mtimeMs: file.mtimeMs, sha256: file.sha256 });
+  return file.sha256;
+}
+
+/** sha256 of a model file (refusing special files and files over ORT_MAX_MODEL_BYTES). */
+export async function fileSha256(filePath: string): Promise<string> {
+  return checkedSha256(filePath, { name: path.basename(filePath), maxBytes: readOnnxLimits().maxModelBytes });
 }
 
 const knownElementTypes: readonly ElementType[] = [
@@ -139,6 +169,17 @@ async function probeCuda(): Promise<{ ok: true } | { ok: false; detail: string; 
   }
 }
 
+/**
+ * The first line of an ONNX Runtime message, without trailing dots (the rest is often C++ source detail) and
+ * with the model's server path shortened to its file name: messages reach users.
+ */
+function firstLine(error: unknown, modelPath: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = (message.split("\n")[0] ?? "").replace(/\.+$/, "");
+  const name = path.basename(modelPath);
+  return line.split(path.resolve(modelPath)).join(name).split(modelPath).join(name);
+}
+
 class OrtModel implements OnnxModel {
   constructor(
     readonly name: string,
@@ -146,9 +187,48 @@ class OrtModel implements OnnxModel {
     readonly sha256: string,
     readonly inputs: readonly TensorSpec[],
     readonly outputs: readonly TensorSpec[],
-    private readonly session: ort.InferenceSession,
+    private readonly session: SessionLike,
     private readonly timer: { runCalls: number; runMs: number },
+    private readonly runTimeoutMs: number,
   ) {}
+
+  /**
+   * One bounded session.run: cancelled by the run's signal, timed out by ORT_RUN_TIMEOUT_MS. `release` runs
+   * once the native call has settled (never while it may still read the tensors).
+   */
+  private async boundedRun(
+    feeds: Record<string, ort.Tensor>,
+    fetches: Record<string, ort.Tensor | null>,
+    signal: AbortSignal | undefined,
+    release: () => void,
+  ): Promise<ort.InferenceSession.ReturnType> {
+    const started = performance.now();
+    const call = bounded(() => this.session.run(feeds, fetches), {
+      timeoutMs: this.runTimeoutMs,
+      signal: signal ?? currentOnnxSignal(),
+      timedOut: () =>
+        new OnnxError(
+          "ONNX_TIMEOUT",
+          `Model "${this.name}" took longer than ${formatSeconds(this.runTimeoutMs)} to run once and was stopped. ` +
+            "Use fewer steps or a smaller image or model, or ask the administrator to raise ORT_RUN_TIMEOUT_MS.",
+        ),
+      cancelled: () => new OnnxError("ONNX_CANCELLED", `Running model "${this.name}" was cancelled.`),
+    });
+    try {
+      return await call;
+    } catch (error) {
+      if (error instanceof OnnxError) throw error;
+      throw new OnnxError(
+        "ONNX_RUN_FAILED",
+        `Model "${this.name}" (${path.basename(this.path)}) failed to run: ${firstLine(error, this.path)}.`,
+        { cause: error },
+      );
+    } finally {
+      this.timer.runMs += performance.now() - started;
+      this.timer.runCalls += 1;
+      release();
+    }
+  }
 
   bind(feeds: Readonly<Record<string, HostTensor>>, outputs: Readonly<Record<string, HostTensor>>): BoundRun {
     checkFeeds(this.name, this.inputs, feeds);
@@ -168,31 +248,24 @@ class OrtModel implements OnnxModel {
     for (const [name, tensor] of Object.entries(outputs)) ortFetches[name] = toOrtTensor(tensor);
     const tensors = [...Object.values(ortFeeds), ...Object.values(ortFetches)];
     let disposed = false;
+    let inFlight = 0;
+    const disposeTensors = () => {
+      if (disposed && inFlight === 0) for (const tensor of tensors) tensor.dispose();
+    };
     return {
-      run: async () => {
+      run: async (options?: { signal?: AbortSignal }) => {
         if (disposed)
           throw new OnnxError("ONNX_RUN_FAILED", `Bound run of model "${this.name}" was disposed`);
-        const started = performance.now();
-        try {
-          await this.session.run(ortFeeds, ortFetches);
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          throw new OnnxError(
-            "ONNX_RUN_FAILED",
-            `Model "${this.name}" (${this.path}) failed to run: ${message}`,
-            {
-              cause: error,
-            },
-          );
-        } finally {
-          this.timer.runMs += performance.now() - started;
-          this.timer.runCalls += 1;
-        }
+        inFlight += 1;
+        await this.boundedRun(ortFeeds, ortFetches, options?.signal, () => {
+          inFlight -= 1;
+          disposeTensors();
+        });
       },
       dispose: () => {
         if (disposed) return;
         disposed = true;
-        for (const tensor of tensors) tensor.dispose();
+        disposeTensors();
       },
     };
   }
@@ -205,6 +278,10 @@ class OrtModel implements OnnxModel {
     const ortFeeds: Record<string, ort.Tensor> = {};
     const ortFetches: Record<string, ort.Tensor | null> = {};
     const created: ort.Tensor[] = [];
+    const disposeCreated = () => {
+      for (const tensor of created) tensor.dispose();
+    };
+    let handedToRun = false;
     try {
       for (const [name, tensor] of Object.entries(feeds)) {
         const ortTensor = toOrtTensor(tensor);
@@ -221,23 +298,8 @@ class OrtModel implements OnnxModel {
           ortFetches[output.name] = null;
         }
       }
-      const started = performance.now();
-      let results: ort.InferenceSession.ReturnType;
-      try {
-        results = await this.session.run(ortFeeds, ortFetches);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new OnnxError(
-          "ONNX_RUN_FAILED",
-          `Model "${this.name}" (${this.path}) failed to run: ${message}`,
-          {
-            cause: error,
-          },
-        );
-      } finally {
-        this.timer.runMs += performance.now() - started;
-        this.timer.runCalls += 1;
-      }
+      handedToRun = true;
+      const results = await this.boundedRun(ortFeeds, ortFetches, options?.signal, disposeCreated);
       const outputs: Record<string, HostTensor> = {};
       for (const [name, value] of Object.entries(results)) {
         const preallocated = options?.outputs?.[name];
@@ -246,7 +308,7 @@ class OrtModel implements OnnxModel {
       }
       return outputs;
     } finally {
-      for (const tensor of created) tensor.dispose();
+      if (!handedToRun) disposeCreated();
     }
   }
 }
@@ -256,45 +318,41 @@ class OrtRuntime implements OnnxRuntime {
   constructor(
     readonly executionProvider: "cpu" | "cuda",
     readonly intraOpThreads: number,
+    private readonly limits: OnnxLimits,
+    private readonly createSession: SessionFactory,
   ) {}
 
-  async load(modelPath: string, options?: { name?: string }): Promise<OnnxModel> {
+  async load(modelPath: string, options?: { name?: string; signal?: AbortSignal }): Promise<OnnxModel> {
     const name = options?.name ?? path.basename(modelPath);
-    let sha256: string;
-    try {
-      sha256 = await fileSha256(modelPath);
-    } catch (error) {
-      throw new OnnxError(
-        "ONNX_MODEL_LOAD_FAILED",
-        `Cannot read model "${name}" at ${modelPath}: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
+    const signal = options?.signal ?? currentOnnxSignal();
+    const { loadTimeoutMs, maxModelBytes } = this.limits;
+    const timedOut = () =>
+      new OnnxError(
+        "ONNX_TIMEOUT",
+        `Model "${name}" took longer than ${formatSeconds(loadTimeoutMs)} to load and was abandoned. ` +
+          "Use a smaller model, or ask the administrator to raise ORT_LOAD_TIMEOUT_MS.",
       );
-    }
+    const cancelled = () => new OnnxError("ONNX_CANCELLED", `Loading model "${name}" was cancelled.`);
+    const deadline = performance.now() + loadTimeoutMs;
+    const sha256 = await bounded(
+      () =>
+        checkedSha256(modelPath, {
+          name,
+          maxBytes: maxModelBytes,
+          check: () => {
+            if (signal?.aborted) throw cancelled();
+            if (performance.now() > deadline) throw timedOut();
+          },
+        }),
+      { timeoutMs: loadTimeoutMs, signal, timedOut, cancelled },
+    );
     const key = `${sha256}|${this.executionProvider}|${this.intraOpThreads}`;
-    const sessions = caches().sessions;
-    let pending = sessions.get(key);
-    if (!pending) {
-      caches().sessionCreations += 1;
-      pending = ort.InferenceSession.create(
-        modelPath,
-        sessionOptions(this.executionProvider, this.intraOpThreads),
-      );
-      sessions.set(key, pending);
-      // A failed load must not poison the cache: the user may fix the file and retry.
-      pending.catch(() => sessions.delete(key));
-    }
-    let session: ort.InferenceSession;
-    try {
-      session = await pending;
-    } catch (error) {
-      const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
-      throw new OnnxError(
-        "ONNX_MODEL_LOAD_FAILED",
-        `Model "${name}" at ${modelPath} could not be loaded by ONNX Runtime (${message.replace(/\.+$/, "")}); ` +
-          "if the file is corrupt or truncated, re-export or re-download it.",
-        { cause: error },
-      );
-    }
+    const session = await this.sessionFor(key, modelPath, name, {
+      timeoutMs: Math.max(1, deadline - performance.now()),
+      signal,
+      timedOut,
+      cancelled,
+    });
     return new OrtModel(
       name,
       modelPath,
@@ -303,7 +361,65 @@ class OrtRuntime implements OnnxRuntime {
       toSpecs(session.outputMetadata),
       session,
       this.timer,
+      this.limits.runTimeoutMs,
     );
+  }
+
+  /**
+   * The cached session for `key`, created on first use. A load given up on (cancelled, timed out) leaves no
+   * trace: when nobody else waits for or received that session, it leaves the cache and is released as soon
+   * as the native load finishes, so a slow or broken load is never handed out later as a good one.
+   */
+  private async sessionFor(
+    key: string,
+    modelPath: string,
+    name: string,
+    bounds: { timeoutMs: number; signal: AbortSignal | undefined; timedOut(): Error; cancelled(): Error },
+  ): Promise<SessionLike> {
+    const sessions = caches().sessions;
+    let entry = sessions.get(key);
+    if (!entry) {
+      caches().sessionCreations += 1;
+      const created = this.createSession(
+        modelPath,
+        sessionOptions(this.executionProvider, this.intraOpThreads),
+      );
+      const fresh: SessionEntry = { session: created, waiters: 0, handedOut: false };
+      sessions.set(key, fresh);
+      // A failed load must not poison the cache: the user may fix the file and retry.
+      created.catch(() => {
+        if (sessions.get(key) === fresh) sessions.delete(key);
+      });
+      entry = fresh;
+    }
+    const current = entry;
+    current.waiters += 1;
+    let givenUp = false;
+    try {
+      const session = await bounded(() => current.session, bounds);
+      current.handedOut = true;
+      return session;
+    } catch (error) {
+      if (error instanceof OnnxError) {
+        givenUp = true;
+        throw error;
+      }
+      throw new OnnxError(
+        "ONNX_MODEL_LOAD_FAILED",
+        `Model "${name}" (${path.basename(modelPath)}) could not be loaded by ONNX Runtime (${firstLine(error, modelPath)}); ` +
+          "if the file is corrupt or truncated, re-export or re-download it.",
+        { cause: error },
+      );
+    } finally {
+      current.waiters -= 1;
+      if (givenUp && current.waiters === 0 && !current.handedOut) {
+        if (sessions.get(key) === current) sessions.delete(key);
+        current.session.then(
+          (session) => session.release().catch(() => undefined),
+          () => undefined,
+        );
+      }
+    }
   }
 
   stats(): RuntimeStats {
@@ -320,11 +436,19 @@ class OrtRuntime implements OnnxRuntime {
  * Creates a runtime for a configuration (default: the environment). "cuda" fails here, with install
  * instructions, when the CUDA provider cannot load; "auto" then uses the CPU.
  */
-export async function createOnnxRuntime(config: OnnxConfig = readOnnxConfig()): Promise<OnnxRuntime> {
-  if (config.executionProvider === "cpu") return new OrtRuntime("cpu", config.intraOpThreads);
+export async function createOnnxRuntime(
+  config: OnnxConfig = readOnnxConfig(),
+  seams: { createSession?: SessionFactory } = {},
+): Promise<OnnxRuntime> {
+  const limits: OnnxLimits = { ...readOnnxLimits(), ...config.limits };
+  const createSession: SessionFactory =
+    seams.createSession ?? ((modelPath, options) => ort.InferenceSession.create(modelPath, options));
+  const make = (provider: "cpu" | "cuda") =>
+    new OrtRuntime(provider, config.intraOpThreads, limits, createSession);
+  if (config.executionProvider === "cpu") return make("cpu");
   const probe = await probeCuda();
-  if (probe.ok) return new OrtRuntime("cuda", config.intraOpThreads);
-  if (config.executionProvider === "auto") return new OrtRuntime("cpu", config.intraOpThreads);
+  if (probe.ok) return make("cuda");
+  if (config.executionProvider === "auto") return make("cpu");
   throw new ExecutionProviderUnavailableError("cuda", probe.detail, { cause: probe.cause });
 }
 

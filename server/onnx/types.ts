@@ -28,6 +28,8 @@ export interface RunOptions {
    * removes per-call allocations from hot loops such as the sampler's UNet calls.
    */
   readonly outputs?: Readonly<Record<string, HostTensor>>;
+  /** Cancels the call (default: the signal of the enclosing `withOnnxSignal` scope, if any). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface RunOptions {
  * the caller rewrites the arrays' contents (the sampler's UNet loop). Outputs are written in place.
  */
 export interface BoundRun {
-  run(): Promise<void>;
+  run(options?: { signal?: AbortSignal }): Promise<void>;
   dispose(): void;
 }
 
@@ -66,8 +68,12 @@ export interface OnnxRuntime {
   /** The provider sessions actually run on ("auto" resolves to one of these). */
   readonly executionProvider: "cpu" | "cuda";
   readonly intraOpThreads: number;
-  /** Loads (or returns the cached session for) an ONNX file; `name` appears in error messages. */
-  load(path: string, options?: { name?: string }): Promise<OnnxModel>;
+  /**
+   * Loads (or returns the cached session for) an ONNX file; `name` appears in error messages. Only regular
+   * files up to ORT_MAX_MODEL_BYTES are read; loading is bounded by ORT_LOAD_TIMEOUT_MS and by `signal`
+   * (default: the enclosing `withOnnxSignal` scope).
+   */
+  load(path: string, options?: { name?: string; signal?: AbortSignal }): Promise<OnnxModel>;
   stats(): RuntimeStats;
   resetStats(): void;
 }
