@@ -30,11 +30,13 @@ export interface ModelProblemSummary {
 
 /** One entry of the model list (the Sampler's model picker, `models.list`). */
 export interface ModelSummary {
-  /** What a Sampler stores: the folder name for bundled models, "user:<folder>" for MODELS_DIR ones. */
+  /**
+   * What a Sampler stores: the folder name for bundled models, "user:<folder>" for MODELS_DIR ones,
+   * "upload:<sha256>" for uploaded ones (nodes/model-id.ts). No server path: clients never see one.
+   */
   readonly id: string;
   readonly name: string;
-  readonly path: string;
-  readonly source: "bundled" | "user";
+  readonly source: "bundled" | "user" | "upload";
   readonly valid: boolean;
   readonly problems: readonly ModelProblemSummary[];
 }

@@ -55,6 +55,30 @@ describe("node declarations", () => {
     expect(problems({ kind: "brightness" })).toEqual([]);
   });
 
+  it("the Sampler's model is an id from the model list: paths are refused by the schema", () => {
+    for (const value of ["tiny-shapes-sd", "user:my-sd15", `upload:${"a".repeat(64)}`]) {
+      expect(samplerNode.params.safeParse({ model: value }).success, value).toBe(true);
+    }
+    for (const value of [
+      "/usr",
+      "../../../etc/passwd",
+      "..\\..\\x",
+      "user:../x",
+      "C:\\Windows",
+      "%2e%2e/",
+      "/dev/zero",
+      "a\u0000b",
+      "..",
+      "upload:abc",
+    ]) {
+      const parsed = samplerNode.params.safeParse({ model: value });
+      expect(parsed.success, value).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toBe(
+        "it must be a model from the server's model list, not a folder or a path on the server; pick one from the list",
+      );
+    }
+  });
+
   it("the scoring model is an asset id: paths and file names are refused by the schema", () => {
     for (const value of [
       "scorer.onnx",

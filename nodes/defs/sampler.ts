@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ConditioningValue, ImageValue, NoiseValue } from "../context";
+import { modelIdSchema } from "../model-id";
 import { defineNode } from "../types";
 
 /** The model shipped with the app (models/); the server's model list adds any configured ones. */
@@ -37,7 +38,8 @@ export const samplerNode = defineNode({
   ],
   outputs: [{ name: "image", type: "image", label: "Image", description: "The generated picture." }],
   params: z.object({
-    model: z.string().min(1).max(200).default(DEFAULT_MODEL_ID).meta({
+    // An id from the server's model list, never a path (nodes/model-id.ts).
+    model: modelIdSchema.default(DEFAULT_MODEL_ID).meta({
       widget: "model",
       label: "Model",
       help: "The diffusion model that draws the picture. The list shows the models installed on the server.",

@@ -41,7 +41,8 @@ export class ModelFolderError extends Error {
   constructor(dir: string, problems: readonly ModelFolderProblem[]) {
     const errors = problems.filter((problem) => problem.severity === "error");
     super(
-      `Model folder ${dir} cannot be used (${errors.length} problem${errors.length === 1 ? "" : "s"}); ` +
+      // The folder's name only: the message reaches users, the absolute path stays on `dir` for the log.
+      `Model folder “${dir.split(/[\\/]/).filter(Boolean).pop() ?? "?"}” cannot be used (${errors.length} problem${errors.length === 1 ? "" : "s"}); ` +
         `it must follow the diffusers ONNX layout (model_index.json, tokenizer/tokenizer.json, ` +
         `text_encoder/model.onnx, unet/model.onnx, vae_decoder/model.onnx, scheduler/scheduler_config.json):\n` +
         formatProblems(problems),

@@ -3,7 +3,7 @@
  * (path, size, mtime) process-wide: multi-gigabyte exports are read once, not at every submission.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import { createReadStream, existsSync, lstatSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { resolveModelDir } from "@/server/models/discovery";
 
@@ -29,19 +29,29 @@ function hashFile(absolute: string): Promise<string> {
   return sha256;
 }
 
-const NON_MODEL_DIRECTORIES = new Set(["fixtures", "pytorch", "__pycache__"]);
+/** The parts of a diffusers ONNX folder a run reads (the loader's and the classifier reward's files). */
+const MODEL_PART_FOLDERS = ["text_encoder", "unet", "vae_decoder", "tokenizer", "scheduler", "classifier"];
+const MODEL_FILE = /\.(onnx|onnx_data|bin|json|txt|pb)$/i;
 
-function modelFiles(dir: string, prefix = ""): string[] {
+/**
+ * model_index.json and the regular files directly inside the known part folders: a bounded set, whatever
+ * else lies beside the model (fixtures, training checkpoints), and symlinks are not followed.
+ */
+function modelFiles(dir: string): string[] {
   const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const relative = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) {
-      // Test fixtures and training checkpoints beside a model do not change what a run computes.
-      if (!NON_MODEL_DIRECTORIES.has(entry.name))
-        files.push(...modelFiles(path.join(dir, entry.name), relative));
-    } else if (/\.(onnx|onnx_data|bin|json|txt|pb)$/i.test(entry.name)) files.push(relative);
+  if (isRegularFile(path.join(dir, "model_index.json"))) files.push("model_index.json");
+  for (const folder of MODEL_PART_FOLDERS) {
+    const partDir = path.join(dir, folder);
+    if (!existsSync(partDir) || !lstatSync(partDir).isDirectory()) continue;
+    for (const entry of readdirSync(partDir, { withFileTypes: true })) {
+      if (entry.isFile() && MODEL_FILE.test(entry.name)) files.push(`${folder}/${entry.name}`);
+    }
   }
   return files.sort();
+}
+
+function isRegularFile(file: string): boolean {
+  return existsSync(file) && lstatSync(file).isFile();
 }
 
 /**

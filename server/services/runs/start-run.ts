@@ -7,6 +7,7 @@ import type { GraphDocument } from "@/nodes";
 import { ownerIdFor } from "../authorization";
 import type { ServiceContext } from "../context";
 import { appendVersion } from "../workflows/append-version";
+import { assertReferencesExist } from "../workflows/check-references";
 import { readStoredDocument, readSubmittedDocument } from "../workflows/graph-document";
 import { loadWorkflow } from "../workflows/load-workflow";
 import { loadVersionOfWorkflow } from "../versions/load-version";
@@ -45,10 +46,12 @@ export async function startRun(ctx: ServiceContext, input: StartRunInput): Promi
     versionId = version.id;
     document = readStoredDocument(version.document, `version ${version.number} of “${workflow.name}”`);
     assertRunnable(document, `“${workflow.name}” version ${version.number} cannot run`);
+    await assertReferencesExist(ctx, document, `“${workflow.name}” version ${version.number} cannot run`);
   } else {
     document = readSubmittedDocument(input.document);
     // Check before saving: a workflow that cannot run must not leave a version behind.
     assertRunnable(document, `“${workflow.name}” cannot run`);
+    await assertReferencesExist(ctx, document, `“${workflow.name}” cannot run`);
     const base = await loadVersionOfWorkflow(ctx, workflow.id, input.baseVersionId);
     const unchanged = base.document === JSON.stringify(document) && workflow.headVersionId === base.id;
     if (unchanged) {

@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../context";
 import { type AppendVersionResult, appendVersion } from "./append-version";
+import { assertReferencesExist } from "./check-references";
 import { assertSavable, readSubmittedDocument } from "./graph-document";
 import { loadWorkflow } from "./load-workflow";
 
@@ -19,6 +20,7 @@ export async function saveWorkflow(
   const workflow = await loadWorkflow(ctx, input.workflowId, "write");
   const document = readSubmittedDocument(input.document);
   assertSavable(document, `“${workflow.name}” was not saved`);
+  await assertReferencesExist(ctx, document, `“${workflow.name}” was not saved`);
   return appendVersion(ctx, {
     workflowId: input.workflowId,
     baseVersionId: input.baseVersionId,

@@ -1,0 +1,94 @@
+/**
+ * Checks that every id a document names exists on this server: the model of each "model" param (bundled,
+ * MODELS_DIR or uploaded) and the uploaded file of each "file" param. Which params name what comes from the
+ * registry's widget hints, so a new node type with a model or file param is checked without a change here.
+ * Hidden params (e.g. the scorer of a Reward of another kind) are not checked.
+ */
+import { existsSync } from "node:fs";
+import {
+  describeParams,
+  type GraphDocument,
+  getNodeDefinition,
+  isParamVisible,
+  nodeShortName,
+} from "@/nodes";
+import { UPLOADED_MODEL_PREFIX } from "@/nodes/model-id";
+import { type AssetKind, assetLocation } from "@/server/assets/asset-store";
+import { listModels, type ModelDirectories, modelDirectories } from "@/server/models/discovery";
+import { AppError, type AppIssue } from "../../errors";
+import type { ServiceContext } from "../context";
+
+/** The asset kind a file param holds, from the extensions its picker accepts. */
+function assetKindFor(accept: string | undefined): AssetKind {
+  return accept?.includes(".zip") ? "model" : "scorer";
+}
+
+const quoted = (value: string) => `“${value.length > 80 ? `${value.slice(0, 80)}…` : value}”`;
+
+export async function findMissingReferences(
+  ctx: Pick<ServiceContext, "db">,
+  document: GraphDocument,
+  options: { directories?: ModelDirectories; dataDir?: string } = {},
+): Promise<AppIssue[]> {
+  const directories = options.directories ?? modelDirectories();
+  const dataDir = options.dataDir ?? directories.dataDir;
+  let knownModels: Set<string> | null = null;
+  const assetExists = async (kind: AssetKind, where: { id: string } | { sha256: string }) => {
+    const asset = await ctx.db.asset.findFirst({
+      where: { ...where, kind, deletedAt: null },
+      select: { sha256: true },
+    });
+    return asset !== null && dataDir !== undefined && existsSync(assetLocation(kind, asset.sha256, dataDir));
+  };
+  const modelExists = async (id: string) => {
+    if (id.startsWith(UPLOADED_MODEL_PREFIX)) {
+      return assetExists("model", { sha256: id.slice(UPLOADED_MODEL_PREFIX.length) });
+    }
+    knownModels ??= new Set(listModels(directories).map((model) => model.id));
+    return knownModels.has(id);
+  };
+
+  const issues: AppIssue[] = [];
+  for (const node of document.nodes) {
+    const definition = getNodeDefinition(node.type);
+    if (!definition) continue;
+    const params = node.params as Record<string, unknown>;
+    for (const field of describeParams(definition)) {
+      if (field.widget !== "model" && field.widget !== "file") continue;
+      const value = params[field.name];
+      if (typeof value !== "string" || value === "" || !isParamVisible(field, params)) continue;
+      // "Sampler 1 › Model: …", the shape of every per-parameter message.
+      const where = `${nodeShortName(node)} › ${field.label}`;
+      if (field.widget === "model" && !(await modelExists(value))) {
+        issues.push({
+          code: "missing-model",
+          nodeId: node.id,
+          param: field.name,
+          message: `${where}: no model ${quoted(value)} on this server; pick one from the list.`,
+        });
+      }
+      if (field.widget === "file" && !(await assetExists(assetKindFor(field.accept), { id: value }))) {
+        issues.push({
+          code: "missing-upload",
+          nodeId: node.id,
+          param: field.name,
+          message: `${where}: no uploaded file ${quoted(value)} on this server (it was deleted or never uploaded); upload it again or pick one from the list.`,
+        });
+      }
+    }
+  }
+  return issues;
+}
+
+/** Refuses (VALIDATION, per-node issues) a document naming a model or upload this server does not have. */
+export async function assertReferencesExist(
+  ctx: Pick<ServiceContext, "db">,
+  document: GraphDocument,
+  what: string,
+): Promise<void> {
+  const issues = await findMissingReferences(ctx, document);
+  if (issues.length === 0) return;
+  const shown = issues.slice(0, 3).map((issue) => issue.message);
+  const more = issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : "";
+  throw new AppError("VALIDATION", `${what}: ${shown.join(" ")}${more}`, { issues });
+}
