@@ -16,6 +16,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { OnnxError } from "@/server/onnx/errors";
 import type { ElementType, OnnxModel, OnnxRuntime, TensorSpec } from "@/server/onnx/types";
 import { clipTokenizerJson } from "./clip-tokenizer";
 import { ModelFolderError, type ModelFolderProblem } from "./errors";
@@ -408,6 +409,10 @@ export async function loadModelFolder(
     try {
       return await options.runtime.load(full, { name });
     } catch (error) {
+      // A cancelled or timed-out load says nothing about the file: it ends the load as it is.
+      if (error instanceof OnnxError && (error.code === "ONNX_CANCELLED" || error.code === "ONNX_TIMEOUT")) {
+        throw error;
+      }
       const message = error instanceof Error ? error.message : String(error);
       problems.push({
         code: "corrupt-onnx",

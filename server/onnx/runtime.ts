@@ -93,6 +93,24 @@ async function checkedSha256(
   return file.sha256;
 }
 
+/**
+ * Forgets every cached session and releases those that loaded (tests that need a cold cache; models in use
+ * elsewhere keep working only if nobody runs them afterwards, so a server never calls this).
+ */
+export async function releaseCachedSessions(): Promise<void> {
+  const sessions = caches().sessions;
+  const entries = [...sessions.values()];
+  sessions.clear();
+  await Promise.all(
+    entries.map((entry) =>
+      entry.session.then(
+        (session) => session.release().catch(() => undefined),
+        () => undefined,
+      ),
+    ),
+  );
+}
+
 /** sha256 of a model file (refusing special files and files over ORT_MAX_MODEL_BYTES). */
 export async function fileSha256(filePath: string): Promise<string> {
   return checkedSha256(filePath, { name: path.basename(filePath), maxBytes: readOnnxLimits().maxModelBytes });
@@ -432,6 +450,10 @@ class OrtRuntime implements OnnxRuntime {
   }
 }
 
+/** ONNX Runtime's own session creation (tests wrap it to simulate loads that hang). */
+export const nativeSessionFactory: SessionFactory = (modelPath, options) =>
+  ort.InferenceSession.create(modelPath, options);
+
 /**
  * Creates a runtime for a configuration (default: the environment). "cuda" fails here, with install
  * instructions, when the CUDA provider cannot load; "auto" then uses the CPU.
@@ -441,8 +463,7 @@ export async function createOnnxRuntime(
   seams: { createSession?: SessionFactory } = {},
 ): Promise<OnnxRuntime> {
   const limits: OnnxLimits = { ...readOnnxLimits(), ...config.limits };
-  const createSession: SessionFactory =
-    seams.createSession ?? ((modelPath, options) => ort.InferenceSession.create(modelPath, options));
+  const createSession = seams.createSession ?? nativeSessionFactory;
   const make = (provider: "cpu" | "cuda") =>
     new OrtRuntime(provider, config.intraOpThreads, limits, createSession);
   if (config.executionProvider === "cpu") return make("cpu");

@@ -11,6 +11,7 @@ import { planRun } from "@/server/executor/plan";
 import { UnknownModelError } from "@/server/models/discovery";
 import { ModelFolderError } from "@/server/models/errors";
 import { imageToRgb8 } from "@/server/models/image";
+import { withOnnxSignal } from "@/server/onnx/abort-scope";
 import { OnnxError } from "@/server/onnx/errors";
 import { getDb } from "../db/client";
 import { dataDir } from "../env";
@@ -117,41 +118,46 @@ export function createDnoExecutor(
   const environment = options.environment ?? sharedEnvironment;
   return {
     device: options.device ?? "cpu",
-    async execute(request: ExecuteRequest): Promise<ExecuteResult> {
-      const plan = planRun(request.document);
-      const env = await environment();
-      let pending: IterationEvent | null = null;
-      const flush = async (checkpoint: Uint8Array | null) => {
-        const event = pending;
-        pending = null;
-        if (event) await request.onIteration(toPortIteration(event, checkpoint));
-      };
-      try {
-        const result = await runDno({
-          plan,
-          env,
-          signal: request.signal,
-          ...(request.resume ? { resume: decodeDnoCheckpoint(request.resume.checkpoint) } : {}),
-          log: (message) => request.onLog?.({ level: "info", message }),
-          onIteration: async (event) => {
-            await flush(null);
-            pending = event;
-          },
-          onCheckpoint: async (checkpoint) => {
-            await flush(encodeDnoCheckpoint(checkpoint));
-          },
-        });
-        // The last iteration has no "continue" checkpoint; the final state still resumes nothing, so none.
-        await flush(encodeDnoCheckpoint(result.checkpoint));
-        return {
-          iterations: result.history.length,
-          stoppedEarly: result.stopReason === "early-stop" || result.stopReason === "keeper-floor",
-        };
-      } catch (error) {
-        // Iterations that finished before the failure are kept.
-        if (!request.signal.aborted) await flush(null).catch(() => undefined);
-        throw attributeToNode(error, plan.sampler.id);
-      }
+    execute(request: ExecuteRequest): Promise<ExecuteResult> {
+      // Every model load and run below honours the run's cancel signal, however deep (server/onnx/abort-scope).
+      return withOnnxSignal(request.signal, () => executeInScope(request));
     },
   };
+
+  async function executeInScope(request: ExecuteRequest): Promise<ExecuteResult> {
+    const plan = planRun(request.document);
+    const env = await environment();
+    let pending: IterationEvent | null = null;
+    const flush = async (checkpoint: Uint8Array | null) => {
+      const event = pending;
+      pending = null;
+      if (event) await request.onIteration(toPortIteration(event, checkpoint));
+    };
+    try {
+      const result = await runDno({
+        plan,
+        env,
+        signal: request.signal,
+        ...(request.resume ? { resume: decodeDnoCheckpoint(request.resume.checkpoint) } : {}),
+        log: (message) => request.onLog?.({ level: "info", message }),
+        onIteration: async (event) => {
+          await flush(null);
+          pending = event;
+        },
+        onCheckpoint: async (checkpoint) => {
+          await flush(encodeDnoCheckpoint(checkpoint));
+        },
+      });
+      // The last iteration has no "continue" checkpoint; the final state still resumes nothing, so none.
+      await flush(encodeDnoCheckpoint(result.checkpoint));
+      return {
+        iterations: result.history.length,
+        stoppedEarly: result.stopReason === "early-stop" || result.stopReason === "keeper-floor",
+      };
+    } catch (error) {
+      // Iterations that finished before the failure are kept.
+      if (!request.signal.aborted) await flush(null).catch(() => undefined);
+      throw attributeToNode(error, plan.sampler.id);
+    }
+  }
 }

@@ -27,6 +27,45 @@ export interface RunWorkerOptions {
   /** How often an idle worker looks at the queue without being woken (other processes may queue runs). */
   pollMs?: number;
   workerId?: string;
+  /**
+   * After a cancel (or stop), how long the worker waits for the executor to give up before it stops waiting,
+   * records the run's end and takes the next run. A native model call cannot be interrupted; this keeps one
+   * stuck call from holding the queue.
+   */
+  abandonAfterMs?: number;
+  /** How often a running run's row is checked for a cancel requested elsewhere (another process). */
+  cancelPollMs?: number;
+}
+
+/** The executor did not return within the grace period after a cancel or stop. */
+class AbandonedRun extends Error {
+  constructor(readonly afterMs: number) {
+    super(`The run did not stop within ${afterMs} ms of being asked to`);
+  }
+}
+
+/**
+ * Resolves with `work`, or rejects once `signal` has been aborted for `graceMs` without `work` settling. The
+ * abandoned promise keeps running; its late rejection is swallowed here and its late results are ignored by
+ * the caller (which checks the signal).
+ */
+async function settleOrAbandon<T>(work: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const abandoned = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      timer = setTimeout(() => reject(new AbandonedRun(graceMs)), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, abandoned]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (onAbort) signal.removeEventListener("abort", onAbort);
+  }
 }
 
 /** A failure inside one iteration that belongs to a node (NaN reward, …). */
@@ -90,6 +129,8 @@ export class RunWorker {
       executor: options.executor,
       concurrency: Math.max(1, options.concurrency ?? 1),
       pollMs: options.pollMs ?? 1000,
+      abandonAfterMs: options.abandonAfterMs ?? 3000,
+      cancelPollMs: options.cancelPollMs ?? 2000,
     };
   }
 
@@ -139,6 +180,20 @@ export class RunWorker {
         controller.abort(new Error("cancelled"));
       }
     });
+    // A cancel from another process reaches this worker only through the row; a run busy loading models
+    // records no step for a long time, so look at the row periodically too.
+    const cancelWatch = setInterval(() => {
+      if (controller.signal.aborted) return;
+      ctx.db.run
+        .findUnique({ where: { id: runId }, select: { cancelRequestedAt: true } })
+        .then((row) => {
+          if (row?.cancelRequestedAt && !controller.signal.aborted) {
+            cancelRequested = true;
+            controller.abort(new Error("cancelled"));
+          }
+        })
+        .catch(() => undefined);
+    }, this.options.cancelPollMs);
     const log = (
       message: string,
       level: "info" | "warning" | "error" = "info",
@@ -179,7 +234,7 @@ export class RunWorker {
       );
       const attemptStart = performance.now();
       let iterationsThisAttempt = 0;
-      const result = await executor.execute({
+      const execution = executor.execute({
         runId,
         document: claimed.config.document,
         signal: controller.signal,
@@ -229,6 +284,7 @@ export class RunWorker {
           }
         },
       });
+      const result = await settleOrAbandon(execution, controller.signal, this.options.abandonAfterMs);
       if (controller.signal.aborted) throw controller.signal.reason ?? new Error("aborted");
       const summary = await finishRun(ctx, {
         runId,
@@ -241,6 +297,13 @@ export class RunWorker {
       if (summary)
         publishRunEvent({ type: "status", runId, status: "succeeded", error: null, errorNodeId: null });
     } catch (error) {
+      if (error instanceof AbandonedRun) {
+        await log(
+          `The run's current model call did not stop within ${Math.round(error.afterMs / 100) / 10} s; ` +
+            "the worker moved on and lets that call end in the background.",
+          "warning",
+        );
+      }
       if (cancelRequested) {
         const summary = await finishRun(ctx, {
           runId,
@@ -280,6 +343,7 @@ export class RunWorker {
           publishRunEvent({ type: "status", runId, status: "failed", error: message, errorNodeId: nodeId });
       }
     } finally {
+      clearInterval(cancelWatch);
       unsubscribe();
       this.active.delete(runId);
     }
