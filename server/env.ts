@@ -54,6 +54,21 @@ const envSchema = z.object({
     (value) => (value === "" ? undefined : value),
     z.coerce.number().int().min(1024).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_BODY_BYTES),
   ),
+  // Untrusted JSON (server/json/): the largest workflow file an import accepts, and the deepest nesting
+  // of objects/arrays in any JSON that comes from outside (a workflow needs about 8 levels).
+  MAX_IMPORT_BYTES: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(Number.MAX_SAFE_INTEGER)
+      .default(1024 * 1024),
+  ),
+  MAX_JSON_DEPTH: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce.number().int().min(8).max(1000).default(64),
+  ),
 });
 
 export interface ServerEnv {
@@ -72,6 +87,10 @@ export interface ServerEnv {
   allowedHosts: string | undefined;
   /** Largest request body in bytes outside the upload route (413 beyond it). */
   maxBodyBytes: number;
+  /** Largest workflow file an import accepts, in bytes. */
+  maxImportBytes: number;
+  /** Deepest nesting of objects and arrays in JSON from outside. */
+  maxJsonDepth: number;
 }
 
 export class EnvironmentError extends Error {
@@ -97,6 +116,8 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
     host: values.HOST,
     allowedHosts: values.ALLOWED_HOSTS,
     maxBodyBytes: values.MAX_BODY_BYTES,
+    maxImportBytes: values.MAX_IMPORT_BYTES,
+    maxJsonDepth: values.MAX_JSON_DEPTH,
   };
 }
 

@@ -20,8 +20,7 @@ describe("graphDocumentInputSchema", () => {
     expect(result.error?.issues).toEqual([
       expect.objectContaining({
         path: ["nodes", optimizer, "params", "learningRate"],
-        message:
-          "Optimizer “Optimizer 1”: the parameter “Learning rate” must be between 0.00001 and 10 (it is 50).",
+        message: "Optimizer 1 › Learning rate must be between 0.00001 and 10; got 50.",
       }),
     ]);
   });

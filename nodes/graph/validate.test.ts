@@ -60,7 +60,7 @@ describe("validateGraph", () => {
         blocks: "save",
         nodeId: "sampler-1",
         param: "steps",
-        message: "Sampler “Sampler 1”: the parameter “Steps” must be between 1 and 1000 (it is 5000).",
+        message: "Sampler 1 › Steps must be between 1 and 1000; got 5000.",
       },
     ]);
   });
@@ -75,16 +75,14 @@ describe("validateGraph", () => {
     const messages = validateGraph(doc).map((issue) => issue.message);
     expect(messages).toEqual(
       expect.arrayContaining([
-        "Sampler “Sampler 1”: the parameter “Eta” must be a number (it is “high”).",
-        "Noise “Noise 1”: the parameter “Seed” must be a whole number (it is 1.5).",
-        "Noise “Noise 1”: the parameter “Extra seeds” holds 17 values, but at most 16 are allowed.",
-        "Optimizer “Optimizer 1”: the parameter “Betas” (β2) must be between 0 and 0.99999 (it is 2).",
+        "Sampler 1 › Eta must be a number; got “high”.",
+        "Noise 1 › Seed must be a whole number; got 1.5.",
+        "Noise 1 › Extra seeds holds 17 values; at most 16 are allowed.",
+        "Optimizer 1 › Betas (β2) must be between 0 and 0.99999; got 2.",
       ]),
     );
-    const kind = messages.find((message) =>
-      message.startsWith("Reward “Brightness”: the parameter “Reward”"),
-    );
-    expect(kind).toMatch(/must be one of “Brightness \(lighter is better\)”, .* \(it is “loudness”\)\.$/);
+    const kind = messages.find((message) => message.startsWith("Brightness › Reward must be one of"));
+    expect(kind).toMatch(/must be one of “Brightness \(lighter is better\)”, .*; got “loudness”\.$/);
   });
 
   it("param-incomplete: a custom ONNX reward without an uploaded scorer blocks only running", () => {

@@ -6,11 +6,11 @@
  * blocks saving; incompleteness (missing input, loop, no reward upstream, …) only blocks running, so a
  * half-built workflow can always be saved.
  */
-import type { z } from "zod";
-import { type ParamFieldDescriptor, describeParams } from "../describe-params";
+import { describeParams } from "../describe-params";
 import { getNodeDefinition } from "../registry";
 import { type AnyNodeDefinition, PORT_TYPE_LABELS, type PortDeclaration } from "../types";
 import type { GraphDocument, GraphEdge, GraphNode } from "./document";
+import { describeParamIssue, nodeIssueSentence } from "./format-issues";
 import { findPort, nodeDisplayName, nodeShortName, producersPhrase } from "./naming";
 
 export type GraphIssueCode =
@@ -57,83 +57,6 @@ export function issuesBlockingRun(issues: readonly GraphIssue[]): GraphIssue[] {
 const OPTIMIZER_TYPE = "optimizer";
 const REWARD_TYPE = "reward";
 const KEEPER_FLOOR_GUARD = { type: "guard", param: "kind", value: "keeper-floor", port: "reward" } as const;
-
-function numberText(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
-}
-
-function valueText(value: unknown): string {
-  if (typeof value === "number") return numberText(value);
-  if (typeof value === "string") return `“${value.length > 40 ? `${value.slice(0, 40)}…` : value}”`;
-  if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (value === null || value === undefined) return "empty";
-  return typeof value;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let current = root;
-  for (const key of path) {
-    if (typeof current !== "object" || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-const EXPECTED_TYPE_TEXT: Record<string, string> = {
-  int: "a whole number",
-  number: "a number",
-  string: "text",
-  boolean: "on or off (true/false)",
-  array: "a list",
-  tuple: "a list",
-};
-
-/** Plain-language sentence for one zod issue in a node's params. */
-function describeParamIssue(
-  issue: z.core.$ZodIssue,
-  field: ParamFieldDescriptor | undefined,
-  params: Record<string, unknown>,
-): string {
-  const value = valueAt(params, issue.path);
-  const itemIndex = issue.path.length > 1 && typeof issue.path[1] === "number" ? issue.path[1] : undefined;
-  const itemLabel =
-    itemIndex === undefined ? "" : ` (${field?.items?.[itemIndex]?.label ?? `item ${itemIndex + 1}`})`;
-  const subject = `the parameter “${field?.label ?? String(issue.path[0] ?? "?")}”${itemLabel}`;
-  const bounds = itemIndex === undefined ? field : (field?.items?.[itemIndex] ?? field?.item);
-  const got = value === undefined ? "" : ` (it is ${valueText(value)})`;
-  switch (issue.code) {
-    case "too_big":
-    case "too_small": {
-      if (issue.origin === "array" || issue.origin === "set") {
-        const count = Array.isArray(value) ? value.length : 0;
-        return issue.code === "too_big"
-          ? `${subject} holds ${count} values, but at most ${String(issue.maximum)} are allowed`
-          : `${subject} holds ${count} values, but needs at least ${String(issue.minimum)}`;
-      }
-      if (issue.origin === "string") {
-        const length = typeof value === "string" ? value.length : 0;
-        return issue.code === "too_big"
-          ? `${subject} is ${length} characters long; the limit is ${String(issue.maximum)}`
-          : `${subject} needs at least ${String(issue.minimum)} characters`;
-      }
-      if (bounds?.min !== undefined && bounds.max !== undefined) {
-        return `${subject} must be between ${numberText(bounds.min)} and ${numberText(bounds.max)}${got}`;
-      }
-      return issue.code === "too_big"
-        ? `${subject} must be at most ${String(issue.maximum)}${got}`
-        : `${subject} must be at least ${String(issue.minimum)}${got}`;
-    }
-    case "invalid_type":
-      return `${subject} must be ${EXPECTED_TYPE_TEXT[issue.expected] ?? issue.expected}${got}`;
-    case "invalid_value": {
-      const allowed =
-        field?.options?.map((option) => `“${option.label}”`) ?? issue.values.map((v) => String(v));
-      return `${subject} must be one of ${allowed.join(", ")}${got}`;
-    }
-    default:
-      return `${subject} is not valid: ${issue.message}`;
-  }
-}
 
 interface ResolvedEdge {
   edge: GraphEdge;
@@ -272,7 +195,7 @@ export function validateGraph(doc: GraphDocument): GraphIssue[] {
           blocks: "save",
           nodeId: node.id,
           ...(param !== "" ? { param } : {}),
-          message: `${nameOf(node)}: ${describeParamIssue(issue, field, node.params)}.`,
+          message: nodeIssueSentence(node, definition, describeParamIssue(issue, field, node.params)),
         });
       }
       continue;
@@ -286,7 +209,7 @@ export function validateGraph(doc: GraphDocument): GraphIssue[] {
         blocks: "run",
         nodeId: node.id,
         param: problem.param,
-        message: `${nameOf(node)}: ${problem.message}`,
+        message: nodeIssueSentence(node, definition, problem.message),
       });
     }
   }

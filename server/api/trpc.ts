@@ -1,72 +1,84 @@
 /**
  * tRPC setup (create-t3-app's shape): the request context, superjson, and the one place where application
  * errors become transport errors. The error formatter gives the client `appCode` (AppError's code, or
- * VALIDATION for rejected input), `issues` (per node / parameter / field) and `details`.
+ * VALIDATION for rejected input), `issues` (per node / parameter / field) and `details`. Messages are for
+ * people: input errors are sentences (nodes/graph/format-issues.ts), never zod JSON; a server failure answers
+ * with a request id while its details go to the server log; no stack is sent.
  */
+import { randomBytes } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { getDb } from "../db/client";
 import { ensureDatabaseReady } from "../db/ready";
 import { AppError, type AppErrorCode, type AppIssue, TRPC_CODE_BY_APP_CODE } from "../errors";
+import { formatInputIssues, type InputIssueLike, joinIssueMessages } from "@/nodes/graph/format-issues";
+import { isJavaScriptInternalError, sanitizeErrorMessage } from "../sanitize-message";
 import { ANONYMOUS, type ServiceContext } from "../services/context";
 
-export type TrpcContext = ServiceContext;
-
-/** Context of one HTTP request. Accounts will read the session from `headers` here. */
-export async function createTRPCContext(_options: { headers: Headers }): Promise<TrpcContext> {
-  // Memoized: costs nothing after the first request; covers servers started without the instrumentation hook.
-  await ensureDatabaseReady();
-  return { db: getDb(), actor: ANONYMOUS };
+export interface TrpcContext extends ServiceContext {
+  /** Quoted in messages about server failures; the server log carries the same id with the details. */
+  requestId?: string;
 }
 
-/** Issues of a rejected input (zod / Standard Schema), as AppIssues with the field path. */
+/** A short id that a user can quote and an operator can find in the server log. */
+export function newRequestId(): string {
+  return randomBytes(6).toString("hex");
+}
+
+/** Context of one HTTP request. Accounts will read the session from `headers` here. */
+export async function createTRPCContext(options: {
+  headers: Headers;
+  requestId?: string;
+}): Promise<TrpcContext> {
+  // Memoized: costs nothing after the first request; covers servers started without the instrumentation hook.
+  await ensureDatabaseReady();
+  return { db: getDb(), actor: ANONYMOUS, requestId: options.requestId ?? newRequestId() };
+}
+
+/** A rejected input (zod / Standard Schema) as located, readable issues; null when `cause` is not one. */
 function inputIssues(cause: unknown): AppIssue[] | null {
   if (typeof cause !== "object" || cause === null || !("issues" in cause) || !Array.isArray(cause.issues)) {
     return null;
   }
-  const issues: AppIssue[] = [];
-  for (const raw of cause.issues as unknown[]) {
-    if (typeof raw !== "object" || raw === null) continue;
-    const message = "message" in raw && typeof raw.message === "string" ? raw.message : "Invalid value";
-    const path =
-      "path" in raw && Array.isArray(raw.path)
-        ? raw.path
-            .map((key: unknown) =>
-              typeof key === "object" && key !== null && "key" in key ? (key as { key: unknown }).key : key,
-            )
-            .filter(
-              (key: unknown): key is string | number => typeof key === "string" || typeof key === "number",
-            )
-        : [];
-    issues.push({
-      message: path.length > 0 ? `${path.join(".")}: ${message}` : message,
-      code: "invalid-input",
-      path,
-    });
-  }
-  return issues;
+  return formatInputIssues(cause.issues as InputIssueLike[]).map(({ message, path }) => ({
+    message,
+    code: "invalid-input",
+    path,
+  }));
+}
+
+export function internalErrorMessage(requestId: string): string {
+  return `Something went wrong on the server (request id ${requestId}). The details are in the server log.`;
 }
 
 const t = initTRPC.context<TrpcContext>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx, path }) {
     const cause = error.cause;
     let appCode: AppErrorCode | null = null;
     let issues: AppIssue[] = [];
     let details: Record<string, unknown> = {};
-    if (cause instanceof AppError) {
+    let message = sanitizeErrorMessage(shape.message);
+    const fromInput = error.code === "BAD_REQUEST" ? inputIssues(cause) : null;
+    if (cause instanceof AppError && cause.code !== "INTERNAL") {
       appCode = cause.code;
-      issues = cause.issues;
+      issues = cause.issues.map((issue) => ({ ...issue, message: sanitizeErrorMessage(issue.message) }));
       const { issues: _issues, ...rest } = cause.details;
       details = rest;
-    } else if (error.code === "BAD_REQUEST") {
-      const fromInput = inputIssues(cause);
-      if (fromInput) {
-        appCode = "VALIDATION";
-        issues = fromInput;
-      }
+    } else if (fromInput) {
+      appCode = "VALIDATION";
+      issues = fromInput;
+      message = joinIssueMessages(fromInput.map((issue) => issue.message));
+    } else if (error.code === "INTERNAL_SERVER_ERROR" || isJavaScriptInternalError(cause)) {
+      // Stack traces, JavaScript internals and server paths stay in the log, under an id the user can quote.
+      const requestId = ctx?.requestId ?? newRequestId();
+      console.error(`[request ${requestId}] tRPC ${path ?? "(unknown path)"} failed:`, cause ?? error);
+      appCode = "INTERNAL";
+      message = internalErrorMessage(requestId);
+      details = { requestId };
     }
-    return { ...shape, data: { ...shape.data, appCode, issues, details } };
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, message, data: { ...data, appCode, issues, details } };
   },
 });
 

@@ -3,13 +3,79 @@
  * migrates older documents), then validate; a document with any issue that blocks saving is refused with
  * every such issue, per node and parameter.
  */
-import { type GraphDocument, issuesBlockingSave, parseGraphDocument, validateGraph } from "@/nodes";
+import {
+  GRAPH_LIMITS,
+  type GraphDocument,
+  formatPath,
+  issuesBlockingSave,
+  parseGraphDocument,
+  validateGraph,
+} from "@/nodes";
 import { AppError, type AppIssue } from "../../errors";
+import { DANGEROUS_KEYS, findDangerousKey, withoutDangerousKeys } from "../../json/parse-untrusted-json";
 
-/** Parses (and migrates) a submitted document; a document that cannot be read is a typed error. */
+function countOf(input: unknown, key: "nodes" | "edges"): number {
+  if (typeof input !== "object" || input === null || !(key in input)) return 0;
+  const list: unknown = (input as Record<string, unknown>)[key];
+  return Array.isArray(list) ? list.length : 0;
+}
+
+/** Too many nodes or edges: refused with the counts and the limit, before any per-node work. */
+function assertWithinGraphLimits(input: unknown): void {
+  for (const [key, limit] of [
+    ["nodes", GRAPH_LIMITS.maxNodes],
+    ["edges", GRAPH_LIMITS.maxEdges],
+  ] as const) {
+    const count = countOf(input, key);
+    if (count > limit) {
+      const what = key === "nodes" ? "nodes" : "connections";
+      throw new AppError(
+        "VALIDATION",
+        `The workflow has ${count} ${what}; the limit is ${limit} ${what} per workflow. Split it into smaller workflows.`,
+        { issues: [{ code: `too-many-${key}`, message: `At most ${limit} ${what}.`, path: [key] }] },
+      );
+    }
+  }
+}
+
+/**
+ * Keys that reach an object's prototype are refused anywhere in a document, and as node or connection ids
+ * (ids become keys of run metrics): superjson refuses to send such objects, so a stored one would fail
+ * every later read.
+ */
+function assertNoDangerousKeys(input: unknown): void {
+  const path = findDangerousKey(input);
+  if (path) {
+    const key = String(path[path.length - 1]);
+    const message = `The workflow has the key “${key}” at ${formatPath(path)}, which is not allowed (it could change how the server's objects behave). Rename or remove it.`;
+    throw new AppError("VALIDATION", message, { issues: [{ code: "dangerous-key", message, path }] });
+  }
+}
+
+function assertNoDangerousIds(document: GraphDocument): void {
+  for (const item of [...document.nodes, ...document.edges]) {
+    if (!DANGEROUS_KEYS.has(item.id)) continue;
+    const message = `The id “${item.id}” is not allowed for a ${"type" in item ? "node" : "connection"}. Give it another id.`;
+    throw new AppError("VALIDATION", message, {
+      issues: [
+        { code: "dangerous-key", message, ...("type" in item ? { nodeId: item.id } : { edgeId: item.id }) },
+      ],
+    });
+  }
+}
+
+/**
+ * Parses (and migrates) a submitted document; a document that cannot be read is a typed error. The limits
+ * and the dangerous-key check run first, so nothing past this point sees such a document.
+ */
 export function readSubmittedDocument(input: unknown): GraphDocument {
+  assertWithinGraphLimits(input);
+  assertNoDangerousKeys(input);
   const parsed = parseGraphDocument(input);
-  if (parsed.ok) return parsed.document;
+  if (parsed.ok) {
+    assertNoDangerousIds(parsed.document);
+    return parsed.document;
+  }
   const { error } = parsed;
   const issue: AppIssue = {
     message: error.message,
@@ -63,7 +129,14 @@ export function toStoredDocument(document: GraphDocument): StoredDocument {
  * were valid when saved, so a failure here means the database was edited by hand or a migration is missing.
  */
 export function readStoredDocument(text: string, where: string): GraphDocument {
-  const parsed = parseGraphDocument(text);
+  // Rows stored before dangerous keys were refused stay readable (and fixable by saving): the keys are dropped.
+  let raw: unknown;
+  try {
+    raw = withoutDangerousKeys(JSON.parse(text));
+  } catch {
+    throw new AppError("INTERNAL", `The stored document of ${where} is not valid JSON.`);
+  }
+  const parsed = parseGraphDocument(raw);
   if (parsed.ok) return parsed.document;
   throw new AppError("INTERNAL", `The stored document of ${where} cannot be read: ${parsed.error.message}`);
 }

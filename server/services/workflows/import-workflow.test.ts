@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exampleWorkflows, type GraphDocument } from "@/nodes";
+import { exampleWorkflows, GRAPH_LIMITS, type GraphDocument } from "@/nodes";
 import { AppError } from "../../errors";
 import { createTestDatabase, snapshotTables, type TestDatabase } from "../test-database";
 import { createWorkflow } from "./create-workflow";
@@ -102,18 +102,87 @@ describe("export and import", () => {
     const text = envelope(exampleDocument()).replace('"formatVersion":1', '"formatVersion":1,,');
     const error = await expectRefusal(text);
     expect(error.code).toBe("VALIDATION");
-    expect(error.message).toMatch(/^“bad\.dno\.json” is not valid JSON: at line 1, column \d+ expected/);
+    expect(error.message).toMatch(
+      /^bad\.dno\.json, line 1, column \d+: expected a property name in double quotes\.$/,
+    );
     expect(error.issues[0]).toMatchObject({ code: "malformed-json", line: 1 });
-    const multiline = await expectRefusal('{\n  "format": "dno-studio.workflow",\n  "name": oops\n}');
+    const multiline = await expectRefusal(
+      '{\n  "format": "dno-studio.workflow",\n  "name": oops\n}',
+      "workflow.json",
+    );
+    expect(multiline.message).toBe(
+      "workflow.json, line 3, column 11: expected a value (an object, a list, text in double quotes, a number, true, false or null).",
+    );
     expect(multiline.issues[0]).toMatchObject({ line: 3, column: 11 });
+    const missingComma = await expectRefusal(
+      '{\n  "format": "dno-studio.workflow"\n  "name": "x"\n}',
+      "workflow.json",
+    );
+    expect(missingComma.message).toBe(
+      "workflow.json, line 3, column 3: expected a comma or a closing brace.",
+    );
+  });
+
+  it("accepts a file with a UTF-8 byte-order mark", async () => {
+    const imported = await importWorkflow(database.ctx, {
+      text: `\uFEFF${envelope(exampleDocument())}`,
+      fileName: "bom.dno.json",
+    });
+    expect(imported.document).toEqual(exampleDocument());
   });
 
   it("refuses an oversized file with its size and the limit", async () => {
     const padding = " ".repeat(Math.ceil(MAX_IMPORT_BYTES * 1.4));
     const error = await expectRefusal(envelope(exampleDocument()) + padding);
     expect(error.code).toBe("PAYLOAD_TOO_LARGE");
-    expect(error.message).toMatch(/^File is 1\.4 MB; the limit is 1 MB\./);
+    expect(error.message).toBe(
+      "bad.dno.json is 1.4 MB; the limit is 1 MB (MAX_IMPORT_BYTES). Is this really a workflow?",
+    );
   });
+
+  it("refuses a depth bomb with the limit, without a stack overflow", async () => {
+    const document = exampleDocument();
+    const text = envelope(document).replace(
+      '"params":{',
+      `"params":{"deep":${"[".repeat(100_000)}${"]".repeat(100_000)},`,
+    );
+    const error = await expectRefusal(text);
+    expect(error.code).toBe("VALIDATION");
+    expect(error.message).toMatch(
+      /^bad\.dno\.json, line 1, column \d+: the data is nested more than 64 levels deep, the limit \(MAX_JSON_DEPTH\)\./,
+    );
+  });
+
+  it("refuses more nodes than the limit, naming it", async () => {
+    const document = exampleDocument();
+    const template = document.nodes[0];
+    if (!template) throw new Error("empty example");
+    document.nodes = Array.from({ length: GRAPH_LIMITS.maxNodes + 1 }, (_, index) => ({
+      ...template,
+      id: `n${index}`,
+    }));
+    document.edges = [];
+    const error = await expectRefusal(envelope(document));
+    expect(error.code).toBe("VALIDATION");
+    expect(error.message).toBe(
+      `The workflow has ${GRAPH_LIMITS.maxNodes + 1} nodes; the limit is ${GRAPH_LIMITS.maxNodes} nodes per workflow. Split it into smaller workflows.`,
+    );
+  });
+
+  it.each(["constructor", "prototype", "__proto__"])(
+    "refuses the key %s in params with its place, storing nothing",
+    async (key) => {
+      const text = `{\n  "format": "dno-studio.workflow",\n  "formatVersion": 1,\n  "document": ${JSON.stringify(exampleDocument()).replace('"params":{', `"params":{"${key}":{"x":1},`)}\n}`;
+      const error = await expectRefusal(text, "workflow.json");
+      expect(error.code).toBe("VALIDATION");
+      expect(error.message).toMatch(
+        new RegExp(
+          `^workflow\\.json, line 4, column \\d+: the key “${key}” is not allowed \\(it could change how the server's objects behave\\)\\. Rename or remove it\\.$`,
+        ),
+      );
+      expect(error.issues[0]).toMatchObject({ code: "dangerous-key", line: 4 });
+    },
+  );
 
   it("refuses a document from a future schema version", async () => {
     const error = await expectRefusal(envelope({ ...exampleDocument(), schemaVersion: 7 }));

@@ -1,16 +1,16 @@
 /**
- * Imports a workflow file. Every refusal names the problem (too big, not JSON and where, not a workflow,
- * from a newer app, unknown node types, parameters out of range) and stores nothing.
+ * Imports a workflow file (the file picker and a dropped DNO Studio PNG both end here). Every refusal names
+ * the problem (too big, too deep, not JSON and where, a dangerous key, not a workflow, from a newer app,
+ * unknown node types, parameters out of range) and stores nothing: all checks run before createWorkflow.
  */
 import { AppError } from "../../errors";
+import { workflowFileLimits } from "../../json/json-limits";
+import { parseUntrustedJson } from "../../json/parse-untrusted-json";
 import type { ServiceContext } from "../context";
 import { createWorkflow } from "./create-workflow";
 import { assertSavable, readSubmittedDocument } from "./graph-document";
-import { parseJsonText } from "./json-text";
 import type { WorkflowDetail } from "./views";
 import {
-  formatMegabytes,
-  MAX_IMPORT_BYTES,
   MAX_WORKFLOW_DESCRIPTION_LENGTH,
   MAX_WORKFLOW_NAME_LENGTH,
   WORKFLOW_FILE_FORMAT,
@@ -35,9 +35,14 @@ function looksLikeBareDocument(value: Record<string, unknown>): boolean {
   return Array.isArray(value.nodes) && ("schemaVersion" in value || "version" in value);
 }
 
+/** The file's own name: a browser may send a path, and messages must not echo one. */
+function baseName(fileName: string): string {
+  return fileName.replace(/^.*[\\/]/, "") || "The file";
+}
+
 function nameFromFile(fileName: string | undefined): string | undefined {
   if (!fileName) return undefined;
-  const base = fileName.replace(/^.*[\\/]/, "").replace(/(\.dno)?\.json$/i, "");
+  const base = baseName(fileName).replace(/(\.dno)?\.json$/i, "");
   return base === "" ? undefined : base;
 }
 
@@ -45,27 +50,17 @@ export async function importWorkflow(
   ctx: ServiceContext,
   input: ImportWorkflowInput,
 ): Promise<WorkflowDetail> {
-  const label = input.fileName ? `“${input.fileName}”` : "The file";
+  const source = input.fileName ? baseName(input.fileName) : "The file";
+  const label = input.fileName ? `“${source}”` : "The file";
 
-  const bytes = Buffer.byteLength(input.text, "utf8");
-  if (bytes > MAX_IMPORT_BYTES) {
-    throw new AppError(
-      "PAYLOAD_TOO_LARGE",
-      `File is ${formatMegabytes(bytes)}; the limit is ${formatMegabytes(MAX_IMPORT_BYTES)}. Is this really a workflow file?`,
-      { byteSize: bytes, limit: MAX_IMPORT_BYTES },
-    );
-  }
-
-  const parsedJson = parseJsonText(input.text);
+  // The same parser as every other entry (tRPC body, CLI): BOM, size, depth, dangerous keys, line/column.
+  const parsedJson = parseUntrustedJson(input.text, source, workflowFileLimits());
   if (!parsedJson.ok) {
-    const { line, column, expected, found } = parsedJson.problem;
-    throw new AppError(
-      "VALIDATION",
-      `${label} is not valid JSON: at line ${line}, column ${column} expected ${expected} but found ${found}.`,
-      {
-        issues: [{ code: "malformed-json", message: `Expected ${expected}, found ${found}.`, line, column }],
-      },
-    );
+    const { code, message, line, column, limit } = parsedJson.problem;
+    throw new AppError(code === "too-large" ? "PAYLOAD_TOO_LARGE" : "VALIDATION", message, {
+      issues: [{ code, message, ...(line !== undefined ? { line, column } : {}) }],
+      ...(limit !== undefined ? { limit } : {}),
+    });
   }
   const content = parsedJson.value;
   if (!isRecord(content)) {

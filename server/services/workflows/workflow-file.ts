@@ -3,7 +3,10 @@ import { z } from "zod";
 
 export const WORKFLOW_FILE_FORMAT = "dno-studio.workflow";
 export const WORKFLOW_FILE_FORMAT_VERSION = 1;
-/** Imports larger than this are refused before parsing (a real workflow is a few tens of kB). */
+/**
+ * The default of MAX_IMPORT_BYTES (server/env.ts): imports larger are refused before parsing (a real workflow
+ * is a few tens of kB).
+ */
 export const MAX_IMPORT_BYTES = 1024 * 1024;
 export const MAX_WORKFLOW_NAME_LENGTH = 120;
 export const MAX_WORKFLOW_DESCRIPTION_LENGTH = 2000;
@@ -26,12 +29,6 @@ export const workflowFileEnvelopeSchema = z.object({
   document: z.unknown(),
   exportedAt: z.string().optional(),
 });
-
-/** "1.4 MB" with decimal megabytes of 2^20 bytes, as file pickers show them. */
-export function formatMegabytes(bytes: number): string {
-  const megabytes = bytes / (1024 * 1024);
-  return `${megabytes >= 10 ? Math.round(megabytes) : Math.round(megabytes * 10) / 10} MB`;
-}
 
 /** A file name for the download: the workflow's name in lower case with dashes. */
 export function exportFileName(name: string): string {
