@@ -6,6 +6,8 @@
 
 export const APP_ERROR_CODES = [
   "NOT_FOUND",
+  // The record exists but its stored file is missing or damaged (HTTP 410).
+  "GONE",
   "CONFLICT",
   "VALIDATION",
   "PAYLOAD_TOO_LARGE",
@@ -68,6 +70,8 @@ export function isAppError(error: unknown): error is AppError {
 /** The tRPC code each application code travels as (tRPC's TRPC_ERROR_CODE_KEY values). */
 export const TRPC_CODE_BY_APP_CODE = {
   NOT_FOUND: "NOT_FOUND",
+  // tRPC has no 410; the artifact route answers 410 itself.
+  GONE: "NOT_FOUND",
   CONFLICT: "CONFLICT",
   VALIDATION: "BAD_REQUEST",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",

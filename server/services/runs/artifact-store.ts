@@ -56,6 +56,54 @@ export async function readArtifactFile(storageKey: string): Promise<Buffer> {
   return fs.readFile(absolutePath(storageKey));
 }
 
+/** An artifact's file is gone or no longer holds what was written (size or sha256 differ). */
+export class ArtifactFileUnavailable extends Error {
+  override name = "ArtifactFileUnavailable";
+  constructor(
+    readonly reason: "missing" | "corrupt",
+    storageKey: string,
+  ) {
+    super(`Artifact file ${storageKey} is ${reason}`);
+  }
+}
+
+/**
+ * Reads an artifact's file and checks it against the size and sha256 stored when it was written, hashing
+ * while reading and stopping as soon as the file turns out longer than it should be.
+ */
+export async function readVerifiedArtifactFile(
+  storageKey: string,
+  expected: { byteSize: number; sha256: string },
+): Promise<Buffer> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(absolutePath(storageKey), "r");
+  } catch (error) {
+    const code = error instanceof Error && "code" in error ? error.code : undefined;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new ArtifactFileUnavailable("missing", storageKey);
+    throw error;
+  }
+  try {
+    // One byte of room: a longer file is caught without reading all of it.
+    const bytes = Buffer.alloc(expected.byteSize + 1);
+    const hash = createHash("sha256");
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(bytes, total, bytes.length - total, null);
+      if (bytesRead === 0) break;
+      hash.update(bytes.subarray(total, total + bytesRead));
+      total += bytesRead;
+      if (total > expected.byteSize) throw new ArtifactFileUnavailable("corrupt", storageKey);
+    }
+    if (total !== expected.byteSize || hash.digest("hex") !== expected.sha256) {
+      throw new ArtifactFileUnavailable("corrupt", storageKey);
+    }
+    return bytes.subarray(0, total);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
 /** Removes an artifact's file; a file that is already gone is fine. */
 export async function deleteArtifactFile(storageKey: string): Promise<void> {
   await fs.rm(absolutePath(storageKey), { force: true });

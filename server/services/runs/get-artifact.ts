@@ -1,9 +1,21 @@
 /** An artifact's file, for the route handler that serves images. The id is looked up, never used as a path. */
-import { notFound } from "../../errors";
+import { AppError, notFound } from "../../errors";
 import { assertCanAccessWorkflow } from "../authorization";
 import type { ServiceContext } from "../context";
-import { readArtifactFile } from "./artifact-store";
+import { ArtifactFileUnavailable, readVerifiedArtifactFile } from "./artifact-store";
 import { readRunConfig } from "./run-views";
+
+/** What people read when an artifact's file cannot be served (the artifact route answers it with 410). */
+export function unavailable(kind: string, reason: "missing" | "corrupt"): AppError {
+  const noun = kind === "image" ? "image" : kind === "checkpoint" ? "checkpoint" : "file";
+  return new AppError(
+    "GONE",
+    reason === "missing"
+      ? `This ${noun}'s file is missing from the data folder. Run the workflow again to make a new one.`
+      : `This ${noun}'s file is damaged: its contents no longer match what the run wrote. Run the workflow again to make a new one.`,
+    { reason },
+  );
+}
 
 export async function getArtifact(ctx: ServiceContext, input: { artifactId: string }) {
   const artifact = await ctx.db.artifact.findUnique({
@@ -12,7 +24,10 @@ export async function getArtifact(ctx: ServiceContext, input: { artifactId: stri
   });
   if (!artifact?.run || artifact.run.workflow.deletedAt) throw notFound("Artifact", input.artifactId);
   assertCanAccessWorkflow(ctx.actor, artifact.run.workflow, "read");
-  const bytes = await readArtifactFile(artifact.storageKey);
+  const bytes = await readVerifiedArtifactFile(artifact.storageKey, artifact).catch((error: unknown) => {
+    if (error instanceof ArtifactFileUnavailable) throw unavailable(artifact.kind, error.reason);
+    throw error;
+  });
   return {
     bytes,
     mimeType: artifact.mimeType,

@@ -1,6 +1,6 @@
-import { notFound } from "../../errors";
+import { AppError, notFound } from "../../errors";
 import type { ServiceContext } from "../context";
-import { readArtifactFile } from "./artifact-store";
+import { ArtifactFileUnavailable, readVerifiedArtifactFile } from "./artifact-store";
 
 /** The bytes of a run's checkpoint artifact, for the worker resuming it. */
 export async function readCheckpoint(
@@ -9,5 +9,15 @@ export async function readCheckpoint(
 ): Promise<Uint8Array> {
   const artifact = await ctx.db.artifact.findUnique({ where: { id: input.artifactId } });
   if (artifact?.kind !== "checkpoint") throw notFound("Checkpoint", input.artifactId);
-  return new Uint8Array(await readArtifactFile(artifact.storageKey));
+  // A damaged checkpoint would resume from garbage: it is refused like a missing one.
+  const bytes = await readVerifiedArtifactFile(artifact.storageKey, artifact).catch((error: unknown) => {
+    if (!(error instanceof ArtifactFileUnavailable)) throw error;
+    throw new AppError(
+      "GONE",
+      `The run's checkpoint file is ${error.reason === "missing" ? "missing from the data folder" : "damaged"}, ` +
+        "so the run cannot continue from it. Start the workflow again.",
+      { reason: error.reason },
+    );
+  });
+  return new Uint8Array(bytes);
 }

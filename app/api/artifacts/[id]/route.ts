@@ -36,10 +36,12 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
   } catch (error) {
     if (isAppError(error) && error.code === "NOT_FOUND") return problem(404, error.message);
     if (isAppError(error) && error.code === "FORBIDDEN") return problem(403, error.message);
-    if (error instanceof Error && "code" in error && error.code === "ENOENT") {
-      return problem(410, "The artifact's file is gone from the data folder.");
-    }
-    throw error;
+    if (isAppError(error) && error.code === "GONE") return problem(410, error.message);
+    console.error(`Artifact ${id} could not be read:`, error);
+    return problem(
+      500,
+      "The image could not be read from the data folder. Try again; if it keeps failing, tell the administrator.",
+    );
   }
   if (artifact.kind !== "image") return problem(404, "Only images are served.");
   const download = new URL(request.url).searchParams.get("download") === "1";
@@ -61,7 +63,17 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
     document: artifact.document,
     exportedAt: new Date().toISOString(),
   });
-  const png = encodePng(decodePng(artifact.bytes), { [WORKFLOW_PNG_KEY]: workflow });
+  let png: Uint8Array;
+  try {
+    png = encodePng(decodePng(artifact.bytes), { [WORKFLOW_PNG_KEY]: workflow });
+  } catch (error) {
+    // The bytes matched their stored hash, so the PNG was written this way; still, never an empty 500.
+    console.error(`Artifact ${id} could not be re-encoded for download:`, error);
+    return problem(
+      500,
+      "This image could not be prepared for download. Open it in the browser and save it from there.",
+    );
+  }
   const safeName =
     artifact.workflowName
       .replace(/[^A-Za-z0-9 _-]+/g, "")
