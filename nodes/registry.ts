@@ -19,11 +19,14 @@ function buildRegistry(definitions: readonly AnyNodeDefinition[]): ReadonlyMap<s
 const registry = buildRegistry(generatedNodeDefinitions);
 
 /** Palette order: by category (inputs first, optimization last), then by title. */
-const orderedDefinitions: readonly AnyNodeDefinition[] = [...registry.values()].sort(
-  (a, b) =>
-    NODE_CATEGORIES.indexOf(a.category) - NODE_CATEGORIES.indexOf(b.category) ||
-    a.title.localeCompare(b.title),
-);
+function paletteOrder(): AnyNodeDefinition[] {
+  return [...registry.values()].sort(
+    (a, b) =>
+      NODE_CATEGORIES.indexOf(a.category) - NODE_CATEGORIES.indexOf(b.category) ||
+      a.title.localeCompare(b.title),
+  );
+}
+let orderedDefinitions: readonly AnyNodeDefinition[] = paletteOrder();
 
 export function listNodeDefinitions(): readonly AnyNodeDefinition[] {
   return orderedDefinitions;
@@ -35,6 +38,18 @@ export function getNodeDefinition(type: string): AnyNodeDefinition | undefined {
 
 export function isKnownNodeType(type: string): boolean {
   return registry.has(type);
+}
+
+/**
+ * Swaps in a rebuilt declaration of an existing node type: how registering a kind (nodes/kinds/registry.ts)
+ * extends the node's kind select. Not a way to add node types (those are files in nodes/defs/).
+ */
+export function replaceNodeDefinition(definition: AnyNodeDefinition): void {
+  if (!registry.has(definition.type)) {
+    throw new Error(`No node type "${definition.type}" to replace; add a file in nodes/defs/ instead.`);
+  }
+  (registry as Map<string, AnyNodeDefinition>).set(definition.type, definition);
+  orderedDefinitions = paletteOrder();
 }
 
 /** Every node type id, in palette order. */

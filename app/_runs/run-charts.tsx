@@ -16,6 +16,7 @@ import {
   YAxis,
 } from "recharts";
 import type { GraphDocument } from "@/nodes/graph/document";
+import { metricLabels } from "@/nodes/kinds/metric-labels";
 import type { RunStep } from "./run-types";
 
 export const RUN_COLORS = [
@@ -154,14 +155,7 @@ export function RunCharts(props: {
   );
 }
 
-/** Metric keys are node ids (or a guard's kind): show the node's label, as on the canvas. */
+/** Metric keys are node ids (or the report keys a guard's kind declares): show the node's label, as on the canvas. */
 export function metricNames(document: GraphDocument | undefined): Record<string, string> {
-  const names: Record<string, string> = {};
-  for (const node of document?.nodes ?? []) {
-    const name = node.label ?? node.id;
-    names[node.id] = name;
-    const kind = node.params.kind;
-    if (typeof kind === "string" && !(kind in names)) names[kind] = name;
-  }
-  return names;
+  return metricLabels(document);
 }

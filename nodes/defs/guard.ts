@@ -1,60 +1,33 @@
 import { z } from "zod";
-import { defineNode } from "../types";
+import { generatedGuardKinds } from "../kinds/guards/index.generated";
+import type { GuardKind } from "../kinds/ids";
+import {
+  appliesTo,
+  type GuardKindDeclaration,
+  inSelectOrder,
+  kindIds,
+  kindOptionLabels,
+  requiredFor,
+} from "../kinds/types";
+import { defineNode, type NodeDefinition } from "../types";
 
-export const GUARD_KINDS = [
-  "probability-regularization",
-  "norm-prior",
-  "trust-region",
-  "keeper-floor",
-  "early-stop",
-  "keep-best",
-] as const;
-export type GuardKind = (typeof GUARD_KINDS)[number];
+export type { GuardKind } from "../kinds/ids";
 
-const onlyFor = (...kinds: GuardKind[]) => ({ param: "kind", equals: kinds });
+/** The declared guard kinds (nodes/kinds/guards/), in select order. */
+export const GUARD_KINDS: readonly GuardKind[] = kindIds(inSelectOrder(generatedGuardKinds));
 
-export const guardNode = defineNode({
-  type: "guard",
-  version: 1,
-  title: "Guard",
-  category: "Optimization",
-  description:
-    "Protects against “reward hacking”: when the Optimizer pushes a reward too hard, the noise stops looking " +
-    "like real random noise and the picture turns into nonsense that still scores high. A Guard watches the " +
-    "optimization and holds it back. Probability regularization (the method's own guard) adds a penalty that " +
-    "stays flat at its lowest value while the noise still looks like a typical random sample, and rises " +
-    "steeply once it drifts away from that; its value is shown as a reward-hacking meter. Other guards: a norm prior, a limit on how far the noise may " +
-    "move from where it started, a second “keeper” reward that must stay above a floor, stopping when progress " +
-    "stalls, and keeping the best picture seen rather than the last one.",
-  icon: "shield",
-  inputs: [
-    {
-      name: "reward",
-      type: "reward",
-      label: "Keeper reward",
-      description: "For “Keeper reward floor”: the reward that must stay above the floor.",
-      requiredWhen: { param: "kind", equals: ["keeper-floor"] },
-    },
-  ],
-  outputs: [
-    { name: "guard", type: "guard", label: "Guard", description: "Connect to an Optimizer's Guards input." },
-  ],
-  params: z.object({
+/** The Guard's params; `kinds` gives the kind select and which params show for which kind. */
+function guardParams(kinds: readonly GuardKindDeclaration[]) {
+  const onlyFor = (param: string) => appliesTo(kinds, param);
+  return z.object({
     kind: z
-      .enum(GUARD_KINDS)
+      .enum(kindIds(kinds) as [GuardKind, ...GuardKind[]])
       .default("probability-regularization")
       .meta({
         widget: "select",
         label: "Guard",
         help: "How the optimization is held back.",
-        optionLabels: {
-          "probability-regularization": "Probability regularization (reward-hacking meter)",
-          "norm-prior": "Norm prior",
-          "trust-region": "Trust region (stay near the start)",
-          "keeper-floor": "Keeper reward floor",
-          "early-stop": "Early stop on a plateau",
-          "keep-best": "Keep the best picture",
-        },
+        optionLabels: kindOptionLabels(kinds),
       }),
     gamma: z
       .number()
@@ -68,7 +41,7 @@ export const guardNode = defineNode({
           "How much the probability penalty counts against the reward. 1 is the paper's setting; 0 only " +
           "measures (the meter still shows) without holding back.",
         step: 0.1,
-        visibleWhen: onlyFor("probability-regularization"),
+        visibleWhen: onlyFor("gamma"),
       }),
     permutations: z
       .int()
@@ -82,7 +55,7 @@ export const guardNode = defineNode({
           "The check is repeated on this many random shufflings of the noise, which catches patterns the " +
           "plain order misses. More is steadier but slower; the paper uses 100.",
         step: 1,
-        visibleWhen: onlyFor("probability-regularization"),
+        visibleWhen: onlyFor("permutations"),
         advanced: true,
       }),
     blockSize: z
@@ -95,7 +68,7 @@ export const guardNode = defineNode({
         label: "Block size (k)",
         help: "The noise is checked in groups of this many consecutive values. The paper uses 4.",
         step: 1,
-        visibleWhen: onlyFor("probability-regularization"),
+        visibleWhen: onlyFor("blockSize"),
         advanced: true,
       }),
     lambda: z
@@ -110,7 +83,7 @@ export const guardNode = defineNode({
           "How much the norm prior counts: it penalizes noise whose overall size is unusual for random " +
           "noise. 0.01 is ReNO's setting.",
         step: 0.001,
-        visibleWhen: onlyFor("norm-prior"),
+        visibleWhen: onlyFor("lambda"),
       }),
     maxDistance: z
       .number()
@@ -124,7 +97,7 @@ export const guardNode = defineNode({
           "How far the noise may move from where it started, as a fraction of the starting noise's size " +
           "(0.2 = 20 %). Steps that would go further are pulled back.",
         step: 0.001,
-        visibleWhen: onlyFor("trust-region"),
+        visibleWhen: onlyFor("maxDistance"),
       }),
     floor: z
       .number()
@@ -136,7 +109,7 @@ export const guardNode = defineNode({
         label: "Floor",
         help: "The connected keeper reward must stay at or above this value (e.g. prompt faithfulness ≥ 0.5).",
         step: 0.01,
-        visibleWhen: onlyFor("keeper-floor"),
+        visibleWhen: onlyFor("floor"),
       }),
     onViolation: z
       .enum(["penalty", "stop"])
@@ -146,7 +119,7 @@ export const guardNode = defineNode({
         label: "When it drops below",
         help: "“Penalty” subtracts from the objective while the keeper is below the floor; “Stop” ends the run.",
         optionLabels: { penalty: "Add a penalty", stop: "Stop the run" },
-        visibleWhen: onlyFor("keeper-floor"),
+        visibleWhen: onlyFor("onViolation"),
       }),
     penaltyWeight: z
       .number()
@@ -171,7 +144,7 @@ export const guardNode = defineNode({
         help: "Stop after this many iterations in a row without a real improvement of the objective.",
         unit: "iterations",
         step: 1,
-        visibleWhen: onlyFor("early-stop"),
+        visibleWhen: onlyFor("patience"),
       }),
     minDelta: z
       .number()
@@ -183,8 +156,53 @@ export const guardNode = defineNode({
         label: "Smallest improvement",
         help: "An improvement smaller than this does not count as progress.",
         step: 0.0001,
-        visibleWhen: onlyFor("early-stop"),
+        visibleWhen: onlyFor("minDelta"),
         advanced: true,
       }),
-  }),
-});
+  });
+}
+
+/**
+ * The Guard node, assembled from its kind declarations: the kind select's options and labels, which params
+ * and ports apply to which kind. `registerGuardKind` (nodes/kinds/registry.ts) rebuilds it with one more kind.
+ */
+export function guardNodeDeclaration(
+  declarations: readonly GuardKindDeclaration[],
+): NodeDefinition<ReturnType<typeof guardParams>> {
+  const kinds = inSelectOrder(declarations);
+  return {
+    type: "guard",
+    version: 1,
+    title: "Guard",
+    category: "Optimization",
+    description:
+      "Protects against “reward hacking”: when the Optimizer pushes a reward too hard, the noise stops looking " +
+      "like real random noise and the picture turns into nonsense that still scores high. A Guard watches the " +
+      "optimization and holds it back. Probability regularization (the method's own guard) adds a penalty that " +
+      "stays flat at its lowest value while the noise still looks like a typical random sample, and rises " +
+      "steeply once it drifts away from that; its value is shown as a reward-hacking meter. Other guards: a norm prior, a limit on how far the noise may " +
+      "move from where it started, a second “keeper” reward that must stay above a floor, stopping when progress " +
+      "stalls, and keeping the best picture seen rather than the last one.",
+    icon: "shield",
+    inputs: [
+      {
+        name: "reward",
+        type: "reward",
+        label: "Keeper reward",
+        description: "For “Keeper reward floor”: the reward that must stay above the floor.",
+        requiredWhen: requiredFor(kinds, "reward"),
+      },
+    ],
+    outputs: [
+      {
+        name: "guard",
+        type: "guard",
+        label: "Guard",
+        description: "Connect to an Optimizer's Guards input.",
+      },
+    ],
+    params: guardParams(kinds),
+  };
+}
+
+export const guardNode = defineNode(guardNodeDeclaration(generatedGuardKinds));

@@ -7,6 +7,7 @@
  * half-built workflow can always be saved.
  */
 import { describeParams } from "../describe-params";
+import { getGuardKind } from "../kinds/registry";
 import { getNodeDefinition } from "../registry";
 import { type AnyNodeDefinition, PORT_TYPE_LABELS, type PortDeclaration } from "../types";
 import type { GraphDocument, GraphEdge, GraphNode } from "./document";
@@ -56,7 +57,15 @@ export function issuesBlockingRun(issues: readonly GraphIssue[]): GraphIssue[] {
 /** The node type whose presence the run needs, and the one that gives the method its objective. */
 const OPTIMIZER_TYPE = "optimizer";
 const REWARD_TYPE = "reward";
-const KEEPER_FLOOR_GUARD = { type: "guard", param: "kind", value: "keeper-floor", port: "reward" } as const;
+/** A Guard whose kind watches a keeper reward (declared in nodes/kinds/guards/) needs its `reward` input. */
+function needsKeeperReward(
+  node: GraphNode,
+  portName: string,
+  params: Readonly<Record<string, unknown>>,
+): boolean {
+  if (node.type !== "guard" || portName !== "reward" || typeof params.kind !== "string") return false;
+  return getGuardKind(params.kind)?.attachTo === "keeper-reward";
+}
 
 interface ResolvedEdge {
   edge: GraphEdge;
@@ -344,10 +353,7 @@ export function validateGraph(doc: GraphDocument): GraphIssue[] {
         requireOptimizerReward.add(node.id); // Reported below with a message that says what to add.
         continue;
       }
-      const keeperFloor =
-        node.type === KEEPER_FLOOR_GUARD.type &&
-        port.name === KEEPER_FLOOR_GUARD.port &&
-        params[KEEPER_FLOOR_GUARD.param] === KEEPER_FLOOR_GUARD.value;
+      const keeperFloor = needsKeeperReward(node, port.name, params);
       const reason = port.required ? "" : conditionText(definition, port, params);
       issues.push({
         code: keeperFloor ? "keeper-floor-without-reward" : "missing-input",

@@ -13,6 +13,8 @@ export type ExecutorErrorCode =
   | "PLAN_REFUSED"
   /** A model, a classifier or a scoring model could not be loaded or does not fit. */
   | "MODEL_UNAVAILABLE"
+  /** A node's part failed while it was built or evaluated (a reward's scoring model, a guard's settings). */
+  | "NODE_FAILED"
   /** A checkpoint does not belong to this workflow or is damaged. */
   | "CHECKPOINT_MISMATCH"
   /** The run was cancelled through its AbortSignal. */
@@ -66,4 +68,20 @@ export class RunCancelledError extends ExecutorError {
 
 export function throwIfAborted(signal: AbortSignal | undefined, where: string): void {
   if (signal?.aborted) throw new RunCancelledError(where);
+}
+
+/**
+ * An error raised while building or evaluating a Reward's or Guard's part, as an ExecutorError that names
+ * the node (`Reward “Shape score”: …`) and carries its id, so the run's failure shows on that node and not
+ * on the Sampler. Cancellation and errors that already name a node pass through unchanged.
+ */
+export function attributedToNode(error: unknown, node: { id: string; displayName: string }): unknown {
+  if (error instanceof RunCancelledError) return error;
+  if (error instanceof ExecutorError && error.nodeId !== undefined) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  const message = detail.startsWith(node.displayName) ? detail : `${node.displayName}: ${detail}`;
+  return new ExecutorError(error instanceof ExecutorError ? error.code : "NODE_FAILED", message, {
+    nodeId: node.id,
+    cause: error,
+  });
 }

@@ -3,12 +3,9 @@
  * node id (two Rewards of one kind stay apart), keeper floors, per-image noise guards, and the loop guards.
  */
 import type { VjpCacheOptions } from "@/server/autodiff/cache";
-import { KeeperFloorGuard } from "@/server/dno/guards/keeper-floor";
-import { NormPriorGuard } from "@/server/dno/guards/norm-prior";
-import { PlateauStopGuard } from "@/server/dno/guards/plateau-stop";
-import { ProbabilityRegularizationGuard } from "@/server/dno/guards/probability-regularization-guard";
-import { TrustRegionGuard } from "@/server/dno/guards/trust-region";
 import type { NoisePenaltyGuard } from "@/server/dno/guards/guard";
+import type { KeeperFloorGuard } from "@/server/dno/guards/keeper-floor";
+import type { PlateauStopGuard } from "@/server/dno/guards/plateau-stop";
 import type { ObjectiveConfig } from "@/server/dno/objective";
 import {
   createClassProbabilityReward,
@@ -26,13 +23,14 @@ import {
 } from "@/server/dno/rewards/jpeg";
 import type { Reward } from "@/server/dno/rewards/reward";
 import type { WeightedReward } from "@/server/dno/rewards/weighted-sum";
-import { norm } from "@/server/dno/tensor";
 import { type AssetFiles, NO_ASSET_STORE } from "@/server/assets/asset-store";
 import type { OnnxRuntime } from "@/server/onnx/types";
 import { parseClassifierTarget } from "@/nodes/defs/reward";
+import { getGuardImplementation } from "@/server/kinds/registry";
+import type { GuardImplementation } from "@/server/kinds/types";
 import { OnnxImageClassifier } from "./classifier";
 import { createCustomOnnxReward } from "./custom-reward";
-import { ExecutorError } from "./errors";
+import { attributedToNode, ExecutorError } from "./errors";
 import type { PlannedGuard, PlannedReward, RunPlan } from "./plan";
 
 /** The same reward under the node's id. */
@@ -139,49 +137,62 @@ export async function buildRewards(
   return rewards;
 }
 
+/** A planned guard's implementation, checked against the attachment the planner gave it. */
+function guardImplementation<A extends GuardImplementation["attachTo"]>(
+  guard: PlannedGuard,
+  attachTo: A,
+): Extract<GuardImplementation, { attachTo: A }> {
+  const implementation = getGuardImplementation(guard.params.kind);
+  if (implementation?.attachTo !== attachTo) {
+    throw new ExecutorError(
+      "PLAN_REFUSED",
+      `${guard.displayName}: the guard kind “${guard.params.kind}” cannot run on this server. Pick another guard.`,
+      { nodeId: guard.id },
+    );
+  }
+  return implementation as Extract<GuardImplementation, { attachTo: A }>;
+}
+
+/** Runs a guard implementation's constructor; a failure names the Guard node. */
+function buildingGuard<T>(guard: PlannedGuard, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw attributedToNode(error, guard);
+  }
+}
+
 export function buildKeeperFloors(plan: RunPlan): KeeperFloorGuard[] {
   return plan.guards
     .filter((guard) => guard.attachTo === "keeper-reward" && guard.keeperRewardId !== undefined)
-    .map(
-      (guard) =>
-        new KeeperFloorGuard({
-          rewardId: guard.keeperRewardId!,
-          floor: guard.params.floor,
-          mode: guard.params.onViolation,
-          weight: guard.params.penaltyWeight,
-        }),
+    .map((guard) =>
+      buildingGuard(guard, () =>
+        guardImplementation(guard, "keeper-reward").createKeeperFloor(guard.params, guard.keeperRewardId!),
+      ),
     );
 }
 
 /** The noise guards of one image (each image has its own z, start point and PR permutation stream). */
 export function buildNoiseGuards(plan: RunPlan, start: Float32Array, seed: number): NoisePenaltyGuard[] {
-  const guards: NoisePenaltyGuard[] = [];
-  for (const guard of plan.guards.filter((g): g is PlannedGuard => g.attachTo === "noise")) {
-    const params = guard.params;
-    if (params.kind === "probability-regularization") {
-      guards.push(
-        new ProbabilityRegularizationGuard({
-          weight: params.gamma,
-          permutations: params.permutations,
-          blockSize: params.blockSize,
-          seed,
-        }),
-      );
-    } else if (params.kind === "norm-prior") {
-      guards.push(new NormPriorGuard({ weight: params.lambda }));
-    } else if (params.kind === "trust-region") {
-      // The radius is a fraction of the starting noise's norm (the Guard's help text).
-      guards.push(new TrustRegionGuard(start, { radius: params.maxDistance * norm(start), mode: "project" }));
-    }
-  }
-  return guards;
+  return plan.guards
+    .filter((guard) => guard.attachTo === "noise")
+    .map((guard) =>
+      buildingGuard(guard, () =>
+        guardImplementation(guard, "noise").createNoiseGuard(guard.params, { start, seed }),
+      ),
+    );
 }
 
-export function buildPlateauStop(plan: RunPlan): PlateauStopGuard | null {
-  const guard = plan.guards.find((g) => g.params.kind === "early-stop");
-  return guard
-    ? new PlateauStopGuard({ patience: guard.params.patience, minDelta: guard.params.minDelta })
-    : null;
+/** The loop guards: the first early stop's plateau guard, and whether the best iterate is the result. */
+export function buildLoopGuards(plan: RunPlan): { plateau: PlateauStopGuard | null; keepBest: boolean } {
+  let plateau: PlateauStopGuard | null = null;
+  let keepBest = false;
+  for (const guard of plan.guards.filter((g) => g.attachTo === "loop")) {
+    const loop = buildingGuard(guard, () => guardImplementation(guard, "loop").createLoopGuard(guard.params));
+    if (loop.kind === "plateau-stop") plateau ??= loop.guard;
+    else keepBest = true;
+  }
+  return { plateau, keepBest };
 }
 
 export function objectiveConfig(rewards: WeightedReward[], plan: RunPlan): ObjectiveConfig {

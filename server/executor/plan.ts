@@ -16,6 +16,8 @@ import type { samplerNode } from "@/nodes/defs/sampler";
 import type { GraphDocument, GraphNode } from "@/nodes/graph/document";
 import { nodeDisplayName } from "@/nodes/graph/naming";
 import { issuesBlockingRun, validateGraph } from "@/nodes/graph/validate";
+import { getGuardKind } from "@/nodes/kinds/registry";
+import type { GuardAttachment } from "@/nodes/kinds/types";
 import { getNodeDefinition } from "@/nodes/registry";
 import { PlanRefusedError, WorkflowInvalidError } from "./errors";
 
@@ -63,13 +65,8 @@ export interface PlannedReward extends PlannedNode<RewardParams> {
   readonly promptText: string;
 }
 
-export type GuardAttachment =
-  /** Penalizes or constrains the optimized noise itself (PR, norm prior, trust region). */
-  | "noise"
-  /** Watches a keeper reward's value (keeper floor). */
-  | "keeper-reward"
-  /** Watches the loop: the objective's history (early stop) or the iterates (keep best). */
-  | "loop";
+/** Where a guard acts (declared per kind in nodes/kinds/guards/): the noise, a keeper reward, or the loop. */
+export type { GuardAttachment };
 
 export interface PlannedGuard extends PlannedNode<GuardParams> {
   readonly attachTo: GuardAttachment;
@@ -248,15 +245,19 @@ export function planRun(doc: GraphDocument, options: PlanOptions = {}): RunPlan 
   const guards: PlannedGuard[] = [];
   for (const guard of guardNodes) {
     if (guards.some((planned) => planned.id === guard.id)) continue;
-    const kind = guard.params.kind;
-    if (kind === "keeper-floor") {
+    const declaration = getGuardKind(guard.params.kind);
+    if (!declaration) {
+      throw new PlanRefusedError(
+        `${guard.displayName} has the guard kind “${guard.params.kind}”, which this server does not know. Pick another guard.`,
+        guard.id,
+      );
+    }
+    if (declaration.attachTo === "keeper-reward") {
       const keeper = oneSource(guard, "reward", "reward", "a keeper Reward");
       if (!rewards.some((reward) => reward.id === keeper.id)) rewards.push(planReward(keeper, 0, false));
       guards.push({ ...guard, attachTo: "keeper-reward", keeperRewardId: keeper.id });
-    } else if (kind === "early-stop" || kind === "keep-best") {
-      guards.push({ ...guard, attachTo: "loop" });
     } else {
-      guards.push({ ...guard, attachTo: "noise" });
+      guards.push({ ...guard, attachTo: declaration.attachTo });
     }
   }
 
@@ -324,17 +325,8 @@ export function describePlan(plan: RunPlan): string[] {
 export function guardReportKeys(plan: RunPlan): Record<string, string[]> {
   const keys: Record<string, string[]> = {};
   for (const guard of plan.guards) {
-    const kind = guard.params.kind;
-    keys[guard.id] =
-      kind === "keeper-floor"
-        ? [`keeper-floor:${guard.keeperRewardId}`]
-        : kind === "early-stop"
-          ? ["plateau-stop"]
-          : kind === "keep-best"
-            ? ["best-iterate"]
-            : kind === "trust-region"
-              ? ["trust-region", "trust-region:projection"]
-              : [kind];
+    const declaration = getGuardKind(guard.params.kind);
+    keys[guard.id] = declaration ? [...declaration.reportKeys(guard.keeperRewardId)] : [guard.params.kind];
   }
   return keys;
 }

@@ -11,7 +11,7 @@ import type { Conditioning } from "@/server/models/sampler";
 import { DiffusionChain, type SamplerSettings } from "../chain";
 import type { ExecutorEnvironment } from "../environment";
 import { ExecutorError } from "../errors";
-import { buildNoiseGuards, buildPlateauStop, buildRewards, objectiveConfig } from "../objective-parts";
+import { buildLoopGuards, buildNoiseGuards, buildRewards, objectiveConfig } from "../objective-parts";
 import type { RunPlan } from "../plan";
 import { NoiseLayout } from "./noise-layout";
 import type { LoopState, RunDnoOptions, RunSetup } from "./types";
@@ -115,6 +115,8 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
   });
   const layout = new NoiseLayout(chain.latentSize, settings.steps, plan.optimizeStepNoise, seeded);
   const zs = layout.initial(batch);
+  const noiseGuards = zs.map((z, b) => buildNoiseGuards(plan, z, plan.seeds[b]!));
+  const { plateau, keepBest } = buildLoopGuards(plan);
   return {
     plan,
     env,
@@ -130,9 +132,9 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
     config: objectiveConfig(rewards, plan),
     layout,
     zs,
-    noiseGuards: zs.map((z, b) => buildNoiseGuards(plan, z, plan.seeds[b]!)),
-    plateau: buildPlateauStop(plan),
-    keepBest: plan.guards.some((guard) => guard.params.kind === "keep-best"),
+    noiseGuards,
+    plateau,
+    keepBest,
     optimizer: createOptimizer(
       zs.map((z) => z.length),
       optimizerConfig(plan),

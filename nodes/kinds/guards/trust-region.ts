@@ -1,0 +1,11 @@
+import { defineGuardKind } from "../types";
+
+export const trustRegionGuardKind = defineGuardKind({
+  id: "trust-region",
+  order: 3,
+  label: "Trust region (stay near the start)",
+  help: "Limits how far the noise may move from where it started; steps that would go further are pulled back.",
+  params: ["maxDistance"],
+  attachTo: "noise",
+  reportKeys: () => ["trust-region", "trust-region:projection"],
+});

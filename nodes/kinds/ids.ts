@@ -1,0 +1,4 @@
+/** The declared kind ids as types (from the generated indexes): the server's implementation maps are checked against them. */
+import type { generatedGuardKinds } from "./guards/index.generated";
+
+export type GuardKind = (typeof generatedGuardKinds)[number]["id"];
