@@ -7,11 +7,17 @@
  * into DIR (default artifacts/dno/<time>). Exit codes: 2 usage or unreadable file, 3 the workflow cannot
  * run (validation issues per node, or a refused plan), 1 any other failure.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { getNodeDefinition } from "@/nodes/registry";
-import { nodeDisplayName } from "@/nodes/graph/naming";
+import { asSentence } from "@/nodes/graph/format-issues";
+import {
+  CliError,
+  outDirFailureMessage,
+  prepareOutDir,
+  unexpectedFailureMessage,
+} from "@/server/cli/cli-errors";
+import { sanitizeErrorMessage } from "@/server/sanitize-message";
 import { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-regularization-pool";
 import { createExecutorEnvironment } from "@/server/executor/environment";
 import { ExecutorError } from "@/server/executor/errors";
@@ -72,29 +78,21 @@ async function main(): Promise<void> {
   } catch (error) {
     usage(`cannot read ${values.workflow}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const loaded = parseWorkflowText(text, values.workflow);
+  const loaded = parseWorkflowText(text, path.basename(values.workflow));
   let plan: RunPlan;
   try {
     plan = planRun(loaded.document);
   } catch (error) {
     if (error instanceof ExecutorError && error.issues.length > 0) {
+      // Each issue already names its node (nodes/graph/format-issues.ts), as in the editor.
       console.error(`dno: ${values.workflow} cannot run. Fix these first:`);
-      const byNode = new Map<string, string[]>();
-      for (const issue of error.issues) {
-        const node = loaded.document.nodes.find((candidate) => candidate.id === issue.nodeId);
-        const where = node ? nodeDisplayName(node, getNodeDefinition(node.type)) : "Workflow";
-        byNode.set(where, [...(byNode.get(where) ?? []), issue.message]);
-      }
-      for (const [where, messages] of byNode) {
-        console.error(`  ${where}:`);
-        for (const message of messages) console.error(`    - ${message}`);
-      }
+      for (const issue of error.issues) console.error(`  - ${asSentence(issue.message)}`);
       process.exit(3);
     }
     throw error;
   }
   const out = values.out ?? path.join("artifacts", "dno", new Date().toISOString().replace(/[:.]/g, "-"));
-  mkdirSync(out, { recursive: true });
+  prepareOutDir(out);
   console.log(`Workflow: ${loaded.name ?? values.workflow}`);
   for (const line of describePlan(plan)) console.log(`  ${line}`);
   if (plan.ignored.length > 0)
@@ -150,20 +148,25 @@ async function main(): Promise<void> {
     },
   });
   await prPool.close();
+  // The folder was writable at the start; a failure now (disk full, permissions changed) is said in words.
+  const writeOut = (file: string, data: string | Uint8Array) => {
+    try {
+      writeFileSync(path.join(out, file), data);
+    } catch (error) {
+      throw new CliError(outDirFailureMessage(out, error), 1);
+    }
+  };
   const writeImages = (name: string, image: ImageTensor) => {
     for (let b = 0; b < image.batch; b++) {
       const file = image.batch === 1 ? `${name}.png` : `${name}-${plan.seeds[b]}.png`;
-      writeFileSync(
-        path.join(out, file),
-        encodePng(imageToRgb8(image, b), { workflow: JSON.stringify(loaded.document) }),
-      );
+      writeOut(file, encodePng(imageToRgb8(image, b), { workflow: JSON.stringify(loaded.document) }));
     }
   };
   writeImages("initial", result.initialImage);
   writeImages("best", result.bestImage);
   writeImages("final", result.finalImage);
-  writeFileSync(
-    path.join(out, "history.json"),
+  writeOut(
+    "history.json",
     `${JSON.stringify(
       {
         workflow: loaded.name ?? values.workflow,
@@ -185,11 +188,16 @@ async function main(): Promise<void> {
   );
 }
 
+// No stack traces for people: typed errors print their sentence, anything else its sanitized cause.
 main().catch((error: unknown) => {
-  if (error instanceof ExecutorError) {
+  if (error instanceof CliError) {
     console.error(`dno: ${error.message}`);
+    process.exit(error.exitCode);
+  }
+  if (error instanceof ExecutorError) {
+    console.error(`dno: ${sanitizeErrorMessage(error.message)}`);
     process.exit(error.code === "WORKFLOW_UNREADABLE" ? 2 : error.code === "CANCELLED" ? 130 : 3);
   }
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  console.error(`dno: ${unexpectedFailureMessage(error)}`);
   process.exit(1);
 });

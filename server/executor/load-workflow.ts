@@ -4,6 +4,9 @@
  * ExecutorError whose message says what is wrong with the file and where.
  */
 import { type GraphDocument, parseGraphDocument } from "@/nodes/graph/document";
+import { workflowFileLimits } from "@/server/json/json-limits";
+import { parseUntrustedJson } from "@/server/json/parse-untrusted-json";
+import { graphLimitProblem } from "@/server/services/workflows/graph-document";
 import { WORKFLOW_FILE_FORMAT, workflowFileEnvelopeSchema } from "@/server/services/workflows/workflow-file";
 import { ExecutorError } from "./errors";
 
@@ -13,15 +16,10 @@ export interface LoadedWorkflow {
 }
 
 export function parseWorkflowText(text: string, source = "the workflow file"): LoadedWorkflow {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ExecutorError(
-      "WORKFLOW_UNREADABLE",
-      `${source} is not valid JSON (${error instanceof Error ? error.message : String(error)}).`,
-    );
-  }
+  // The same parser as the app's import: BOM, size and depth limits, dangerous keys, line and column.
+  const parsedJson = parseUntrustedJson(text, source, workflowFileLimits());
+  if (!parsedJson.ok) throw new ExecutorError("WORKFLOW_UNREADABLE", parsedJson.problem.message);
+  const raw = parsedJson.value;
   let name: string | undefined;
   let document: unknown = raw;
   if (typeof raw === "object" && raw !== null && "format" in raw) {
@@ -35,6 +33,8 @@ export function parseWorkflowText(text: string, source = "the workflow file"): L
     name = envelope.data.name;
     document = envelope.data.document;
   }
+  const tooMany = graphLimitProblem(document);
+  if (tooMany) throw new ExecutorError("WORKFLOW_UNREADABLE", `${source}: ${tooMany.message}`);
   const parsed = parseGraphDocument(document);
   if (!parsed.ok) throw new ExecutorError("WORKFLOW_UNREADABLE", `${source}: ${parsed.error.message}`);
   return { name, document: parsed.document };

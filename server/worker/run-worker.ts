@@ -14,6 +14,7 @@ import { finishRun } from "../services/runs/finish-run";
 import { readCheckpoint } from "../services/runs/read-checkpoint";
 import { recordRunStep } from "../services/runs/record-run-step";
 import { listRunSteps } from "../services/runs/list-run-steps";
+import { isJavaScriptInternalError, sanitizeErrorMessage } from "../sanitize-message";
 import { errorNodeIdOf, type ExecutorIteration, type RunExecutor } from "./executor-port";
 import type { RunQueue } from "./queue";
 import { publishRunEvent, subscribeRunEvents } from "./run-events";
@@ -78,17 +79,21 @@ class NodeFailure extends Error {
   }
 }
 
-function describeFailure(error: unknown): string {
+/** The failure as the run page shows it: no server paths, ONNX Runtime source locations or JS internals. */
+function describeFailure(error: unknown, runId: string): string {
   if (error instanceof RangeError && /allocation|memory/i.test(error.message)) {
-    return `Out of memory: ${error.message}. Use fewer steps, a smaller batch or a smaller model.`;
+    return `Out of memory: ${sanitizeErrorMessage(error.message)}. Use fewer steps, a smaller batch or a smaller model.`;
   }
   if (error instanceof Error) {
     if (/out of memory|bad_alloc|Failed to allocate/i.test(error.message)) {
-      return `Out of memory: ${error.message}. Use fewer steps, a smaller batch or a smaller model.`;
+      return `Out of memory: ${sanitizeErrorMessage(error.message)}. Use fewer steps, a smaller batch or a smaller model.`;
     }
-    return error.message;
+    if (isJavaScriptInternalError(error)) {
+      return `Something went wrong on the server (run ${runId}). The details are in the server log.`;
+    }
+    return sanitizeErrorMessage(error.message);
   }
-  return String(error);
+  return sanitizeErrorMessage(String(error));
 }
 
 /** Metrics are keyed by node id, or for some guards by their kind (one per kind): find the node either way. */
@@ -327,7 +332,9 @@ export class RunWorker {
         );
         publishRunEvent({ type: "status", runId, status: "interrupted", error: null, errorNodeId: null });
       } else {
-        const message = describeFailure(error);
+        // The full error (stack, paths) goes to the log; the run keeps the sanitized sentence.
+        console.error(`Run ${runId} failed:`, error);
+        const message = describeFailure(error, runId);
         const nodeId = error instanceof NodeFailure ? error.nodeId : errorNodeIdOf(error);
         const summary = await finishRun(ctx, {
           runId,

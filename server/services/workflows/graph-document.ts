@@ -20,8 +20,10 @@ function countOf(input: unknown, key: "nodes" | "edges"): number {
   return Array.isArray(list) ? list.length : 0;
 }
 
-/** Too many nodes or edges: refused with the counts and the limit, before any per-node work. */
-function assertWithinGraphLimits(input: unknown): void {
+/** Too many nodes or edges: the sentence naming the counts and the limit, or null. */
+export function graphLimitProblem(
+  input: unknown,
+): { key: "nodes" | "edges"; limit: number; message: string } | null {
   for (const [key, limit] of [
     ["nodes", GRAPH_LIMITS.maxNodes],
     ["edges", GRAPH_LIMITS.maxEdges],
@@ -29,12 +31,23 @@ function assertWithinGraphLimits(input: unknown): void {
     const count = countOf(input, key);
     if (count > limit) {
       const what = key === "nodes" ? "nodes" : "connections";
-      throw new AppError(
-        "VALIDATION",
-        `The workflow has ${count} ${what}; the limit is ${limit} ${what} per workflow. Split it into smaller workflows.`,
-        { issues: [{ code: `too-many-${key}`, message: `At most ${limit} ${what}.`, path: [key] }] },
-      );
+      return {
+        key,
+        limit,
+        message: `The workflow has ${count} ${what}; the limit is ${limit} ${what} per workflow. Split it into smaller workflows.`,
+      };
     }
+  }
+  return null;
+}
+
+/** Refused before any per-node work. */
+function assertWithinGraphLimits(input: unknown): void {
+  const problem = graphLimitProblem(input);
+  if (problem) {
+    throw new AppError("VALIDATION", problem.message, {
+      issues: [{ code: `too-many-${problem.key}`, message: problem.message, path: [problem.key] }],
+    });
   }
 }
 
