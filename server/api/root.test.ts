@@ -35,6 +35,7 @@ describe("appRouter through createCaller", () => {
         "version.get",
         "version.list",
         "version.restore",
+        "workflow.activeRuns",
         "workflow.create",
         "workflow.delete",
         "workflow.duplicate",
@@ -42,7 +43,9 @@ describe("appRouter through createCaller", () => {
         "workflow.get",
         "workflow.import",
         "workflow.list",
+        "workflow.listDeleted",
         "workflow.rename",
+        "workflow.restore",
         "workflow.save",
       ].sort(),
     );

@@ -8,32 +8,42 @@ import type { ServiceContext } from "../context";
 import { loadRun } from "./load-run";
 import { type RunSummary, toRunSummary } from "./run-views";
 
-export async function cancelRun(ctx: ServiceContext, input: { runId: string }): Promise<RunSummary> {
-  const run = await loadRun(ctx, input.runId, "write");
+/**
+ * The cancel itself, for a run the caller may already act on (cancelRun, deleting a workflow): "cancelled"
+ * (it was queued), "requested" (running: its worker stops it), or the status it had already finished with.
+ */
+export async function requestRunCancel(
+  ctx: ServiceContext,
+  runId: string,
+  logMessage = "Cancelled before it started.",
+): Promise<string> {
   const now = new Date();
   const queued = await ctx.db.run.updateMany({
-    where: { id: run.id, status: "queued" },
+    where: { id: runId, status: "queued" },
     data: { status: "cancelled", cancelRequestedAt: now, finishedAt: now },
   });
-  if (queued.count === 0) {
-    const running = await ctx.db.run.updateMany({
-      where: { id: run.id, status: "running", cancelRequestedAt: null },
-      data: { cancelRequestedAt: now },
-    });
-    if (running.count === 0) {
-      const current = await ctx.db.run.findUniqueOrThrow({ where: { id: run.id } });
-      if (current.status !== "running" && current.status !== "cancelled") {
-        throw new AppError(
-          "CONFLICT",
-          `The run has already ${current.status === "succeeded" ? "finished" : current.status}; there is nothing to cancel.`,
-          {
-            status: current.status,
-          },
-        );
-      }
-    }
-  } else {
-    await ctx.db.runLogEntry.create({ data: { runId: run.id, message: "Cancelled before it started." } });
+  if (queued.count > 0) {
+    await ctx.db.runLogEntry.create({ data: { runId, message: logMessage } });
+    return "cancelled";
+  }
+  const running = await ctx.db.run.updateMany({
+    where: { id: runId, status: "running", cancelRequestedAt: null },
+    data: { cancelRequestedAt: now },
+  });
+  if (running.count > 0) return "requested";
+  const current = await ctx.db.run.findUniqueOrThrow({ where: { id: runId } });
+  return current.status === "running" ? "requested" : current.status;
+}
+
+export async function cancelRun(ctx: ServiceContext, input: { runId: string }): Promise<RunSummary> {
+  const run = await loadRun(ctx, input.runId, "write");
+  const outcome = await requestRunCancel(ctx, run.id);
+  if (outcome !== "cancelled" && outcome !== "requested") {
+    throw new AppError(
+      "CONFLICT",
+      `The run has already ${outcome === "succeeded" ? "finished" : outcome}; there is nothing to cancel.`,
+      { status: outcome },
+    );
   }
   const updated = await ctx.db.run.findUniqueOrThrow({
     where: { id: run.id },

@@ -1,14 +1,25 @@
-import { notFound } from "../../errors";
+import { AppError, notFound } from "../../errors";
 import { assertCanAccessWorkflow, type WorkflowAction } from "../authorization";
 import type { ServiceContext } from "../context";
 
 /** A run of a live workflow, after checking the actor may do `action` on that workflow. */
 export async function loadRun(ctx: ServiceContext, runId: string, action: WorkflowAction) {
-  const run = await ctx.db.run.findFirst({
-    where: { id: runId, workflow: { deletedAt: null } },
+  const run = await ctx.db.run.findUnique({
+    where: { id: runId },
     include: { workflow: true, workflowVersion: { select: { number: true } } },
   });
   if (!run) throw notFound("Run", runId);
+  if (run.workflow.deletedAt) {
+    assertCanAccessWorkflow(ctx.actor, run.workflow, "read");
+    throw new AppError(
+      "NOT_FOUND",
+      "This run's workflow is in the trash; restore the workflow to open its runs.",
+      {
+        id: runId,
+        inTrash: true,
+      },
+    );
+  }
   assertCanAccessWorkflow(ctx.actor, run.workflow, action);
   return run;
 }

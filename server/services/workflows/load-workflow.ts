@@ -1,14 +1,21 @@
-import { notFound } from "../../errors";
+import { AppError, notFound } from "../../errors";
 import { assertCanAccessWorkflow, type WorkflowAction } from "../authorization";
 import type { ServiceContext } from "../context";
 
+export const WORKFLOW_IN_TRASH_MESSAGE = "This workflow is in the trash; restore it to open it.";
+
 /** A live (not deleted) workflow with its head version, after checking the actor may do `action` on it. */
 export async function loadWorkflow(ctx: ServiceContext, workflowId: string, action: WorkflowAction) {
-  const workflow = await ctx.db.workflow.findFirst({
-    where: { id: workflowId, deletedAt: null },
+  const workflow = await ctx.db.workflow.findUnique({
+    where: { id: workflowId },
     include: { headVersion: true },
   });
   if (!workflow) throw notFound("Workflow", workflowId);
+  if (workflow.deletedAt) {
+    // Said only to those who may see it; others learn no more than from an unknown id.
+    assertCanAccessWorkflow(ctx.actor, workflow, "read");
+    throw new AppError("NOT_FOUND", WORKFLOW_IN_TRASH_MESSAGE, { id: workflowId, inTrash: true });
+  }
   assertCanAccessWorkflow(ctx.actor, workflow, action);
   return workflow;
 }

@@ -1,0 +1,19 @@
+import { canAccessWorkflow } from "../authorization";
+import type { ServiceContext } from "../context";
+import { toWorkflowSummary, type WorkflowSummary } from "./views";
+
+export interface DeletedWorkflowSummary extends WorkflowSummary {
+  deletedAt: Date;
+}
+
+/** The trash: workflows the actor may restore, most recently deleted first. */
+export async function listDeletedWorkflows(ctx: ServiceContext): Promise<DeletedWorkflowSummary[]> {
+  const workflows = await ctx.db.workflow.findMany({
+    where: { deletedAt: { not: null }, headVersionId: { not: null } },
+    include: { headVersion: true },
+    orderBy: [{ deletedAt: "desc" }, { id: "asc" }],
+  });
+  return workflows
+    .filter((workflow) => canAccessWorkflow(ctx.actor, workflow, "delete"))
+    .map((workflow) => ({ ...toWorkflowSummary(workflow), deletedAt: workflow.deletedAt ?? new Date(0) }));
+}

@@ -1,0 +1,26 @@
+import { AppError } from "../../errors";
+import { assertCanAccessWorkflow } from "../authorization";
+import type { ServiceContext } from "../context";
+import { toWorkflowSummary, type WorkflowSummary } from "./views";
+
+/** Takes a workflow out of the trash, exactly as it was (versions, runs and artifacts never left). */
+export async function restoreWorkflow(
+  ctx: ServiceContext,
+  input: { workflowId: string },
+): Promise<WorkflowSummary> {
+  const workflow = await ctx.db.workflow.findFirst({
+    where: { id: input.workflowId, deletedAt: { not: null } },
+  });
+  if (!workflow) {
+    throw new AppError("NOT_FOUND", `Workflow “${input.workflowId}” is not in the trash.`, {
+      id: input.workflowId,
+    });
+  }
+  assertCanAccessWorkflow(ctx.actor, workflow, "delete");
+  const restored = await ctx.db.workflow.update({
+    where: { id: workflow.id },
+    data: { deletedAt: null },
+    include: { headVersion: true },
+  });
+  return toWorkflowSummary(restored);
+}
