@@ -23,4 +23,14 @@ describe("PNG workflow chunks (browser reader vs the server's writer)", () => {
       message: "This file is not a PNG image.",
     });
   });
+
+  it("keeps a chunk keyword such as __proto__ an ordinary entry", () => {
+    const png = new Uint8Array(
+      encodePng(image, { ["__proto__"]: '{"polluted": true}', [WORKFLOW_PNG_KEY]: "{}" }),
+    );
+    const chunks = readPngTextChunks(png);
+    expect(Object.keys(chunks).sort()).toEqual(["__proto__", WORKFLOW_PNG_KEY].sort());
+    expect(chunks[WORKFLOW_PNG_KEY]).toBe("{}");
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
 });

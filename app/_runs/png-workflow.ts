@@ -15,7 +15,8 @@ export function readPngTextChunks(bytes: Uint8Array): Record<string, string> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const latin1 = new TextDecoder("latin1");
   const utf8 = new TextDecoder("utf-8");
-  const out: Record<string, string> = {};
+  // No prototype: a chunk keyword such as "__proto__" stays an ordinary entry.
+  const out = Object.create(null) as Record<string, string>;
   let offset = 8;
   while (offset + 12 <= bytes.length) {
     const length = view.getUint32(offset);
