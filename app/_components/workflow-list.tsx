@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { type ChangeEvent, useState } from "react";
+import { activeRunsQuestion } from "@/app/_lib/active-runs-question";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
 import { usePngWorkflowDrop } from "@/app/_runs/use-png-workflow-drop";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
@@ -65,11 +66,17 @@ export function WorkflowList() {
   const router = useRouter();
   const queryClient = useQueryClient();
   const list = useQuery(trpc.workflow.list.queryOptions());
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.workflow.list.queryKey() });
+  const trash = useQuery(trpc.workflow.listDeleted.queryOptions());
+  const invalidate = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: trpc.workflow.list.queryKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.workflow.listDeleted.queryKey() }),
+    ]);
   const create = useMutation(trpc.workflow.create.mutationOptions());
   const rename = useMutation(trpc.workflow.rename.mutationOptions());
   const duplicate = useMutation(trpc.workflow.duplicate.mutationOptions());
   const remove = useMutation(trpc.workflow.delete.mutationOptions());
+  const restore = useMutation(trpc.workflow.restore.mutationOptions());
   const importWorkflow = useMutation(trpc.workflow.import.mutationOptions());
   const client = useTRPCClient();
 
@@ -81,6 +88,13 @@ export function WorkflowList() {
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const [renameError, setRenameError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
+  // Asked fresh each time the dialog opens: runs going on it are cancelled with the workflow.
+  const activeRuns = useQuery({
+    ...trpc.workflow.activeRuns.queryOptions({ workflowId: deleting?.id ?? "" }),
+    enabled: deleting !== null,
+    staleTime: 0,
+  });
+  const runsQuestion = deleting && activeRuns.data ? activeRunsQuestion(activeRuns.data) : null;
 
   const fail = (caught: unknown) => {
     setInfo(null);
@@ -302,6 +316,50 @@ export function WorkflowList() {
             </table>
           )
         ) : null}
+        {trash.data && trash.data.length > 0 ? (
+          <details className="trash" data-testid="workflows.trash">
+            <summary>Trash ({trash.data.length})</summary>
+            <table className="workflow-table">
+              <tbody>
+                {trash.data.map((workflow) => (
+                  <tr
+                    key={workflow.id}
+                    data-testid={`workflows.trash.${workflow.id}`}
+                    data-name={workflow.name}
+                  >
+                    <td>{workflow.name}</td>
+                    <td className="muted">deleted {formatDate(workflow.deletedAt)}</td>
+                    <td>
+                      <div className="row-actions">
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          data-testid={`workflows.trash.${workflow.id}.restore`}
+                          disabled={restore.isPending}
+                          onClick={() =>
+                            restore.mutate(
+                              { workflowId: workflow.id },
+                              {
+                                onSuccess: (restored) => {
+                                  setError(null);
+                                  setInfo(`Restored “${restored.name}”.`);
+                                  void invalidate();
+                                },
+                                onError: fail,
+                              },
+                            )
+                          }
+                        >
+                          Restore
+                        </button>
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
+        ) : null}
       </main>
       {renaming ? (
         <RenameDialog
@@ -327,20 +385,29 @@ export function WorkflowList() {
         <ConfirmDialog
           title="Delete workflow?"
           message={
-            <p>
-              “{deleting.name}” and all its versions will be removed from the list. This cannot be undone
-              here.
-            </p>
+            <>
+              {runsQuestion ? <p data-testid="confirm-dialog.active-runs">{runsQuestion}</p> : null}
+              <p>
+                “{deleting.name}” moves to the trash with its versions and runs; you can restore it from
+                there.
+              </p>
+            </>
           }
-          confirmLabel="Delete"
-          busy={remove.isPending}
+          confirmLabel={runsQuestion ? "Delete and cancel" : "Delete"}
+          busy={remove.isPending || activeRuns.isPending}
           onCancel={() => setDeleting(null)}
           onConfirm={() =>
             remove.mutate(
               { workflowId: deleting.id },
               {
-                onSuccess: () => {
+                onSuccess: (result) => {
+                  const cancelled = result.cancelledRuns;
                   setDeleting(null);
+                  setError(null);
+                  setInfo(
+                    `Moved “${deleting.name}” to the trash` +
+                      (cancelled > 0 ? `; cancelled ${cancelled} run${cancelled === 1 ? "" : "s"}.` : "."),
+                  );
                   void invalidate();
                 },
                 onError: (caught) => {
