@@ -153,7 +153,7 @@ export function inputPathText(path: readonly (string | number)[]): string {
 
 /**
  * Flattens a rejected input's issues into located sentences. A union (run.start takes a version id OR a
- * document) is not shown as a tree: only the alternative that came closest (fewest issues) is reported.
+ * document) is not shown as a tree: only the alternative that came closest is reported.
  */
 export function formatInputIssues(
   issues: readonly InputIssueLike[],
@@ -163,7 +163,11 @@ export function formatInputIssues(
   for (const issue of issues) {
     const path = [...prefix, ...pathKeys(issue.path)];
     if (issue.code === "invalid_union" && issue.errors && issue.errors.length > 0) {
-      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      // The alternative the caller meant is the one missing the fewest fields, then with the fewest issues.
+      const missing = (list: readonly InputIssueLike[]) =>
+        list.filter((item) => item.code === "invalid_type" && /received undefined/.test(item.message)).length;
+      const closest =
+        [...issue.errors].sort((a, b) => missing(a) - missing(b) || a.length - b.length)[0] ?? [];
       if (closest.length > 0) {
         out.push(...formatInputIssues(closest, path));
         continue;

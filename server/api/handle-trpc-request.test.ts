@@ -210,6 +210,26 @@ describe("messages for people", () => {
     expect(error.data.appCode).toBe("VALIDATION");
   });
 
+  it("names node, parameter and bound when run.start gets a document out of range, and stores nothing", async () => {
+    const workflow = await createWorkflow(database.ctx, { name: "Bounds", document: exampleDocument() });
+    const before = await snapshotTables(database.db);
+    const document = exampleDocument();
+    const sampler = document.nodes.find((node) => node.type === "sampler");
+    if (!sampler) throw new Error("no sampler");
+    sampler.params.steps = 5000;
+    const { status, text } = await send(
+      "run.start",
+      JSON.stringify(
+        superjson.serialize({ workflowId: workflow.id, baseVersionId: workflow.headVersion.id, document }),
+      ),
+    );
+    expect(status).toBe(400);
+    expect(errorOf(text).message).toBe(
+      `${sampler.label ?? "?"} › Steps must be between 1 and 1000; got 5000.`,
+    );
+    expect(await snapshotTables(database.db)).toEqual(before);
+  });
+
   it("hides an internal failure behind a request id that the server log carries with the details", async () => {
     const logged: unknown[][] = [];
     const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
