@@ -69,6 +69,34 @@ const envSchema = z.object({
     (value) => (value === "" ? undefined : value),
     z.coerce.number().int().min(8).max(1000).default(64),
   ),
+  // Uploads (app/api/uploads): the largest model .zip, its unpacked size, and the largest ONNX scorer.
+  MAX_UPLOAD_BYTES: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(Number.MAX_SAFE_INTEGER)
+      .default(512 * 1024 * 1024),
+  ),
+  MAX_UNZIPPED_MODEL_BYTES: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(Number.MAX_SAFE_INTEGER)
+      .default(4 * 1024 * 1024 * 1024),
+  ),
+  MAX_SCORER_UPLOAD_BYTES: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(Number.MAX_SAFE_INTEGER)
+      .default(64 * 1024 * 1024),
+  ),
 });
 
 export interface ServerEnv {
@@ -91,6 +119,12 @@ export interface ServerEnv {
   maxImportBytes: number;
   /** Deepest nesting of objects and arrays in JSON from outside. */
   maxJsonDepth: number;
+  /** Largest uploaded model .zip, in bytes. */
+  maxUploadBytes: number;
+  /** Largest total unpacked size of an uploaded model .zip (zip bombs), in bytes. */
+  maxUnzippedModelBytes: number;
+  /** Largest uploaded ONNX scoring model, in bytes. */
+  maxScorerUploadBytes: number;
 }
 
 export class EnvironmentError extends Error {
@@ -118,6 +152,9 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
     maxBodyBytes: values.MAX_BODY_BYTES,
     maxImportBytes: values.MAX_IMPORT_BYTES,
     maxJsonDepth: values.MAX_JSON_DEPTH,
+    maxUploadBytes: values.MAX_UPLOAD_BYTES,
+    maxUnzippedModelBytes: values.MAX_UNZIPPED_MODEL_BYTES,
+    maxScorerUploadBytes: values.MAX_SCORER_UPLOAD_BYTES,
   };
 }
 

@@ -1,3 +1,4 @@
+import { assetsRouter } from "./routers/assets";
 import { modelsRouter } from "./routers/models";
 import { runRouter } from "./routers/run";
 import { versionRouter } from "./routers/version";
@@ -8,6 +9,7 @@ export const appRouter = createTRPCRouter({
   workflow: workflowRouter,
   version: versionRouter,
   models: modelsRouter,
+  assets: assetsRouter,
   run: runRouter,
 });
 

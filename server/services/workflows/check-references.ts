@@ -8,9 +8,11 @@ import { existsSync } from "node:fs";
 import {
   describeParams,
   type GraphDocument,
+  type GraphNode,
   getNodeDefinition,
   isParamVisible,
   nodeShortName,
+  type ParamFieldDescriptor,
 } from "@/nodes";
 import { UPLOADED_MODEL_PREFIX } from "@/nodes/model-id";
 import { type AssetKind, assetLocation } from "@/server/assets/asset-store";
@@ -21,6 +23,36 @@ import type { ServiceContext } from "../context";
 /** The asset kind a file param holds, from the extensions its picker accepts. */
 function assetKindFor(accept: string | undefined): AssetKind {
   return accept?.includes(".zip") ? "model" : "scorer";
+}
+
+export interface DocumentReference {
+  node: GraphNode;
+  field: ParamFieldDescriptor;
+  /** "model" for a model id (a "model" param), else the kind of asset a "file" param holds. */
+  names: "model" | AssetKind;
+  value: string;
+}
+
+/** The non-empty model and file ids a document's visible params name. */
+export function documentReferences(document: GraphDocument): DocumentReference[] {
+  const references: DocumentReference[] = [];
+  for (const node of document.nodes) {
+    const definition = getNodeDefinition(node.type);
+    if (!definition) continue;
+    const params = node.params as Record<string, unknown>;
+    for (const field of describeParams(definition)) {
+      if (field.widget !== "model" && field.widget !== "file") continue;
+      const value = params[field.name];
+      if (typeof value !== "string" || value === "" || !isParamVisible(field, params)) continue;
+      references.push({
+        node,
+        field,
+        value,
+        names: field.widget === "model" ? "model" : assetKindFor(field.accept),
+      });
+    }
+  }
+  return references;
 }
 
 const quoted = (value: string) => `“${value.length > 80 ? `${value.slice(0, 80)}…` : value}”`;
@@ -49,32 +81,25 @@ export async function findMissingReferences(
   };
 
   const issues: AppIssue[] = [];
-  for (const node of document.nodes) {
-    const definition = getNodeDefinition(node.type);
-    if (!definition) continue;
-    const params = node.params as Record<string, unknown>;
-    for (const field of describeParams(definition)) {
-      if (field.widget !== "model" && field.widget !== "file") continue;
-      const value = params[field.name];
-      if (typeof value !== "string" || value === "" || !isParamVisible(field, params)) continue;
-      // "Sampler 1 › Model: …", the shape of every per-parameter message.
-      const where = `${nodeShortName(node)} › ${field.label}`;
-      if (field.widget === "model" && !(await modelExists(value))) {
-        issues.push({
-          code: "missing-model",
-          nodeId: node.id,
-          param: field.name,
-          message: `${where}: no model ${quoted(value)} on this server; pick one from the list.`,
-        });
-      }
-      if (field.widget === "file" && !(await assetExists(assetKindFor(field.accept), { id: value }))) {
-        issues.push({
-          code: "missing-upload",
-          nodeId: node.id,
-          param: field.name,
-          message: `${where}: no uploaded file ${quoted(value)} on this server (it was deleted or never uploaded); upload it again or pick one from the list.`,
-        });
-      }
+  for (const reference of documentReferences(document)) {
+    const { node, field, value } = reference;
+    // "Sampler 1 › Model: …", the shape of every per-parameter message.
+    const where = `${nodeShortName(node)} › ${field.label}`;
+    if (reference.names === "model" && !(await modelExists(value))) {
+      issues.push({
+        code: "missing-model",
+        nodeId: node.id,
+        param: field.name,
+        message: `${where}: no model ${quoted(value)} on this server; pick one from the list.`,
+      });
+    }
+    if (reference.names !== "model" && !(await assetExists(reference.names, { id: value }))) {
+      issues.push({
+        code: "missing-upload",
+        nodeId: node.id,
+        param: field.name,
+        message: `${where}: no uploaded file ${quoted(value)} on this server (it was deleted or never uploaded); upload it again or pick one from the list.`,
+      });
     }
   }
   return issues;

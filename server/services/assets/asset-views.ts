@@ -1,0 +1,53 @@
+/** What clients see of an asset: no storage key, no server path. */
+import type { Asset } from "../../db/generated/prisma/client";
+import { UPLOADED_MODEL_PREFIX } from "@/nodes/model-id";
+import type { ServiceContext } from "../context";
+import { type AssetUse, findAssetUsage } from "./find-asset-usage";
+
+export interface AssetView {
+  id: string;
+  kind: "scorer" | "model";
+  name: string;
+  byteSize: number;
+  sha256: string;
+  /** Who uploaded it; null until accounts exist. */
+  uploadedById: string | null;
+  createdAt: Date;
+  /** For a model: the id a Sampler stores ("upload:<sha256>"); null for a scorer. */
+  modelId: string | null;
+  /** What validation found (scorer: opset, input and output shapes; model: file count, unpacked size). */
+  summary: Record<string, unknown>;
+  usedBy: AssetUse[];
+}
+
+function parseSummary(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+export function assetView(asset: Asset, usedBy: AssetUse[]): AssetView {
+  const kind = asset.kind === "model" ? "model" : "scorer";
+  return {
+    id: asset.id,
+    kind,
+    name: asset.name,
+    byteSize: asset.byteSize,
+    sha256: asset.sha256,
+    uploadedById: asset.uploadedById,
+    createdAt: asset.createdAt,
+    modelId: kind === "model" ? `${UPLOADED_MODEL_PREFIX}${asset.sha256}` : null,
+    summary: parseSummary(asset.summary),
+    usedBy,
+  };
+}
+
+export async function toAssetView(ctx: Pick<ServiceContext, "db">, asset: Asset): Promise<AssetView> {
+  const usage = await findAssetUsage(ctx, [asset]);
+  return assetView(asset, usage.get(asset.id) ?? []);
+}

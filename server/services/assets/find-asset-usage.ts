@@ -1,0 +1,65 @@
+/**
+ * Where uploaded assets are used: the workflows whose head version names them (a custom reward's scorer by
+ * asset id, a Sampler's model by "upload:<sha256>"). Workflows in the trash count too, since they can be
+ * restored. Older versions do not: a run of one whose upload was deleted stops with a message on the node.
+ */
+import { parseGraphDocument } from "@/nodes";
+import { UPLOADED_MODEL_PREFIX } from "@/nodes/model-id";
+import type { ServiceContext } from "../context";
+import { documentReferences } from "../workflows/check-references";
+
+export interface AssetUse {
+  workflowId: string;
+  workflowName: string;
+  inTrash: boolean;
+}
+
+/** Asset id → the workflows using it, for the given assets. */
+export async function findAssetUsage(
+  ctx: Pick<ServiceContext, "db">,
+  assets: readonly { id: string; kind: string; sha256: string }[],
+): Promise<Map<string, AssetUse[]>> {
+  const usage = new Map<string, AssetUse[]>(assets.map((asset) => [asset.id, []]));
+  if (assets.length === 0) return usage;
+  const scorerIds = new Set(assets.filter((asset) => asset.kind === "scorer").map((asset) => asset.id));
+  const modelIdsBySha = new Map(
+    assets.filter((asset) => asset.kind === "model").map((asset) => [asset.sha256, asset.id]),
+  );
+  const workflows = await ctx.db.workflow.findMany({
+    where: { headVersionId: { not: null } },
+    select: { id: true, name: true, deletedAt: true, headVersion: { select: { document: true } } },
+    orderBy: { name: "asc" },
+  });
+  for (const workflow of workflows) {
+    const text = workflow.headVersion?.document;
+    // Cheap filter first: only documents that mention an upload at all are parsed.
+    if (!text || (!text.includes(UPLOADED_MODEL_PREFIX) && ![...scorerIds].some((id) => text.includes(id)))) {
+      continue;
+    }
+    let parsed: ReturnType<typeof parseGraphDocument>;
+    try {
+      parsed = parseGraphDocument(JSON.parse(text));
+    } catch {
+      continue;
+    }
+    if (!parsed.ok) continue;
+    const used = new Set<string>();
+    for (const reference of documentReferences(parsed.document)) {
+      if (reference.names === "scorer" && scorerIds.has(reference.value)) used.add(reference.value);
+      if (reference.names === "model" && reference.value.startsWith(UPLOADED_MODEL_PREFIX)) {
+        const id = modelIdsBySha.get(reference.value.slice(UPLOADED_MODEL_PREFIX.length));
+        if (id) used.add(id);
+      }
+    }
+    for (const id of used) {
+      usage
+        .get(id)
+        ?.push({
+          workflowId: workflow.id,
+          workflowName: workflow.name,
+          inTrash: workflow.deletedAt !== null,
+        });
+    }
+  }
+  return usage;
+}
