@@ -26,6 +26,7 @@ const GENERATED_HEADER = (what) => [
 /** Kind groups: the isomorphic declarations and the server implementations of each. */
 const KIND_GROUPS = [
   { group: "guards", define: "Guard", idType: "GuardKind", implementationType: "GuardImplementation" },
+  { group: "rewards", define: "Reward", idType: "RewardKind", implementationType: "RewardImplementation" },
 ];
 
 function exportsOf(file, source, pattern, where, what) {
@@ -120,7 +121,10 @@ export function renderImplementationIndex(group, sources) {
     ...entries.map(({ file, name }) => `import { ${name} } from "./${file.replace(/\.ts$/, "")}";`),
     "",
     `export const generated${spec.define}Implementations = {`,
-    ...entries.map(({ name, id }) => `  ${JSON.stringify(id)}: ${name},`),
+    // Quotes only where needed, as the formatter writes object keys.
+    ...entries.map(
+      ({ name, id }) => `  ${/^[A-Za-z_$][\w$]*$/.test(id) ? id : JSON.stringify(id)}: ${name},`,
+    ),
     `} satisfies { readonly [K in ${spec.idType}]: ${spec.implementationType} };`,
     "",
   ].join("\n");

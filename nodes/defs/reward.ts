@@ -1,25 +1,26 @@
 import { z } from "zod";
 import { assetIdSchema } from "../asset-id";
-import { defineNode } from "../types";
+import { generatedRewardKinds } from "../kinds/rewards/index.generated";
+import type { RewardKind } from "../kinds/ids";
+import {
+  appliesTo,
+  inSelectOrder,
+  kindIds,
+  kindOptionLabels,
+  type RewardKindDeclaration,
+  requiredFor,
+} from "../kinds/types";
+import { defineNode, type NodeDefinition } from "../types";
 
-export const REWARD_KINDS = [
-  "brightness",
-  "darkness",
-  "saturation",
-  "contrast",
-  "jpeg-compressibility",
-  "jpeg-incompressibility",
-  "classifier-probability",
-  "prompt-faithfulness",
-  "custom-onnx",
-] as const;
-export type RewardKind = (typeof REWARD_KINDS)[number];
+export type { RewardKind } from "../kinds/ids";
+
+/** The declared reward kinds (nodes/kinds/rewards/), in select order. */
+export const REWARD_KINDS: readonly RewardKind[] = kindIds(inSelectOrder(generatedRewardKinds));
 
 /** Rewards computed by code that has no gradient: the Optimizer must use an estimator for them. */
-export const NON_DIFFERENTIABLE_REWARD_KINDS: readonly RewardKind[] = [
-  "jpeg-compressibility",
-  "jpeg-incompressibility",
-];
+export const NON_DIFFERENTIABLE_REWARD_KINDS: readonly RewardKind[] = generatedRewardKinds
+  .filter((kind) => kind.gradient === "none")
+  .map((kind) => kind.id);
 
 /**
  * Classes of the bundled shapes classifier (models/tiny_shapes/data.py: SHAPES, COLOURS). Its three heads are
@@ -52,36 +53,12 @@ const targetLabel = (target: string): string => {
   return `Background: ${value}`;
 };
 
-const onlyFor = (...kinds: RewardKind[]) => ({ param: "kind", equals: kinds });
-
-export const rewardNode = defineNode({
-  type: "reward",
-  // Version 2: the custom scorer is an uploaded asset's id (`modelAsset`), no longer a server path.
-  version: 2,
-  title: "Reward",
-  category: "Objective",
-  description:
-    "Scores a picture: the Optimizer changes the noise so that this score goes up. Pick what to reward — " +
-    "brightness, colourfulness, contrast, a small JPEG file, how sure the shape classifier is that the picture " +
-    "shows a chosen class, how well the picture matches its prompt, or your own ONNX scoring model. Several " +
-    "Rewards can feed one Optimizer; their weighted scores are added up, and a negative weight turns a reward " +
-    "into a penalty. Beware of “reward hacking”: pushed too hard, a score rises while the picture stops making " +
-    "sense — a Guard protects against that.",
-  icon: "trophy",
-  inputs: [
-    { name: "image", type: "image", label: "Image", description: "The picture to score.", required: true },
-    {
-      name: "conditioning",
-      type: "conditioning",
-      label: "Prompt",
-      description: "The prompt the picture should match (used by “Prompt faithfulness”).",
-      requiredWhen: { param: "kind", equals: ["prompt-faithfulness"] },
-    },
-  ],
-  outputs: [{ name: "reward", type: "reward", label: "Reward", description: "The score of the picture." }],
-  params: z.object({
+/** The Reward's params; `kinds` gives the kind select and which params show for which kind. */
+function rewardParams(kinds: readonly RewardKindDeclaration[]) {
+  const onlyFor = (param: string) => appliesTo(kinds, param);
+  return z.object({
     kind: z
-      .enum(REWARD_KINDS)
+      .enum(kindIds(kinds) as [RewardKind, ...RewardKind[]])
       .default("brightness")
       .meta({
         widget: "select",
@@ -89,17 +66,7 @@ export const rewardNode = defineNode({
         help:
           "What makes a picture score higher. JPEG rewards have no gradient: the Optimizer then needs the " +
           "“hybrid” or “zeroth-order” estimator.",
-        optionLabels: {
-          brightness: "Brightness (lighter is better)",
-          darkness: "Darkness (darker is better)",
-          saturation: "Saturation (more colourful is better)",
-          contrast: "Contrast",
-          "jpeg-compressibility": "JPEG compressibility (smaller file, simpler picture)",
-          "jpeg-incompressibility": "JPEG incompressibility (bigger file, more detail)",
-          "classifier-probability": "Classifier probability of a class",
-          "prompt-faithfulness": "Prompt faithfulness",
-          "custom-onnx": "Custom ONNX scoring model",
-        },
+        optionLabels: kindOptionLabels(kinds),
       }),
     weight: z.number().min(-100).max(100).default(1).meta({
       widget: "number",
@@ -115,7 +82,7 @@ export const rewardNode = defineNode({
         label: "Target class",
         help: "The class the picture should be recognised as, e.g. “Shape: circle” to make it a circle.",
         optionLabels: Object.fromEntries(CLASSIFIER_TARGETS.map((target) => [target, targetLabel(target)])),
-        visibleWhen: onlyFor("classifier-probability"),
+        visibleWhen: onlyFor("target"),
       }),
     jpegQuality: z
       .int()
@@ -127,7 +94,7 @@ export const rewardNode = defineNode({
         label: "JPEG quality",
         help: "The quality the picture is encoded at before its file size is measured (1 = smallest, 100 = best).",
         step: 1,
-        visibleWhen: onlyFor("jpeg-compressibility", "jpeg-incompressibility"),
+        visibleWhen: onlyFor("jpegQuality"),
       }),
     modelAsset: assetIdSchema.default("").meta({
       widget: "file",
@@ -136,7 +103,7 @@ export const rewardNode = defineNode({
         "An ONNX model that takes a picture and returns a score (higher = better). Upload it here or pick one " +
         "already uploaded.",
       accept: ".onnx",
-      visibleWhen: onlyFor("custom-onnx"),
+      visibleWhen: onlyFor("modelAsset"),
     }),
     resize: z
       .int()
@@ -149,7 +116,7 @@ export const rewardNode = defineNode({
         help: "The picture is resized to this many pixels wide and high before it goes into the scoring model.",
         unit: "px",
         step: 1,
-        visibleWhen: onlyFor("custom-onnx"),
+        visibleWhen: onlyFor("resize"),
         advanced: true,
       }),
     mean: z
@@ -163,7 +130,7 @@ export const rewardNode = defineNode({
           "The default is the common ImageNet setting.",
         itemLabels: ["R", "G", "B"],
         step: 0.001,
-        visibleWhen: onlyFor("custom-onnx"),
+        visibleWhen: onlyFor("mean"),
         advanced: true,
       }),
     std: z
@@ -175,7 +142,7 @@ export const rewardNode = defineNode({
         help: "Each colour channel is divided by this after the mean is subtracted (the model's training setting).",
         itemLabels: ["R", "G", "B"],
         step: 0.001,
-        visibleWhen: onlyFor("custom-onnx"),
+        visibleWhen: onlyFor("std"),
         advanced: true,
       }),
     outputIndex: z
@@ -188,29 +155,61 @@ export const rewardNode = defineNode({
         label: "Score position",
         help: "Which number of the model's output is the score (0 = the first).",
         step: 1,
-        visibleWhen: onlyFor("custom-onnx"),
+        visibleWhen: onlyFor("outputIndex"),
         advanced: true,
       }),
-  }),
-  migrateParams(fromVersion, params) {
-    if (fromVersion >= 2) return params;
-    // A v1 `modelFile` was a path on the server; it cannot name an upload, so the user uploads the scorer.
-    const { modelFile: _dropped, ...rest } = params;
-    return { ...rest, modelAsset: "" };
-  },
-  differentiable(params) {
-    return !NON_DIFFERENTIABLE_REWARD_KINDS.includes(params.kind);
-  },
-  validate(params) {
-    if (params.kind === "custom-onnx" && params.modelAsset === "") {
-      return [
-        {
-          param: "modelAsset",
-          message:
-            "“Scoring model” is empty: upload an ONNX scoring model or pick one already uploaded, or pick another reward.",
-        },
-      ];
-    }
-    return [];
-  },
-});
+  });
+}
+
+/**
+ * The Reward node, assembled from its kind declarations: the kind select's options and labels, which params
+ * and ports apply to which kind, differentiability and run checks. `registerRewardKind`
+ * (nodes/kinds/registry.ts) rebuilds it with one more kind.
+ */
+export function rewardNodeDeclaration(
+  declarations: readonly RewardKindDeclaration[],
+): NodeDefinition<ReturnType<typeof rewardParams>> {
+  const kinds = inSelectOrder(declarations);
+  const kindOf = (id: string) => kinds.find((kind) => kind.id === id);
+  return {
+    type: "reward",
+    // Version 2: the custom scorer is an uploaded asset's id (`modelAsset`), no longer a server path.
+    version: 2,
+    title: "Reward",
+    category: "Objective",
+    description:
+      "Scores a picture: the Optimizer changes the noise so that this score goes up. Pick what to reward — " +
+      "brightness, colourfulness, contrast, a small JPEG file, how sure the shape classifier is that the picture " +
+      "shows a chosen class, how well the picture matches its prompt, or your own ONNX scoring model. Several " +
+      "Rewards can feed one Optimizer; their weighted scores are added up, and a negative weight turns a reward " +
+      "into a penalty. Beware of “reward hacking”: pushed too hard, a score rises while the picture stops making " +
+      "sense — a Guard protects against that.",
+    icon: "trophy",
+    inputs: [
+      { name: "image", type: "image", label: "Image", description: "The picture to score.", required: true },
+      {
+        name: "conditioning",
+        type: "conditioning",
+        label: "Prompt",
+        description: "The prompt the picture should match (used by “Prompt faithfulness”).",
+        requiredWhen: requiredFor(kinds, "conditioning"),
+      },
+    ],
+    outputs: [{ name: "reward", type: "reward", label: "Reward", description: "The score of the picture." }],
+    migrateParams(fromVersion, params) {
+      if (fromVersion >= 2) return params;
+      // A v1 `modelFile` was a path on the server; it cannot name an upload, so the user uploads the scorer.
+      const { modelFile: _dropped, ...rest } = params;
+      return { ...rest, modelAsset: "" };
+    },
+    differentiable(params) {
+      return kindOf(params.kind)?.gradient !== "none";
+    },
+    validate(params) {
+      return kindOf(params.kind)?.validate?.(params) ?? [];
+    },
+    params: rewardParams(kinds),
+  };
+}
+
+export const rewardNode = defineNode(rewardNodeDeclaration(generatedRewardKinds));

@@ -6,12 +6,19 @@
  * server/kinds/registry.ts.
  */
 import { guardNodeDeclaration } from "../defs/guard";
+import { rewardNodeDeclaration } from "../defs/reward";
 import { getNodeDefinition, replaceNodeDefinition } from "../registry";
 import { defineNode } from "../types";
 import { generatedGuardKinds } from "./guards/index.generated";
-import { type GuardKindDeclaration, inSelectOrder } from "./types";
+import { generatedRewardKinds } from "./rewards/index.generated";
+import {
+  type GuardKindDeclaration,
+  inSelectOrder,
+  type KindDeclaration,
+  type RewardKindDeclaration,
+} from "./types";
 
-export type { GuardKind } from "./ids";
+export type { GuardKind, RewardKind } from "./ids";
 
 const guardKinds = new Map<string, GuardKindDeclaration>(
   inSelectOrder(generatedGuardKinds).map((kind) => [kind.id, kind]),
@@ -33,17 +40,42 @@ function checkNew(kinds: ReadonlyMap<string, unknown>, nodeType: string, id: str
   }
 }
 
-/** Adds a guard kind: the Guard node's select, its params' visibility and its ports are rebuilt with it. */
-export function registerGuardKind(declaration: GuardKindDeclaration): void {
-  checkNew(guardKinds, "guard", declaration.id);
-  const params = getNodeDefinition("guard")?.params.shape ?? {};
+const rewardKinds = new Map<string, RewardKindDeclaration>(
+  inSelectOrder(generatedRewardKinds).map((kind) => [kind.id, kind]),
+);
+
+export function listRewardKinds(): readonly RewardKindDeclaration[] {
+  return [...rewardKinds.values()];
+}
+
+export function getRewardKind(id: string): RewardKindDeclaration | undefined {
+  return rewardKinds.get(id);
+}
+
+/** The kind's params must be params of the node (their schemas, defaults and bounds live there). */
+function checkParams(nodeType: string, declaration: KindDeclaration): void {
+  const params = getNodeDefinition(nodeType)?.params.shape ?? {};
   for (const param of declaration.params) {
     if (!(param in params)) {
       throw new Error(
-        `Guard kind "${declaration.id}" names the param "${param}", which the Guard node does not have.`,
+        `The ${nodeType} kind "${declaration.id}" names the param "${param}", which the ${nodeType} node does not have.`,
       );
     }
   }
+}
+
+/** Adds a reward kind: the Reward node's select, its params' visibility and its ports are rebuilt with it. */
+export function registerRewardKind(declaration: RewardKindDeclaration): void {
+  checkNew(rewardKinds, "reward", declaration.id);
+  checkParams("reward", declaration);
+  rewardKinds.set(declaration.id, declaration);
+  replaceNodeDefinition(defineNode(rewardNodeDeclaration(listRewardKinds())));
+}
+
+/** Adds a guard kind: the Guard node's select, its params' visibility and its ports are rebuilt with it. */
+export function registerGuardKind(declaration: GuardKindDeclaration): void {
+  checkNew(guardKinds, "guard", declaration.id);
+  checkParams("guard", declaration);
   guardKinds.set(declaration.id, declaration);
   replaceNodeDefinition(defineNode(guardNodeDeclaration(listGuardKinds())));
 }

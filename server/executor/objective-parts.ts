@@ -7,132 +7,81 @@ import type { NoisePenaltyGuard } from "@/server/dno/guards/guard";
 import type { KeeperFloorGuard } from "@/server/dno/guards/keeper-floor";
 import type { PlateauStopGuard } from "@/server/dno/guards/plateau-stop";
 import type { ObjectiveConfig } from "@/server/dno/objective";
-import {
-  createClassProbabilityReward,
-  createPromptFaithfulnessReward,
-} from "@/server/dno/rewards/classifier";
-import {
-  brightnessReward,
-  contrastReward,
-  darknessReward,
-  saturationReward,
-} from "@/server/dno/rewards/image-statistics";
-import {
-  createJpegCompressibilityReward,
-  createJpegIncompressibilityReward,
-} from "@/server/dno/rewards/jpeg";
 import type { Reward } from "@/server/dno/rewards/reward";
 import type { WeightedReward } from "@/server/dno/rewards/weighted-sum";
 import { type AssetFiles, NO_ASSET_STORE } from "@/server/assets/asset-store";
 import type { OnnxRuntime } from "@/server/onnx/types";
-import { parseClassifierTarget } from "@/nodes/defs/reward";
-import { getGuardImplementation } from "@/server/kinds/registry";
+import { getGuardImplementation, getRewardImplementation } from "@/server/kinds/registry";
 import type { GuardImplementation } from "@/server/kinds/types";
 import { OnnxImageClassifier } from "./classifier";
-import { createCustomOnnxReward } from "./custom-reward";
 import { attributedToNode, ExecutorError } from "./errors";
 import type { PlannedGuard, PlannedReward, RunPlan } from "./plan";
 
-/** The same reward under the node's id. */
-function withId(reward: Reward, id: string): Reward {
+/**
+ * The reward under its node's id; an error while it scores names the node (`Reward “…”: …`) and carries
+ * its id, so the run fails on that Reward and not on the Sampler.
+ */
+function asNodeReward(reward: Reward, planned: PlannedReward): Reward {
   const wrapped: Reward = {
-    id,
+    id: planned.id,
     differentiable: reward.differentiable,
-    evaluate: (images) => reward.evaluate(images),
+    evaluate: async (images) => {
+      try {
+        return await reward.evaluate(images);
+      } catch (error) {
+        throw attributedToNode(error, planned);
+      }
+    },
   };
   if (reward.valueAndGradient) {
     const valueAndGradient = reward.valueAndGradient.bind(reward);
-    wrapped.valueAndGradient = (images, out) => valueAndGradient(images, out);
+    wrapped.valueAndGradient = async (images, out) => {
+      try {
+        return await valueAndGradient(images, out);
+      } catch (error) {
+        throw attributedToNode(error, planned);
+      }
+    };
   }
   return wrapped;
 }
 
+/** Builds every planned Reward through its kind's implementation (server/kinds/rewards/). */
 export async function buildRewards(
   plan: RunPlan,
   context: { modelDir: string; onnx: OnnxRuntime; vjpCache?: VjpCacheOptions; assets?: AssetFiles },
 ): Promise<WeightedReward[]> {
-  let classifier: OnnxImageClassifier | null = null;
-  const needClassifier = async (reward: PlannedReward) => {
-    classifier ??= await OnnxImageClassifier.load(context.modelDir, context.onnx, {
-      vjpCache: context.vjpCache,
-      needer: reward.displayName,
-    });
-    return classifier;
-  };
+  let classifier: Promise<OnnxImageClassifier> | null = null;
   const rewards: WeightedReward[] = [];
   for (const planned of plan.rewards) {
-    const params = planned.params;
-    let reward: Reward;
-    switch (planned.kind) {
-      case "brightness":
-        reward = brightnessReward;
-        break;
-      case "darkness":
-        reward = darknessReward;
-        break;
-      case "saturation":
-        reward = saturationReward;
-        break;
-      case "contrast":
-        reward = contrastReward;
-        break;
-      case "jpeg-compressibility":
-        reward = createJpegCompressibilityReward({ quality: params.jpegQuality });
-        break;
-      case "jpeg-incompressibility":
-        reward = createJpegIncompressibilityReward({ quality: params.jpegQuality });
-        break;
-      case "classifier-probability": {
-        const model = await needClassifier(planned);
-        const { group, label } = parseClassifierTarget(params.target);
-        const labels = model.heads[group];
-        if (!labels?.includes(label)) {
-          throw new ExecutorError(
-            "MODEL_UNAVAILABLE",
-            `${planned.displayName}: the classifier cannot recognise “${params.target}” (its ${group} classes: ${labels?.join(", ") ?? "none"}). Pick another target class.`,
-            { nodeId: planned.id },
-          );
-        }
-        reward = createClassProbabilityReward({ classifier: model, head: group, label, mode: "prob" });
-        break;
-      }
-      case "prompt-faithfulness": {
-        const model = await needClassifier(planned);
-        try {
-          reward = createPromptFaithfulnessReward({
-            classifier: model,
-            prompt: planned.promptText,
-            mode: "prob",
-          });
-        } catch (error) {
-          throw new ExecutorError(
-            "PLAN_REFUSED",
-            `${planned.displayName}: ${error instanceof Error ? error.message : String(error)}`,
-            { nodeId: planned.id, cause: error },
-          );
-        }
-        break;
-      }
-      case "custom-onnx":
-        reward = await createCustomOnnxReward(
-          {
-            id: planned.id,
-            modelAsset: params.modelAsset,
-            resize: params.resize,
-            mean: params.mean,
-            std: params.std,
-            outputIndex: params.outputIndex,
-          },
-          context.onnx,
-          {
-            vjpCache: context.vjpCache,
-            where: planned.displayName,
-            assets: context.assets ?? NO_ASSET_STORE,
-          },
-        );
-        break;
+    const implementation = getRewardImplementation(planned.kind);
+    if (!implementation) {
+      throw new ExecutorError(
+        "PLAN_REFUSED",
+        `${planned.displayName}: the reward kind “${planned.kind}” cannot run on this server. Pick another reward.`,
+        { nodeId: planned.id },
+      );
     }
-    rewards.push({ reward: withId(reward, planned.id), weight: planned.weight });
+    let reward: Reward;
+    try {
+      reward = await implementation.create({
+        planned,
+        // Loaded once, for the first Reward that needs it (its name is in the message if it is missing).
+        classifier: () => {
+          classifier ??= OnnxImageClassifier.load(context.modelDir, context.onnx, {
+            ...(context.vjpCache ? { vjpCache: context.vjpCache } : {}),
+            needer: planned.displayName,
+          });
+          return classifier;
+        },
+        onnx: context.onnx,
+        vjpCache: context.vjpCache,
+        assets: context.assets ?? NO_ASSET_STORE,
+      });
+    } catch (error) {
+      throw attributedToNode(error, planned);
+    }
+    rewards.push({ reward: asNodeReward(reward, planned), weight: planned.weight });
   }
   return rewards;
 }

@@ -11,13 +11,13 @@ import type { guardNode } from "@/nodes/defs/guard";
 import type { noiseNode } from "@/nodes/defs/noise";
 import type { optimizerNode } from "@/nodes/defs/optimizer";
 import type { promptNode } from "@/nodes/defs/prompt";
-import { NON_DIFFERENTIABLE_REWARD_KINDS, type RewardKind, type rewardNode } from "@/nodes/defs/reward";
+import type { RewardKind, rewardNode } from "@/nodes/defs/reward";
 import type { samplerNode } from "@/nodes/defs/sampler";
 import type { GraphDocument, GraphNode } from "@/nodes/graph/document";
 import { nodeDisplayName } from "@/nodes/graph/naming";
 import { issuesBlockingRun, validateGraph } from "@/nodes/graph/validate";
-import { getGuardKind } from "@/nodes/kinds/registry";
-import type { GuardAttachment } from "@/nodes/kinds/types";
+import { getGuardKind, getRewardKind } from "@/nodes/kinds/registry";
+import type { GuardAttachment, RewardGradientKind } from "@/nodes/kinds/types";
 import { getNodeDefinition } from "@/nodes/registry";
 import { PlanRefusedError, WorkflowInvalidError } from "./errors";
 
@@ -96,9 +96,6 @@ export interface RunPlan {
   /** Whether the per-step noises are optimized (Noise asks for it and the Sampler's eta > 0). */
   readonly optimizeStepNoise: boolean;
 }
-
-const ANALYTIC_REWARDS: readonly RewardKind[] = ["brightness", "darkness", "saturation", "contrast"];
-const CLASSIFIER_REWARDS: readonly RewardKind[] = ["classifier-probability", "prompt-faithfulness"];
 
 function parsedNode<P>(node: GraphNode): PlannedNode<P> {
   const definition = getNodeDefinition(node.type);
@@ -214,7 +211,14 @@ export function planRun(doc: GraphDocument, options: PlanOptions = {}): RunPlan 
       );
     }
     const kind = base.params.kind;
-    const differentiable = !NON_DIFFERENTIABLE_REWARD_KINDS.includes(kind);
+    const declaration = getRewardKind(kind);
+    if (!declaration) {
+      throw new PlanRefusedError(
+        `${base.displayName} has the reward kind “${kind}”, which this server does not know. Pick another reward.`,
+        base.id,
+      );
+    }
+    const differentiable = declaration.gradient !== "none";
     if (!differentiable && estimator === "backprop") {
       throw new PlanRefusedError(
         `${base.displayName} is not differentiable; set the Optimizer's gradient estimator to Hybrid or Zeroth-order.`,
@@ -224,12 +228,9 @@ export function planRun(doc: GraphDocument, options: PlanOptions = {}): RunPlan 
     let gradient: GradientRule;
     if (estimator === "zeroth-order" || !differentiable) {
       gradient = { kind: "estimator", estimator: estimator === "backprop" ? "hybrid" : estimator };
-    } else if (ANALYTIC_REWARDS.includes(kind)) {
-      gradient = { kind: "analytic" };
-    } else if (CLASSIFIER_REWARDS.includes(kind)) {
-      gradient = { kind: "classifier-vjp" };
     } else {
-      gradient = { kind: "onnx-vjp" };
+      // Declared per kind (nodes/kinds/rewards/); "none" was handled above.
+      gradient = { kind: declaration.gradient as Exclude<RewardGradientKind, "none"> };
     }
     const ownPrompt = sourcesOf(base.id, "conditioning").find((candidate) => candidate.type === "prompt");
     const promptText = ownPrompt ? parsedNode<PromptParams>(ownPrompt).params.text : prompt.params.text;

@@ -3,9 +3,10 @@
  * generated indexes are complete by type; `registerGuardImplementation` adds one at run time (with
  * `registerGuardKind` on the declaration side) and checks it agrees with its declaration.
  */
-import { getGuardKind } from "@/nodes/kinds/registry";
+import { getGuardKind, getRewardKind } from "@/nodes/kinds/registry";
 import { generatedGuardImplementations } from "./guards/index.generated";
-import type { GuardImplementation } from "./types";
+import { generatedRewardImplementations } from "./rewards/index.generated";
+import type { GuardImplementation, RewardImplementation } from "./types";
 
 const guardImplementations = new Map<string, GuardImplementation>(
   Object.entries(generatedGuardImplementations),
@@ -26,4 +27,20 @@ export function registerGuardImplementation(id: string, implementation: GuardImp
   }
   if (guardImplementations.has(id)) throw new Error(`Guard kind "${id}" already has an implementation.`);
   guardImplementations.set(id, implementation);
+}
+
+const rewardImplementations = new Map<string, RewardImplementation>(
+  Object.entries(generatedRewardImplementations),
+);
+
+export function getRewardImplementation(id: string): RewardImplementation | undefined {
+  return rewardImplementations.get(id);
+}
+
+export function registerRewardImplementation(id: string, implementation: RewardImplementation): void {
+  if (!getRewardKind(id)) {
+    throw new Error(`Reward kind "${id}" has no declaration; register it with registerRewardKind first.`);
+  }
+  if (rewardImplementations.has(id)) throw new Error(`Reward kind "${id}" already has an implementation.`);
+  rewardImplementations.set(id, implementation);
 }

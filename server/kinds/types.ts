@@ -3,10 +3,15 @@
  * server/kinds/<group>/index.generated.ts is checked with `satisfies` against the declared ids, so a
  * declared kind without an implementation is a type error).
  */
+import type { AssetFiles } from "@/server/assets/asset-store";
+import type { VjpCacheOptions } from "@/server/autodiff/cache";
 import type { NoisePenaltyGuard } from "@/server/dno/guards/guard";
 import type { KeeperFloorGuard } from "@/server/dno/guards/keeper-floor";
 import type { PlateauStopGuard } from "@/server/dno/guards/plateau-stop";
-import type { GuardParams } from "@/server/executor/plan";
+import type { Reward } from "@/server/dno/rewards/reward";
+import type { OnnxImageClassifier } from "@/server/executor/classifier";
+import type { GuardParams, PlannedReward } from "@/server/executor/plan";
+import type { OnnxRuntime } from "@/server/onnx/types";
 
 /** The loop behaviours the DNO loop runs (dno-loop/iteration.ts): stop on a plateau, keep the best iterate. */
 export type LoopGuard =
@@ -30,5 +35,32 @@ export function defineGuardImplementation<const Id extends string, const I exten
   id: Id,
   implementation: I,
 ): I & { readonly id: Id } {
+  return { ...implementation, id };
+}
+
+/** What a reward implementation may use to build its engine reward for one planned Reward node. */
+export interface RewardBuildContext {
+  readonly planned: PlannedReward;
+  /** The Sampler's model folder's image classifier, loaded once per run on first use. */
+  classifier(): Promise<OnnxImageClassifier>;
+  readonly onnx: OnnxRuntime;
+  readonly vjpCache: VjpCacheOptions | undefined;
+  /** Uploaded files by asset id. */
+  readonly assets: AssetFiles;
+}
+
+/**
+ * One reward kind's implementation: builds the engine's reward (server/dno/rewards) for a planned node.
+ * It need not set the id (the objective keys rewards by node id) nor name the node in its errors: building
+ * and evaluating are wrapped so that failures say `Reward “…”: …` and carry the node id.
+ */
+export interface RewardImplementation {
+  create(context: RewardBuildContext): Reward | Promise<Reward>;
+}
+
+export function defineRewardImplementation<const Id extends string>(
+  id: Id,
+  implementation: RewardImplementation,
+): RewardImplementation & { readonly id: Id } {
   return { ...implementation, id };
 }

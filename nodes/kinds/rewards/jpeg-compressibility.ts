@@ -1,0 +1,10 @@
+import { defineRewardKind } from "../types";
+
+export const jpegCompressibilityRewardKind = defineRewardKind({
+  id: "jpeg-compressibility",
+  order: 5,
+  label: "JPEG compressibility (smaller file, simpler picture)",
+  help: "A smaller JPEG file scores higher. It has no gradient: use the hybrid or zeroth-order estimator.",
+  params: ["jpegQuality"],
+  gradient: "none",
+});
