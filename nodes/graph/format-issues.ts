@@ -186,12 +186,13 @@ export function formatInputIssues(
     }
     // Messages that already name their subject (the graph document's refinements) stand alone.
     const where = inputPathText(path);
+    const subject = path.length === 0 ? "The input" : `“${where}”`;
     const message =
-      issue.code === "custom" || path.length === 0
+      issue.code === "custom"
         ? text
         : /^(is|must|has) /.test(text)
-          ? `“${where}” ${text}`
-          : `“${where}”: ${text}`;
+          ? `${subject} ${text}`
+          : `${subject}: ${text}`;
     out.push({ message: asSentence(message), path });
   }
   return out;

@@ -230,6 +230,27 @@ describe("messages for people", () => {
     expect(await snapshotTables(database.db)).toEqual(before);
   });
 
+  it("answers a malformed payload (null, a bad superjson meta) without JavaScript internals", async () => {
+    const spy = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      for (const body of [
+        "null",
+        '{"json": {"name": "x"}, "meta": {"values": {"name": ["custom", "nope"]}}}',
+      ]) {
+        const { status, text } = await send("workflow.create", body);
+        expect(status).toBe(400);
+        expect(errorOf(text).message).toMatch(
+          /^The request's input is not in the form this server expects \(request id [0-9a-f]{12}\)\. Reload the page and try again\.$/,
+        );
+        expect(text).not.toMatch(/destructure|Maximum call stack/);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    const wrongType = await send("workflow.create", '{"json": 5}');
+    expect(errorOf(wrongType.text).message).toBe("The input must be an object (got a number).");
+  });
+
   it("hides an internal failure behind a request id that the server log carries with the details", async () => {
     const logged: unknown[][] = [];
     const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {

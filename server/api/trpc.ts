@@ -47,6 +47,10 @@ function inputIssues(cause: unknown): AppIssue[] | null {
   }));
 }
 
+export function unreadableInputMessage(requestId: string): string {
+  return `The request's input is not in the form this server expects (request id ${requestId}). Reload the page and try again.`;
+}
+
 export function internalErrorMessage(requestId: string): string {
   return `Something went wrong on the server (request id ${requestId}). The details are in the server log.`;
 }
@@ -73,8 +77,10 @@ const t = initTRPC.context<TrpcContext>().create({
       // Stack traces, JavaScript internals and server paths stay in the log, under an id the user can quote.
       const requestId = ctx?.requestId ?? newRequestId();
       console.error(`[request ${requestId}] tRPC ${path ?? "(unknown path)"} failed:`, cause ?? error);
-      appCode = "INTERNAL";
-      message = internalErrorMessage(requestId);
+      const internal = error.code === "INTERNAL_SERVER_ERROR";
+      appCode = internal ? "INTERNAL" : "VALIDATION";
+      // A malformed request (e.g. a null superjson payload) trips JavaScript inside tRPC: the client's fault.
+      message = internal ? internalErrorMessage(requestId) : unreadableInputMessage(requestId);
       details = { requestId };
     }
     const { stack: _stack, ...data } = shape.data;
