@@ -13,8 +13,16 @@ import type { AssetFiles } from "@/server/assets/asset-store";
 import { getVjpModelForFile, type VjpCacheOptions } from "@/server/autodiff/cache";
 import { cotangentInputName, gradientOutputName } from "@/server/autodiff/vjp";
 import { gradientBuffer, type ImageBatch, type Reward, requireRgb } from "@/server/dno/rewards/reward";
+import { OnnxError, type OnnxErrorCode } from "@/server/onnx/errors";
 import type { OnnxModel, OnnxRuntime } from "@/server/onnx/types";
 import { ExecutorError } from "./errors";
+
+/** Load failures whose message is already for people (and names no server path). */
+const BOUNDED_LOAD_CODES: ReadonlySet<OnnxErrorCode> = new Set([
+  "ONNX_TIMEOUT",
+  "ONNX_CANCELLED",
+  "ONNX_MODEL_FILE_REFUSED",
+]);
 
 export interface CustomRewardSettings {
   readonly id: string;
@@ -143,6 +151,13 @@ export async function createCustomOnnxReward(
   try {
     model = await onnx.load(file, { name: "scoring model" });
   } catch (error) {
+    // Bounds (timeout, cancel, size cap, special file) say exactly what happened and name no server path.
+    if (error instanceof OnnxError && BOUNDED_LOAD_CODES.has(error.code)) {
+      throw new ExecutorError("MODEL_UNAVAILABLE", `${options.where}: ${error.message}`, {
+        nodeId,
+        cause: error,
+      });
+    }
     // The runtime's message may quote the stored file's absolute path; people get the node and what to do.
     throw new ExecutorError(
       "MODEL_UNAVAILABLE",
