@@ -162,6 +162,9 @@ export function WorkflowList() {
           <span className="brand-mark" />
           DNO Studio
         </Link>
+        <Link href="/assets" className="btn btn-small" data-testid="nav.assets">
+          Uploaded files
+        </Link>
       </header>
       <main className="list-page" data-testid="workflow-list">
         <h1>Workflows</h1>

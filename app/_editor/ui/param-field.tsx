@@ -7,6 +7,7 @@
 import { memo, useEffect, useId, useState } from "react";
 import type { ParamFieldDescriptor } from "@/nodes/describe-params";
 import { DiceIcon } from "@/app/_components/icons";
+import { AssetFileField } from "./asset-file-field";
 
 export interface ParamFieldProps {
   readonly nodeId: string;
@@ -365,41 +366,18 @@ function ParamFieldImpl(props: ParamFieldProps) {
       return (
         <div className="param">
           {label}
-          <div className="param-row">
-            <input
-              id={inputId}
-              className="input nodrag"
-              data-testid={testId}
-              value={typeof value === "string" ? value : ""}
-              placeholder={field.placeholder ?? "path/to/model.onnx"}
-              readOnly={readOnly}
-              aria-invalid={invalid}
-              onChange={(event) => set(event.target.value)}
-              onBlur={onCommit}
-            />
-            <label className="btn btn-small nodrag" title="Choose a file (only its name is used)">
-              Browse…
-              <input
-                type="file"
-                hidden
-                accept={field.accept}
-                data-testid={`${testId}.file`}
-                disabled={readOnly}
-                onChange={(event) => {
-                  const file = event.target.files?.[0];
-                  if (file) {
-                    set(file.name);
-                    onCommit();
-                  }
-                  event.target.value = "";
-                }}
-              />
-            </label>
-          </div>
-          <div className="param-note">
-            The file must already be on the server (in the models folder); choosing it here only fills in its
-            name.
-          </div>
+          <AssetFileField
+            inputId={inputId}
+            testId={testId}
+            value={typeof value === "string" ? value : ""}
+            accept={field.accept}
+            readOnly={readOnly}
+            invalid={invalid}
+            onPick={(assetId) => {
+              set(assetId);
+              onCommit();
+            }}
+          />
           {footer}
         </div>
       );

@@ -126,7 +126,7 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
     () =>
       models.data?.map((model) => ({
         value: model.id,
-        label: model.valid ? model.name : `${model.name} (cannot be loaded)`,
+        label: `${model.name}${model.source === "upload" ? " (uploaded)" : ""}${model.valid ? "" : " (cannot be loaded)"}`,
       })) ?? null,
     [models.data],
   );
