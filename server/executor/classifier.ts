@@ -83,7 +83,24 @@ export class OnnxImageClassifier implements ImageClassifier {
     return Object.fromEntries(this.labels.heads.map((head) => [headRole(head.name), head.classes]));
   }
 
+  /**
+   * The classifier's declared picture size must match the Sampler's pictures; said in words here, before
+   * ONNX Runtime's own shape error (the caller adds which Reward node it is).
+   */
+  private checkImageSize(images: ImageBatch): void {
+    const declared = this.model.inputs.find((input) => input.name === this.labels.input.name)?.shape;
+    const expected = declared?.slice(1) ?? [];
+    const actual = [images.channels, images.height, images.width];
+    if (expected.length === 3 && expected.some((size, i) => typeof size === "number" && size !== actual[i])) {
+      throw new ExecutorError(
+        "MODEL_UNAVAILABLE",
+        `the classifier expects images of ${expected.join("×")}, got ${actual.join("×")}. Its model makes pictures of another size: pick a model whose classifier fits, or another reward.`,
+      );
+    }
+  }
+
   private async logits(images: ImageBatch): Promise<Float32Array> {
+    this.checkImageSize(images);
     const outputs = await this.model.run({
       [this.labels.input.name]: {
         type: "float32",
