@@ -10,6 +10,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { describeError } from "@/app/_lib/errors";
+import { runFailureSentence } from "@/nodes/graph/format-issues";
 import { useTRPC } from "@/app/_trpc/provider";
 import { metricNames, RunCharts } from "./run-charts";
 import { ReviewParams } from "./review-params";
@@ -156,8 +157,11 @@ export function RunView(props: { readonly runId: string }) {
       ) : null}
       {live.status === "failed" ? (
         <div className="banner banner-error" role="alert" data-testid="run-page.error">
-          {run.errorNodeId ? <b>{run.errorNodeId}: </b> : null}
-          {live.error ?? run.error}
+          {runFailureSentence(
+            run.document,
+            live.errorNodeId ?? run.errorNodeId,
+            live.error ?? run.error ?? "",
+          )}
         </div>
       ) : null}
 

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { formatInputIssues, issueNodeName, joinIssueMessages, nodeIssueSentence } from "./format-issues";
+import {
+  formatInputIssues,
+  issueNodeName,
+  joinIssueMessages,
+  nodeIssueSentence,
+  runFailureSentence,
+} from "./format-issues";
 
 describe("format-issues", () => {
   it("names a node by its label, or by its type and id", () => {
@@ -40,5 +46,20 @@ describe("format-issues", () => {
     expect(formatInputIssues(missing.error?.issues ?? [])).toEqual([
       { message: "“runId”: An id is required.", path: ["runId"] },
     ]);
+  });
+
+  it("names the failing node of a run once", () => {
+    const document = {
+      nodes: [
+        { id: "r1", type: "reward", version: 1, position: { x: 0, y: 0 }, params: {}, label: "Classifier" },
+      ],
+    };
+    expect(runFailureSentence(document, "r1", "the scorer expects 64×64 images; got 32×32")).toBe(
+      "Classifier › the scorer expects 64×64 images; got 32×32.",
+    );
+    expect(runFailureSentence(document, "r1", "Reward “Classifier” failed.")).toBe(
+      "Reward “Classifier” failed.",
+    );
+    expect(runFailureSentence(document, null, "Out of memory.")).toBe("Out of memory.");
   });
 });

@@ -6,8 +6,9 @@
  */
 import type { z } from "zod";
 import type { ParamFieldDescriptor } from "../describe-params";
+import { getNodeDefinition } from "../registry";
 import type { AnyNodeDefinition } from "../types";
-import type { GraphNode } from "./document";
+import type { GraphDocument, GraphNode } from "./document";
 
 /** Between the node's name and what is wrong with it. */
 export const ISSUE_SEPARATOR = " › ";
@@ -28,6 +29,21 @@ export function nodeIssueSentence(
   text: string,
 ): string {
   return asSentence(`${issueNodeName(node, definition)}${ISSUE_SEPARATOR}${text}`);
+}
+
+/**
+ * A run's failure as the run page shows it: “Classifier › the scorer expects 64×64 images; got 32×32.” The
+ * node is named as its card names it; a message that already names it is left as it is.
+ */
+export function runFailureSentence(
+  document: Pick<GraphDocument, "nodes"> | undefined,
+  nodeId: string | null,
+  message: string,
+): string {
+  const node = nodeId === null ? undefined : document?.nodes.find((candidate) => candidate.id === nodeId);
+  if (!node) return message;
+  const name = issueNodeName(node, getNodeDefinition(node.type));
+  return message.includes(name) ? message : nodeIssueSentence(node, getNodeDefinition(node.type), message);
 }
 
 /** Ends a text with a full stop unless it already ends a sentence. */
