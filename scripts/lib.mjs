@@ -70,3 +70,22 @@ export function readJson(file) {
 export function fileExists(file) {
   return existsSync(path.join(root, file));
 }
+
+/**
+ * Where `npm start` and `npm run dev` listen: HOST, or 127.0.0.1 so that a fresh install is reachable only
+ * from this machine. Returns next's -H/-p arguments and the address to open.
+ */
+export function listenAddress() {
+  const host = process.env.HOST?.trim() || "127.0.0.1";
+  const port = process.env.PORT?.trim() || "3000";
+  const loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].includes(host);
+  // Every interface (0.0.0.0, ::) includes loopback: this machine opens it as localhost.
+  const everywhere = ["0.0.0.0", "::", "[::]"].includes(host);
+  const shown =
+    loopback || everywhere ? "localhost" : host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  const note =
+    loopback || process.env.ALLOWED_HOSTS
+      ? ""
+      : `\n  Listening on ${host}: other machines reach it by a name or address that must be listed in ALLOWED_HOSTS (comma-separated).`;
+  return { args: ["-H", host, "-p", port], url: `http://${shown}:${port}`, note };
+}

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { fileExists, root, run, step } from "./lib.mjs";
+import { fileExists, listenAddress, root, run, step } from "./lib.mjs";
 
 run("node", ["scripts/setup.mjs"]);
 
@@ -28,6 +28,6 @@ if (!built) {
   writeFileSync(stampFile, stamp);
 }
 
-const port = process.env.PORT ?? "3000";
-step(`Starting DNO Studio on http://localhost:${port}`);
-run("npx", ["next", "start", "-p", port]);
+const listen = listenAddress();
+step(`Starting DNO Studio on ${listen.url}${listen.note}`);
+run("npx", ["next", "start", ...listen.args]);

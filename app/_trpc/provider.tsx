@@ -3,6 +3,7 @@
  * tRPC + React Query wiring for every page: one QueryClient per browser tab, one tRPC client talking to
  * /api/trpc with superjson (the server's transformer, so Dates arrive as Dates).
  */
+import "@/app/_lib/zod-without-eval";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
