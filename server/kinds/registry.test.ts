@@ -12,7 +12,7 @@ import { describeParams } from "@/nodes/describe-params";
 import { validateGraph } from "@/nodes/graph/validate";
 import { generatedGuardKinds } from "@/nodes/kinds/guards/index.generated";
 import { metricLabels } from "@/nodes/kinds/metric-labels";
-import { type GuardKind, getGuardKind, registerGuardKind } from "@/nodes/kinds/registry";
+import { type GuardKind, getGuardKind, registerGuardKind, registerRewardKind } from "@/nodes/kinds/registry";
 import { getNodeDefinition } from "@/nodes/registry";
 import { createExecutorEnvironment } from "@/server/executor/environment";
 import { ExecutorError } from "@/server/executor/errors";
@@ -23,11 +23,18 @@ import { dnoWorkflow, type WorkflowSpec } from "@/server/executor/testing/workfl
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { earlyStopGuard } from "./guards/early-stop";
 import { generatedGuardImplementations } from "./guards/index.generated";
-import { getGuardImplementation, registerGuardImplementation } from "./registry";
-import type { GuardImplementation } from "./types";
+import {
+  getGuardImplementation,
+  getRewardImplementation,
+  registerGuardImplementation,
+  registerRewardImplementation,
+} from "./registry";
+import { brightnessRewardImplementation } from "./rewards/brightness";
+import type { GuardImplementation, RewardImplementation } from "./types";
 
 const CONSTANT = "test-constant-penalty";
 const UNIMPLEMENTED = "test-unimplemented";
+const CONSTANT_REWARD = "test-constant";
 
 let modelDir: string;
 let vjpDir: string;
@@ -50,6 +57,26 @@ beforeAll(() => {
     createNoiseGuard: (params) => ({
       id: CONSTANT,
       evaluate: () => ({ value: params.lambda, fired: params.lambda > 0, penalty: params.lambda }),
+    }),
+  });
+  // A reward that scores every picture 0.75, with a zero image gradient: one declaration, one implementation.
+  registerRewardKind({
+    id: CONSTANT_REWARD,
+    order: 90,
+    label: "Test: constant score",
+    help: "Scores every picture 0.75 (a test kind).",
+    params: ["jpegQuality"],
+    gradient: "analytic",
+  });
+  registerRewardImplementation(CONSTANT_REWARD, {
+    create: () => ({
+      id: CONSTANT_REWARD,
+      differentiable: true,
+      evaluate: (images) => new Float64Array(images.batch).fill(0.75),
+      valueAndGradient: (images) => ({
+        scores: new Float64Array(images.batch).fill(0.75),
+        gradient: new Float32Array(images.data.length),
+      }),
     }),
   });
   registerGuardKind({
@@ -152,6 +179,47 @@ describe("a guard kind registered at run time", () => {
   });
 });
 
+describe("a reward kind registered at run time", () => {
+  const rewardSpec = (kind: string): WorkflowSpec => ({
+    ...spec({ kind: "norm-prior", lambda: 0 }),
+    rewards: [
+      { label: "Bright", params: { kind: "brightness" } },
+      { label: "Constant score", params: { kind, weight: 2 } },
+    ],
+  });
+
+  it("joins the Reward node's select with its label and params, and is validated", () => {
+    const fields = describeParams(getNodeDefinition("reward")!);
+    const kind = fields.find((field) => field.name === "kind")!;
+    expect(kind.options?.find((option) => option.value === CONSTANT_REWARD)?.label).toBe(
+      "Test: constant score",
+    );
+    expect(fields.find((field) => field.name === "jpegQuality")?.visibleWhen?.equals).toContain(
+      CONSTANT_REWARD,
+    );
+    const issues = validateGraph(dnoWorkflow(rewardSpec(CONSTANT_REWARD)));
+    expect(issues.filter((issue) => issue.severity === "error")).toEqual([]);
+    const bad = validateGraph(dnoWorkflow(rewardSpec("test-never-declared")));
+    expect(bad.some((issue) => issue.nodeId === "reward-2" && issue.param === "kind")).toBe(true);
+  });
+
+  it("is planned with its declared gradient rule, run, and labelled", async () => {
+    const document = dnoWorkflow(rewardSpec(CONSTANT_REWARD));
+    const plan = planRun(document, { skipValidation: true });
+    expect(plan.rewards.map((reward) => [reward.id, reward.kind, reward.gradient.kind])).toEqual([
+      ["reward-1", "brightness", "analytic"],
+      ["reward-2", CONSTANT_REWARD, "analytic"],
+    ]);
+    const result = await runDno({ plan, env: await environment() });
+    for (const record of result.history) {
+      expect(record.rewards["reward-2"]).toBe(0.75);
+      expect(record.objective).toBeCloseTo(record.rewards["reward-1"]! + 2 * 0.75, 6);
+    }
+    expect(metricLabels(document)["reward-2"]).toBe("Constant score");
+    expect(getRewardImplementation(CONSTANT_REWARD)).toBeDefined();
+  });
+});
+
 describe("the generated guard kinds", () => {
   it("each have an implementation that attaches where the declaration says", () => {
     for (const declaration of generatedGuardKinds) {
@@ -168,5 +236,10 @@ describe("the generated guard kinds", () => {
       readonly [K in GuardKind]: GuardImplementation;
     };
     expect(Object.keys(incomplete)).toEqual(["early-stop"]);
+    // @ts-expect-error: the declared reward kinds other than brightness have no implementation in this map.
+    const rewards = { brightness: brightnessRewardImplementation } satisfies {
+      readonly [K in RewardKind]: RewardImplementation;
+    };
+    expect(Object.keys(rewards)).toEqual(["brightness"]);
   });
 });
