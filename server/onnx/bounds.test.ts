@@ -208,6 +208,26 @@ describe("runs are bounded", () => {
     await expect(model.run(feeds)).rejects.toThrow(/^Model "unet" took longer than 0\.02 s to run once/);
   });
 
+  it("a call given up on keeps its input tensors until the native call settles", async () => {
+    let finish: (() => void) | undefined;
+    let seen: Record<string, ort.Tensor> | undefined;
+    const createSession: SessionFactory = async () =>
+      fakeSession((inputs) => {
+        seen = inputs as Record<string, ort.Tensor>;
+        return new Promise((resolve) => {
+          finish = () => resolve({});
+        });
+      });
+    const runtime = await createOnnxRuntime({ ...cpu, limits: { runTimeoutMs: 50 } }, { createSession });
+    const model = await runtime.load(uniqueFile(), { name: "unet" });
+    await expect(model.run(feeds)).rejects.toThrow(/took longer than 0\.05 s to run once/);
+    // Still running natively: its inputs must stay readable.
+    expect(seen?.x?.data).toBeInstanceOf(Float32Array);
+    finish?.();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(() => seen?.x?.data).toThrow(/disposed/);
+  });
+
   it("cancel stops a hanging run; a cancelled scope runs nothing more", async () => {
     const run = vi.fn(() => never<ort.InferenceSession.ReturnType>());
     const createSession: SessionFactory = async () => fakeSession(run);

@@ -221,7 +221,8 @@ class OrtModel implements OnnxModel {
     release: () => void,
   ): Promise<ort.InferenceSession.ReturnType> {
     const started = performance.now();
-    const call = bounded(() => this.session.run(feeds, fetches), {
+    let native: Promise<unknown> | undefined;
+    const call = bounded(() => (native = this.session.run(feeds, fetches)), {
       timeoutMs: this.runTimeoutMs,
       signal: signal ?? currentOnnxSignal(),
       timedOut: () =>
@@ -244,7 +245,9 @@ class OrtModel implements OnnxModel {
     } finally {
       this.timer.runMs += performance.now() - started;
       this.timer.runCalls += 1;
-      release();
+      // A call given up on may still be reading the tensors: release them once it has settled.
+      if (native) native.then(release, release);
+      else release();
     }
   }
 
