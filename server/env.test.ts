@@ -61,6 +61,22 @@ describe("getEnv", () => {
     expect(message).toContain("ORT_EXECUTION_PROVIDER");
     expect(message).toContain("ORT_THREADS");
   });
+
+  it("validates the ONNX bounds: model size cap and load/run timeouts", () => {
+    expect(() =>
+      getEnv({ ORT_MAX_MODEL_BYTES: "8589934592", ORT_LOAD_TIMEOUT_MS: "", ORT_RUN_TIMEOUT_MS: "5" }),
+    ).not.toThrow();
+    let error: unknown;
+    try {
+      getEnv({ ORT_MAX_MODEL_BYTES: "big", ORT_LOAD_TIMEOUT_MS: "0", ORT_RUN_TIMEOUT_MS: "-3" });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(EnvironmentError);
+    for (const name of ["ORT_MAX_MODEL_BYTES", "ORT_LOAD_TIMEOUT_MS", "ORT_RUN_TIMEOUT_MS"]) {
+      expect((error as Error).message).toContain(name);
+    }
+  });
 });
 
 describe("resolveDatabaseTarget", () => {
