@@ -9,6 +9,7 @@ import { appendVersion } from "../workflows/append-version";
 import { assertSavable } from "../workflows/graph-document";
 import { loadRun } from "./load-run";
 import { readRunConfig } from "./run-views";
+import { assertReferencesExist } from "../workflows/check-references";
 import { assertRunnable } from "./run-plan-check";
 import { type StartRunResult, startRun } from "./start-run";
 
@@ -40,6 +41,8 @@ export async function rerunWithChanges(
   const document = applyParamChanges(readRunConfig(original).document, input.changes);
   assertSavable(document, "The changed workflow cannot be saved");
   assertRunnable(document, "The changed workflow cannot run");
+  // Before the version is appended: a missing model or upload must leave nothing behind.
+  await assertReferencesExist(ctx, document, "The changed workflow cannot run");
   const workflow = await ctx.db.workflow.findUniqueOrThrow({ where: { id: original.workflowId } });
   if (!workflow.headVersionId) throw new AppError("INTERNAL", "The workflow has no head version.");
   const message =

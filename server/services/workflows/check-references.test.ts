@@ -11,6 +11,7 @@ import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import { MODEL_ID_MESSAGE } from "@/nodes/model-id";
 import { assetLocation, assetStorageKey } from "@/server/assets/asset-store";
 import { AppError } from "../../errors";
+import { rerunWithChanges } from "../runs/rerun-with-changes";
 import { startRun } from "../runs/start-run";
 import { createTestDatabase, snapshotTables, type TestDatabase } from "../test-database";
 import { findMissingReferences } from "./check-references";
@@ -114,6 +115,28 @@ describe("model ids", () => {
       });
     },
   );
+
+  it("refuses a re-run that changes the model to an unknown one, storing nothing", async () => {
+    const workflow = await createWorkflow(database.ctx, { name: "Rerun", document: exampleDocument() });
+    const { run } = await startRun(database.ctx, {
+      workflowId: workflow.id,
+      versionId: workflow.headVersion.id,
+    });
+    const before = await snapshotTables(database.db);
+    const runsBefore = await database.db.run.count();
+    const refused = await caught(
+      rerunWithChanges(database.ctx, {
+        runId: run.id,
+        changes: [{ nodeId: "sampler-1", param: "model", value: "user:gone" }],
+        message: "",
+      }),
+    );
+    expect(refused.message).toBe(
+      "The changed workflow cannot run: Sampler 1 › Model: no model “user:gone” on this server; pick one from the list.",
+    );
+    expect(await snapshotTables(database.db)).toEqual(before);
+    expect(await database.db.run.count()).toBe(runsBefore);
+  });
 
   it("accepts the bundled model", async () => {
     expect(await findMissingReferences(database.ctx, exampleDocument())).toEqual([]);
