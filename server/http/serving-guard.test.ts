@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseAllowedHosts } from "./host-allow-list";
-import { servingRefusal } from "./serving-guard";
+import { hostRefusal, servingRefusal } from "./serving-guard";
 
 const settings = { hosts: parseAllowedHosts(undefined), maxBodyBytes: 1024 };
 const request = (headers: Record<string, string>) => ({ headers: new Headers(headers) });
@@ -47,5 +47,14 @@ describe("securityHeaders (next.config.js)", () => {
     expect(production.get("X-Content-Type-Options")).toBe("nosniff");
     expect(production.get("X-Frame-Options")).toBe("DENY");
     expect(production.get("Referrer-Policy")).toBe("same-origin");
+  });
+});
+
+describe("hostRefusal (the upload route's check)", () => {
+  it("refuses a foreign Host whatever the body size, and lets loopback through", () => {
+    expect(hostRefusal(request({ host: "evil.example" }), settings)?.status).toBe(421);
+    expect(
+      hostRefusal(request({ host: "localhost:3000", "content-length": "999999999" }), settings),
+    ).toBeNull();
   });
 });

@@ -31,6 +31,15 @@ export function plainRefusal(status: number, message: string): Response {
   });
 }
 
+/** Null when the request's Host is on the allow-list; otherwise the 421 refusal. */
+export function hostRefusal(
+  request: Pick<Request, "headers">,
+  settings: ServingSettings = servingSettings(),
+): Response | null {
+  const host = request.headers.get("host");
+  return isHostAllowed(host, settings.hosts) ? null : plainRefusal(421, foreignHostMessage(host));
+}
+
 /**
  * Null when the request may go on; otherwise the response refusing it: 421 for a Host not on the allow-list,
  * 413/411/400 for a body over `maxBodyBytes` (default MAX_BODY_BYTES), of unknown length or a bad length.
@@ -40,8 +49,8 @@ export function servingRefusal(
   options: { maxBodyBytes?: number; settings?: ServingSettings } = {},
 ): Response | null {
   const settings = options.settings ?? servingSettings();
-  const host = request.headers.get("host");
-  if (!isHostAllowed(host, settings.hosts)) return plainRefusal(421, foreignHostMessage(host));
+  const foreign = hostRefusal(request, settings);
+  if (foreign) return foreign;
   const refusal = checkDeclaredBodySize(
     {
       contentLength: request.headers.get("content-length"),
