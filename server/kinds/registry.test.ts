@@ -12,7 +12,13 @@ import { describeParams } from "@/nodes/describe-params";
 import { validateGraph } from "@/nodes/graph/validate";
 import { generatedGuardKinds } from "@/nodes/kinds/guards/index.generated";
 import { metricLabels } from "@/nodes/kinds/metric-labels";
-import { type GuardKind, getGuardKind, registerGuardKind, registerRewardKind } from "@/nodes/kinds/registry";
+import {
+  type GuardKind,
+  getGuardKind,
+  type RewardKind,
+  registerGuardKind,
+  registerRewardKind,
+} from "@/nodes/kinds/registry";
 import { getNodeDefinition } from "@/nodes/registry";
 import { createExecutorEnvironment } from "@/server/executor/environment";
 import { ExecutorError } from "@/server/executor/errors";
