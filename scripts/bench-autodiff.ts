@@ -3,15 +3,16 @@
  *
  * For the bundled UNet (models/tiny-shapes-sd, or --model-dir DIR / $DNO_MODEL_DIR) at the CFG
  * batch of 2: time to build the VJP model (wrt sample and encoder_hidden_states, of out_sample),
- * median forward ms and median VJP ms (the VJP model recomputes the forward inside: checkpointing),
- * their ratio, and the process's peak RSS. One thread per session, so the two are comparable.
+ * forward ms and VJP ms (the VJP model recomputes the forward inside: checkpointing), their ratio, and
+ * the process's peak RSS. One thread per session, so the two are comparable.
  *
- * The JSON reports the fastest of 100 interleaved runs of each (timeit's convention: on a shared
- * machine, other processes only ever add time, and a VJP run, being longer, is preempted more
- * often, so medians overstate the ratio under load). Medians are printed too.
+ * Forward and VJP runs alternate (100 pairs after 5 warm-up pairs, BENCH_RUNS to change), so load from
+ * other processes hits both alike. The JSON reports medians and 90th percentiles (scripts/stats.ts); the
+ * ratio is the median of each pair's VJP/forward ratio, which cancels slow changes in machine load.
  *
  * The last output line is one JSON object:
- * {"unet_forward_ms":…,"unet_vjp_ms":…,"vjp_forward_ratio":…,"build_ms":…,"peak_rss_mb":…}
+ * {"unet_forward_ms":…,"unet_forward_p90_ms":…,"unet_vjp_ms":…,"unet_vjp_p90_ms":…,"vjp_forward_ratio":…,
+ *  "vjp_forward_ratio_p90":…,"runs":…,"build_ms":…,"peak_rss_mb":…}
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -20,6 +21,7 @@ import { DataType } from "@/server/autodiff/ir";
 import { gaussian } from "@/server/models/rng";
 import type { HostTensor } from "@/server/onnx/evaluate";
 import { openModel } from "@/server/onnx/evaluate";
+import { describeSummary, round, summarize } from "./stats";
 
 const BATCH = 2;
 const WARMUP = 5;
@@ -29,14 +31,6 @@ function argValue(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-const round = (v: number, digits = 3) => Number(v.toFixed(digits));
 
 async function main(): Promise<void> {
   const modelDir = argValue("--model-dir") ?? process.env.DNO_MODEL_DIR ?? "models/tiny-shapes-sd";
@@ -89,26 +83,24 @@ async function main(): Promise<void> {
   await forward.dispose();
   await backward.dispose();
 
-  const forwardMedian = median(forwardSamples);
-  const vjpMedian = median(vjpSamples);
-  const forwardMs = Math.min(...forwardSamples);
-  const vjpMs = Math.min(...vjpSamples);
+  const forwardMs = summarize(forwardSamples);
+  const vjpMs = summarize(vjpSamples);
+  const ratio = summarize(vjpSamples.map((ms, i) => ms / forwardSamples[i]!));
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`forward: ${describeSummary(forwardMs, "ms", 3)} runs`);
+  console.log(`VJP (forward recompute + backward): ${describeSummary(vjpMs, "ms", 3)} runs`);
   console.log(
-    `forward: min ${forwardMs.toFixed(3)} ms, median ${forwardMedian.toFixed(3)} ms over ${RUNS} runs`,
-  );
-  console.log(
-    `VJP (forward recompute + backward): min ${vjpMs.toFixed(3)} ms, median ${vjpMedian.toFixed(3)} ms`,
-  );
-  console.log(`ratio of medians (inflated by machine load): ${(vjpMedian / forwardMedian).toFixed(2)}`);
-  console.log(
-    `ratio ${(vjpMs / forwardMs).toFixed(2)} (target <= 3.0), build ${buildMs.toFixed(0)} ms (target < 5000)`,
+    `VJP/forward per pair: median ${ratio.median.toFixed(2)} (target <= 3.0), p90 ${ratio.p90.toFixed(2)}; build ${buildMs.toFixed(0)} ms (target < 5000)`,
   );
   console.log(
     JSON.stringify({
-      unet_forward_ms: round(forwardMs),
-      unet_vjp_ms: round(vjpMs),
-      vjp_forward_ratio: round(vjpMs / forwardMs),
+      unet_forward_ms: round(forwardMs.median, 3),
+      unet_forward_p90_ms: round(forwardMs.p90, 3),
+      unet_vjp_ms: round(vjpMs.median, 3),
+      unet_vjp_p90_ms: round(vjpMs.p90, 3),
+      vjp_forward_ratio: round(ratio.median, 3),
+      vjp_forward_ratio_p90: round(ratio.p90, 3),
+      runs: RUNS,
       build_ms: round(buildMs, 1),
       peak_rss_mb: round(peakRssMb, 1),
     }),

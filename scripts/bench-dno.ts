@@ -1,40 +1,48 @@
 /**
- * DNO benchmark on the bundled model: 50 DDIM steps, eta = 1, guidance 5, brightness reward, probability
- * regularization on (γ = 1, 100 permutations), Adam. Prints the per-iteration milliseconds split into
- * forward, backward, rewards, guards and update (medians over the iterations after a warm-up one), the time
- * of one plain generation (sample + decode, one right after each iteration, so both see the same machine
- * load), and the share of iteration time spent outside ONNX Runtime. The JSON line compares the fastest
- * iteration with the fastest generation (the least disturbed observations on a shared machine).
- * Last line: {"iter_ms":…,"generate_ms":…,"iter_over_generate":…,"overhead_share":…}
+ * DNO benchmark on the bundled model, run the way the app's run worker runs it: through the worker's
+ * executor (server/worker/dno-executor.ts → runDno, probability regularization computed in-thread, as the
+ * app does). 50 DDIM steps, eta = 1, guidance 5, brightness reward, probability regularization (γ = 1, 100
+ * permutations), Adam. Each iteration is followed by one plain generation (sample + decode) with the same
+ * noise, so both are measured under the same machine load (interleaved). The first iteration (it also
+ * builds or loads the VJP sessions) and its generation are left out.
+ *
+ * Prints the per-iteration milliseconds split into forward, backward, rewards, guards and update, and the
+ * share of iteration time spent outside ONNX Runtime. The JSON line reports medians and 90th percentiles
+ * (scripts/stats.ts); iter_over_generate is the median of each iteration's ratio to the generation right
+ * after it. Last line:
+ *   {"iter_ms":…,"iter_p90_ms":…,"generate_ms":…,"generate_p90_ms":…,"iter_over_generate":…,
+ *    "iter_over_generate_p90":…,"overhead_share":…,"iterations":…}
  * Targets: iter_over_generate ≤ 4.5, overhead_share ≤ 0.05.
  *
- *   npm run bench:dno [-- --iterations N] (ORT_THREADS sets ONNX Runtime's threads)
+ * The PR worker pool (server/dno/guards/probability-regularization-pool.ts, which the CLI uses) is not
+ * measured: the app does not use it. Interleaved with the in-thread runs on the 2-core reference machine it
+ * was not measurably faster (a median of ~0.15 s of ~4 s per iteration, faster in 11 of 20 paired rounds).
+ *
+ *   npm run bench:dno [-- --iterations N] (default 11: 10 measured; ORT_THREADS sets ONNX Runtime's threads)
  */
 import { parseArgs } from "node:util";
-import { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-regularization-pool";
 import { createExecutorEnvironment } from "@/server/executor/environment";
-import { planRun } from "@/server/executor/plan";
-import { type IterationRecord, runDno } from "@/server/executor/run-dno";
 import { dnoWorkflow } from "@/server/executor/testing/workflows";
-import { encodePrompts, sample } from "@/server/models/sampler";
 import { seededNoise } from "@/server/models/noise";
-import { latentSize } from "@/server/models/sampler";
+import { encodePrompts, latentSize, sample } from "@/server/models/sampler";
+import type { ExecutorIteration } from "@/server/worker/executor-port";
+import { createDnoExecutor } from "@/server/worker/dno-executor";
+import { describeSummary, median, round, summarize } from "./stats";
 
-const { values } = parseArgs({ options: { iterations: { type: "string", default: "10" } } });
-const iterations = Math.max(2, Number.parseInt(values.iterations ?? "10", 10));
+const { values } = parseArgs({ options: { iterations: { type: "string", default: "11" } } });
+const iterations = Math.max(3, Number.parseInt(values.iterations ?? "11", 10));
 const MODEL = "tiny-shapes-sd";
+const PROMPT = "a red circle on a blue background";
 const settings = { steps: 50, eta: 1, guidanceScale: 5 };
 
 const env = await createExecutorEnvironment();
 const model = await env.diffusion.loadModel(MODEL);
-// PR runs on a worker pool, overlapping the model's forward and backward passes (as the CLI runs it).
-const prPool = new ProbabilityRegularizationPool();
 console.log(
-  `bench:dno — ${MODEL}, ${settings.steps} steps, eta ${settings.eta}, guidance ${settings.guidanceScale}, brightness + PR (γ = 1, 100 permutations), ${iterations} iterations, ORT ${env.onnx.executionProvider} threads ${env.onnx.intraOpThreads || "auto"}, PR on a pool of ${prPool.workerCount} worker(s)`,
+  `bench:dno — ${MODEL}, ${settings.steps} steps, eta ${settings.eta}, guidance ${settings.guidanceScale}, brightness + PR (γ = 1, 100 permutations, in-thread as in the app), ${iterations} iterations, ORT ${env.onnx.executionProvider} threads ${env.onnx.intraOpThreads || "auto"}`,
 );
 
 // One plain generation: encode is not included (a run encodes once); sample + decode is.
-const conditioning = await encodePrompts(model, ["a red circle on a blue background"]);
+const conditioning = await encodePrompts(model, [PROMPT]);
 const noise = seededNoise({ seeds: [7], latentSize: latentSize(model), steps: settings.steps });
 const generate = async () => {
   const started = performance.now();
@@ -49,75 +57,63 @@ const generate = async () => {
   return performance.now() - started;
 };
 await generate();
-const generations: number[] = [];
 
-const plan = planRun(
-  dnoWorkflow({
-    model: MODEL,
-    prompt: "a red circle on a blue background",
-    noise: { seed: 7 },
-    sampler: settings,
-    rewards: [{ params: { kind: "brightness" } }],
-    guards: [{ params: { kind: "probability-regularization", gamma: 1, permutations: 100 } }],
-    optimizer: { iterations, learningRate: 0.01 },
-  }),
-);
-const records: IterationRecord[] = [];
-await runDno({
-  plan,
-  env,
-  prPool,
-  // A plain generation right after each iteration, so both are measured under the same machine load.
-  onIteration: async ({ record }) => {
-    records.push(record);
+const document = dnoWorkflow({
+  model: MODEL,
+  prompt: PROMPT,
+  noise: { seed: 7 },
+  sampler: settings,
+  rewards: [{ params: { kind: "brightness" } }],
+  guards: [{ params: { kind: "probability-regularization", gamma: 1, permutations: 100 } }],
+  optimizer: { iterations, learningRate: 0.01 },
+});
+const executor = createDnoExecutor({ environment: async () => env });
+const reports: ExecutorIteration["metrics"][] = [];
+const generations: number[] = [];
+await executor.execute({
+  runId: "bench-dno",
+  document,
+  signal: new AbortController().signal,
+  resume: null,
+  onIteration: async ({ metrics }) => {
+    reports.push(metrics);
     generations.push(await generate());
-    const ms = record.ms;
+    const ms = metrics.ms;
+    const phases = ["forward", "backward", "rewards", "guards", "update"]
+      .map((phase) => `${phase} ${(ms[phase] ?? 0).toFixed(1)}`)
+      .join(", ");
     console.log(
-      `iter ${record.iteration}: total ${record.totalMs.toFixed(1)} ms (forward ${ms.forward.toFixed(1)}, backward ${ms.backward.toFixed(1)}, rewards ${ms.rewards.toFixed(1)}, guards ${ms.guards.toFixed(1)}, update ${ms.update.toFixed(1)}; ONNX ${record.onnxMs.toFixed(1)}) brightness ${record.rewards["reward-1"]!.toFixed(4)} PR ${record.pr?.toFixed(3)}`,
+      `iter ${metrics.iteration}: total ${ms.total?.toFixed(1)} ms (${phases}; ONNX ${ms.onnx?.toFixed(1)}), generation ${generations.at(-1)!.toFixed(1)} ms, PR ${metrics.pr?.toFixed(3)}`,
     );
   },
 });
-await prPool.close();
-// The first iteration also warms the VJP sessions up: leave it (and its generation) out. Medians resist the
-// load spikes of a shared machine.
-const measured = records.slice(1);
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-const mean = (pick: (record: IterationRecord) => number) => median(measured.map(pick));
-const generateMs = median(generations.slice(1));
-const iterMs = mean((record) => record.totalMs);
-const onnxMs = mean((record) => record.onnxMs);
-const split = {
-  forward: mean((record) => record.ms.forward),
-  backward: mean((record) => record.ms.backward),
-  rewards: mean((record) => record.ms.rewards),
-  guards: mean((record) => record.ms.guards),
-  update: mean((record) => record.ms.update),
-};
-console.log(
-  `per iteration (median of ${measured.length}): ${iterMs.toFixed(1)} ms = ${Object.entries(split)
-    .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
-    .join(", ")}; inside ONNX Runtime ${onnxMs.toFixed(1)} ms`,
+
+const measured = reports.slice(1);
+const generationsMeasured = generations.slice(1);
+const totalOf = (metrics: ExecutorIteration["metrics"]) => metrics.ms.total ?? Number.NaN;
+const iter = summarize(measured.map(totalOf));
+const generation = summarize(generationsMeasured);
+const ratio = summarize(measured.map((metrics, i) => totalOf(metrics) / generationsMeasured[i]!));
+const overhead = median(
+  measured.map((metrics) => (totalOf(metrics) - (metrics.ms.onnx ?? 0)) / totalOf(metrics)),
 );
-console.log(
-  `plain generation (median of ${generations.length - 1}, each right after an iteration): ${generateMs.toFixed(1)} ms`,
+const split = ["forward", "backward", "rewards", "guards", "update"].map(
+  (phase) => `${phase} ${median(measured.map((metrics) => metrics.ms[phase] ?? 0)).toFixed(1)}`,
 );
-// The JSON line uses the fastest iteration and the fastest generation: on a machine shared with other work,
-// the least-disturbed observation is the best estimate of the cost itself (medians are printed above).
-const fastest = measured.reduce((a, b) => (b.totalMs < a.totalMs ? b : a));
-const fastestGeneration = Math.min(...generations.slice(1));
+console.log(`iteration: ${describeSummary(iter)} (phase medians: ${split.join(", ")})`);
+console.log(`plain generation right after each: ${describeSummary(generation)}`);
 console.log(
-  `fastest iteration ${fastest.iteration}: ${fastest.totalMs.toFixed(1)} ms (ONNX ${fastest.onnxMs.toFixed(1)}); fastest generation ${fastestGeneration.toFixed(1)} ms; medians give iter/generate ${(iterMs / generateMs).toFixed(3)}, outside ONNX ${((iterMs - onnxMs) / iterMs).toFixed(4)}`,
+  `iteration / generation per pair: median ${ratio.median.toFixed(3)}, p90 ${ratio.p90.toFixed(3)}; outside ONNX (median) ${overhead.toFixed(4)}`,
 );
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
 console.log(
   JSON.stringify({
-    iter_ms: round(fastest.totalMs, 1),
-    generate_ms: round(fastestGeneration, 1),
-    iter_over_generate: round(fastest.totalMs / fastestGeneration, 3),
-    overhead_share: round((fastest.totalMs - fastest.onnxMs) / fastest.totalMs, 4),
+    iter_ms: round(iter.median, 1),
+    iter_p90_ms: round(iter.p90, 1),
+    generate_ms: round(generation.median, 1),
+    generate_p90_ms: round(generation.p90, 1),
+    iter_over_generate: round(ratio.median, 3),
+    iter_over_generate_p90: round(ratio.p90, 3),
+    overhead_share: round(overhead, 4),
+    iterations: measured.length,
   }),
 );

@@ -3,16 +3,21 @@
  * first progress events in a client, and the sustained event throughput of the live-progress stream.
  *
  *   npm run bench:runs [-- --url http://127.0.0.1:3100] [--steps N] [--iterations N] [--subscribers N]
+ *                      [--samples N]
  *
- * Without --url it starts `next start` on a free port with a fresh database and data folder. It runs the
- * seeded "Brighten with a guard" example (bundled model) once to warm up (model load, VJP build), then
- * measures a second run, with the Optimizer's iteration count shortened (default 10) and the Sampler's
- * steps as seeded (50) unless --steps is given. Numbers printed:
+ * Without --url it starts `next start` on 127.0.0.1 and a free port with a fresh database and data folder.
+ * It runs the seeded "Brighten with a guard" example (bundled model) once to warm up (model load, VJP
+ * build), then measures --samples more runs (default and minimum 5), one after another, with the
+ * Optimizer's iteration count shortened (default 10) and the Sampler's steps as seeded (50) unless --steps
+ * is given. Per run:
  *   first_status_ms     Run request → first SSE event (the run's status: queued/running)
  *   first_event_ms      Run request → first ITERATION event (metrics + image URL) in the client
  *   events_per_s        iteration events delivered per second, summed over --subscribers SSE clients
- *                       watching the measured run (from its first to its last iteration event)
- * The last line is one JSON object: {"first_event_ms":…,"events_per_s":…}
+ *                       watching the run (from its first to its last iteration event)
+ * The JSON reports medians over the measured runs, with the 90th percentile of the times and the 10th of
+ * the throughput (the slow side of each; nearest rank, scripts/stats.ts). The last line is one JSON object:
+ *   {"first_event_ms":…,"first_event_p90_ms":…,"first_status_ms":…,"first_status_p90_ms":…,
+ *    "events_per_s":…,"events_per_s_p10":…,"samples":…}
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -23,6 +28,7 @@ import { parseArgs } from "node:util";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import superjson from "superjson";
 import type { AppRouter } from "@/server/api/root";
+import { describeSummary, percentile, round, summarize } from "./stats";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -31,6 +37,7 @@ const { values } = parseArgs({
     steps: { type: "string" },
     iterations: { type: "string", default: "10" },
     subscribers: { type: "string", default: "10" },
+    samples: { type: "string", default: "5" },
   },
 });
 
@@ -117,16 +124,20 @@ async function main(): Promise<void> {
     const port = await freePort();
     dataDir = mkdtempSync(path.join(os.tmpdir(), "dno-bench-runs-"));
     baseUrl = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-p", String(port)], {
-      env: {
-        ...process.env,
-        DATABASE_URL: `file:${path.join(dataDir, "bench.db")}`,
-        DNO_DATA_DIR: dataDir,
-        NODE_ENV: "production",
-        NEXT_TELEMETRY_DISABLED: "1",
+    child = spawn(
+      process.execPath,
+      ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(port)],
+      {
+        env: {
+          ...process.env,
+          DATABASE_URL: `file:${path.join(dataDir, "bench.db")}`,
+          DNO_DATA_DIR: dataDir,
+          NODE_ENV: "production",
+          NEXT_TELEMETRY_DISABLED: "1",
+        },
+        stdio: ["ignore", "ignore", "inherit"],
       },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    );
   }
   try {
     await waitForServer(`${baseUrl}/`, child);
@@ -185,17 +196,31 @@ async function main(): Promise<void> {
       `warm-up run (cold model, VJP build): first status ${cold.firstStatusMs.toFixed(0)} ms, first iteration ${cold.firstIterationMs.toFixed(0)} ms`,
     );
     const subscribers = Math.max(1, Number(values.subscribers));
-    const warm = await measure(subscribers);
-    console.log(
-      `measured run: ${warm.iterations} iterations × ${steps} sampler steps, ${warm.perIterationMs.toFixed(0)} ms per iteration, ${subscribers} SSE subscribers`,
-    );
-    console.log(
-      `first status event ${warm.firstStatusMs.toFixed(0)} ms, first iteration event ${warm.firstIterationMs.toFixed(0)} ms`,
-    );
+    const samples = Math.max(5, Number(values.samples) || 5);
+    const runs: Awaited<ReturnType<typeof measure>>[] = [];
+    for (let sample = 1; sample <= samples; sample++) {
+      const run = await measure(subscribers);
+      runs.push(run);
+      console.log(
+        `run ${sample}/${samples}: ${run.iterations} iterations × ${steps} sampler steps, ${run.perIterationMs.toFixed(0)} ms per iteration, ${subscribers} SSE subscribers; first status ${run.firstStatusMs.toFixed(0)} ms, first iteration ${run.firstIterationMs.toFixed(0)} ms, ${run.eventsPerSecond.toFixed(2)} events/s`,
+      );
+    }
+    const firstEvent = summarize(runs.map((run) => run.firstIterationMs));
+    const firstStatus = summarize(runs.map((run) => run.firstStatusMs));
+    const rates = runs.map((run) => run.eventsPerSecond);
+    const rate = summarize(rates);
+    console.log(`first iteration event: ${describeSummary(firstEvent, "ms", 0)} runs`);
+    console.log(`first status event: ${describeSummary(firstStatus, "ms", 0)} runs`);
+    console.log(`events/s: median ${rate.median.toFixed(2)}, p10 ${percentile(rates, 10).toFixed(2)}`);
     console.log(
       JSON.stringify({
-        first_event_ms: Math.round(warm.firstIterationMs),
-        events_per_s: Number(warm.eventsPerSecond.toFixed(2)),
+        first_event_ms: Math.round(firstEvent.median),
+        first_event_p90_ms: Math.round(firstEvent.p90),
+        first_status_ms: Math.round(firstStatus.median),
+        first_status_p90_ms: Math.round(firstStatus.p90),
+        events_per_s: round(rate.median, 2),
+        events_per_s_p10: round(percentile(rates, 10), 2),
+        samples: runs.length,
       }),
     );
   } finally {

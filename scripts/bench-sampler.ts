@@ -1,8 +1,11 @@
 /**
  * Sampler benchmark: UNet milliseconds per call (CFG batch of 2), a 50-step generation with CFG (prompt
  * encoding, 50 UNet calls, VAE decode) with 1 and 2 intra-op threads, and the share of that time spent
- * inside ONNX Runtime session.run calls. The last line is one JSON object:
- *   {"unet_ms":…,"generate50_ms":…,"ort_share":…}   (for the faster thread count; per-thread values beside)
+ * inside ONNX Runtime session.run calls. The two thread counts are measured interleaved (one call or one
+ * generation with 1 thread, then the same with 2), so machine load hits both alike; every number is a
+ * median or a 90th percentile (scripts/stats.ts). The last line is one JSON object:
+ *   {"unet_ms":…,"unet_p90_ms":…,"generate50_ms":…,"generate50_p90_ms":…,"ort_share":…,"threads":…,
+ *    "repeats":…,"by_threads":{…}}   (top level: the thread count with the lower median generation)
  *
  *   npm run bench:sampler [-- --model DIR|ID] [--repeats N]
  */
@@ -15,6 +18,7 @@ import { loadModelFolder } from "@/server/models/folder";
 import { seededNoise } from "@/server/models/noise";
 import { createUnetCaller, encodePrompts, latentSize, sample } from "@/server/models/sampler";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
+import { describeSummary, median, round, type Summary, summarize } from "./stats";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -29,46 +33,54 @@ const repeats = Math.max(1, Number(values.repeats ?? 9));
 /** Untimed runs first: JIT compilation and ONNX Runtime's first-run allocations. */
 const WARMUP_RUNS = 2;
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+const THREADS = [1, 2] as const;
+const UNET_CALLS = 200;
+const PROMPT = "a red circle on a blue background";
 
-interface ThreadResult {
+interface Setup {
   threads: number;
-  unetMs: number;
-  generate50Ms: number;
-  ortShare: number;
+  runtime: Awaited<ReturnType<typeof createOnnxRuntime>>;
+  model: Awaited<ReturnType<typeof loadModelFolder>>;
+  callUnet: ReturnType<typeof createUnetCaller>;
+  unetSamples: number[];
+  generateSamples: number[];
+  ortShares: number[];
 }
 
-async function benchThreads(threads: number): Promise<ThreadResult> {
+async function setUp(threads: number): Promise<Setup> {
   const runtime = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: threads });
   const model = await loadModelFolder(modelDir, { runtime });
-  const prompt = "a red circle on a blue background";
-  const conditioning = await encodePrompts(model, [prompt]);
-  const size = latentSize(model);
-
-  // UNet alone, CFG batch 2 (one call = both branches), preallocated buffers as in the sampler loop.
+  const conditioning = await encodePrompts(model, [PROMPT]);
   const callUnet = createUnetCaller(model, conditioning, 5);
-  const latent = seededNoise({ seeds: [1], latentSize: size, steps: 0 }).xT;
-  const guided = new Float32Array(size);
-  for (let i = 0; i < 20; i++) await callUnet(latent, 500, guided);
-  const unetCalls = 200;
-  const unetStart = performance.now();
-  for (let i = 0; i < unetCalls; i++) await callUnet(latent, 981 - (i % 50) * 20, guided);
-  const unetMs = (performance.now() - unetStart) / unetCalls;
+  return { threads, runtime, model, callUnet, unetSamples: [], generateSamples: [], ortShares: [] };
+}
 
-  // Whole 50-step generation with CFG and eta = 1, as the CLI and the Sampler node run it.
-  const times: number[] = [];
-  const shares: number[] = [];
-  for (let r = 0; r < repeats + WARMUP_RUNS; r++) {
-    const noise = seededNoise({ seeds: [r], latentSize: size, steps: 50 });
-    runtime.resetStats();
+console.log(`model: ${modelDir}`);
+const setups: Setup[] = [];
+for (const threads of THREADS) setups.push(await setUp(threads));
+const size = latentSize(setups[0]!.model);
+
+// UNet alone, CFG batch 2 (one call = both branches), preallocated buffers as in the sampler loop.
+const latent = seededNoise({ seeds: [1], latentSize: size, steps: 0 }).xT;
+const guided = new Float32Array(size);
+for (const setup of setups) for (let i = 0; i < 20; i++) await setup.callUnet(latent, 500, guided);
+for (let i = 0; i < UNET_CALLS; i++) {
+  for (const setup of setups) {
+    const started = performance.now();
+    await setup.callUnet(latent, 981 - (i % 50) * 20, guided);
+    setup.unetSamples.push(performance.now() - started);
+  }
+}
+
+// Whole 50-step generation with CFG and eta = 1, as the CLI and the Sampler node run it.
+for (let r = 0; r < repeats + WARMUP_RUNS; r++) {
+  const noise = seededNoise({ seeds: [r], latentSize: size, steps: 50 });
+  for (const setup of setups) {
+    setup.runtime.resetStats();
     const start = performance.now();
-    const encoded = await encodePrompts(model, [prompt]);
+    const encoded = await encodePrompts(setup.model, [PROMPT]);
     const result = await sample({
-      model,
+      model: setup.model,
       conditioning: encoded,
       xT: noise.xT,
       stepNoises: noise.stepNoises,
@@ -79,39 +91,42 @@ async function benchThreads(threads: number): Promise<ThreadResult> {
     const elapsed = performance.now() - start;
     if (!result.image) throw new Error("no image");
     if (r < WARMUP_RUNS) continue;
-    times.push(elapsed);
-    shares.push(runtime.stats().runMs / elapsed);
+    setup.generateSamples.push(elapsed);
+    setup.ortShares.push(setup.runtime.stats().runMs / elapsed);
   }
-  return { threads, unetMs, generate50Ms: median(times), ortShare: median(shares) };
 }
 
-const results: ThreadResult[] = [];
-console.log(`model: ${modelDir}`);
-for (const threads of [1, 2]) {
-  const result = await benchThreads(threads);
-  results.push(result);
+interface ThreadResult {
+  threads: number;
+  unet: Summary;
+  generate50: Summary;
+  ortShare: number;
+}
+const results: ThreadResult[] = setups.map((setup) => ({
+  threads: setup.threads,
+  unet: summarize(setup.unetSamples),
+  generate50: summarize(setup.generateSamples),
+  ortShare: median(setup.ortShares),
+}));
+for (const result of results) {
   console.log(
-    `threads=${threads}: unet ${result.unetMs.toFixed(3)} ms/call (CFG batch 2), ` +
-      `generate50 ${result.generate50Ms.toFixed(1)} ms (median of ${repeats}), ort share ${(result.ortShare * 100).toFixed(1)} %`,
+    `threads=${result.threads}: unet ${describeSummary(result.unet, "ms", 3)} calls (CFG batch 2); ` +
+      `generate50 ${describeSummary(result.generate50)}; ort share ${(result.ortShare * 100).toFixed(1)} %`,
   );
 }
-const best = results.reduce((a, b) => (b.generate50Ms < a.generate50Ms ? b : a));
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
+const best = results.reduce((a, b) => (b.generate50.median < a.generate50.median ? b : a));
+const json = (r: ThreadResult) => ({
+  unet_ms: round(r.unet.median, 3),
+  unet_p90_ms: round(r.unet.p90, 3),
+  generate50_ms: round(r.generate50.median, 1),
+  generate50_p90_ms: round(r.generate50.p90, 1),
+  ort_share: round(r.ortShare, 4),
+});
 console.log(
   JSON.stringify({
-    unet_ms: round(best.unetMs, 3),
-    generate50_ms: round(best.generate50Ms, 1),
-    ort_share: round(best.ortShare, 4),
+    ...json(best),
     threads: best.threads,
-    by_threads: Object.fromEntries(
-      results.map((r) => [
-        r.threads,
-        {
-          unet_ms: round(r.unetMs, 3),
-          generate50_ms: round(r.generate50Ms, 1),
-          ort_share: round(r.ortShare, 4),
-        },
-      ]),
-    ),
+    repeats,
+    by_threads: Object.fromEntries(results.map((r) => [r.threads, json(r)])),
   }),
 );
