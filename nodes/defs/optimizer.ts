@@ -1,10 +1,17 @@
 import { z } from "zod";
+import { type GradientEstimator, gradientEstimators } from "../kinds/gradient-estimators";
+import { type OptimizerAlgorithm, optimizerAlgorithms } from "../kinds/optimizer-algorithms";
+import { appliesTo, kindIds, kindOptionLabels } from "../kinds/types";
 import { defineNode } from "../types";
 
-export const OPTIMIZER_ALGORITHMS = ["adam", "adamw", "sgd-nesterov"] as const;
-export const GRADIENT_ESTIMATORS = ["backprop", "zeroth-order", "hybrid"] as const;
+/** Declared in nodes/kinds/optimizer-algorithms.ts and nodes/kinds/gradient-estimators.ts. */
+export const OPTIMIZER_ALGORITHMS: [OptimizerAlgorithm, ...OptimizerAlgorithm[]] =
+  kindIds(optimizerAlgorithms);
+export const GRADIENT_ESTIMATORS: [GradientEstimator, ...GradientEstimator[]] = kindIds(gradientEstimators);
 
-const sampled = { param: "estimator", equals: ["zeroth-order", "hybrid"] };
+/** Shown only for the algorithms / estimators that declare the param. */
+const forAlgorithms = (param: string) => appliesTo(optimizerAlgorithms, param, "algorithm");
+const forEstimators = (param: string) => appliesTo(gradientEstimators, param, "estimator");
 
 export const optimizerNode = defineNode({
   type: "optimizer",
@@ -47,7 +54,7 @@ export const optimizerNode = defineNode({
         help:
           "How each nudge is computed from the gradient. Adam is the paper's choice and a safe default; " +
           "AdamW adds weight decay; SGD with Nesterov momentum is what ReNO uses.",
-        optionLabels: { adam: "Adam", adamw: "AdamW", "sgd-nesterov": "SGD with Nesterov momentum" },
+        optionLabels: kindOptionLabels(optimizerAlgorithms),
       }),
     learningRate: z
       .number()
@@ -86,7 +93,7 @@ export const optimizerNode = defineNode({
         label: "Weight decay",
         help: "AdamW only: shrinks the noise a little at every step. 0 = off (the paper's intent).",
         step: 0.001,
-        visibleWhen: { param: "algorithm", equals: ["adamw"] },
+        visibleWhen: forAlgorithms("weightDecay"),
         advanced: true,
       }),
     momentum: z
@@ -99,7 +106,7 @@ export const optimizerNode = defineNode({
         label: "Momentum",
         help: "SGD only: how much of the previous nudge carries over into the next one.",
         step: 0.01,
-        visibleWhen: { param: "algorithm", equals: ["sgd-nesterov"] },
+        visibleWhen: forAlgorithms("momentum"),
         advanced: true,
       }),
     betas: z
@@ -111,7 +118,7 @@ export const optimizerNode = defineNode({
         help: "Adam's memory of past directions (β1) and of their sizes (β2). The usual 0.9 and 0.999 rarely need changing.",
         itemLabels: ["β1", "β2"],
         step: 0.001,
-        visibleWhen: { param: "algorithm", equals: ["adam", "adamw"] },
+        visibleWhen: forAlgorithms("betas"),
         advanced: true,
       }),
     estimator: z
@@ -125,26 +132,32 @@ export const optimizerNode = defineNode({
           "have a gradient. “Zeroth-order” tries random nudges and compares scores; it works with any reward " +
           "but needs many tries. “Hybrid” tries random nudges only to score the picture, then follows the exact " +
           "path back through the model: the best choice for rewards without a gradient, such as JPEG size.",
-        optionLabels: {
-          backprop: "Backprop (exact)",
-          "zeroth-order": "Zeroth-order (random tries)",
-          hybrid: "Hybrid",
-        },
+        optionLabels: kindOptionLabels(gradientEstimators),
       }),
-    perturbations: z.int().min(1).max(256).default(8).meta({
-      widget: "number",
-      label: "Random tries (q)",
-      help: "How many random nudges are tried per iteration to estimate the direction. More is steadier but slower.",
-      step: 1,
-      visibleWhen: sampled,
-    }),
-    smoothing: z.number().min(0.000001).max(1).default(0.01).meta({
-      widget: "number",
-      label: "Try size (μ)",
-      help: "How big each random try is compared with the noise. 0.01 is the paper's setting.",
-      step: 0.001,
-      visibleWhen: sampled,
-      advanced: true,
-    }),
+    perturbations: z
+      .int()
+      .min(1)
+      .max(256)
+      .default(8)
+      .meta({
+        widget: "number",
+        label: "Random tries (q)",
+        help: "How many random nudges are tried per iteration to estimate the direction. More is steadier but slower.",
+        step: 1,
+        visibleWhen: forEstimators("perturbations"),
+      }),
+    smoothing: z
+      .number()
+      .min(0.000001)
+      .max(1)
+      .default(0.01)
+      .meta({
+        widget: "number",
+        label: "Try size (μ)",
+        help: "How big each random try is compared with the noise. 0.01 is the paper's setting.",
+        step: 0.001,
+        visibleWhen: forEstimators("smoothing"),
+        advanced: true,
+      }),
   }),
 });

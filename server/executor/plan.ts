@@ -16,6 +16,7 @@ import type { samplerNode } from "@/nodes/defs/sampler";
 import type { GraphDocument, GraphNode } from "@/nodes/graph/document";
 import { nodeDisplayName } from "@/nodes/graph/naming";
 import { issuesBlockingRun, validateGraph } from "@/nodes/graph/validate";
+import { getGradientEstimator } from "@/nodes/kinds/gradient-estimators";
 import { getGuardKind, getRewardKind } from "@/nodes/kinds/registry";
 import type { GuardAttachment, RewardGradientKind } from "@/nodes/kinds/types";
 import { getNodeDefinition } from "@/nodes/registry";
@@ -28,6 +29,8 @@ export type RewardParams = z.output<typeof rewardNode.params>;
 export type GuardParams = z.output<typeof guardNode.params>;
 export type OptimizerParams = z.output<typeof optimizerNode.params>;
 export type GradientEstimatorChoice = OptimizerParams["estimator"];
+/** An estimator that supplies directions (declared with `estimates` other than "none"). */
+export type SamplingEstimator = Exclude<GradientEstimatorChoice, "backprop">;
 
 /** How the gradient of the objective is pulled back through a node on the differentiable path. */
 export type GradientRule =
@@ -42,7 +45,7 @@ export type GradientRule =
   /** Custom ONNX reward: preprocessing adjoint + the user model's VJP model. */
   | { kind: "onnx-vjp" }
   /** No gradient: the Optimizer's estimator supplies the direction (ZO: for every node on the path). */
-  | { kind: "estimator"; estimator: "zeroth-order" | "hybrid" };
+  | { kind: "estimator"; estimator: SamplingEstimator };
 
 export interface PlannedNode<P = Record<string, unknown>> {
   readonly id: string;
@@ -180,6 +183,8 @@ export function planRun(doc: GraphDocument, options: PlanOptions = {}): RunPlan 
   }
   const optimizer = parsedNode<OptimizerParams>(optimizers[0]!);
   const estimator = optimizer.params.estimator;
+  // What the estimator estimates is declared with it (nodes/kinds/gradient-estimators.ts).
+  const estimates = getGradientEstimator(estimator)?.estimates ?? "none";
 
   const rewardSources = sourcesOf(optimizer.id, "rewards").filter((node) => node.type === "reward");
   if (rewardSources.length === 0) {
@@ -219,15 +224,15 @@ export function planRun(doc: GraphDocument, options: PlanOptions = {}): RunPlan 
       );
     }
     const differentiable = declaration.gradient !== "none";
-    if (!differentiable && estimator === "backprop") {
+    if (!differentiable && estimates === "none") {
       throw new PlanRefusedError(
         `${base.displayName} is not differentiable; set the Optimizer's gradient estimator to Hybrid or Zeroth-order.`,
         base.id,
       );
     }
     let gradient: GradientRule;
-    if (estimator === "zeroth-order" || !differentiable) {
-      gradient = { kind: "estimator", estimator: estimator === "backprop" ? "hybrid" : estimator };
+    if (estimates === "everything" || !differentiable) {
+      gradient = { kind: "estimator", estimator: estimator as SamplingEstimator };
     } else {
       // Declared per kind (nodes/kinds/rewards/); "none" was handled above.
       gradient = { kind: declaration.gradient as Exclude<RewardGradientKind, "none"> };
@@ -266,8 +271,8 @@ export function planRun(doc: GraphDocument, options: PlanOptions = {}): RunPlan 
   const gradients: Record<string, GradientRule> = {
     [noise.id]: { kind: "variable", tensors: optimizeStepNoise ? "initial-and-steps" : "initial" },
     [sampler.id]:
-      estimator === "zeroth-order"
-        ? { kind: "estimator", estimator: "zeroth-order" }
+      estimates === "everything"
+        ? { kind: "estimator", estimator: estimator as SamplingEstimator }
         : { kind: "ddim-reverse" },
   };
   for (const reward of rewards) gradients[reward.id] = reward.gradient;

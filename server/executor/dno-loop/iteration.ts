@@ -128,7 +128,7 @@ function generatorFor(setup: RunSetup, state: LoopState, scratch: IterationScrat
       return (await this.forwardMany([z]))[0]!;
     },
     async reward(data: Float32Array): Promise<number> {
-      if (setup.plan.estimator === "zeroth-order") {
+      if (setup.estimates === "everything") {
         const stage = await evaluateRewardStage(setup.config, single(data));
         return stage.weightedTotal[0]! - stage.keeperPenalty[0]!;
       }
@@ -165,7 +165,7 @@ async function forwardPhase(
 ): Promise<ImageTensor> {
   const { batch, zs, params, plan } = setup;
   const mark = performance.now();
-  if (plan.estimator === "zeroth-order") {
+  if (setup.estimates === "everything") {
     const parts: Float32Array[] = [];
     for (let b = 0; b < batch; b++) {
       const estimate = await zerothOrderEstimate(generatorFor(setup, state, scratch, b), zs[b]!, {
@@ -211,7 +211,7 @@ async function rewardAndBackwardPhase(
   ms: PhaseTimings,
 ): Promise<RewardStage> {
   const { batch, zs, params, plan } = setup;
-  const estimator = plan.estimator;
+  const estimates = setup.estimates;
   let mark = performance.now();
   const images: ImageBatch = {
     data: image.data,
@@ -221,16 +221,16 @@ async function rewardAndBackwardPhase(
     width: image.width,
   };
   const rewardStage = await evaluateRewardStage(setup.config, images, {
-    withGradient: estimator !== "zeroth-order",
+    withGradient: estimates !== "everything",
   });
   ms.rewards = performance.now() - mark;
 
   mark = performance.now();
   scratch.blackBox = new Set(rewardStage.withoutGradient);
   scratch.imageCotangent = rewardStage.imageCotangent;
-  if (estimator === "zeroth-order") {
+  if (estimates === "everything") {
     // Estimated in the forward phase.
-  } else if (estimator === "hybrid" && scratch.blackBox.size > 0) {
+  } else if (estimates === "rewards-without-gradient" && scratch.blackBox.size > 0) {
     for (let b = 0; b < batch; b++) {
       const estimate = await hybridEstimate(generatorFor(setup, state, scratch, b), zs[b]!, {
         perturbations: params.perturbations,

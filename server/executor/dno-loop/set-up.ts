@@ -5,8 +5,10 @@
  */
 import { createHash } from "node:crypto";
 import type { ConditioningValue, NodeRunContext, NoiseValue } from "@/nodes/context";
+import { getGradientEstimator } from "@/nodes/kinds/gradient-estimators";
 import { getNodeDefinition } from "@/nodes/registry";
 import { createOptimizer, type OptimizerConfig } from "@/server/dno/optimizers/index";
+import { optimizerAlgorithmConfigs } from "@/server/kinds/optimizer-algorithms";
 import type { Conditioning } from "@/server/models/sampler";
 import { DiffusionChain, type SamplerSettings } from "../chain";
 import type { ExecutorEnvironment } from "../environment";
@@ -31,17 +33,7 @@ export function planFingerprint(plan: RunPlan, modelHashes: Readonly<Record<stri
 
 function optimizerConfig(plan: RunPlan): OptimizerConfig {
   const params = plan.optimizer.params;
-  if (params.algorithm === "sgd-nesterov") {
-    return { kind: "sgd", learningRate: params.learningRate, momentum: params.momentum, nesterov: true };
-  }
-  return {
-    kind: params.algorithm,
-    learningRate: params.learningRate,
-    beta1: params.betas[0],
-    beta2: params.betas[1],
-    // Weight decay is the AdamW field only; Adam runs without any (the reference's hidden default is a defect).
-    weightDecay: params.algorithm === "adamw" ? params.weightDecay : 0,
-  };
+  return optimizerAlgorithmConfigs[params.algorithm](params);
 }
 
 type LoadedModel = Awaited<ReturnType<ExecutorEnvironment["diffusion"]["loadModel"]>>;
@@ -105,7 +97,16 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
   };
   const conditioning = await conditioningFor(batch);
   const chain = new DiffusionChain(model, env.onnx, env.vjpCache);
-  if (plan.estimator !== "zeroth-order") await chain.prepareBackward();
+  const estimates = getGradientEstimator(plan.estimator)?.estimates;
+  if (!estimates) {
+    throw new ExecutorError(
+      "PLAN_REFUSED",
+      `${plan.optimizer.displayName}: the gradient estimator “${plan.estimator}” cannot run on this server.`,
+      { nodeId: plan.optimizer.id },
+    );
+  }
+  // An estimator that estimates everything never runs the reverse chain: no VJP models to build.
+  if (estimates !== "everything") await chain.prepareBackward();
 
   const rewards = await buildRewards(plan, {
     modelDir: model.dir,
@@ -119,6 +120,7 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
   const { plateau, keepBest } = buildLoopGuards(plan);
   return {
     plan,
+    estimates,
     env,
     signal,
     log,

@@ -1,4 +1,5 @@
 /** The DNO loop's public record types (re-exported by ../run-dno.ts) and the state its phases share. */
+import type { GradientEstimatorDeclaration } from "@/nodes/kinds/types";
 import type { NoisePenaltyGuard } from "@/server/dno/guards/guard";
 import type { PlateauStopGuard } from "@/server/dno/guards/plateau-stop";
 import type { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-regularization-pool";
@@ -85,6 +86,8 @@ export interface RunDnoOptions {
 /** Everything the loop needs that stays the same from one iteration to the next (built by `setUpRun`). */
 export interface RunSetup {
   readonly plan: RunPlan;
+  /** What the Optimizer's gradient estimator estimates (its declaration in nodes/kinds/gradient-estimators.ts). */
+  readonly estimates: GradientEstimatorDeclaration["estimates"];
   readonly env: ExecutorEnvironment;
   readonly signal: AbortSignal | undefined;
   readonly log: (message: string) => void;
