@@ -5,12 +5,15 @@
  */
 import {
   GRAPH_LIMITS,
+  type GraphNode,
+  getNodeDefinition,
   type GraphDocument,
   formatPath,
   issuesBlockingSave,
   parseGraphDocument,
   validateGraph,
 } from "@/nodes";
+import { nodeIssueSentence } from "@/nodes/graph/format-issues";
 import { AppError, type AppIssue } from "../../errors";
 import { DANGEROUS_KEYS, findDangerousKey, withoutDangerousKeys } from "../../json/parse-untrusted-json";
 
@@ -58,11 +61,26 @@ function assertWithinGraphLimits(input: unknown): void {
  */
 function assertNoDangerousKeys(input: unknown): void {
   const path = findDangerousKey(input);
-  if (path) {
-    const key = String(path[path.length - 1]);
-    const message = `The workflow has the key “${key}” at ${formatPath(path)}, which is not allowed (it could change how the server's objects behave). Rename or remove it.`;
-    throw new AppError("VALIDATION", message, { issues: [{ code: "dangerous-key", message, path }] });
-  }
+  if (!path) return;
+  const key = String(path[path.length - 1]);
+  const reason = "is not allowed (it could change how the server's objects behave). Rename or remove it.";
+  // Inside a node: name the node as its card does; elsewhere: the path in the document.
+  const nodes =
+    typeof input === "object" && input !== null ? (input as { nodes?: unknown }).nodes : undefined;
+  const node =
+    path[0] === "nodes" && typeof path[1] === "number" && Array.isArray(nodes)
+      ? (nodes[path[1]] as unknown)
+      : undefined;
+  const named =
+    typeof node === "object" && node !== null && typeof (node as GraphNode).id === "string"
+      ? (node as GraphNode)
+      : undefined;
+  const message = named
+    ? nodeIssueSentence(named, getNodeDefinition(String(named.type)), `the key “${key}” ${reason}`)
+    : `The workflow has the key “${key}” at ${formatPath(path)}, which ${reason}`;
+  throw new AppError("VALIDATION", message, {
+    issues: [{ code: "dangerous-key", message, path, ...(named ? { nodeId: named.id } : {}) }],
+  });
 }
 
 function assertNoDangerousIds(document: GraphDocument): void {
@@ -133,7 +151,10 @@ export interface StoredDocument {
   schemaVersion: number;
 }
 
+/** The one door to storage: a document with a dangerous key or id never reaches a row (see above). */
 export function toStoredDocument(document: GraphDocument): StoredDocument {
+  assertNoDangerousKeys(document);
+  assertNoDangerousIds(document);
   return { document: JSON.stringify(document), schemaVersion: document.schemaVersion };
 }
 
