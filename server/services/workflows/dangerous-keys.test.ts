@@ -72,6 +72,7 @@ describe("dangerous keys never reach storage", () => {
         workflowId: workflow.id,
         baseVersionId: workflow.headVersion.id,
         document,
+        message: "",
       }),
     );
     expect(error.message).toBe("The id “constructor” is not allowed for a node. Give it another id.");
