@@ -22,7 +22,7 @@ describe("parseWorkflowText", () => {
 
   it("says what is wrong with a bad file", () => {
     expect(() => parseWorkflowText("{nope", "w.json")).toThrow(
-      "w.json, line 1, column 2: expected a value (an object, a list, text in double quotes, a number, true, false or null).",
+      "w.json, line 1, column 2: expected a property name in double quotes.",
     );
     expect(() => parseWorkflowText(JSON.stringify({ format: "other", document }), "w.json")).toThrow(
       /not a DNO Studio export/,

@@ -223,7 +223,9 @@ export function parseUntrustedJson(
             ? `a comma or a closing ${top?.kind === "array" ? "bracket" : "brace"}`
             : hasRoot && !top
               ? "the end of the text after the value"
-              : (EXPECTED_BY_CODE[name] ?? "valid JSON");
+              : name === "InvalidSymbol" && top?.kind === "object" && top.key === null
+                ? "a property name in double quotes"
+                : (EXPECTED_BY_CODE[name] ?? "valid JSON");
         problem = {
           code: "malformed-json",
           line,
