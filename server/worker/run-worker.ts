@@ -5,6 +5,7 @@
  * Nothing a run does can take the process down: every failure ends that run only.
  */
 import { randomUUID } from "node:crypto";
+import { metricKeyNodes } from "@/nodes/kinds/metric-labels";
 import type { GraphDocument } from "@/nodes";
 import { encodePng } from "@/server/models/image";
 import type { ServiceContext } from "../services/context";
@@ -96,11 +97,9 @@ function describeFailure(error: unknown, runId: string): string {
   return sanitizeErrorMessage(String(error));
 }
 
-/** Metrics are keyed by node id, or for some guards by their kind (one per kind): find the node either way. */
-function nodeIdForMetricKey(document: GraphDocument, key: string, type: string): string {
-  if (document.nodes.some((node) => node.id === key)) return key;
-  const byKind = document.nodes.find((node) => node.type === type && node.params.kind === key);
-  return byKind?.id ?? key;
+/** Metrics are keyed by node id, or for guards by the report keys their kind declares: find the node either way. */
+function nodeIdForMetricKey(document: GraphDocument, key: string): string {
+  return metricKeyNodes(document)[key] ?? key;
 }
 
 function firstNonFinite(
@@ -109,11 +108,11 @@ function firstNonFinite(
 ): { nodeId: string; what: string } | null {
   for (const [key, value] of Object.entries(iteration.metrics.rewards)) {
     if (!Number.isFinite(value))
-      return { nodeId: nodeIdForMetricKey(document, key, "reward"), what: `reward ${value}` };
+      return { nodeId: nodeIdForMetricKey(document, key), what: `reward ${value}` };
   }
   for (const [key, guard] of Object.entries(iteration.metrics.guards)) {
     if (!Number.isFinite(guard.value)) {
-      return { nodeId: nodeIdForMetricKey(document, key, "guard"), what: `guard value ${guard.value}` };
+      return { nodeId: nodeIdForMetricKey(document, key), what: `guard value ${guard.value}` };
     }
   }
   return null;
