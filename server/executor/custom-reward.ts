@@ -174,6 +174,21 @@ export async function createCustomOnnxReward(
       { nodeId },
     );
   }
+  // Pictures go in as 3 × resize × resize: a model that declares another fixed size is told apart here, in
+  // words, rather than by ONNX Runtime's shape error at the first score.
+  const expected = input.shape.slice(1);
+  const fed = [3, settings.resize, settings.resize];
+  if (expected.length === 3 && expected.some((size, i) => typeof size === "number" && size !== fed[i])) {
+    const fix =
+      expected[0] === 3 && typeof expected[1] === "number" && expected[1] === expected[2]
+        ? ` Set “Input size” to ${expected[1]}.`
+        : " It must take RGB pictures (3 channels) of a square size.";
+    throw new ExecutorError(
+      "MODEL_UNAVAILABLE",
+      `${options.where}: the scoring model expects images of ${expected.join("×")}, got ${fed.join("×")}.${fix}`,
+      { nodeId },
+    );
+  }
   let vjpModel: OnnxModel | null = null;
   const scoresOf = (values: Float32Array, batch: number): Float64Array => {
     const perRow = values.length / batch;

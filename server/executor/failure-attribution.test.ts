@@ -14,6 +14,7 @@ import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { registerRewardKind } from "@/nodes/kinds/registry";
 import { registerRewardImplementation } from "@/server/kinds/registry";
 import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
+import { createCustomOnnxReward } from "./custom-reward";
 import { ExecutorError } from "./errors";
 import { planRun } from "./plan";
 import { runDno } from "./run-dno";
@@ -139,5 +140,42 @@ describe("failure attribution", () => {
     expect((failure as ExecutorError).code).toBe("NODE_FAILED");
     expect((failure as ExecutorError).nodeId).toBe("reward-2");
     expect((failure as ExecutorError).message).toBe("Reward “Broken score”: the score came out as NaN");
+  });
+
+  it("a custom scoring model that expects another picture size says so, on its Reward", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "scorer-")), "scorer.onnx");
+    writeFileSync(
+      file,
+      buildTinyOnnx({
+        inputs: [{ name: "image", type: "float32", shape: ["batch", 3, 64, 64] }],
+        outputs: [{ name: "score", type: "float32", shape: ["batch", 3] }],
+        nodes: [
+          {
+            op: "ReduceMean",
+            inputs: ["image"],
+            outputs: ["score"],
+            intsAttributes: { axes: [2, 3] },
+            intAttributes: { keepdims: 0 },
+          },
+        ],
+      }),
+    );
+    const failure = await createCustomOnnxReward(
+      {
+        id: "reward-1",
+        modelAsset: "scorer",
+        resize: 32,
+        mean: [0.5, 0.5, 0.5],
+        std: [0.5, 0.5, 0.5],
+        outputIndex: 0,
+      },
+      env.onnx,
+      { where: "Reward “Shape score”", assets: { scorerFile: async () => file } },
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ExecutorError);
+    expect((failure as ExecutorError).nodeId).toBe("reward-1");
+    expect((failure as ExecutorError).message).toBe(
+      "Reward “Shape score”: the scoring model expects images of 3×64×64, got 3×32×32. Set “Input size” to 64.",
+    );
   });
 });
