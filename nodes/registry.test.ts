@@ -11,6 +11,9 @@ const generatorPath = path.join(repoRoot, "scripts", "generate-node-index.mjs");
 interface GeneratorModule {
   renderNodeIndex(sources: Record<string, string>): string;
   readNodeSources(): Record<string, string>;
+  renderKindIndex(group: string, sources: Record<string, string>): string;
+  renderImplementationIndex(group: string, sources: Record<string, string>): string;
+  generatedIndexes(): { file: string; render(): string }[];
 }
 async function loadGenerator(): Promise<GeneratorModule> {
   // A plain .mjs script without type declarations: import it through a variable path.
@@ -135,5 +138,47 @@ describe("generated node index", () => {
   it("--check passes on the committed index", () => {
     const output = execFileSync("node", [generatorPath, "--check"], { cwd: repoRoot, encoding: "utf8" });
     expect(output).toContain("up to date");
+  });
+
+  it("covers the kind indexes too, each matching its folder", async () => {
+    const generator = await loadGenerator();
+    const { readFileSync } = await import("node:fs");
+    const files = generator.generatedIndexes().map(({ file }) => path.relative(repoRoot, file));
+    expect(files).toEqual([
+      "nodes/defs/index.generated.ts",
+      "nodes/kinds/guards/index.generated.ts",
+      "server/kinds/guards/index.generated.ts",
+      "nodes/kinds/rewards/index.generated.ts",
+      "server/kinds/rewards/index.generated.ts",
+    ]);
+    for (const { file, render } of generator.generatedIndexes()) {
+      expect(readFileSync(file, "utf8"), path.relative(repoRoot, file)).toBe(render());
+    }
+  });
+
+  it("adds a new kind file and its implementation, keyed by id and checked against the declared ids", async () => {
+    const generator = await loadGenerator();
+    const declaration = generator.renderKindIndex("rewards", {
+      "brightness.ts": 'export const brightnessRewardKind = defineRewardKind({ id: "brightness" });\n',
+      "test-constant.ts":
+        'export const testConstantRewardKind = defineRewardKind({ id: "test-constant" });\n',
+    });
+    expect(declaration).toContain('import { testConstantRewardKind } from "./test-constant";');
+    expect(declaration).toContain("  testConstantRewardKind,\n] as const;");
+    const implementation = generator.renderImplementationIndex("rewards", {
+      "test-constant.ts":
+        'export const testConstantReward = defineRewardImplementation("test-constant", { create: () => r });\n',
+    });
+    expect(implementation).toContain('  "test-constant": testConstantReward,');
+    expect(implementation).toContain("} satisfies { readonly [K in RewardKind]: RewardImplementation };");
+    expect(() => generator.renderKindIndex("guards", { "broken.ts": "export const x = 1;\n" })).toThrow(
+      /nodes\/kinds\/guards\/broken\.ts/,
+    );
+    expect(() =>
+      generator.renderImplementationIndex("guards", {
+        "two.ts":
+          'export const a = defineGuardImplementation("a", {});\nexport const b = defineGuardImplementation("b", {});\n',
+      }),
+    ).toThrow(/found 2/);
   });
 });
