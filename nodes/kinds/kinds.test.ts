@@ -3,6 +3,8 @@
  * shows for the kinds that declare it (the same conditions the nodes had when they listed kinds by hand),
  * and every param or port a kind names exists on its node.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { NON_DIFFERENTIABLE_REWARD_KINDS } from "../defs/reward";
 import { describeParams } from "../describe-params";
@@ -107,4 +109,16 @@ describe("declared kinds", () => {
       expect(new Set(kinds.map((kind) => kind.order)).size).toBe(kinds.length);
     });
   }
+
+  it("declarations stay isomorphic: nothing under nodes/ imports server code", () => {
+    const root = path.resolve(import.meta.dirname, "..");
+    const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter(
+      (file) => file.endsWith(".ts") && !file.endsWith(".test.ts"),
+    );
+    expect(files.length).toBeGreaterThan(20);
+    for (const file of files) {
+      const source = readFileSync(path.join(root, file), "utf8");
+      expect(source, file).not.toMatch(/from "(@\/server|(\.\.\/)+server)\//);
+    }
+  });
 });
