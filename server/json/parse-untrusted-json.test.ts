@@ -80,6 +80,19 @@ describe("parseUntrustedJson", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it("refuses a dangerous key spelled with a \\u escape, and ignores the words inside text values", () => {
+    expect(refusal('{"a": {"\\u0063onstructor": 1}}')).toMatchObject({
+      code: "dangerous-key",
+      line: 1,
+      column: 8,
+    });
+    expect(parseUntrustedJson('{"prompt": "a \\"constructor\\" of [[[[ shapes"}', "x", limits)).toEqual({
+      ok: true,
+      value: { prompt: 'a "constructor" of [[[[ shapes' },
+    });
+    expect(parseUntrustedJson(`{"p": "${"[".repeat(500)}"}`, "x", limits).ok).toBe(true);
+  });
+
   it("finds and strips dangerous keys in parsed values", () => {
     const value = JSON.parse('{"a": [{"b": {"constructor": 1, "c": 2}}]}') as unknown;
     expect(findDangerousKey(value)).toEqual(["a", 0, "b", "constructor"]);
