@@ -27,13 +27,19 @@ let database: TestDatabase;
 let dataDir: string;
 let modelDir: string;
 let environment: Promise<ExecutorEnvironment>;
+let modelsRoot: string;
 const previousDataDir = process.env.DNO_DATA_DIR;
+const previousModelsDir = process.env.MODELS_DIR;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-runs-exec-"));
   process.env.DNO_DATA_DIR = dataDir;
   database = await createTestDatabase();
-  modelDir = writeTinyDnoModelFolder();
+  // Workflows name models by id: the tiny folder (and a broken copy) sit in a MODELS_DIR as user:<folder>.
+  modelsRoot = fs.mkdtempSync(path.join(os.tmpdir(), "dno-models-"));
+  process.env.MODELS_DIR = modelsRoot;
+  modelDir = path.join(modelsRoot, "tiny");
+  fs.cpSync(writeTinyDnoModelFolder(), modelDir, { recursive: true });
   environment = (async () =>
     createExecutorEnvironment({
       onnx: await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 }),
@@ -43,8 +49,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await database.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(modelsRoot, { recursive: true, force: true });
   if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
   else process.env.DNO_DATA_DIR = previousDataDir;
+  if (previousModelsDir === undefined) delete process.env.MODELS_DIR;
+  else process.env.MODELS_DIR = previousModelsDir;
 });
 
 function executor(): RunExecutor {
@@ -115,7 +124,7 @@ describe("worker + DNO executor (tiny model)", () => {
 
   it("runs, is interrupted by a restart, resumes, and ends identical to an uninterrupted run", async () => {
     const document = dnoWorkflow({
-      model: modelDir,
+      model: "user:tiny",
       noise: { seed: 5 },
       sampler: { steps: 3, eta: 1, guidanceScale: 3 },
       rewards: [{ params: { kind: "brightness" } }],
@@ -175,7 +184,7 @@ describe("worker + DNO executor (tiny model)", () => {
   }, 120_000);
 
   it("fails a run whose model file is broken on the Sampler node, and the worker goes on", async () => {
-    const broken = fs.mkdtempSync(path.join(os.tmpdir(), "dno-broken-model-"));
+    const broken = path.join(modelsRoot, "broken");
     fs.cpSync(modelDir, broken, { recursive: true });
     fs.writeFileSync(path.join(broken, "unet", "model.onnx"), Buffer.from("this is not an ONNX file"));
     const spec = {
@@ -186,11 +195,11 @@ describe("worker + DNO executor (tiny model)", () => {
     };
     const bad = await createWorkflow(database.ctx, {
       name: "Broken model",
-      document: dnoWorkflow({ model: broken, ...spec }),
+      document: dnoWorkflow({ model: "user:broken", ...spec }),
     });
     const good = await createWorkflow(database.ctx, {
       name: "Good model",
-      document: dnoWorkflow({ model: modelDir, ...spec }),
+      document: dnoWorkflow({ model: "user:tiny", ...spec }),
     });
     const worker = startWorker(executor());
     try {
