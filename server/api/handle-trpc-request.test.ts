@@ -143,6 +143,16 @@ describe("dangerous keys", () => {
     },
   );
 
+  it("refuses them in a GET input too", async () => {
+    const input = '{"json":{"workflowId":"w","__proto__":{"x":1}}}';
+    const request = new Request(`http://localhost/api/trpc/workflow.get?input=${encodeURIComponent(input)}`);
+    const response = await handleTrpcRequest(request, { createContext: async () => database.ctx, limits });
+    expect(response.status).toBe(400);
+    expect(errorOf(await response.text()).message).toBe(
+      "The request's input, line 1, column 27: the key “__proto__” is not allowed (it could change how the server's objects behave). Rename or remove it.",
+    );
+  });
+
   it("refuses them inside an imported file (tRPC import, as the PNG drop sends it) and stores nothing", async () => {
     const before = await snapshotTables(database.db);
     const file = JSON.stringify({
