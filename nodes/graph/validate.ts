@@ -7,6 +7,7 @@
  * half-built workflow can always be saved.
  */
 import { describeParams } from "../describe-params";
+import { getGradientEstimator } from "../kinds/gradient-estimators";
 import { getGuardKind } from "../kinds/registry";
 import { getNodeDefinition } from "../registry";
 import { type AnyNodeDefinition, PORT_TYPE_LABELS, type PortDeclaration } from "../types";
@@ -409,7 +410,9 @@ export function validateGraph(doc: GraphDocument): GraphIssue[] {
       });
     }
     const optimizerParams = parsedParams.get(optimizer.id);
-    if (optimizerParams?.estimator === "backprop") {
+    // An estimator that estimates nothing (backprop) needs a gradient from every node (nodes/kinds/gradient-estimators.ts).
+    const estimator = typeof optimizerParams?.estimator === "string" ? optimizerParams.estimator : "";
+    if (getGradientEstimator(estimator)?.estimates === "none") {
       for (const node of upstreamNodes) {
         const definition = definitionOf(node);
         const params = parsedParams.get(node.id);

@@ -4,6 +4,7 @@
  * declarations' defaults, exactly as in the editor.
  */
 import type { GraphDocument, GraphEdge, GraphNode } from "@/nodes/graph/document";
+import { getRewardKind } from "@/nodes/kinds/registry";
 
 export interface WorkflowSpec {
   model: string;
@@ -17,6 +18,12 @@ export interface WorkflowSpec {
     keeper?: { label?: string; params: Record<string, unknown> };
   }[];
   optimizer?: Record<string, unknown>;
+}
+
+/** Whether the reward's kind declares the Prompt input (e.g. prompt faithfulness): then it is wired. */
+function usesPrompt(params: Record<string, unknown>): boolean {
+  const kind = typeof params.kind === "string" ? getRewardKind(params.kind) : undefined;
+  return kind?.requiredPorts?.includes("conditioning") ?? false;
 }
 
 export function dnoWorkflow(spec: WorkflowSpec): GraphDocument {
@@ -46,7 +53,7 @@ export function dnoWorkflow(spec: WorkflowSpec): GraphDocument {
     node(id, "reward", reward.params, reward.label);
     edge("sampler-1", "image", id, "image");
     edge(id, "reward", "optimizer-1", "rewards");
-    if (reward.params.kind === "prompt-faithfulness") edge("prompt-1", "conditioning", id, "conditioning");
+    if (usesPrompt(reward.params)) edge("prompt-1", "conditioning", id, "conditioning");
   });
   (spec.guards ?? []).forEach((guard, index) => {
     const id = `guard-${index + 1}`;
@@ -57,8 +64,7 @@ export function dnoWorkflow(spec: WorkflowSpec): GraphDocument {
       node(keeperId, "reward", { weight: 0, ...guard.keeper.params }, guard.keeper.label);
       edge("sampler-1", "image", keeperId, "image");
       edge(keeperId, "reward", id, "reward");
-      if (guard.keeper.params.kind === "prompt-faithfulness")
-        edge("prompt-1", "conditioning", keeperId, "conditioning");
+      if (usesPrompt(guard.keeper.params)) edge("prompt-1", "conditioning", keeperId, "conditioning");
     }
   });
   return { schemaVersion: 2, nodes, edges };
