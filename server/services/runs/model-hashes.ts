@@ -39,11 +39,13 @@ const MODEL_FILE = /\.(onnx|onnx_data|bin|json|txt|pb)$/i;
  */
 function modelFiles(dir: string): string[] {
   const files: string[] = [];
-  if (isRegularFile(path.join(dir, "model_index.json"))) files.push("model_index.json");
+  if (isRegularFile(path.join(/* turbopackIgnore: true */ dir, "model_index.json")))
+    files.push("model_index.json");
   for (const folder of MODEL_PART_FOLDERS) {
-    const partDir = path.join(dir, folder);
-    if (!existsSync(partDir) || !lstatSync(partDir).isDirectory()) continue;
-    for (const entry of readdirSync(partDir, { withFileTypes: true })) {
+    // Run-time folders, not build inputs: the bundler must not trace them.
+    const partDir = path.join(/* turbopackIgnore: true */ dir, folder);
+    if (!existsSync(/* turbopackIgnore: true */ partDir) || !lstatSync(partDir).isDirectory()) continue;
+    for (const entry of readdirSync(/* turbopackIgnore: true */ partDir, { withFileTypes: true })) {
       if (entry.isFile() && MODEL_FILE.test(entry.name)) files.push(`${folder}/${entry.name}`);
     }
   }
