@@ -14,8 +14,10 @@ import { handleUpload } from "@/server/assets/handle-upload";
 import { tinyScorer } from "@/server/assets/testing/tiny-scorer";
 import { writeZip, type ZipEntrySpec } from "@/server/assets/testing/zip-writer";
 import { repoRoot } from "@/server/db/repo-root";
+import { resolveModelDir } from "@/server/models/discovery";
 import { AppError } from "../../errors";
 import { createTestDatabase, type TestDatabase } from "../test-database";
+import { findMissingReferences } from "../workflows/check-references";
 import { createWorkflow } from "../workflows/create-workflow";
 import { deleteAsset } from "./delete-asset";
 import { listAssets } from "./list-assets";
@@ -223,6 +225,11 @@ describe("model uploads", () => {
       valid: true,
       problems: [],
     });
+    // A Sampler may name it: the id resolves to the stored folder and passes the reference check.
+    expect(resolveModelDir(asset.modelId)).toBe(folder);
+    const document = structuredClone(exampleWorkflows[0]!.document);
+    Object.assign(document.nodes.find((node) => node.type === "sampler")!.params, { model: asset.modelId });
+    expect(await findMissingReferences(database.ctx, document)).toEqual([]);
     // The upload's own temporary files are gone; only the model folder remains.
     expect(storedFiles().every((file) => file.startsWith(`${folder}${path.sep}`))).toBe(true);
   });
