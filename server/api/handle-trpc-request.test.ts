@@ -261,6 +261,19 @@ describe("messages for people", () => {
     expect(errorOf(wrongType.text).message).toBe("The input must be an object (got a number).");
   });
 
+  it("passes an empty POST body on to tRPC (the spent stream is replaced), which refuses it in words", async () => {
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
+      logged.push(args.map(String).join(" "));
+    });
+    const { status, text } = await send("workflow.create", "");
+    spy.mockRestore();
+    expect(status).toBe(400);
+    expect(errorOf(text).message).toMatch(/^The request's input is not in the form this server expects/);
+    expect(logged.join("\n")).toContain("Unexpected end of JSON input");
+    expect(logged.join("\n")).not.toMatch(/unusable|disturbed|locked/i);
+  });
+
   it("hides an internal failure behind a request id that the server log carries with the details", async () => {
     const logged: unknown[][] = [];
     const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {

@@ -93,9 +93,11 @@ export async function handleTrpcRequest(
   if (!refused && request.method !== "GET" && request.method !== "HEAD") {
     const body = await readCappedBody(request, limits.maxBytes);
     if (!body.ok) refused = body.refusal;
-    else if (body.bytes && body.bytes.byteLength > 0) {
-      const text = new TextDecoder().decode(body.bytes);
-      refused = checkJson(text, "The request body", limits);
+    else if (body.bytes) {
+      // An empty body is tRPC's to judge (a mutation without input); the stream is spent either way.
+      if (body.bytes.byteLength > 0) {
+        refused = checkJson(new TextDecoder().decode(body.bytes), "The request body", limits);
+      }
       const headers = new Headers(request.headers);
       headers.delete("transfer-encoding");
       headers.set("content-length", String(body.bytes.byteLength));
