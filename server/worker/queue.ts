@@ -59,3 +59,9 @@ export function createDatabaseRunQueue(ctx: ServiceContext): RunQueue {
 export function notifyRunQueued(): void {
   wakeEmitter().emit("wake");
 }
+
+/** Called on every wake-up of this process's queue (the worker supervisor passes them to its child). */
+export function onRunQueued(listener: () => void): () => void {
+  wakeEmitter().on("wake", listener);
+  return () => wakeEmitter().off("wake", listener);
+}

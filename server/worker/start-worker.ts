@@ -7,17 +7,29 @@ import { ensureDatabaseReady } from "../db/ready";
 import { ANONYMOUS, type ServiceContext } from "../services/context";
 import { recoverInterruptedRuns } from "../services/runs/recover-interrupted-runs";
 import { createDnoExecutor } from "./dno-executor";
+import type { RunExecutor } from "./executor-port";
 import { createDatabaseRunQueue } from "./queue";
 import { RunWorker } from "./run-worker";
 import { workerConfig } from "./worker-config";
+import { WorkerSupervisor } from "./worker-supervisor";
+
+/** What the Next server holds: the worker itself (inprocess) or the supervisor of its child (child). */
+export type EmbeddedWorker = RunWorker | WorkerSupervisor;
 
 interface WorkerHolder {
-  dnoEmbeddedWorker?: Promise<RunWorker | null>;
+  dnoEmbeddedWorker?: Promise<EmbeddedWorker | null>;
 }
 
-export async function startWorker(
-  options: { recover?: boolean; migrate?: boolean } = {},
-): Promise<RunWorker> {
+export interface StartWorkerOptions {
+  recover?: boolean;
+  migrate?: boolean;
+  /** Set by the supervisor, so it knows which runs its child holds before the child reports. */
+  workerId?: string;
+  /** Instead of the DNO executor (tests of the child process only). */
+  executor?: RunExecutor;
+}
+
+export async function startWorker(options: StartWorkerOptions = {}): Promise<RunWorker> {
   if (options.migrate !== false) await ensureDatabaseReady();
   const ctx: ServiceContext = { db: getDb(), actor: ANONYMOUS };
   if (options.migrate === false) {
@@ -39,21 +51,44 @@ export async function startWorker(
   const worker = new RunWorker({
     ctx,
     queue: createDatabaseRunQueue(ctx),
-    executor: createDnoExecutor({ device: config.device }),
+    executor: options.executor ?? createDnoExecutor({ device: config.device }),
     concurrency: config.concurrency,
+    ...(options.workerId ? { workerId: options.workerId } : {}),
   });
   worker.start();
   return worker;
 }
 
 /**
- * The in-process worker of the Next server, once per process (kept on globalThis across hot reloads).
+ * The child-process worker: the server recovers runs a previous process left running (once, here; a
+ * restarted child must not touch runs of its predecessor the supervisor settles itself), then forks.
+ */
+async function startSupervisedWorker(): Promise<WorkerSupervisor> {
+  await ensureDatabaseReady();
+  const ctx: ServiceContext = { db: getDb(), actor: ANONYMOUS };
+  const recovered = await recoverInterruptedRuns(ctx);
+  if (recovered.length > 0)
+    console.log(`Marked ${recovered.length} run(s) interrupted; they can be resumed.`);
+  const supervisor = new WorkerSupervisor({ ctx, killAfterMs: workerConfig().killAfterMs });
+  supervisor.start();
+  return supervisor;
+}
+
+/**
+ * The embedded worker of the Next server, once per process (kept on globalThis across hot reloads): a
+ * supervised child process (DNO_WORKER_MODE=child, the default) or in this process (inprocess).
  * Null when DNO_EMBEDDED_WORKER=0, i.e. a separate worker process runs the queue.
  */
-export function ensureEmbeddedWorker(): Promise<RunWorker | null> {
+export function ensureEmbeddedWorker(): Promise<EmbeddedWorker | null> {
   const holder = globalThis as WorkerHolder;
   if (!holder.dnoEmbeddedWorker) {
-    holder.dnoEmbeddedWorker = workerConfig().embedded ? startWorker() : Promise.resolve(null);
+    const config = workerConfig();
+    holder.dnoEmbeddedWorker = !config.embedded
+      ? Promise.resolve(null)
+      : config.mode === "child"
+        ? startSupervisedWorker()
+        : startWorker();
+
     holder.dnoEmbeddedWorker.catch((error: unknown) => {
       console.error("The embedded run worker could not start:", error);
       holder.dnoEmbeddedWorker = undefined;

@@ -10,6 +10,8 @@ export interface RecoverInterruptedRunsInput {
   heartbeatBefore?: Date;
   /** Only runs held by these workers. */
   workerIds?: string[];
+  /** What interrupted them, for the run's log (default "a server restart"). */
+  reason?: string;
 }
 
 export async function recoverInterruptedRuns(
@@ -26,6 +28,7 @@ export async function recoverInterruptedRuns(
     },
     select: { id: true, checkpointIteration: true },
   });
+  const reason = input.reason ?? "a server restart";
   const recovered: string[] = [];
   for (const run of runs) {
     const changed = await ctx.db.run.updateMany({
@@ -40,8 +43,8 @@ export async function recoverInterruptedRuns(
         level: "warning",
         message:
           run.checkpointIteration === null
-            ? "Interrupted by a server restart before its first checkpoint; resuming starts it over."
-            : `Interrupted by a server restart; it can resume after iteration ${run.checkpointIteration}.`,
+            ? `Interrupted by ${reason} before its first checkpoint; resuming starts it over.`
+            : `Interrupted by ${reason}; it can resume after iteration ${run.checkpointIteration}.`,
       },
     });
   }

@@ -1,0 +1,176 @@
+/**
+ * The embedded worker in a supervised child process (real child, real SQLite): a run whose executor blocks
+ * the child's JS thread for good (as a synchronous native model load does) still ends `cancelled` within
+ * seconds of a cancel, the child is replaced and the next queued run succeeds; the child's progress reaches
+ * this process's event bus; a child blocked past the ONNX limits fails its run; a crashed child's run is
+ * left interrupted and the child comes back.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exampleWorkflows, type GraphDocument } from "@/nodes";
+import { cancelRun } from "../services/runs/cancel-run";
+import { getRun, type RunDetail } from "../services/runs/get-run";
+import { startRun } from "../services/runs/start-run";
+import { createTestDatabase, type TestDatabase } from "../services/test-database";
+import { createWorkflow } from "../services/workflows/create-workflow";
+import { type RunEvent, publishRunEvent, subscribeRunEvents } from "./run-events";
+import { WorkerSupervisor, type WorkerSupervisorOptions } from "./worker-supervisor";
+
+let database: TestDatabase;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-supervisor-"));
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+function supervise(blockedRunIds: string[], options: Partial<WorkerSupervisorOptions> = {}) {
+  const supervisor = new WorkerSupervisor({
+    ctx: database.ctx,
+    killAfterMs: 1500,
+    checkEveryMs: 100,
+    restartBackoffMs: { initial: 100, max: 1000 },
+    env: {
+      DATABASE_URL: database.url,
+      DNO_DATA_DIR: dataDir,
+      DNO_WORKER_CONCURRENCY: "1",
+      DNO_WORKER_TEST_EXECUTOR: `block:${blockedRunIds.join(",")}`,
+    },
+    ...options,
+  });
+  supervisor.start();
+  return supervisor;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | false>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const status = async (runId: string) => (await getRun(database.ctx, { runId })).status;
+const finished = (runId: string, timeoutMs?: number): Promise<RunDetail> =>
+  waitFor(
+    `run ${runId} to finish`,
+    async () => {
+      const run = await getRun(database.ctx, { runId });
+      return ["succeeded", "failed", "cancelled", "interrupted"].includes(run.status) ? run : null;
+    },
+    timeoutMs,
+  );
+
+function smallDocument(iterations: number): GraphDocument {
+  const example = exampleWorkflows.find((candidate) => candidate.slug === "brighten-with-a-guard");
+  if (!example) throw new Error("the brighten example is missing");
+  const document = structuredClone(example.document);
+  for (const node of document.nodes) {
+    if (node.type === "optimizer") node.params = { ...node.params, iterations };
+  }
+  return document;
+}
+
+async function submit(iterations: number) {
+  const workflow = await createWorkflow(database.ctx, {
+    name: "Supervised",
+    document: smallDocument(iterations),
+  });
+  const { run } = await startRun(database.ctx, {
+    workflowId: workflow.id,
+    versionId: workflow.headVersion.id,
+    checkpointEvery: 1,
+  });
+  return run;
+}
+
+describe("the worker in a supervised child process", () => {
+  it("a cancel ends a run whose child is blocked in a native call; a fresh child runs the next one and its progress reaches this bus", async () => {
+    const stuck = await submit(3);
+    const next = await submit(4);
+    const events: RunEvent[] = [];
+    const unsubscribe = subscribeRunEvents(next.id, (event) => events.push(event));
+    const supervisor = supervise([stuck.id]);
+    try {
+      await waitFor("the stuck run to start", async () => (await status(stuck.id)) === "running");
+      const blockedPid = supervisor.childPid;
+      // Give the child time to enter its endless synchronous call.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const cancelledAt = Date.now();
+      // What the run router does: mark the row, then tell the worker on the bus.
+      await cancelRun(database.ctx, { runId: stuck.id });
+      publishRunEvent({ type: "cancel-requested", runId: stuck.id });
+      const done = await finished(stuck.id, 10_000);
+      expect(done.status).toBe("cancelled");
+      expect(Date.now() - cancelledAt).toBeLessThan(10_000);
+      expect(done.log.map((entry) => entry.message)).toContainEqual(
+        expect.stringMatching(/could not be interrupted, so the worker was restarted/),
+      );
+      const after = await finished(next.id);
+      expect(after.status).toBe("succeeded");
+      expect(after.steps).toHaveLength(4);
+      expect(supervisor.childPid).not.toBeNull();
+      expect(supervisor.childPid).not.toBe(blockedPid);
+      // Every iteration and the final status came over IPC to this process's bus, in order (the status
+      // event follows the row's update, so it may land just after the row says succeeded).
+      await waitFor("the succeeded event", async () =>
+        events.some((event) => event.type === "status" && event.status === "succeeded"),
+      );
+      const iterations = events.flatMap((event) =>
+        event.type === "iteration" ? [event.step.iteration] : [],
+      );
+      expect(iterations).toEqual([0, 1, 2, 3]);
+    } finally {
+      unsubscribe();
+      await supervisor.stop();
+    }
+  }, 90_000);
+
+  it("a child blocked longer than the ONNX limits allow fails its run with a sentence", async () => {
+    const stuck = await submit(3);
+    const supervisor = supervise([stuck.id], { silentAfterMs: 1500 });
+    try {
+      const done = await finished(stuck.id, 30_000);
+      expect(done.status).toBe("failed");
+      expect(done.error).toMatch(
+        /^A model call ran for more than 2 s without returning, so the worker was restarted\./,
+      );
+      expect(done.error).toContain("ORT_RUN_TIMEOUT_MS");
+    } finally {
+      await supervisor.stop();
+    }
+  }, 60_000);
+
+  it("a crashed child leaves its run interrupted (resumable) and is restarted", async () => {
+    const long = await submit(500);
+    const supervisor = supervise([]);
+    try {
+      await waitFor(
+        "the run to record an iteration",
+        async () => (await getRun(database.ctx, { runId: long.id })).steps.length > 0,
+      );
+      const crashedPid = supervisor.childPid;
+      if (crashedPid === null) throw new Error("no child");
+      process.kill(crashedPid, "SIGKILL");
+      const done = await finished(long.id, 10_000);
+      expect(done.status).toBe("interrupted");
+      expect(done.log.map((entry) => entry.message)).toContainEqual(
+        expect.stringMatching(/^Interrupted by a worker restart/),
+      );
+      await waitFor(
+        "a new child",
+        async () => supervisor.childPid !== null && supervisor.childPid !== crashedPid,
+      );
+    } finally {
+      await supervisor.stop();
+    }
+  }, 60_000);
+});
