@@ -77,6 +77,12 @@ describe("getEnv", () => {
       expect((error as Error).message).toContain(name);
     }
   });
+
+  it("validates the embedded worker's mode and kill delay at start", () => {
+    expect(() => getEnv({ DNO_WORKER_MODE: "inprocess", DNO_WORKER_KILL_AFTER_MS: "" })).not.toThrow();
+    expect(() => getEnv({ DNO_WORKER_MODE: "thread" })).toThrow(/DNO_WORKER_MODE/);
+    expect(() => getEnv({ DNO_WORKER_KILL_AFTER_MS: "5s" })).toThrow(/DNO_WORKER_KILL_AFTER_MS/);
+  });
 });
 
 describe("resolveDatabaseTarget", () => {

@@ -42,6 +42,16 @@ const envSchema = z.object({
     (value) => (value === "" ? undefined : value),
     z.coerce.number().int().min(1).optional(),
   ),
+  // The embedded worker (server/worker/worker-config.ts reads them): in a supervised child process or in
+  // this one, and how long a cancelled run may take before its stuck child is killed.
+  DNO_WORKER_MODE: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.enum(["child", "inprocess"]).optional(),
+  ),
+  DNO_WORKER_KILL_AFTER_MS: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.coerce.number().int().min(100).max(600_000).optional(),
+  ),
   NODE_ENV: z.preprocess(
     (value) => (value === "" ? undefined : value),
     z.enum(["development", "test", "production"]).default("development"),
