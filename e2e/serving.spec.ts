@@ -122,7 +122,9 @@ test("a request body over MAX_BODY_BYTES is refused with 413 from its length; ch
   expect((await (await request.get("/api/trpc/workflow.list")).text()).length).toBe(before);
 });
 
-test("the list page and the editor run under the CSP without a violation", async ({ page }) => {
+test("the list page, the editor and the uploads page run under the CSP without a violation", async ({
+  page,
+}) => {
   const violations: string[] = [];
   page.on("console", (message) => {
     if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
@@ -142,5 +144,7 @@ test("the list page and the editor run under the CSP without a violation", async
   await expect(editor.nodes().first()).toBeVisible();
   await expect(editor.saved()).toBeVisible();
   await list.goto();
+  await page.goto("/assets");
+  await page.waitForLoadState("networkidle");
   expect(violations).toEqual([]);
 });
