@@ -9,8 +9,6 @@
  * The order of every floating-point operation is part of the contract: a resumed run reproduces an
  * uninterrupted one bit for bit.
  */
-import { hybridEstimate } from "@/server/dno/estimators/hybrid";
-import { zerothOrderEstimate } from "@/server/dno/estimators/zeroth-order";
 import type { GuardReport } from "@/server/dno/guards/guard";
 import type { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-regularization-pool";
 import { ProbabilityRegularizationGuard } from "@/server/dno/guards/probability-regularization-guard";
@@ -24,6 +22,7 @@ import {
 } from "@/server/dno/objective";
 import { clipGradientNorm } from "@/server/dno/optimizers/index";
 import type { ImageBatch } from "@/server/dno/rewards/reward";
+import { estimateDirection } from "@/server/kinds/gradient-estimators";
 import type { ImageTensor } from "@/server/models/image";
 import type { ChainForward } from "../chain";
 import { copyImage, restoreCheckpointImages } from "./checkpoint";
@@ -168,12 +167,16 @@ async function forwardPhase(
   if (setup.estimates === "everything") {
     const parts: Float32Array[] = [];
     for (let b = 0; b < batch; b++) {
-      const estimate = await zerothOrderEstimate(generatorFor(setup, state, scratch, b), zs[b]!, {
-        perturbations: params.perturbations,
-        smoothing: params.smoothing,
-        seed: plan.seeds[b]!,
-        iteration: scratch.iteration,
-      });
+      const estimate = await estimateDirection(plan.estimator)(
+        generatorFor(setup, state, scratch, b),
+        zs[b]!,
+        {
+          perturbations: params.perturbations,
+          smoothing: params.smoothing,
+          seed: plan.seeds[b]!,
+          iteration: scratch.iteration,
+        },
+      );
       state.rewardGradients[b]!.set(estimate.gradient);
       parts.push(estimate.image);
     }
@@ -232,13 +235,20 @@ async function rewardAndBackwardPhase(
     // Estimated in the forward phase.
   } else if (estimates === "rewards-without-gradient" && scratch.blackBox.size > 0) {
     for (let b = 0; b < batch; b++) {
-      const estimate = await hybridEstimate(generatorFor(setup, state, scratch, b), zs[b]!, {
-        perturbations: params.perturbations,
-        smoothing: params.smoothing,
-        seed: plan.seeds[b]!,
-        iteration: scratch.iteration,
-        image: image.data.slice(b * 3 * image.height * image.width, (b + 1) * 3 * image.height * image.width),
-      });
+      const estimate = await estimateDirection(plan.estimator)(
+        generatorFor(setup, state, scratch, b),
+        zs[b]!,
+        {
+          perturbations: params.perturbations,
+          smoothing: params.smoothing,
+          seed: plan.seeds[b]!,
+          iteration: scratch.iteration,
+          image: image.data.slice(
+            b * 3 * image.height * image.width,
+            (b + 1) * 3 * image.height * image.width,
+          ),
+        },
+      );
       state.rewardGradients[b]!.set(estimate.gradient);
     }
   } else if (scratch.imageCotangent?.some((value) => value !== 0)) {
