@@ -1,15 +1,11 @@
 /** Uploads of scoring models and model .zips: see server/assets/handle-upload.ts. */
 import { createTRPCContext } from "@/server/api/trpc";
 import { handleUpload } from "@/server/assets/handle-upload";
-import { hostRefusal } from "@/server/http/serving-guard";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export async function POST(request: Request): Promise<Response> {
-  // proxy.ts leaves this route out (Next would buffer the upload for it); the Host allow-list applies here.
-  const foreignHost = hostRefusal(request);
-  if (foreignHost) return foreignHost;
   const ctx = await createTRPCContext({ headers: request.headers });
   try {
     return await handleUpload(request, ctx);
