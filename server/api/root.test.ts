@@ -108,7 +108,9 @@ describe("appRouter through createCaller", () => {
     expect((await rejection(caller.workflow.get({ workflowId: "missing" }))).code).toBe("NOT_FOUND");
     const big = await rejection(caller.workflow.import({ text: " ".repeat(2 * 1024 * 1024) }));
     expect(big.code).toBe("PAYLOAD_TOO_LARGE");
-    expect(big.message).toBe("File is 2 MB; the limit is 1 MB. Is this really a workflow file?");
+    expect(big.message).toBe(
+      "The file is 2 MB; the limit is 1 MB (MAX_IMPORT_BYTES). Is this really a workflow?",
+    );
   });
 
   it("rejects bad inputs with zod before any service runs, storing nothing", async () => {
