@@ -61,7 +61,8 @@ export class OnnxImageClassifier implements ImageClassifier {
     if (!existsSync(modelFile) || !existsSync(labelsFile)) {
       throw new ExecutorError(
         "MODEL_UNAVAILABLE",
-        `${options.needer} needs an image classifier, but ${dir} has no model.onnx and labels.json. Pick a model that ships one (the bundled tiny-shapes-sd does) or another reward.`,
+        // The model's folder name, not its server path: this message reaches users.
+        `${options.needer} needs an image classifier, but the model “${path.basename(modelDir)}” has no classifier/model.onnx and classifier/labels.json. Pick a model that ships one (the bundled tiny-shapes-sd does) or another reward.`,
       );
     }
     let labels: ClassifierLabels;
@@ -70,7 +71,7 @@ export class OnnxImageClassifier implements ImageClassifier {
     } catch (error) {
       throw new ExecutorError(
         "MODEL_UNAVAILABLE",
-        `${labelsFile} is not a valid labels file (${error instanceof Error ? error.message : String(error)}).`,
+        `${options.needer}: classifier/labels.json of the model “${path.basename(modelDir)}” is not a valid labels file (${error instanceof Error ? error.message : String(error)}).`,
         { cause: error },
       );
     }
