@@ -8,12 +8,21 @@ import { OnnxImageClassifier } from "./classifier";
 // Never reached: the folder checks fail before anything is loaded.
 const noRuntime = {} as OnnxRuntime;
 
+async function failure(attempt: Promise<unknown>): Promise<Error> {
+  try {
+    await attempt;
+  } catch (error) {
+    if (error instanceof Error) return error;
+  }
+  throw new Error("expected a failure");
+}
+
 describe("classifier messages", () => {
   it("name the model folder, never its server path", async () => {
     const modelDir = path.join(mkdtempSync(path.join(tmpdir(), "dno-classifier-")), "my-sd");
     mkdirSync(modelDir);
-    const missing = await OnnxImageClassifier.load(modelDir, noRuntime, { needer: "Reward “Circle”" }).catch(
-      (error: unknown) => error as Error,
+    const missing = await failure(
+      OnnxImageClassifier.load(modelDir, noRuntime, { needer: "Reward “Circle”" }),
     );
     expect(missing.message).toBe(
       "Reward “Circle” needs an image classifier, but the model “my-sd” has no classifier/model.onnx and classifier/labels.json. Pick a model that ships one (the bundled tiny-shapes-sd does) or another reward.",
@@ -21,9 +30,7 @@ describe("classifier messages", () => {
     mkdirSync(path.join(modelDir, "classifier"));
     writeFileSync(path.join(modelDir, "classifier", "model.onnx"), "x");
     writeFileSync(path.join(modelDir, "classifier", "labels.json"), "{");
-    const bad = await OnnxImageClassifier.load(modelDir, noRuntime, { needer: "Reward “Circle”" }).catch(
-      (error: unknown) => error as Error,
-    );
+    const bad = await failure(OnnxImageClassifier.load(modelDir, noRuntime, { needer: "Reward “Circle”" }));
     expect(bad.message).toMatch(
       /^Reward “Circle”: classifier\/labels.json of the model “my-sd” is not a valid labels file/,
     );
