@@ -1,8 +1,8 @@
 /**
  * Sampler benchmark: UNet milliseconds per call (CFG batch of 2), a 50-step generation with CFG (prompt
  * encoding, 50 UNet calls, VAE decode) with 1 and 2 intra-op threads, and the share of that time spent
- * inside ONNX Runtime session.run calls. The two thread counts are measured interleaved (one call or one
- * generation with 1 thread, then the same with 2), so machine load hits both alike; every number is a
+ * inside ONNX Runtime session.run calls. The two thread counts are measured interleaved (10 UNet calls or
+ * one generation with 1 thread, then the same with 2), so machine load hits both alike; every number is a
  * median or a 90th percentile (scripts/stats.ts). The last line is one JSON object:
  *   {"unet_ms":…,"unet_p90_ms":…,"generate50_ms":…,"generate50_p90_ms":…,"ort_share":…,"threads":…,
  *    "repeats":…,"by_threads":{…}}   (top level: the thread count with the lower median generation)
@@ -35,6 +35,7 @@ const WARMUP_RUNS = 2;
 
 const THREADS = [1, 2] as const;
 const UNET_CALLS = 200;
+const UNET_BLOCK = 10;
 const PROMPT = "a red circle on a blue background";
 
 interface Setup {
@@ -64,11 +65,15 @@ const size = latentSize(setups[0]!.model);
 const latent = seededNoise({ seeds: [1], latentSize: size, steps: 0 }).xT;
 const guided = new Float32Array(size);
 for (const setup of setups) for (let i = 0; i < 20; i++) await setup.callUnet(latent, 500, guided);
-for (let i = 0; i < UNET_CALLS; i++) {
+// Blocks of calls, alternating between the thread counts: switching sessions on every call would add the
+// wake-up of the other session's thread pool to each call, which a sampler loop never pays.
+for (let block = 0; block < UNET_CALLS / UNET_BLOCK; block++) {
   for (const setup of setups) {
-    const started = performance.now();
-    await setup.callUnet(latent, 981 - (i % 50) * 20, guided);
-    setup.unetSamples.push(performance.now() - started);
+    for (let i = block * UNET_BLOCK; i < (block + 1) * UNET_BLOCK; i++) {
+      const started = performance.now();
+      await setup.callUnet(latent, 981 - (i % 50) * 20, guided);
+      setup.unetSamples.push(performance.now() - started);
+    }
   }
 }
 
