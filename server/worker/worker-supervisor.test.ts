@@ -94,6 +94,12 @@ async function submit(iterations: number) {
 
 describe("the worker in a supervised child process", () => {
   it("a cancel ends a run whose child is blocked in a native call; a fresh child runs the next one and its progress reaches this bus", async () => {
+    // A run another worker holds: neither the supervisor nor a fresh child may call it interrupted.
+    const elsewhere = await submit(3);
+    await database.db.run.update({
+      where: { id: elsewhere.id },
+      data: { status: "running", workerId: "worker-elsewhere" },
+    });
     const stuck = await submit(3);
     const next = await submit(4);
     const events: RunEvent[] = [];
@@ -119,6 +125,7 @@ describe("the worker in a supervised child process", () => {
       expect(after.steps).toHaveLength(4);
       expect(supervisor.childPid).not.toBeNull();
       expect(supervisor.childPid).not.toBe(blockedPid);
+      expect(await status(elsewhere.id)).toBe("running");
       // Every iteration and the final status came over IPC to this process's bus, in order (the status
       // event follows the row's update, so it may land just after the row says succeeded).
       await waitFor("the succeeded event", async () =>
