@@ -19,12 +19,14 @@ import {
 } from "@/server/cli/cli-errors";
 import { sanitizeErrorMessage } from "@/server/sanitize-message";
 import { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-regularization-pool";
+import { getDb } from "@/server/db/client";
 import { createExecutorEnvironment } from "@/server/executor/environment";
 import { ExecutorError } from "@/server/executor/errors";
 import { parseWorkflowText } from "@/server/executor/load-workflow";
 import { describePlan, guardReportKeys, planRun, type RunPlan } from "@/server/executor/plan";
 import { type IterationRecord, runDno } from "@/server/executor/run-dno";
 import { encodePng, imageToRgb8, type ImageTensor } from "@/server/models/image";
+import { createAssetFiles } from "@/server/services/assets/resolve-asset-file";
 
 function usage(message?: string): never {
   if (message) console.error(`dno: ${message}`);
@@ -98,7 +100,10 @@ async function main(): Promise<void> {
   if (plan.ignored.length > 0)
     console.log(`  not run (they do not feed the Optimizer): ${plan.ignored.join(", ")}`);
 
-  const env = await createExecutorEnvironment();
+  // Uploaded scorers are found by asset id in the app's database (opened only if a workflow names one).
+  const env = await createExecutorEnvironment({
+    assets: { scorerFile: (assetId, where) => createAssetFiles({ db: getDb() }).scorerFile(assetId, where) },
+  });
   const rewardColumns = columns(plan);
   const names = guardNames(plan);
   const header = [

@@ -14,10 +14,21 @@ export async function resolveAssetFile(
   ctx: Pick<ServiceContext, "db">,
   input: { assetId: string; kind: AssetKind; where: string; dataDir?: string },
 ): Promise<string> {
-  const asset = await ctx.db.asset.findFirst({
-    where: { id: input.assetId, kind: input.kind, deletedAt: null },
-    select: { sha256: true, name: true },
-  });
+  let asset: { sha256: string; name: string } | null;
+  try {
+    asset = await ctx.db.asset.findFirst({
+      where: { id: input.assetId, kind: input.kind, deletedAt: null },
+      select: { sha256: true, name: true },
+    });
+  } catch (error) {
+    // E.g. the CLI on a database the server never migrated: say so instead of quoting Prisma.
+    throw new AppError(
+      "INTERNAL",
+      `${input.where}: the uploaded ${KIND_TEXT[input.kind]} “${input.assetId}” could not be looked up: the app's database is not ready. Start the server once (it prepares the database), or check DATABASE_URL.`,
+      {},
+      { cause: error },
+    );
+  }
   const missing = () =>
     new AppError(
       "NOT_FOUND",
