@@ -4,8 +4,10 @@
  * refused with its message and kept nowhere; the Uploaded files page lists the scorer with where it is used.
  */
 import fs from "node:fs";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { tinyScorer } from "../server/assets/testing/tiny-scorer";
+import { writeZip, type ZipEntrySpec } from "../server/assets/testing/zip-writer";
 import { EditorPage } from "./pages/editor-page";
 import { RunBar } from "./pages/run-pages";
 import { WorkflowListPage } from "./pages/workflow-list-page";
@@ -94,4 +96,51 @@ test("upload a custom ONNX reward through the file picker and run it", async ({ 
   });
   await expect(page.getByTestId("assets.error")).toContainText("“notes.onnx” is not an ONNX model");
   await expect(page.getByTestId("assets.table")).not.toContainText("notes.onnx");
+});
+
+test("upload a diffusers ONNX model as a .zip on the Uploaded files page and find it in the Sampler's model list", async ({
+  page,
+}) => {
+  // The bundled model's parts, zipped inside one folder as a user would zip an export.
+  const modelDir = path.join(process.cwd(), "models", "tiny-shapes-sd");
+  const entries: ZipEntrySpec[] = [];
+  const add = (relative: string) =>
+    entries.push({
+      name: `e2e-model/${relative}`,
+      data: new Uint8Array(fs.readFileSync(path.join(modelDir, relative))),
+    });
+  add("model_index.json");
+  for (const part of ["tokenizer", "text_encoder", "unet", "vae_decoder", "scheduler"]) {
+    for (const file of fs.readdirSync(path.join(modelDir, part))) {
+      if (fs.statSync(path.join(modelDir, part, file)).isFile()) add(`${part}/${file}`);
+    }
+  }
+  await page.goto("/assets");
+  await expect(page.getByTestId("asset-list")).toBeVisible();
+  // A zip with a path that climbs out of its folder is refused, and nothing is listed for it.
+  await page.getByTestId("assets.upload.model").setInputFiles({
+    name: "climb.zip",
+    mimeType: "application/zip",
+    buffer: Buffer.from(writeZip([{ name: "../../evil.txt", data: new Uint8Array([1]) }])),
+  });
+  await expect(page.getByTestId("assets.error")).toHaveText(
+    "“climb.zip” contains an entry with an unsafe name (an absolute path, “..” or a backslash); zip the model folder's contents again with plain relative names.",
+  );
+  await page.getByTestId("assets.upload.model").setInputFiles({
+    name: "e2e-model.zip",
+    mimeType: "application/zip",
+    buffer: Buffer.from(writeZip(entries)),
+  });
+  await expect(page.getByTestId("assets.info")).toContainText("e2e-model.zip", { timeout: 30_000 });
+  await expect(page.getByTestId("assets.table")).toContainText("Diffusion model");
+  await expect(page.getByTestId("assets.table")).not.toContainText("climb.zip");
+
+  const list = new WorkflowListPage(page);
+  await list.goto();
+  await list.open("Brighten with a guard");
+  await expect(
+    new EditorPage(page)
+      .param("sampler-1", "model")
+      .locator("option", { hasText: "e2e-model.zip (uploaded)" }),
+  ).toHaveCount(1);
 });
