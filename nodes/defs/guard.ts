@@ -43,6 +43,21 @@ function guardParams(kinds: readonly GuardKindDeclaration[]) {
         step: 0.1,
         visibleWhen: onlyFor("gamma"),
       }),
+    firesAtPercentile: z
+      .number()
+      .min(50)
+      .max(100)
+      .default(99)
+      .meta({
+        widget: "number",
+        label: "Fires at percentile",
+        help:
+          "The meter compares the noise with many fresh random samples of the same size: “62nd percentile” " +
+          "means it looks less typical than 62 % of them. The guard is marked as fired from this percentile " +
+          "up (99: only 1 fresh sample in 100 looks as unusual). It changes only the warning, not the penalty.",
+        step: 0.5,
+        visibleWhen: onlyFor("firesAtPercentile"),
+      }),
     permutations: z
       .int()
       .min(0)

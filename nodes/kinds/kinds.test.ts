@@ -63,7 +63,7 @@ describe("declared kinds", () => {
       "early-stop",
       "keep-best",
     ]);
-    for (const name of ["gamma", "permutations", "blockSize"])
+    for (const name of ["gamma", "firesAtPercentile", "permutations", "blockSize"])
       expect(guard.visible(name), name).toEqual(["probability-regularization"]);
     expect(guard.visible("lambda")).toEqual(["norm-prior"]);
     expect(guard.visible("maxDistance")).toEqual(["trust-region"]);

@@ -73,7 +73,8 @@ describe("objective", () => {
     const rewardGradient = decoder.vjp(stage.imageCotangent!);
     const lossGradient = new Float64Array(latent);
     const noise = applyNoiseGuards(config.noiseGuards!, z, 2, rewardGradient, lossGradient);
-    expect(noise.reports["probability-regularization"]!.fired).toBe(true);
+    // Off their clamps (the gradient is live), whatever the meter's percentile says at this tiny D.
+    expect(noise.reports["probability-regularization"]!.detail!.termsActive).toBe(1);
     const h = 1e-5;
     for (let i = 0; i < latent; i++) {
       const original = z[i]!;

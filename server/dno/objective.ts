@@ -16,6 +16,7 @@
  */
 import type { GuardReport, NoisePenaltyGuard } from "./guards/guard";
 import type { KeeperFloorGuard, KeeperFloorReport } from "./guards/keeper-floor";
+import { type PrMeter, prBand } from "./guards/pr-calibration";
 import { TrustRegionGuard } from "./guards/trust-region";
 import type { ImageBatch, Reward } from "./rewards/reward";
 import type { WeightedReward } from "./rewards/weighted-sum";
@@ -240,6 +241,11 @@ export interface IterationMetrics {
   guards: Record<string, { value: number; fired: boolean }>;
   /** PR (mean over images) when a PR guard ran, else null. */
   pr: number | null;
+  /**
+   * The calibrated meter (METHOD.md §5) when a PR guard ran, else null; with a batch, the image with the
+   * highest percentile.
+   */
+  prMeter: PrMeter | null;
   objective: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
@@ -282,8 +288,27 @@ export function iterationMetrics(input: {
     rewards,
     guards,
     pr: prValues.length > 0 ? mean(prValues) : null,
+    prMeter: highestMeter(noiseStages),
     objective: mean(objectiveValues(rewardStage, noiseStages)),
     gradNorm: input.gradNorm,
     ms: input.ms,
   };
+}
+
+/** The PR guard's calibrated reading (its report's detail) of the image with the highest percentile. */
+function highestMeter(noiseStages: readonly NoiseStage[]): PrMeter | null {
+  let best: PrMeter | null = null;
+  for (const stage of noiseStages) {
+    const detail = stage.reports["probability-regularization"]?.detail;
+    const percentile = detail?.percentile;
+    if (detail === undefined || percentile === undefined) continue;
+    if (best && best.percentile >= percentile) continue;
+    best = {
+      percentile,
+      band: prBand(percentile),
+      driftingFrom: detail.driftingFrom ?? Number.NaN,
+      firesFrom: detail.firesFrom ?? Number.NaN,
+    };
+  }
+  return best;
 }

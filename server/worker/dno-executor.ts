@@ -103,6 +103,7 @@ function toPortIteration(event: IterationEvent, checkpoint: Uint8Array | null): 
       rewards: record.rewards,
       guards: record.guards,
       pr: record.pr,
+      prMeter: record.prMeter,
       objective: record.objective,
       gradNorm: record.gradNorm,
       ms: { ...record.ms, onnx: record.onnxMs, total: record.totalMs },

@@ -4,6 +4,7 @@
  * `dno-executor.ts` adapts server/executor's loop to it.
  */
 import type { GraphDocument } from "@/nodes";
+import type { PrMeter } from "@/server/dno/guards/pr-calibration";
 import type { Rgb8Image } from "@/server/models/image";
 
 /** Metrics of one finished iteration (server/dno's IterationMetrics, as a RunStep row stores them). */
@@ -15,6 +16,8 @@ export interface IterationMetricsRecord {
   guards: Record<string, { value: number; fired: boolean }>;
   /** Probability-regularization value (the reward-hacking meter), or null without a PR guard. */
   pr: number | null;
+  /** The calibrated meter (percentile, band, chart thresholds); absent from older runs. */
+  prMeter?: PrMeter | null;
   objective: number;
   gradNorm: number;
   ms: Record<string, number>;

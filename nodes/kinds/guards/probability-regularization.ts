@@ -6,8 +6,9 @@ export const probabilityRegularizationGuardKind = defineGuardKind({
   label: "Probability regularization (reward-hacking meter)",
   help:
     "The method's own guard: a penalty that stays flat while the noise still looks like a typical random " +
-    "sample and rises steeply once it drifts away; its value is the reward-hacking meter.",
-  params: ["gamma", "permutations", "blockSize"],
+    "sample and rises steeply once it drifts away; its value is the reward-hacking meter, shown as a percentile " +
+    "of what fresh random noise of the same size scores.",
+  params: ["gamma", "firesAtPercentile", "permutations", "blockSize"],
   attachTo: "noise",
   reportKeys: () => ["probability-regularization"],
 });

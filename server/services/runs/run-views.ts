@@ -23,6 +23,17 @@ export const stepMetricsSchema = z.object({
   rewards: z.record(z.string(), z.number().nullable()),
   guards: z.record(z.string(), z.object({ value: z.number().nullable(), fired: z.boolean() })),
   pr: z.number().nullable(),
+  /** The calibrated meter (METHOD.md §5); runs recorded before it have none. */
+  prMeter: z
+    .object({
+      percentile: z.number(),
+      band: z.enum(["typical", "drifting", "likely-hacking"]),
+      // JSON turns NaN/Infinity into null.
+      driftingFrom: z.number().nullable(),
+      firesFrom: z.number().nullable(),
+    })
+    .nullable()
+    .optional(),
   objective: z.number().nullable(),
   gradNorm: z.number().nullable(),
   ms: z.record(z.string(), z.number()).default({}),
