@@ -153,6 +153,28 @@ describe.skipIf(!modelPresent)("DNO on the bundled model", () => {
     expect(guardedLoss).toBeLessThan((free.faithfulness[0]! - free.faithfulness[1]!) / 4);
   });
 
+  it("the calibrated meter: seed 7 starts at PR ≈ 3.39, off its floor but below the 99th percentile of fresh noise of its size (no fire)", async () => {
+    // The example "Brighten with a guard": seed 7, 50 steps (D = 51·4·8·8), PR's 100 shuffles.
+    const result = await run({
+      ...base,
+      sampler: { ...base.sampler, steps: 50 },
+      rewards: [{ params: { kind: "brightness" } }],
+      guards: [{ params: { kind: "probability-regularization" } }],
+      optimizer: { iterations: 1 },
+    });
+    const first = result.history[0]!;
+    const meter = first.prMeter!;
+    console.log(
+      `seed 7, iteration 0: PR ${first.pr!.toFixed(3)}, ${meter.percentile}th percentile (${meter.band})`,
+    );
+    // Raw PR is off its floor 4·log 2 (a clamp is open: what used to count as "fired")…
+    expect(first.pr!).toBeGreaterThan(4 * Math.log(2) + 0.1);
+    // …but fresh Gaussian noise of this size does that often: below the 99th percentile, the guard stays quiet.
+    expect(meter.percentile).toBeLessThan(99);
+    expect(first.guards["probability-regularization"]!.fired).toBe(false);
+    expect(meter.firesFrom!).toBeGreaterThan(first.pr!);
+  });
+
   it("hybrid and zeroth-order raise JPEG compressibility; hybrid reaches the target in fewer model evaluations", async () => {
     // q = 8 tries of size μ = 0.1: a 64×64 JPEG's size moves by whole bytes, and tries of the paper's μ = 0.01
     // change it by little more than rounding noise, so neither estimator gets a usable direction from them.

@@ -65,6 +65,10 @@ describe("runDno on a tiny model", () => {
     const last = result.history.at(-1)!;
     expect(last.rewards["reward-1"]!).toBeGreaterThan(first.rewards["reward-1"]!);
     expect(first.pr).not.toBeNull();
+    // The calibrated meter is recorded with every iteration (METHOD.md §5).
+    expect(first.prMeter!.percentile).toBeGreaterThanOrEqual(0);
+    expect(first.prMeter!.percentile).toBeLessThanOrEqual(100);
+    expect(first.prMeter!.firesFrom).toBeGreaterThan(first.prMeter!.driftingFrom);
     expect(first.guards["probability-regularization"]).toBeDefined();
     expect(first.guards["best-iterate"]).toBeDefined();
     expect(first.gradNorm).toBeGreaterThan(0);
