@@ -1,14 +1,16 @@
 "use client";
 /**
  * Per-iteration curves of one or more runs with recharts: rewards, guard values, the PR meter and the
- * gradient norm. Iterations where a guard fired are marked with red dots on the guard curves. Several runs
- * share the axes (comparison), one colour per run, one dash style per series.
+ * gradient norm. Iterations where a guard fired are marked with red dots on the guard curves. The PR chart
+ * shades the meter's bands (amber: drifting, red: where the guard fires) and names the latest percentile.
+ * Several runs share the axes (comparison), one colour per run, one dash style per series.
  */
 import {
   CartesianGrid,
   Legend,
   Line,
   LineChart,
+  ReferenceArea,
   ReferenceDot,
   ResponsiveContainer,
   Tooltip,
@@ -17,6 +19,7 @@ import {
 } from "recharts";
 import type { GraphDocument } from "@/nodes/graph/document";
 import { metricLabels } from "@/nodes/kinds/metric-labels";
+import { meterBands, meterSummary } from "./pr-meter";
 import type { RunStep } from "./run-types";
 
 export const RUN_COLORS = [
@@ -38,7 +41,7 @@ export interface ChartRun {
 
 type Pick = (step: RunStep) => Record<string, number | null>;
 
-const pickers: { title: string; testId: string; pick: Pick; markFired?: boolean }[] = [
+const pickers: { title: string; testId: string; pick: Pick; markFired?: boolean; meter?: boolean }[] = [
   { title: "Rewards", testId: "chart.rewards", pick: (step) => step.metrics.rewards },
   {
     title: "Guard values (red dots: the guard fired)",
@@ -51,6 +54,7 @@ const pickers: { title: string; testId: string; pick: Pick; markFired?: boolean 
     title: "Probability regularization (reward-hacking meter)",
     testId: "chart.pr",
     pick: (step) => ({ PR: step.metrics.pr }),
+    meter: true,
   },
   { title: "Gradient norm", testId: "chart.grad", pick: (step) => ({ "‖g‖": step.metrics.gradNorm }) },
 ];
@@ -89,9 +93,12 @@ export function RunCharts(props: {
   const names = props.names ?? {};
   return (
     <div className="run-grid">
-      {pickers.map(({ title, testId, pick, markFired }) => {
+      {pickers.map(({ title, testId, pick, markFired, meter }) => {
         const { rows, series } = chartData(runs, pick, names);
         if (series.length === 0) return null;
+        // Bands only when every run shares them (same noise shape and guard settings).
+        const bands = meter ? meterBands(runs.flatMap((run) => run.steps)) : null;
+        const reading = meter && runs.length === 1 ? meterSummary(runs[0]!.steps.at(-1)) : null;
         const fired = markFired
           ? runs.flatMap((run) =>
               run.steps.flatMap((step) =>
@@ -107,7 +114,10 @@ export function RunCharts(props: {
           : [];
         return (
           <div className="run-card" key={title} data-testid={testId}>
-            <div className="muted">{title}</div>
+            <div className="muted">
+              {title}
+              {reading ? <span data-testid="chart.pr.percentile"> · latest: {reading}</span> : null}
+            </div>
             <ResponsiveContainer width="100%" height={props.height ?? 200}>
               <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
                 <CartesianGrid strokeDasharray="3 3" />
@@ -124,6 +134,27 @@ export function RunCharts(props: {
                 />
                 <Tooltip contentStyle={{ background: "var(--bg-elevated)", borderColor: "var(--border)" }} />
                 {series.length > 1 ? <Legend /> : null}
+                {bands ? (
+                  <ReferenceArea
+                    y1={bands.driftingFrom}
+                    y2={bands.firesFrom}
+                    ifOverflow="extendDomain"
+                    fill="#f59e0b"
+                    fillOpacity={0.12}
+                    stroke="none"
+                    label={{ value: "drifting", position: "insideTopLeft", fontSize: 10 }}
+                  />
+                ) : null}
+                {bands ? (
+                  <ReferenceArea
+                    y1={bands.firesFrom}
+                    ifOverflow="extendDomain"
+                    fill="#d92d20"
+                    fillOpacity={0.12}
+                    stroke="none"
+                    label={{ value: "guard fires", position: "insideTopLeft", fontSize: 10 }}
+                  />
+                ) : null}
                 {series.map(({ runIndex, key }, index) => (
                   <Line
                     key={key}

@@ -14,6 +14,7 @@ import { useTRPC } from "@/app/_trpc/provider";
 import type { EditorStore } from "../_editor/core/editor-store";
 import type { GraphDocument } from "../_editor/core/types";
 import { setLiveRun } from "./live-run-store";
+import { meterSummary } from "./pr-meter";
 import { FINISHED, formatDuration, formatNumber } from "./run-types";
 import { usePngWorkflowDrop } from "./use-png-workflow-drop";
 import { useRunProgress } from "./use-run-progress";
@@ -69,6 +70,8 @@ export function RunControls(props: {
     store.getSnapshot().document.nodes.find((node) => node.id === nodeId)?.label ?? nodeId;
   const active = run !== null && !FINISHED.includes(run.status);
   const latest = progress.steps.at(-1);
+  // "typical: 62nd percentile": PR among fresh random noise of this run's size (METHOD.md §5).
+  const meterReading = meterSummary(latest);
 
   const doRun = () => {
     const baseVersionId = store.getSnapshot().savedVersionId;
@@ -130,8 +133,12 @@ export function RunControls(props: {
                   ))
                 : null}
               {latest && latest.metrics.pr !== null ? (
-                <span className="muted" title="Probability regularization: the reward-hacking meter">
+                <span
+                  className="muted"
+                  title="Probability regularization: the reward-hacking meter. Percentile among fresh random noise of the same size: below 90 typical, 90–99 drifting, 99 and above likely hacking."
+                >
                   PR <b data-testid="run.pr">{formatNumber(latest.metrics.pr)}</b>
+                  {meterReading ? <span data-testid="run.pr.percentile"> ({meterReading})</span> : null}
                 </span>
               ) : null}
               {latest ? (
