@@ -148,6 +148,62 @@ function guardParams(kinds: readonly GuardKindDeclaration[]) {
         step: 0.1,
         visibleWhen: { param: "onViolation", equals: ["penalty"] },
       }),
+    imageRadius: z
+      .number()
+      .min(0.001)
+      .max(1)
+      .default(0.1)
+      .meta({
+        widget: "slider",
+        label: "Allowed change",
+        help:
+          "How much the picture may change from the first one: the average change per pixel, as a fraction " +
+          "of the black-to-white range (0.1 = 10 %). Beyond it the optimization is held back.",
+        step: 0.005,
+        visibleWhen: onlyFor("imageRadius"),
+      }),
+    imageStrength: z
+      .number()
+      .min(0)
+      .max(10_000)
+      .default(1)
+      .meta({
+        widget: "number",
+        label: "Strength",
+        help:
+          "How hard it holds back once the picture has changed too much: the penalty when the change is twice " +
+          "the allowed amount. Raise it if the picture still drifts away.",
+        step: 1,
+        visibleWhen: onlyFor("imageStrength"),
+      }),
+    keepFloor: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .meta({
+        widget: "slider",
+        label: "Lowest allowed confidence",
+        help:
+          "How sure the model's image checker must stay that each shape and colour the prompt names is " +
+          "still there (0.5 = 50 %). Below it the optimization is held back.",
+        step: 0.01,
+        visibleWhen: onlyFor("keepFloor"),
+      }),
+    keepStrength: z
+      .number()
+      .min(0)
+      .max(10_000)
+      .default(10)
+      .meta({
+        widget: "number",
+        label: "Strength",
+        help:
+          "How hard it holds back, per step of confidence below the lowest allowed one. Raise it if a shape " +
+          "or colour still fades.",
+        step: 1,
+        visibleWhen: onlyFor("keepStrength"),
+      }),
     patience: z
       .int()
       .min(1)
@@ -196,7 +252,9 @@ export function guardNodeDeclaration(
       "optimization and holds it back. Probability regularization (the method's own guard) adds a penalty that " +
       "stays flat at its lowest value while the noise still looks like a typical random sample, and rises " +
       "steeply once it drifts away from that; its value is shown as a reward-hacking meter. Other guards: a norm prior, a limit on how far the noise may " +
-      "move from where it started, a second “keeper” reward that must stay above a floor, stopping when progress " +
+      "move from where it started, a limit on how far the picture may move from the first one, keeping the " +
+      "shape and colours the prompt asked for recognisable, a second “keeper” reward that must stay above a " +
+      "floor, stopping when progress " +
       "stalls, and keeping the best picture seen rather than the last one.",
     icon: "shield",
     inputs: [

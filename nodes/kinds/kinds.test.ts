@@ -59,7 +59,9 @@ describe("declared kinds", () => {
       "probability-regularization",
       "norm-prior",
       "trust-region",
+      "image-trust-region",
       "keeper-floor",
+      "prompt-keeper",
       "early-stop",
       "keep-best",
     ]);
@@ -70,6 +72,10 @@ describe("declared kinds", () => {
     expect(guard.visible("floor")).toEqual(["keeper-floor"]);
     expect(guard.visible("onViolation")).toEqual(["keeper-floor"]);
     expect(guard.visible("penaltyWeight")).toEqual(["penalty"]);
+    expect(guard.visible("imageRadius")).toEqual(["image-trust-region"]);
+    expect(guard.visible("imageStrength")).toEqual(["image-trust-region"]);
+    expect(guard.visible("keepFloor")).toEqual(["prompt-keeper"]);
+    expect(guard.visible("keepStrength")).toEqual(["prompt-keeper"]);
     expect(guard.visible("patience")).toEqual(["early-stop"]);
     expect(guard.required("reward")).toEqual(["keeper-floor"]);
   });

@@ -37,9 +37,10 @@ export interface RewardKindDeclaration<Id extends string = string> extends KindD
 
 /**
  * Where a guard acts: on the optimized noise itself (a penalty or a constraint), on a keeper reward's
- * value (its `reward` input), or on the loop (the objective's history, or the iterates).
+ * value (its `reward` input), on the decoded picture (a penalty with an image gradient, pulled back through
+ * the chain like a reward's), or on the loop (the objective's history, or the iterates).
  */
-export type GuardAttachment = "noise" | "keeper-reward" | "loop";
+export type GuardAttachment = "noise" | "keeper-reward" | "image" | "loop";
 
 export interface GuardKindDeclaration<Id extends string = string> extends KindDeclaration<Id> {
   readonly attachTo: GuardAttachment;

@@ -1,13 +1,15 @@
 /**
  * The DNO objective of one iteration, per image b of the batch (each image has its own noise z_b):
  *
- *   objective_b = Σ_r w_r·r_b(x_b) − Σ_keeper weight·max(0, floor − r_keeper,b) − Σ_guards penalty_g(z_b)
+ *   objective_b = Σ_r w_r·r_b(x_b) − Σ_keeper weight·max(0, floor − r_keeper,b) − Σ_image guards penalty_i(x_b)
+ *                 − Σ_guards penalty_g(z_b)
  *   loss_b      = −objective_b        (optimizers minimize; see optimizers/optimizer.ts)
  *
  * It is computed in two stages around the executor's backward pass:
- *   1. `evaluateRewardStage(images)`: reward scores, keeper floors, and the image cotangent
- *      ∂objective_b/∂x_b = Σ_r w_r·∂r/∂x + keeperWeight_b·∂r_keeper/∂x (differentiable rewards only;
- *      the others are listed for an estimator). The executor pulls this back to ∂objective/∂z_b through
+ *   1. `evaluateRewardStage(images)`: reward scores, keeper floors, image guards (prompt keeper, image
+ *      trust region: penalties on the picture), and the image cotangent
+ *      ∂objective_b/∂x_b = Σ_r w_r·∂r/∂x + keeperWeight_b·∂r_keeper/∂x − Σ_i ∂penalty_i/∂x (differentiable
+ *      rewards only; the others are listed for an estimator). The executor pulls this back to ∂objective/∂z_b through
  *      the VAE decoder and sampler VJPs (or an estimator provides it).
  *   2. `applyNoiseGuards(z_b, rewardGradient_b)`: PR / norm prior / trust-region penalties and the final
  *      loss gradient  −∂objective/∂z_b = −rewardGradient_b + Σ_g ∂penalty_g/∂z_b.
@@ -15,6 +17,7 @@
  * `iterationMetrics` assembles the record that a RunStep row stores.
  */
 import type { GuardReport, NoisePenaltyGuard } from "./guards/guard";
+import type { ImagePenaltyGuard } from "./guards/image-guard";
 import type { KeeperFloorGuard, KeeperFloorReport } from "./guards/keeper-floor";
 import { type PrMeter, prBand } from "./guards/pr-calibration";
 import { TrustRegionGuard } from "./guards/trust-region";
@@ -27,6 +30,8 @@ export interface ObjectiveConfig {
   /** Keeper floors; each names a reward of `rewards` (add it with weight 0 to keep it without maximizing it). */
   keeperFloors?: readonly KeeperFloorGuard[];
   noiseGuards?: readonly NoisePenaltyGuard[];
+  /** Penalties on the decoded picture (differentiable like rewards; subtracted from the objective). */
+  imageGuards?: readonly ImagePenaltyGuard[];
 }
 
 export interface RewardStage {
@@ -35,7 +40,9 @@ export interface RewardStage {
   /** Σ w·r per image (before keeper penalties). */
   weightedTotal: Float64Array;
   keeperReports: Record<string, KeeperFloorReport>;
-  /** Σ of the keeper penalties per image. */
+  /** The image guards' reports, by guard id. */
+  imageGuardReports: Record<string, GuardReport>;
+  /** Σ of the penalties computed on the picture per image: keeper floors and image guards. */
   keeperPenalty: Float64Array;
   /** ∂objective_b/∂image_b over the differentiable rewards (when asked for). */
   imageCotangent?: Float32Array;
@@ -64,7 +71,7 @@ export function validateObjectiveConfig(config: ObjectiveConfig): string[] {
     }
   }
   const guardIds = new Set<string>();
-  for (const guard of config.noiseGuards ?? []) {
+  for (const guard of [...(config.noiseGuards ?? []), ...(config.imageGuards ?? [])]) {
     if (guardIds.has(guard.id)) problems.push(`guard "${guard.id}" appears twice.`);
     guardIds.add(guard.id);
   }
@@ -74,7 +81,12 @@ export function validateObjectiveConfig(config: ObjectiveConfig): string[] {
 export async function evaluateRewardStage(
   config: ObjectiveConfig,
   images: ImageBatch,
-  options: { withGradient?: boolean; cotangentOut?: Float32Array } = {},
+  options: {
+    withGradient?: boolean;
+    cotangentOut?: Float32Array;
+    /** The run's starting images (iteration 0), aligned with `images`: the image trust region's centre. */
+    startImages?: ImageBatch | null;
+  } = {},
 ): Promise<RewardStage> {
   const batch = images.batch;
   const scores: Record<string, Float64Array> = {};
@@ -129,6 +141,18 @@ export async function evaluateRewardStage(
     }
   }
 
+  const imageGuardReports: Record<string, GuardReport> = {};
+  const imageGuardGradients: Float32Array[] = [];
+  for (const guard of config.imageGuards ?? []) {
+    const result = await guard.evaluate(images, {
+      start: options.startImages ?? null,
+      withGradient: options.withGradient === true,
+    });
+    imageGuardReports[guard.id] = result.report;
+    for (let b = 0; b < batch; b++) keeperPenalty[b] = keeperPenalty[b]! + result.penalties[b]!;
+    if (result.gradient) imageGuardGradients.push(result.gradient);
+  }
+
   const withoutGradient: string[] = [];
   let imageCotangent: Float32Array | undefined;
   if (options.withGradient) {
@@ -156,8 +180,20 @@ export async function evaluateRewardStage(
         for (let i = start; i < end; i++) imageCotangent[i] = imageCotangent[i]! + w * gradient[i]!;
       }
     }
+    for (const gradient of imageGuardGradients) {
+      for (let i = 0; i < imageCotangent.length; i++) imageCotangent[i] = imageCotangent[i]! - gradient[i]!;
+    }
   }
-  return { scores, weightedTotal, keeperReports, keeperPenalty, imageCotangent, withoutGradient, stop };
+  return {
+    scores,
+    weightedTotal,
+    keeperReports,
+    imageGuardReports,
+    keeperPenalty,
+    imageCotangent,
+    withoutGradient,
+    stop,
+  };
 }
 
 export interface NoiseStage {
@@ -273,6 +309,8 @@ export function iterationMetrics(input: {
   for (const [id, report] of Object.entries(rewardStage.keeperReports)) {
     guards[id] = { value: report.value, fired: report.fired };
   }
+  for (const [id, report] of Object.entries(rewardStage.imageGuardReports))
+    guards[id] = { value: report.value, fired: report.fired };
   const guardIds = new Set(noiseStages.flatMap((stage) => Object.keys(stage.reports)));
   for (const id of guardIds) {
     const reports = noiseStages

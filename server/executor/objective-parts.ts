@@ -1,9 +1,11 @@
 /**
  * Turns the planned Reward and Guard nodes into the DNO engine's parts (server/dno): rewards keyed by
- * node id (two Rewards of one kind stay apart), keeper floors, per-image noise guards, and the loop guards.
+ * node id (two Rewards of one kind stay apart), keeper floors, image guards, per-image noise guards, and
+ * the loop guards.
  */
 import type { VjpCacheOptions } from "@/server/autodiff/cache";
 import type { NoisePenaltyGuard } from "@/server/dno/guards/guard";
+import type { ImagePenaltyGuard } from "@/server/dno/guards/image-guard";
 import type { KeeperFloorGuard } from "@/server/dno/guards/keeper-floor";
 import type { PlateauStopGuard } from "@/server/dno/guards/plateau-stop";
 import type { ObjectiveConfig } from "@/server/dno/objective";
@@ -46,12 +48,37 @@ function asNodeReward(reward: Reward, planned: PlannedReward): Reward {
   return wrapped;
 }
 
+/** The model folder's classifier, loaded once for the first node that needs it (named if it is missing). */
+export type ClassifierLoader = (needer: string) => Promise<OnnxImageClassifier>;
+
+export function classifierLoader(context: {
+  modelDir: string;
+  onnx: OnnxRuntime;
+  vjpCache?: VjpCacheOptions;
+}): ClassifierLoader {
+  let classifier: Promise<OnnxImageClassifier> | null = null;
+  return (needer) => {
+    classifier ??= OnnxImageClassifier.load(context.modelDir, context.onnx, {
+      ...(context.vjpCache ? { vjpCache: context.vjpCache } : {}),
+      needer,
+    });
+    return classifier;
+  };
+}
+
 /** Builds every planned Reward through its kind's implementation (server/kinds/rewards/). */
 export async function buildRewards(
   plan: RunPlan,
-  context: { modelDir: string; onnx: OnnxRuntime; vjpCache?: VjpCacheOptions; assets?: AssetFiles },
+  context: {
+    modelDir: string;
+    onnx: OnnxRuntime;
+    vjpCache?: VjpCacheOptions;
+    assets?: AssetFiles;
+    /** Shared with the image guards, so one run loads the classifier once. */
+    loadClassifier?: ClassifierLoader;
+  },
 ): Promise<WeightedReward[]> {
-  let classifier: Promise<OnnxImageClassifier> | null = null;
+  const loadClassifier = context.loadClassifier ?? classifierLoader(context);
   const rewards: WeightedReward[] = [];
   for (const planned of plan.rewards) {
     const implementation = getRewardImplementation(planned.kind);
@@ -67,13 +94,7 @@ export async function buildRewards(
       reward = await implementation.create({
         planned,
         // Loaded once, for the first Reward that needs it (its name is in the message if it is missing).
-        classifier: () => {
-          classifier ??= OnnxImageClassifier.load(context.modelDir, context.onnx, {
-            ...(context.vjpCache ? { vjpCache: context.vjpCache } : {}),
-            needer: planned.displayName,
-          });
-          return classifier;
-        },
+        classifier: () => loadClassifier(planned.displayName),
         onnx: context.onnx,
         vjpCache: context.vjpCache,
         assets: context.assets ?? NO_ASSET_STORE,
@@ -132,6 +153,29 @@ export function buildNoiseGuards(plan: RunPlan, start: Float32Array, seed: numbe
     );
 }
 
+/** The image guards (penalties on the decoded picture), one per Guard node for the whole batch. */
+export async function buildImageGuards(
+  plan: RunPlan,
+  loadClassifier: ClassifierLoader,
+): Promise<ImagePenaltyGuard[]> {
+  const guards: ImagePenaltyGuard[] = [];
+  for (const guard of plan.guards.filter((g) => g.attachTo === "image")) {
+    const implementation = guardImplementation(guard, "image");
+    try {
+      guards.push(
+        await implementation.createImageGuard({
+          planned: guard,
+          promptText: plan.prompt.params.text,
+          classifier: () => loadClassifier(guard.displayName),
+        }),
+      );
+    } catch (error) {
+      throw attributedToNode(error, guard);
+    }
+  }
+  return guards;
+}
+
 /** The loop guards: the first early stop's plateau guard, and whether the best iterate is the result. */
 export function buildLoopGuards(plan: RunPlan): { plateau: PlateauStopGuard | null; keepBest: boolean } {
   let plateau: PlateauStopGuard | null = null;
@@ -144,6 +188,10 @@ export function buildLoopGuards(plan: RunPlan): { plateau: PlateauStopGuard | nu
   return { plateau, keepBest };
 }
 
-export function objectiveConfig(rewards: WeightedReward[], plan: RunPlan): ObjectiveConfig {
-  return { rewards, keeperFloors: buildKeeperFloors(plan) };
+export function objectiveConfig(
+  rewards: WeightedReward[],
+  plan: RunPlan,
+  imageGuards: readonly ImagePenaltyGuard[] = [],
+): ObjectiveConfig {
+  return { rewards, keeperFloors: buildKeeperFloors(plan), imageGuards };
 }

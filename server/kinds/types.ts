@@ -6,11 +6,12 @@
 import type { AssetFiles } from "@/server/assets/asset-store";
 import type { VjpCacheOptions } from "@/server/autodiff/cache";
 import type { NoisePenaltyGuard } from "@/server/dno/guards/guard";
+import type { ImagePenaltyGuard } from "@/server/dno/guards/image-guard";
 import type { KeeperFloorGuard } from "@/server/dno/guards/keeper-floor";
 import type { PlateauStopGuard } from "@/server/dno/guards/plateau-stop";
 import type { Reward } from "@/server/dno/rewards/reward";
 import type { OnnxImageClassifier } from "@/server/executor/classifier";
-import type { GuardParams, PlannedReward } from "@/server/executor/plan";
+import type { GuardParams, PlannedGuard, PlannedReward } from "@/server/executor/plan";
 import type { OnnxRuntime } from "@/server/onnx/types";
 
 /** The loop behaviours the DNO loop runs (dno-loop/iteration.ts): stop on a plateau, keep the best iterate. */
@@ -29,7 +30,21 @@ export type GuardImplementation =
       readonly attachTo: "keeper-reward";
       createKeeperFloor(params: GuardParams, keeperRewardId: string): KeeperFloorGuard;
     }
+  | {
+      readonly attachTo: "image";
+      /** One for the whole batch (it sees the decoded pictures, like a reward). */
+      createImageGuard(context: ImageGuardBuildContext): ImagePenaltyGuard | Promise<ImagePenaltyGuard>;
+    }
   | { readonly attachTo: "loop"; createLoopGuard(params: GuardParams): LoopGuard };
+
+/** What an image guard may use to build itself for one planned Guard node. */
+export interface ImageGuardBuildContext {
+  readonly planned: PlannedGuard;
+  /** The text of the Prompt the Sampler draws. */
+  readonly promptText: string;
+  /** The Sampler's model folder's image classifier, loaded once per run on first use. */
+  classifier(): Promise<OnnxImageClassifier>;
+}
 
 export function defineGuardImplementation<const Id extends string, const I extends GuardImplementation>(
   id: Id,

@@ -1,7 +1,8 @@
 /**
  * One iteration of the DNO loop, as named phases:
  *   forward   sample the current noise (x_T … x_0 kept as checkpoints) and decode the image
- *   rewards   every Reward (weighted sum) and keeper floors, with ∂objective/∂image where differentiable
+ *   rewards   every Reward (weighted sum), keeper floors and image guards, with ∂objective/∂image where
+ *             differentiable
  *   backward  the exact reverse chain (VAE VJP, per-step CFG UNet VJPs), or the Optimizer's estimator
  *   guards    PR (the reward-hacking meter), norm prior, trust region: penalties and their gradients;
  *             the loop guards (early stop, keep best)
@@ -96,6 +97,15 @@ async function backprop(
   else layout.gather(gradient.xT, gradient.stepNoises, 0, state.rewardGradients[index]!);
 }
 
+/** Image b of the run's starting images (the image trust region's centre), once iteration 0 has run. */
+function startImageOf(state: LoopState, b: number): ImageBatch | null {
+  const start = state.initialImage;
+  if (!start) return null;
+  const perImage = 3 * start.height * start.width;
+  const data = start.data.subarray(b * perImage, (b + 1) * perImage);
+  return { data, batch: 1, channels: 3, height: start.height, width: start.width };
+}
+
 /** The generator an estimator sees for image b: forward passes, black-box rewards and the VJP. */
 function generatorFor(setup: RunSetup, state: LoopState, scratch: IterationScratch, b: number) {
   const single = (data: Float32Array): ImageBatch => ({
@@ -128,7 +138,9 @@ function generatorFor(setup: RunSetup, state: LoopState, scratch: IterationScrat
     },
     async reward(data: Float32Array): Promise<number> {
       if (setup.estimates === "everything") {
-        const stage = await evaluateRewardStage(setup.config, single(data));
+        const stage = await evaluateRewardStage(setup.config, single(data), {
+          startImages: startImageOf(state, b),
+        });
         return stage.weightedTotal[0]! - stage.keeperPenalty[0]!;
       }
       let total = 0;
@@ -225,6 +237,7 @@ async function rewardAndBackwardPhase(
   };
   const rewardStage = await evaluateRewardStage(setup.config, images, {
     withGradient: estimates !== "everything",
+    startImages: state.initialImage,
   });
   ms.rewards = performance.now() - mark;
 

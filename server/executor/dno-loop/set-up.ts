@@ -13,7 +13,14 @@ import type { Conditioning } from "@/server/models/sampler";
 import { DiffusionChain, type SamplerSettings } from "../chain";
 import type { ExecutorEnvironment } from "../environment";
 import { ExecutorError } from "../errors";
-import { buildLoopGuards, buildNoiseGuards, buildRewards, objectiveConfig } from "../objective-parts";
+import {
+  buildImageGuards,
+  buildLoopGuards,
+  buildNoiseGuards,
+  buildRewards,
+  classifierLoader,
+  objectiveConfig,
+} from "../objective-parts";
 import type { RunPlan } from "../plan";
 import { NoiseLayout } from "./noise-layout";
 import type { LoopState, RunDnoOptions, RunSetup } from "./types";
@@ -108,12 +115,15 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
   // An estimator that estimates everything never runs the reverse chain: no VJP models to build.
   if (estimates !== "everything") await chain.prepareBackward();
 
+  const loadClassifier = classifierLoader({ modelDir: model.dir, onnx: env.onnx, vjpCache: env.vjpCache });
   const rewards = await buildRewards(plan, {
     modelDir: model.dir,
     onnx: env.onnx,
     vjpCache: env.vjpCache,
     ...(env.assets ? { assets: env.assets } : {}),
+    loadClassifier,
   });
+  const imageGuards = await buildImageGuards(plan, loadClassifier);
   const layout = new NoiseLayout(chain.latentSize, settings.steps, plan.optimizeStepNoise, seeded);
   const zs = layout.initial(batch);
   const noiseGuards = zs.map((z, b) => buildNoiseGuards(plan, z, plan.seeds[b]!));
@@ -131,7 +141,7 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
     conditioning,
     conditioningFor,
     chain,
-    config: objectiveConfig(rewards, plan),
+    config: objectiveConfig(rewards, plan, imageGuards),
     layout,
     zs,
     noiseGuards,

@@ -3,17 +3,21 @@
 import type { GuardKind } from "@/nodes/kinds/registry";
 import type { GuardImplementation } from "../types";
 import { earlyStopGuard } from "./early-stop";
+import { imageTrustRegionGuard } from "./image-trust-region";
 import { keepBestGuard } from "./keep-best";
 import { keeperFloorGuard } from "./keeper-floor";
 import { normPriorGuard } from "./norm-prior";
 import { probabilityRegularizationGuard } from "./probability-regularization";
+import { promptKeeperGuard } from "./prompt-keeper";
 import { trustRegionGuard } from "./trust-region";
 
 export const generatedGuardImplementations = {
   "early-stop": earlyStopGuard,
+  "image-trust-region": imageTrustRegionGuard,
   "keep-best": keepBestGuard,
   "keeper-floor": keeperFloorGuard,
   "norm-prior": normPriorGuard,
   "probability-regularization": probabilityRegularizationGuard,
+  "prompt-keeper": promptKeeperGuard,
   "trust-region": trustRegionGuard,
 } satisfies { readonly [K in GuardKind]: GuardImplementation };
