@@ -13,7 +13,8 @@
  *   PR(z) = −[log p_mean + log p_cov](sequential rows) − mean over R permutations π of the same (rows of z∘π)
  *
  * Each bracket is ≤ −2·log 2, so PR ≥ 4·log 2 ≈ 2.77 (the floor) with R > 0. The clamps make PR flat —
- * zero gradient — while z looks like a typical Gaussian sample; "fired" means some term left its clamp.
+ * zero gradient — while z looks like a typical Gaussian sample; `result.fired` means some term left its
+ * clamp (which a quarter of fresh samples do: the guard fires on the calibrated meter, ./pr-calibration.ts).
  *
  * Gradient (only terms off their clamp contribute), for row Z_j of a block matrix with weight w:
  *   ∂/∂Z_j [n·M1²/(2k)]                 = m / k
