@@ -102,6 +102,63 @@ describe.skipIf(!modelPresent)("content keepers on the bundled model", () => {
     expect(moved(last)).toBeLessThan(1.25 * RADIUS);
   });
 
+  it("a run with both keepers resumes from a checkpoint to exactly the uninterrupted run", async () => {
+    const plan = planRun(
+      dnoWorkflow({
+        model: MODEL,
+        prompt: PROMPT,
+        noise: { seed: 7 },
+        sampler: { steps: 2, eta: 1, guidanceScale: 5 },
+        rewards: [{ params: { kind: "brightness" } }],
+        guards: [
+          { params: { kind: "prompt-keeper", keepFloor: 0.9 } },
+          { params: { kind: "image-trust-region", imageRadius: 0.01 } },
+        ],
+        optimizer: { iterations: 5, learningRate: 0.1 },
+      }),
+    );
+    const numbers = (history: readonly IterationRecord[]) =>
+      history.map((r) => ({
+        rewards: r.rewards,
+        guards: r.guards,
+        objective: r.objective,
+        gradNorm: r.gradNorm,
+      }));
+    const whole = await runDno({ plan, env });
+    // Both hold back in this run (the floor is high, the radius small): the resumed run must see the same start.
+    expect(whole.history.slice(2).every((r) => r.guards["image-trust-region"]!.fired)).toBe(true);
+    expect(whole.history.every((r) => r.guards["prompt-keeper"]!.fired)).toBe(true);
+    const paused = await runDno({ plan, env, pauseAfter: 2 });
+    const checkpoint = JSON.parse(JSON.stringify(paused.checkpoint)) as DnoResult["checkpoint"];
+    const resumed = await runDno({ plan, env, resume: checkpoint });
+    expect(numbers(resumed.history)).toEqual(numbers(whole.history));
+    expect(resumed.finalImage.data).toEqual(whole.finalImage.data);
+  });
+
+  it("zeroth-order: the keepers are part of the objective the estimator samples", async () => {
+    const result = await runDno({
+      plan: planRun(
+        dnoWorkflow({
+          model: MODEL,
+          prompt: PROMPT,
+          noise: { seed: 7 },
+          sampler: { steps: 2, eta: 1, guidanceScale: 5 },
+          rewards: [{ params: { kind: "brightness" } }],
+          guards: [
+            { params: { kind: "prompt-keeper", keepFloor: 0.9 } },
+            { params: { kind: "image-trust-region", imageRadius: 0.001 } },
+          ],
+          optimizer: { iterations: 2, learningRate: 0.1, estimator: "zeroth-order", perturbations: 2 },
+        }),
+      ),
+      env,
+    });
+    const last = result.history.at(-1)!;
+    expect(last.guards["image-trust-region"]!.value).toBeGreaterThan(0.001);
+    expect(last.guards["prompt-keeper"]!.fired).toBe(true);
+    expect(last.objective).toBeLessThan(brightness(last));
+  });
+
   it("a prompt that names no shape or colour the classifier knows is refused on the Guard node", async () => {
     const plan = planRun(
       dnoWorkflow({
