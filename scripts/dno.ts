@@ -110,6 +110,8 @@ async function main(): Promise<void> {
     "iter",
     ...rewardColumns.map((c) => c.title.slice(0, 14)),
     "PR",
+    // The calibrated meter: PR's percentile among fresh random noise of this size (METHOD.md §5).
+    "PR pct",
     "objective",
     "gradNorm",
     "fwd ms",
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
         `${record.iteration}${isBest ? "*" : ""}`,
         ...rewardColumns.map((c) => fmt(record.rewards[c.id])),
         fmt(record.pr, 3),
+        fmt(record.prMeter?.percentile, 1),
         fmt(record.objective),
         fmt(record.gradNorm),
         record.ms.forward.toFixed(0),
