@@ -1,4 +1,4 @@
-/** The workflow list: seeded examples, rename, duplicate, delete, export then import, bad imports. */
+/** The workflow list: seeded examples, rename, duplicate, delete to the Trash and restore, export then import, bad imports. */
 import fs from "node:fs";
 import { expect, test } from "@playwright/test";
 import { EditorPage } from "./pages/editor-page";
@@ -22,18 +22,33 @@ test("the seeded examples are listed and open in the editor", async ({ page }) =
   await expect(editor.saved()).toBeVisible();
 });
 
-test("rename, duplicate and delete (with confirmation)", async ({ page }) => {
+test("rename, duplicate, delete (with confirmation) into the Trash, and restore from it", async ({
+  page,
+}) => {
   const list = new WorkflowListPage(page);
   const name = `List ${Date.now()}`;
+  // Rows of the main table whose name contains this (the renamed workflow and its copy).
+  const listed = page.getByTestId("workflows.table").locator(`tr[data-name*="${name} renamed"]`);
   await list.goto();
   await list.create(name);
   await list.goto();
   await list.rename(name, `${name} renamed`);
   await list.duplicate(`${name} renamed`);
-  await expect(page.locator(`tr[data-name*="${name} renamed"]`)).toHaveCount(2);
+  await expect(listed).toHaveCount(2);
+
+  const id = await list.idOf(`${name} renamed`);
   await list.delete(`${name} renamed`);
   await expect(list.row(`${name} renamed`)).toHaveCount(0);
-  await expect(page.locator(`tr[data-name*="${name} renamed"]`)).toHaveCount(1);
+  await expect(listed).toHaveCount(1);
+  await expect(page.getByTestId("workflows.info")).toContainText(`Moved “${name} renamed” to the trash`);
+  // Deleting is not final: the workflow waits in the Trash section, under its own name.
+  await expect(list.trashRow(id)).toHaveCount(1);
+  await expect(list.trashRow(id)).toHaveAttribute("data-name", `${name} renamed`);
+
+  await list.restore(id);
+  await expect(list.row(`${name} renamed`)).toHaveCount(1);
+  await expect(listed).toHaveCount(2);
+  await expect(list.trashRow(id)).toHaveCount(0);
 });
 
 test("export then import a workflow; a broken file is refused with the server's message", async ({

@@ -10,9 +10,14 @@ export class WorkflowListPage {
     await expect(this.page.getByTestId("workflows.table")).toBeVisible();
   }
 
-  /** The table row of the workflow with this exact name. */
+  /** The row of the workflow with this exact name in the main table (the Trash below has rows too). */
   row(name: string): Locator {
-    return this.page.locator(`tr[data-name="${name.replaceAll('"', '\\"')}"]`);
+    return this.page.getByTestId("workflows.table").locator(`tr[data-name="${name.replaceAll('"', '\\"')}"]`);
+  }
+
+  /** The Trash section's row of the deleted workflow with this id. */
+  trashRow(id: string): Locator {
+    return this.page.getByTestId(`workflows.trash.${id}`);
   }
 
   async idOf(name: string): Promise<string> {
@@ -57,6 +62,15 @@ export class WorkflowListPage {
     await expect(this.page.getByTestId("confirm-dialog")).toContainText(name);
     await this.page.getByTestId("confirm-dialog.confirm").click();
     await expect(this.page.getByTestId(`workflows.item.${id}`)).toHaveCount(0);
+  }
+
+  /** Opens the Trash section (a closed <details> at first) and restores the workflow with this id. */
+  async restore(id: string): Promise<void> {
+    const trash = this.page.getByTestId("workflows.trash");
+    if ((await trash.getAttribute("open")) === null) await trash.locator("summary").click();
+    await this.page.getByTestId(`workflows.trash.${id}.restore`).click();
+    await expect(this.page.getByTestId("workflows.info")).toContainText("Restored");
+    await expect(this.page.getByTestId(`workflows.item.${id}`)).toBeVisible();
   }
 
   async export(name: string): Promise<Download> {
