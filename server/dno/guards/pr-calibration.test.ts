@@ -10,6 +10,7 @@ import { createRng } from "@/server/models/rng";
 import { iterationSeed } from "./guard";
 import {
   clearPrCalibrationMemory,
+  MAX_SIMULATED_DIMENSION,
   PrCalibration,
   prBand,
   prCalibration,
@@ -109,6 +110,15 @@ describe("PR calibration", () => {
     const rebuilt = prCalibration(shape, { cacheDir });
     expect(rebuilt.source).toBe("simulated");
     expect(rebuilt.sorted).toEqual(first.sorted);
+  });
+
+  it("reads a noise larger than MAX_SIMULATED_DIMENSION against the calibration at that size", () => {
+    const cacheDir = mkdtempSync(path.join(tmpdir(), "pr-cal-cap-"));
+    const capped = prCalibration({ dimension: 4 * MAX_SIMULATED_DIMENSION, permutations: 1 }, { cacheDir });
+    expect(capped.dimension).toBe(MAX_SIMULATED_DIMENSION);
+    const same = prCalibration({ dimension: 2 * MAX_SIMULATED_DIMENSION, permutations: 1 }, { cacheDir });
+    expect(same.source).toBe("memory");
+    expect(same.sorted).toEqual(capped.sorted);
   });
 });
 
