@@ -36,6 +36,7 @@ export async function getArtifact(ctx: ServiceContext, input: { artifactId: stri
     runId: artifact.run.id,
     workflowName: artifact.run.workflow.name,
     versionNumber: artifact.run.workflowVersion.number,
+    runCreatedAt: artifact.run.createdAt,
     /** The document the run executed, for embedding into downloaded PNGs. */
     document: readRunConfig(artifact.run).document,
   };

@@ -62,7 +62,8 @@ describe("export and import", () => {
     expect(JSON.parse(exported.json)).toEqual(exported.envelope);
     const imported = await importWorkflow(database.ctx, { text: exported.json, fileName: exported.fileName });
     expect(imported.id).not.toBe(source.id);
-    expect(imported).toMatchObject({ name: "Round trip", description: "there and back" });
+    // The source still exists, so the copy gets a name of its own.
+    expect(imported).toMatchObject({ name: "Round trip (imported 2)", description: "there and back" });
     expect(imported.document).toEqual(source.document);
     expect(imported.headVersion).toMatchObject({ number: 1, message: "Imported from round-trip.dno.json" });
   });
@@ -85,6 +86,27 @@ describe("export and import", () => {
     expect(old.envelope.document).toEqual(source.document);
     const head = await exportWorkflow(database.ctx, { workflowId: source.id });
     expect(head.envelope.document).toEqual(changed);
+  });
+
+  it("gives each import of one file its own name and a readable description", async () => {
+    const text = envelope(exampleDocument(), {
+      name: "Twice imported",
+      description: "From run cmx31arac0001abcd, iteration 4.",
+    });
+    const names: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const imported = await importWorkflow(database.ctx, { text, fileName: "run.png" });
+      names.push(imported.name);
+      expect(imported.description).toBe(
+        "Opened from an image saved at iteration 4 of a run of “Twice imported”.",
+      );
+    }
+    expect(names).toEqual(["Twice imported", "Twice imported (imported 2)", "Twice imported (imported 3)"]);
+    // Importing a numbered copy's own file counts on rather than stacking suffixes.
+    const again = await importWorkflow(database.ctx, {
+      text: envelope(exampleDocument(), { name: "Twice imported (imported 3)" }),
+    });
+    expect(again.name).toBe("Twice imported (imported 4)");
   });
 
   it("imports a bare graph document and names it after the file", async () => {

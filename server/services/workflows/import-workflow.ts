@@ -6,9 +6,11 @@
 import { AppError } from "../../errors";
 import { workflowFileLimits } from "../../json/json-limits";
 import { parseUntrustedJson } from "../../json/parse-untrusted-json";
+import { canAccessWorkflow } from "../authorization";
 import type { ServiceContext } from "../context";
 import { createWorkflow } from "./create-workflow";
 import { assertSavable, readSubmittedDocument } from "./graph-document";
+import { importNameRoot, readableImportDescription, uniqueImportName } from "./import-names";
 import type { WorkflowDetail } from "./views";
 import {
   MAX_WORKFLOW_DESCRIPTION_LENGTH,
@@ -111,13 +113,24 @@ export async function importWorkflow(
   const document = readSubmittedDocument(documentInput);
   assertSavable(document, `${label} was not imported`);
 
-  const name = (input.name?.trim() || fileName || nameFromFile(input.fileName) || "Imported workflow").slice(
-    0,
-    MAX_WORKFLOW_NAME_LENGTH,
+  const wanted = (
+    input.name?.trim() ||
+    fileName ||
+    nameFromFile(input.fileName) ||
+    "Imported workflow"
+  ).slice(0, MAX_WORKFLOW_NAME_LENGTH);
+  // Names the actor sees in the list; a second import of one file must not look identical to the first.
+  const lookalikes = await ctx.db.workflow.findMany({
+    where: { deletedAt: null, name: { startsWith: importNameRoot(wanted) } },
+    select: { name: true, ownerId: true },
+  });
+  const name = uniqueImportName(
+    wanted,
+    lookalikes.filter((workflow) => canAccessWorkflow(ctx.actor, workflow, "read")).map((w) => w.name),
   );
   return createWorkflow(ctx, {
     name,
-    description: description.slice(0, MAX_WORKFLOW_DESCRIPTION_LENGTH),
+    description: readableImportDescription(description, wanted).slice(0, MAX_WORKFLOW_DESCRIPTION_LENGTH),
     document,
     message: input.fileName ? `Imported from ${input.fileName}` : "Imported",
   });

@@ -7,6 +7,7 @@ import { createTRPCContext } from "@/server/api/trpc";
 import { isAppError } from "@/server/errors";
 import { decodePng, encodePng } from "@/server/models/image";
 import { getArtifact } from "@/server/services/runs/get-artifact";
+import { runImageDescription } from "@/server/services/workflows/import-names";
 import {
   WORKFLOW_FILE_FORMAT,
   WORKFLOW_FILE_FORMAT_VERSION,
@@ -59,7 +60,7 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
     format: WORKFLOW_FILE_FORMAT,
     formatVersion: WORKFLOW_FILE_FORMAT_VERSION,
     name: artifact.workflowName,
-    description: `From run ${artifact.runId}, iteration ${artifact.iteration ?? 0}.`,
+    description: runImageDescription(artifact),
     document: artifact.document,
     exportedAt: new Date().toISOString(),
   });
