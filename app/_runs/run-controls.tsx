@@ -16,6 +16,7 @@ import type { GraphDocument } from "../_editor/core/types";
 import { setLiveRun } from "./live-run-store";
 import { meterSummary } from "./pr-meter";
 import { FINISHED, formatDuration, formatNumber } from "./run-types";
+import { formatTimeLeft } from "./time-left";
 import { usePngWorkflowDrop } from "./use-png-workflow-drop";
 import { useRunProgress } from "./use-run-progress";
 
@@ -148,7 +149,7 @@ export function RunControls(props: {
               ) : null}
               <span className="muted" data-testid="run.time">
                 {formatDuration(latest?.elapsedMs ?? 0)} elapsed
-                {active && progress.etaMs !== null ? ` · about ${formatDuration(progress.etaMs)} left` : ""}
+                {active && progress.etaMs !== null ? ` · about ${formatTimeLeft(progress.etaMs)} left` : ""}
               </span>
               {run.status === "failed" && run.error ? (
                 <span className="run-bar-message" data-testid="run.failure">

@@ -15,6 +15,7 @@ import { useTRPC } from "@/app/_trpc/provider";
 import { metricNames, RunCharts } from "./run-charts";
 import { ReviewParams } from "./review-params";
 import { artifactUrl, FINISHED, formatDuration, formatNumber, type RunStep } from "./run-types";
+import { formatTimeLeft } from "./time-left";
 import { useRunProgress } from "./use-run-progress";
 
 function ImageFigure(props: {
@@ -113,7 +114,7 @@ export function RunView(props: { readonly runId: string }) {
         <span className="muted" data-testid="run-page.progress">
           {live.iterationsDone} / {live.iterationsPlanned ?? "?"} iterations ·{" "}
           {formatDuration(latest?.elapsedMs ?? run.durationMs)}
-          {active && progress.etaMs !== null ? ` · about ${formatDuration(progress.etaMs)} left` : ""}
+          {active && progress.etaMs !== null ? ` · about ${formatTimeLeft(progress.etaMs)} left` : ""}
         </span>
         <div className="spacer" />
         {active ? (

@@ -6,6 +6,7 @@
 import { useEffect, useState } from "react";
 import { useTRPCClient } from "@/app/_trpc/provider";
 import type { ProgressEvent, RunStep, RunSummary } from "./run-types";
+import { estimateTimeLeftMs } from "./time-left";
 
 export interface LiveStep extends RunStep {
   imageUrl: string | null;
@@ -54,7 +55,9 @@ export function reduceProgress(state: RunProgressState, event: ProgressEvent): R
         iterationsPlanned: event.iterationsPlanned ?? state.run.iterationsPlanned,
       }
     : null;
-  return { ...state, steps, run, etaMs: event.etaMs, firstEventAt };
+  // From the measured iteration times, not the server's elapsed ÷ done (which counts model loading).
+  const etaMs = estimateTimeLeftMs(steps, event.iterationsPlanned ?? state.run?.iterationsPlanned);
+  return { ...state, steps, run, etaMs, firstEventAt };
 }
 
 export function useRunProgress(runId: string | null): RunProgressState {
