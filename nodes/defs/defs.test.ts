@@ -21,7 +21,7 @@ describe("node declarations", () => {
     });
   });
 
-  it("the optimizer's defaults follow DESIGN.md: Adam, lr 0.01, clip 1, no weight decay, q = 8, μ = 0.01", () => {
+  it("the optimizer's defaults follow METHOD.md §7: Adam, lr 0.01, clip 1, no weight decay, q = 8, μ = 0.01", () => {
     expect(optimizerNode.params.parse({})).toMatchObject({
       algorithm: "adam",
       learningRate: 0.01,

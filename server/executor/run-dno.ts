@@ -1,5 +1,5 @@
 /**
- * The DNO loop (METHOD.md / DESIGN.md §1–2), in named phases under ./dno-loop/:
+ * The DNO loop (METHOD.md §2–4), in named phases under ./dno-loop/:
  *   set-up      (set-up.ts)     Prompt and Noise nodes, the Sampler's model, rewards, guards, optimizer
  *   iteration   (iteration.ts)  forward, rewards, backward (or an estimator), guards, update
  *   checkpoint  (checkpoint.ts) what a checkpoint saves, and how a resumed run gets it back

@@ -1,5 +1,5 @@
 /**
- * The run queue, behind one small interface (DESIGN.md §3): the embedded implementation below uses the Run
+ * The run queue, behind one small interface (ARCHITECTURE.md, worker/): the embedded implementation below uses the Run
  * rows themselves as jobs (claimed with a conditional update); a scaled setup can put pg-boss or BullMQ
  * behind the same three methods without touching the worker or the executor.
  */

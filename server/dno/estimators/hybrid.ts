@@ -1,11 +1,11 @@
 /**
- * Hybrid estimator (DESIGN.md §1, what the DNO paper ships for non-differentiable rewards): only the
+ * Hybrid estimator (METHOD.md §6, what the DNO paper ships for non-differentiable rewards): only the
  * reward is a black box, the generator is differentiated exactly.
  *   z_i = z + μ·ξ_i,  x_i = M(z_i),  x_0 = M(z)
  *   ĝ = Σ_i (ℓ(x_i) − ℓ(x_0))·(x_i − x_0)          image-space estimate of ∇ℓ (up to scale)
  *   ĝ ← ĝ / ‖ĝ‖                                      unit norm (0 when every ℓ(x_i) = ℓ(x_0))
  *   gradient = J_M(z)ᵀ·ĝ                            one exact chain VJP
- * The reference divides by ‖ĝ‖ + 1e-3; we normalise exactly to unit norm, as DESIGN.md states, so the
+ * The reference divides by ‖ĝ‖ + 1e-3; we normalise exactly to unit norm, as METHOD.md §6 states, so the
  * step does not silently shrink when reward differences are small.
  * Cost per iteration: q + 1 forward passes and one VJP (x_0's forward can be supplied by the caller,
  * who usually has it from the main forward pass).

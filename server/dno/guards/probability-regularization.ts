@@ -1,5 +1,5 @@
 /**
- * Probability regularization (PR) of Tang et al. (DNO, arXiv 2405.18881), exactly as DESIGN.md §1:
+ * Probability regularization (PR) of Tang et al. (DNO, arXiv 2405.18881), exactly as METHOD.md §5:
  * the guard against reward hacking and the "reward-hacking meter" shown at every iteration.
  *
  * z (all optimized noise, flattened, length D) is cut into n = ⌊D/k⌋ rows of k consecutive values
