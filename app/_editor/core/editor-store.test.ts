@@ -3,6 +3,7 @@ import { emptyGraphDocument } from "@/nodes/graph/create";
 import { registryGraphKit } from "./default-kit";
 import { EditorStore } from "./editor-store";
 import type { GraphKit } from "./graph-kit";
+import { DEFAULT_NODE_SIZE, overlaps, type Size } from "./placement";
 import type { GraphDocument } from "./types";
 
 const EMPTY: GraphDocument = emptyGraphDocument();
@@ -24,6 +25,27 @@ function setup(document: GraphDocument = EMPTY, kit: GraphKit = registryGraphKit
     },
     doc: () => store.getSnapshot().document,
   };
+}
+
+/** Pairs of cards that overlap where one of them is not in `before` (the fixture's own cards may touch). */
+function overlappingPairs(
+  store: EditorStore,
+  before: readonly string[],
+  sizes: ReadonlyMap<string, Size> = new Map(),
+): string[] {
+  const nodes = store.getSnapshot().document.nodes;
+  const rect = (node: (typeof nodes)[number]) => ({
+    ...node.position,
+    ...(sizes.get(node.id) ?? DEFAULT_NODE_SIZE),
+  });
+  const pairs: string[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    for (let j = i + 1; j < nodes.length; j++) {
+      if (before.includes(nodes[i]!.id) && before.includes(nodes[j]!.id)) continue;
+      if (overlaps(rect(nodes[i]!), rect(nodes[j]!))) pairs.push(`${nodes[i]!.id}/${nodes[j]!.id}`);
+    }
+  }
+  return pairs;
 }
 
 /** Prompt + Noise wired into a Sampler: the start of every pipeline. */
@@ -197,6 +219,34 @@ describe("selection", () => {
   });
 });
 
+describe("click-to-add placement", () => {
+  it("places the new card right of the selection, in free space", () => {
+    const { store, doc, prompt, noise, sampler } = pipeline();
+    store.select({ nodes: [prompt] });
+    // Right of the prompt is the sampler (x 300), so the card goes below it.
+    const added = store.addNodeInFreeSpace("reward", { x: 0, y: 0 });
+    const position = doc().nodes.find((node) => node.id === added)!.position;
+    expect(position.x).toBe(280 + 48);
+    expect(position.y).toBeGreaterThan(100);
+    expect(overlappingPairs(store, [prompt, noise, sampler])).toEqual([]);
+    expect([...store.getSnapshot().selectedNodeIds]).toEqual([added]);
+    expect([noise, sampler]).not.toContain(added);
+  });
+
+  it("keeps repeated clicks apart, using the measured sizes", () => {
+    const { store, doc } = setup();
+    const first = store.addNodeInFreeSpace("prompt", { x: 0, y: 0 });
+    store.recordNodeSizes(new Map([[first, { width: 280, height: 500 }]]));
+    store.select({ nodes: [] });
+    const second = store.addNodeInFreeSpace("prompt", { x: 0, y: 0 });
+    // Below the first card's measured 500 px, not its default 220.
+    expect(doc().nodes.find((node) => node.id === second)!.position).toEqual({ x: 0, y: 524 });
+    store.select({ nodes: [] });
+    for (let i = 0; i < 6; i++) store.addNodeInFreeSpace("noise", { x: 10, y: 10 });
+    expect(overlappingPairs(store, [], new Map([[first, { width: 280, height: 500 }]]))).toEqual([]);
+  });
+});
+
 describe("copy and paste", () => {
   it("pastes copies with new ids, shifted, keeping only the edges between copied nodes", () => {
     const { store, doc, prompt, noise, sampler } = pipeline();
@@ -208,7 +258,8 @@ describe("copy and paste", () => {
     const copies = doc().nodes.filter((node) => pasted.includes(node.id));
     expect(copies.map((node) => node.type).sort()).toEqual(["prompt", "sampler"]);
     const copiedPrompt = copies.find((node) => node.type === "prompt")!;
-    expect(copiedPrompt.position).toEqual({ x: 40, y: 40 });
+    // 40 px right, then down below the lowest card it would cover (noise at y 200 + 220 default height + gap).
+    expect(copiedPrompt.position).toEqual({ x: 40, y: 444 });
     expect(copiedPrompt.params).toEqual(doc().nodes[0]!.params);
     const newEdges = doc().edges.filter((edge) => pasted.includes(edge.target));
     // prompt→sampler is internal (kept); noise→sampler crossed the selection's border (dropped).
@@ -217,10 +268,25 @@ describe("copy and paste", () => {
     expect(doc().edges.filter((edge) => edge.source === noise)).toHaveLength(1);
     expect([...store.getSnapshot().selectedNodeIds].sort()).toEqual([...pasted].sort());
     const again = store.paste();
-    expect(doc().nodes.find((node) => node.id === again[0])?.position.x).toBe(80);
+    expect(doc().nodes.find((node) => node.id === again[0])?.position).toEqual({ x: 80, y: 444 + 320 + 24 });
     store.undo();
     store.undo();
     expect(doc().nodes).toHaveLength(3);
+  });
+
+  it("never puts a pasted copy on any card, however often it pastes", () => {
+    const { store, doc, prompt, noise, sampler } = pipeline();
+    const small = { width: 280, height: 120 };
+    store.recordNodeSizes(new Map([[prompt, small]]));
+    store.select({ nodes: [prompt] });
+    store.copy();
+    const copies = Array.from({ length: 5 }, () => store.paste()).flat();
+    expect(doc().nodes).toHaveLength(8);
+    const sizes = new Map([prompt, ...copies].map((id) => [id, small]));
+    expect(overlappingPairs(store, [prompt, noise, sampler], sizes)).toEqual([]);
+    // Copies take the measured size of their original: five 120 px cards fit in less than five default ones.
+    const lowest = Math.max(...doc().nodes.map((node) => node.position.y));
+    expect(lowest).toBeLessThan(420 + 5 * (220 + 24));
   });
 
   it("pastes nothing from an empty clipboard", () => {

@@ -9,6 +9,14 @@
  * also makes "undo back to the saved document" clean again by identity.
  */
 import type { ConnectionRequest, GraphKit } from "./graph-kit";
+import {
+  boundingBox,
+  DEFAULT_NODE_SIZE,
+  findFreeSpot,
+  PLACEMENT_GAP,
+  type Rect,
+  type Size,
+} from "./placement";
 import type { GraphDocument, GraphEdge, GraphIssue, GraphNode, XY } from "./types";
 
 export type Viewport = { x: number; y: number; zoom: number };
@@ -41,7 +49,7 @@ export interface EditorStoreOptions {
   /** Consecutive edits of the same field closer than this are one undo step. */
   readonly coalesceMs?: number;
   readonly historyLimit?: number;
-  /** How far each paste shifts the copies, so they don't hide the originals. */
+  /** Where each paste starts looking for free space: this far below-right of the copied cards, per paste. */
   readonly pasteOffset?: number;
 }
 
@@ -93,6 +101,8 @@ export class EditorStore {
   private redoStack: HistoryEntry[] = [];
   private clipboard: Clipboard | null = null;
   private pasteCount = 0;
+  /** Card sizes the canvas measured; placement falls back to DEFAULT_NODE_SIZE for the rest. */
+  private readonly nodeSizes = new Map<string, Size>();
   private moveStart: GraphDocument | null = null;
 
   private issues: readonly GraphIssue[] = [];
@@ -301,6 +311,31 @@ export class EditorStore {
 
   // ---- commands ------------------------------------------------------------------------------------------------
 
+  /** Sizes the canvas measured, so placement keeps real cards apart. Not part of the document or history. */
+  recordNodeSizes(sizes: ReadonlyMap<string, Size>): void {
+    for (const [id, size] of sizes) this.nodeSizes.set(id, { width: size.width, height: size.height });
+  }
+
+  private rectOf(node: GraphNode): Rect {
+    const size = this.nodeSizes.get(node.id) ?? DEFAULT_NODE_SIZE;
+    return { x: node.position.x, y: node.position.y, width: size.width, height: size.height };
+  }
+
+  /**
+   * Click-to-add: the new card goes right of the selected cards (top-aligned), or at `fallback` (the view's
+   * centre) when nothing is selected, then down to the first free space. Returns its id.
+   */
+  addNodeInFreeSpace(type: string, fallback: XY): string {
+    const obstacles = this.document.nodes.map((node) => this.rectOf(node));
+    const selected = boundingBox(
+      this.document.nodes
+        .filter((node) => this.selectedNodeIds.has(node.id))
+        .map((node) => this.rectOf(node)),
+    );
+    const start = selected ? { x: selected.x + selected.width + PLACEMENT_GAP * 2, y: selected.y } : fallback;
+    return this.addNode(type, findFreeSpot(start, DEFAULT_NODE_SIZE, obstacles));
+  }
+
   /** Adds a node of a registered type at `position` and selects it. Returns its id. */
   addNode(type: string, position: XY): string {
     const id = this.uniqueId(type, this.takenIds());
@@ -493,14 +528,26 @@ export class EditorStore {
     const clipboard = this.clipboard;
     if (!clipboard) return [];
     this.pasteCount += 1;
-    const shift = this.pasteOffset * this.pasteCount;
+    // The copies move as one group, from a diagonal offset that grows with each paste down to the first
+    // space where they cover no card (the originals and earlier pastes included).
+    const group = boundingBox(clipboard.nodes.map((node) => this.rectOf(node)));
+    const offset = this.pasteOffset * this.pasteCount;
+    const spot = group
+      ? findFreeSpot(
+          { x: group.x + offset, y: group.y + offset },
+          group,
+          this.document.nodes.map((node) => this.rectOf(node)),
+        )
+      : { x: 0, y: 0 };
+    const shift = group ? { x: spot.x - group.x, y: spot.y - group.y } : { x: 0, y: 0 };
     const taken = this.takenIds();
     const idMap = new Map<string, string>();
     const nodes = clipboard.nodes.map((node) => {
       const id = this.uniqueId(node.type, taken);
       taken.add(id);
       idMap.set(node.id, id);
-      const copy = { ...node, id, position: { x: node.position.x + shift, y: node.position.y + shift } };
+      if (this.nodeSizes.has(node.id)) this.nodeSizes.set(id, this.nodeSizes.get(node.id)!);
+      const copy = { ...node, id, position: { x: node.position.x + shift.x, y: node.position.y + shift.y } };
       return node.label === undefined ? copy : { ...copy, label: renumberLabel(node.label, node.id, id) };
     });
     const edges = clipboard.edges.map((edge) => {

@@ -99,6 +99,7 @@ export function Canvas(props: { readonly onPaletteDrop: (type: string, position:
       if (dragEnded) store.endMove();
       if (sizes) {
         const updates = sizes;
+        store.recordNodeSizes(updates);
         setMeasured((previous) => {
           const next = new Map(previous);
           for (const [id, size] of updates) {

@@ -7,7 +7,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import Link from "next/link";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
 import { Dialog } from "@/app/_components/dialog";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
@@ -117,7 +117,6 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
   const [helpOpen, setHelpOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [versionNumber, setVersionNumber] = useState(workflow.versionNumber);
-  const addCount = useRef(0);
 
   const save = useMutation(trpc.workflow.save.mutationOptions());
   // The Sampler's model picker lists the server's models; until they arrive it shows the stored value.
@@ -155,10 +154,9 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
       const center = canvas
         ? { x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 3 }
         : { x: window.innerWidth / 2, y: window.innerHeight / 3 };
-      // Consecutive clicks fan out so new cards do not land exactly on top of each other.
-      const stagger = (addCount.current++ % 8) * 36;
+      // Next to the selection, else near the view's centre; the store moves it into free space.
       const position = flow.screenToFlowPosition(center);
-      store.addNode(type, { x: Math.round(position.x - 140 + stagger), y: Math.round(position.y + stagger) });
+      store.addNodeInFreeSpace(type, { x: Math.round(position.x - 140), y: Math.round(position.y) });
     },
     [flow, store],
   );
