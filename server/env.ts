@@ -10,103 +10,47 @@ import { repoRoot } from "./db/repo-root";
 import { DEFAULT_MAX_BODY_BYTES } from "./http/body-limit";
 
 /** An unset variable and an empty one mean the same: use the default. */
-const optionalString = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
+function unsetIfEmpty<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === "" ? undefined : value), schema);
+}
+const optionalString = unsetIfEmpty(z.string().optional());
+/** A whole number of bytes, at least 1 KiB. */
+const byteLimit = (fallback: number) =>
+  unsetIfEmpty(z.coerce.number().int().min(1024).max(Number.MAX_SAFE_INTEGER).default(fallback));
+const optionalPositiveInt = unsetIfEmpty(z.coerce.number().int().min(1).optional());
 
 const envSchema = z.object({
-  DATABASE_URL: z
-    .preprocess((value) => (value === "" ? undefined : value), z.string().default(DEFAULT_DATABASE_URL))
-    .refine((url) => /^(file:|postgres:\/\/|postgresql:\/\/)/.test(url), {
-      message: "must start with file: (SQLite) or postgresql:// (PostgreSQL)",
-    }),
+  DATABASE_URL: unsetIfEmpty(z.string().default(DEFAULT_DATABASE_URL)).refine(
+    (url) => /^(file:|postgres:\/\/|postgresql:\/\/)/.test(url),
+    { message: "must start with file: (SQLite) or postgresql:// (PostgreSQL)" },
+  ),
   DNO_DATA_DIR: optionalString,
   MODELS_DIR: optionalString,
-  ORT_EXECUTION_PROVIDER: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.enum(["cpu", "cuda", "auto"]).default("cpu"),
-  ),
+  ORT_EXECUTION_PROVIDER: unsetIfEmpty(z.enum(["cpu", "cuda", "auto"]).default("cpu")),
   // 0 lets ONNX Runtime choose (one thread per physical core), as server/onnx/config.ts documents.
-  ORT_THREADS: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce.number().int().min(0).max(1024).optional(),
-  ),
+  ORT_THREADS: unsetIfEmpty(z.coerce.number().int().min(0).max(1024).optional()),
   // Bounds on model files and ONNX calls (server/onnx/config.ts reads them; validated here with the rest).
-  ORT_MAX_MODEL_BYTES: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce.number().int().min(1).optional(),
-  ),
-  ORT_LOAD_TIMEOUT_MS: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce.number().int().min(1).optional(),
-  ),
-  ORT_RUN_TIMEOUT_MS: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce.number().int().min(1).optional(),
-  ),
+  ORT_MAX_MODEL_BYTES: optionalPositiveInt,
+  ORT_LOAD_TIMEOUT_MS: optionalPositiveInt,
+  ORT_RUN_TIMEOUT_MS: optionalPositiveInt,
   // The embedded worker (server/worker/worker-config.ts reads them): in a supervised child process or in
   // this one, and how long a cancelled run may take before its stuck child is killed.
-  DNO_WORKER_MODE: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.enum(["child", "inprocess"]).optional(),
-  ),
-  DNO_WORKER_KILL_AFTER_MS: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce.number().int().min(100).max(600_000).optional(),
-  ),
-  NODE_ENV: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.enum(["development", "test", "production"]).default("development"),
-  ),
+  DNO_WORKER_MODE: unsetIfEmpty(z.enum(["child", "inprocess"]).optional()),
+  DNO_WORKER_KILL_AFTER_MS: unsetIfEmpty(z.coerce.number().int().min(100).max(600_000).optional()),
+  NODE_ENV: unsetIfEmpty(z.enum(["development", "test", "production"]).default("development")),
   // Serving (server/http/): the interface `npm start`/`npm run dev` listen on, the Host names answered,
   // and the largest request body accepted (uploads have their own limit).
   HOST: optionalString,
   ALLOWED_HOSTS: optionalString,
-  MAX_BODY_BYTES: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce.number().int().min(1024).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_BODY_BYTES),
-  ),
+  MAX_BODY_BYTES: byteLimit(DEFAULT_MAX_BODY_BYTES),
   // Untrusted JSON (server/json/): the largest workflow file an import accepts, and the deepest nesting
   // of objects/arrays in any JSON that comes from outside (a workflow needs about 8 levels).
-  MAX_IMPORT_BYTES: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(Number.MAX_SAFE_INTEGER)
-      .default(1024 * 1024),
-  ),
-  MAX_JSON_DEPTH: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce.number().int().min(8).max(1000).default(64),
-  ),
+  MAX_IMPORT_BYTES: byteLimit(1024 * 1024),
+  MAX_JSON_DEPTH: unsetIfEmpty(z.coerce.number().int().min(8).max(1000).default(64)),
   // Uploads (app/api/uploads): the largest model .zip, its unpacked size, and the largest ONNX scorer.
-  MAX_UPLOAD_BYTES: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(Number.MAX_SAFE_INTEGER)
-      .default(512 * 1024 * 1024),
-  ),
-  MAX_UNZIPPED_MODEL_BYTES: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(Number.MAX_SAFE_INTEGER)
-      .default(4 * 1024 * 1024 * 1024),
-  ),
-  MAX_SCORER_UPLOAD_BYTES: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(Number.MAX_SAFE_INTEGER)
-      .default(64 * 1024 * 1024),
-  ),
+  MAX_UPLOAD_BYTES: byteLimit(512 * 1024 * 1024),
+  MAX_UNZIPPED_MODEL_BYTES: byteLimit(4 * 1024 * 1024 * 1024),
+  MAX_SCORER_UPLOAD_BYTES: byteLimit(64 * 1024 * 1024),
 });
 
 export interface ServerEnv {
