@@ -5,6 +5,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { AppHeader } from "./app-header";
 import { useState } from "react";
 import { describeError } from "@/app/_lib/errors";
 import { formatSize, type UploadKind, uploadFile } from "@/app/_lib/upload-file";
@@ -63,12 +64,7 @@ export function AssetList() {
 
   return (
     <>
-      <header className="app-header">
-        <Link href="/" className="brand" data-testid="nav.home">
-          <span className="brand-mark" />
-          DNO Studio
-        </Link>
-      </header>
+      <AppHeader />
       <main className="list-page" data-testid="asset-list">
         <h1>Uploaded files</h1>
         <p className="muted">

@@ -2,6 +2,7 @@
 /** The workflow list: create, open, rename, duplicate, delete (confirmed), import and export JSON. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { AppHeader } from "./app-header";
 import { useRouter } from "next/navigation";
 import { type ChangeEvent, useState } from "react";
 import { activeRunsQuestion } from "@/app/_lib/active-runs-question";
@@ -157,15 +158,7 @@ export function WorkflowList() {
 
   return (
     <>
-      <header className="app-header">
-        <Link href="/" className="brand" data-testid="nav.home">
-          <span className="brand-mark" />
-          DNO Studio
-        </Link>
-        <Link href="/assets" className="btn btn-small" data-testid="nav.assets">
-          Uploaded files
-        </Link>
-      </header>
+      <AppHeader />
       <main className="list-page" data-testid="workflow-list">
         <h1>Workflows</h1>
         <p className="muted">

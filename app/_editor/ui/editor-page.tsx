@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
+import { AppHeader } from "@/app/_components/app-header";
 import { useEffect, useState } from "react";
 import { describeError } from "@/app/_lib/errors";
 import { useTRPC } from "@/app/_trpc/provider";
@@ -32,12 +33,15 @@ export function EditorPage(props: {
   if (workflow.isPending || !mounted) return <div className="loading">Opening workflow…</div>;
   if (workflow.isError) {
     return (
-      <div className="list-page">
-        <div className="banner banner-error" role="alert" data-testid="editor.load-error">
-          {describeError(workflow.error)}
+      <>
+        <AppHeader />
+        <div className="list-page">
+          <div className="banner banner-error" role="alert" data-testid="editor.load-error">
+            {describeError(workflow.error)}
+          </div>
+          <Link href="/">← All workflows</Link>
         </div>
-        <Link href="/">← All workflows</Link>
-      </div>
+      </>
     );
   }
   const data = workflow.data;

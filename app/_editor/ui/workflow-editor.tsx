@@ -6,9 +6,9 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
-import Link from "next/link";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
+import { AppHeader } from "@/app/_components/app-header";
 import { Dialog } from "@/app/_components/dialog";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
 import { RunControls } from "@/app/_runs/run-controls";
@@ -217,11 +217,7 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
 
   return (
     <div className="editor" data-testid="editor">
-      <header className="app-header">
-        <Link href="/" className="brand" title="All workflows" data-testid="nav.home">
-          <span className="brand-mark" />
-          DNO Studio
-        </Link>
+      <AppHeader nav={false}>
         <div className="editor-title">
           <span className="faint">/</span>
           <h1 data-testid="editor.name">{workflow.name}</h1>
@@ -311,7 +307,7 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
             Save
           </button>
         </div>
-      </header>
+      </AppHeader>
       <Palette onAdd={addFromPalette} />
       <ModelOptionsContext.Provider value={modelOptions}>
         <Canvas onPaletteDrop={onPaletteDrop} />
