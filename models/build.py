@@ -124,6 +124,7 @@ def main() -> None:
     for name, m in (("text_encoder", te), ("unet", unet), ("vae_encoder", enc), ("vae_decoder", dec), ("classifier", clf)):
         torch.save(m.state_dict(), pt / f"{name}.pt")
     fixtures.write_all(out / "fixtures", te, unet, dec, clf, scaling_factor)
+    fixtures.write_final_step(out / "fixtures", te, unet, dec, scaling_factor)
     phase("export", t0)
 
     # 6. Prompt fidelity.

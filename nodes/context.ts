@@ -77,6 +77,8 @@ export interface SampleRequest {
   readonly steps: number;
   readonly eta: number;
   readonly guidanceScale: number;
+  /** σ_t·z on the last step too (diffusers); default false: a noise-free last step (METHOD.md §2). */
+  readonly finalStepNoise?: boolean;
   readonly signal?: AbortSignal;
   /** Called after each step with the new latent (kept in the result; do not modify). */
   readonly onStep?: (step: { index: number; timestep: number; latent: Float32Array }) => void;

@@ -133,3 +133,46 @@ def write_all(out_dir: Path, te, unet, dec, clf, scaling_factor: float, seed: in
             "image": tensor(image),
         },
     )
+
+
+def write_final_step(out_dir: Path, te, unet, dec, scaling_factor: float, seed: int = 4321) -> None:
+    """ddim_final_step.json: one short DDIM sample (4 steps, eta 1, CFG 5, explicit noise) run with both
+    last-step conventions from the same noise: "noise_free" (sigma = 0 on the last step, the app's default)
+    and "final_step_noise" (diffusers: sigma_t * z on the last step too)."""
+    gen = torch.Generator().manual_seed(seed)
+    for m in (te, unet, dec):
+        m.eval()
+    steps, eta, guidance = 4, 1.0, 5.0
+    x_T = torch.randn(1, nets.LATENT_CHANNELS, 8, 8, generator=gen)
+    noises = [torch.randn(1, nets.LATENT_CHANNELS, 8, 8, generator=gen) for _ in range(steps)]
+    runs = {}
+    with torch.no_grad():
+        cond = te(torch.tensor([tokenizer.encode(DDIM_PROMPT)]))
+        uncond = te(torch.tensor([tokenizer.encode("")]))
+        for name, final_step_noise in (("noise_free", False), ("final_step_noise", True)):
+            trace: list[torch.Tensor] = []
+            final = schedule.sample(
+                unet, cond, uncond, x_T, steps, eta, guidance, step_noises=noises, trace=trace,
+                final_step_noise=final_step_noise,
+            )
+            image = dec(final / scaling_factor)
+            runs[name] = {
+                "intermediate_latents": [tensor(x) for x in trace],
+                "final_latent": tensor(final),
+                # The decoded image's mean per channel: a check of the decode without 12k numbers per run.
+                "image_channel_means": [float(v) for v in image.mean((0, 2, 3)).tolist()],
+            }
+    _write(
+        out_dir / "ddim_final_step.json",
+        {
+            "prompt": DDIM_PROMPT,
+            "negative_prompt": "",
+            "steps": steps,
+            "eta": eta,
+            "guidance": guidance,
+            "timesteps": schedule.ddim_timesteps(steps),
+            "x_T": tensor(x_T),
+            "step_noises": [tensor(z) for z in noises],
+            **runs,
+        },
+    )

@@ -44,8 +44,18 @@ def ddim_timesteps(steps: int) -> list[int]:
 
 
 def ddim_step(
-    x_t: torch.Tensor, eps: torch.Tensor, t: int, steps: int, eta: float, noise: torch.Tensor | None, ac: torch.Tensor
+    x_t: torch.Tensor,
+    eps: torch.Tensor,
+    t: int,
+    steps: int,
+    eta: float,
+    noise: torch.Tensor | None,
+    ac: torch.Tensor,
+    noise_free: bool = False,
 ) -> torch.Tensor:
+    """noise_free: sigma = 0 for this step (noise term and eps coefficient), as the DNO authors' last step."""
+    if noise_free:
+        eta = 0.0
     prev = t - NUM_TRAIN_TIMESTEPS // steps
     a_t = float(ac[t])
     # set_alpha_to_one = false: the final step goes to alpha_cumprod[0], not 1.
@@ -72,9 +82,11 @@ def sample(
     step_noises: list[torch.Tensor] | None = None,
     generator: torch.Generator | None = None,
     trace: list | None = None,
+    final_step_noise: bool = True,
 ) -> torch.Tensor:
     """CFG batch order [uncond, cond]; init_noise_sigma = 1. Per-step noise is taken from
-    step_noises when given, otherwise drawn from generator."""
+    step_noises when given, otherwise drawn from generator. final_step_noise=False makes the last step
+    noise-free (the DNO authors' convention, the app's default); True is diffusers' (what the build used)."""
     ac = alphas_cumprod()
     x = x_T
     b = x.shape[0]
@@ -89,7 +101,8 @@ def sample(
             z = torch.randn(x.shape, generator=generator)
         else:
             z = None
-        x = ddim_step(x, eps, t, steps, eta, z, ac)
+        last = i == steps - 1
+        x = ddim_step(x, eps, t, steps, eta, z, ac, noise_free=last and not final_step_noise)
         if trace is not None:
             trace.append(x.clone())
     return x

@@ -12,7 +12,8 @@ function isKind<T extends { kind: string }>(value: unknown, kind: T["kind"]): va
 
 export const samplerNode = defineNode({
   type: "sampler",
-  version: 1,
+  // v2: the last step became noise-free by default (finalStepNoise); v1 documents ran with noise there.
+  version: 2,
   title: "Sampler",
   category: "Generation",
   description:
@@ -86,7 +87,25 @@ export const samplerNode = defineNode({
         optionLabels: { ddim: "DDIM" },
         advanced: true,
       }),
+    // Absent means the new default (false); only a v1 document gets true, from migrateParams below.
+    finalStepNoise: z
+      .boolean()
+      .default(false)
+      .meta({
+        widget: "checkbox",
+        label: "Add noise on the last step",
+        help:
+          "Off (the usual choice, as in the DNO paper's code): the last denoising step adds no fresh noise, so " +
+          "the picture ends clean. On: the last step adds a little noise like every other step, as the " +
+          "diffusers library does; pictures then differ slightly. Has no effect when Eta is 0.",
+        advanced: true,
+      }),
   }),
+  migrateParams(fromVersion, params) {
+    // Version 1 always added noise on the last step: keep those documents (and their runs) reproducible.
+    if (fromVersion >= 2) return params;
+    return { ...params, finalStepNoise: true };
+  },
   async run(ctx, inputs, params) {
     const conditioning = inputs.conditioning;
     const noise = inputs.noise;
@@ -106,6 +125,7 @@ export const samplerNode = defineNode({
       steps: params.steps,
       eta: params.eta,
       guidanceScale: params.guidanceScale,
+      finalStepNoise: params.finalStepNoise,
       signal: ctx.signal,
     });
     const image: ImageValue = {

@@ -17,7 +17,7 @@ describe("create helpers", () => {
       position: { x: 4, y: 5 },
       params: { steps: 20 },
     });
-    expect(node).toMatchObject({ type: "sampler", version: 1, label: "Sampler 3", position: { x: 4, y: 5 } });
+    expect(node).toMatchObject({ type: "sampler", version: 2, label: "Sampler 3", position: { x: 4, y: 5 } });
     expect(node.params).toMatchObject({ steps: 20, eta: 1, guidanceScale: 5, model: "tiny-shapes-sd" });
     expect(createGraphNode("guard", { id: "custom", position: { x: 0, y: 0 } }).label).toBe("Guard");
   });

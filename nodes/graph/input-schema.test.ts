@@ -67,6 +67,8 @@ describe("graphDocumentInputSchema", () => {
       eta: 1,
       guidanceScale: 5,
       scheduler: "ddim",
+      // A current-version Sampler without the param gets the new default (noise-free last step).
+      finalStepNoise: false,
     });
   });
 

@@ -42,6 +42,7 @@ function randomTensor(seed: number, length: number): Float32Array {
 describe("DiffusionChain reverse pass (tiny nonlinear UNet)", () => {
   it.each([
     { steps: 4, eta: 1, guidanceScale: 3 },
+    { steps: 4, eta: 1, guidanceScale: 3, finalStepNoise: true },
     { steps: 5, eta: 0, guidanceScale: 5 },
   ])("matches central finite differences along random directions (%o)", async (settings) => {
     const n = 2 * latentSize(model);
@@ -77,9 +78,9 @@ describe("DiffusionChain reverse pass (tiny nonlinear UNet)", () => {
     }
   });
 
-  it("gives no step-noise gradient with eta = 0 and sigma-scaled ones with eta > 0", async () => {
+  it("with noise on the last step, that step's noise enters x_0 directly: ∂x_0/∂z_1 = σ_last", async () => {
     const n = 2 * latentSize(model);
-    const settings = { steps: 3, eta: 1, guidanceScale: 2 };
+    const settings = { steps: 3, eta: 1, guidanceScale: 2, finalStepNoise: true };
     const xT = randomTensor(3, n);
     const steps = Array.from({ length: 3 }, (_, i) => randomTensor(30 + i, n));
     const { forward } = await brightnessAt(xT, steps, settings);
@@ -87,8 +88,27 @@ describe("DiffusionChain reverse pass (tiny nonlinear UNet)", () => {
     const result = await chain.samplerBackward(conditioning, forward.latents, x0Gradient, settings, {
       stepNoiseGradients: true,
     });
-    // The last step's noise enters x_0 directly: ∂x_0/∂z = σ_last (here the gradient is all ones).
     const lastSigma = chain.plan(settings)[2]!.sigma;
+    expect(lastSigma).toBeGreaterThan(0);
     expect(result.stepNoises![2]![0]).toBeCloseTo(lastSigma, 6);
+  });
+
+  it("by default the last step is noise-free: z_1 changes nothing and its gradient is exactly zero", async () => {
+    const n = 2 * latentSize(model);
+    const settings = { steps: 3, eta: 1, guidanceScale: 2 };
+    const xT = randomTensor(3, n);
+    const steps = Array.from({ length: 3 }, (_, i) => randomTensor(30 + i, n));
+    const { forward } = await brightnessAt(xT, steps, settings);
+    // Another z_1 gives the very same image.
+    const otherLast = [...steps.slice(0, 2), randomTensor(99, n)];
+    const { forward: other } = await brightnessAt(xT, otherLast, settings);
+    expect(Buffer.from(other.image.data.buffer).equals(Buffer.from(forward.image.data.buffer))).toBe(true);
+    const x0Gradient = new Float32Array(n).fill(1);
+    const result = await chain.samplerBackward(conditioning, forward.latents, x0Gradient, settings, {
+      stepNoiseGradients: true,
+    });
+    expect(result.stepNoises![2]!.every((value) => value === 0)).toBe(true);
+    // The earlier steps' noise still matters.
+    expect(result.stepNoises![1]!.some((value) => value !== 0)).toBe(true);
   });
 });

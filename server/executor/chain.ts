@@ -4,7 +4,7 @@
  *
  * Forward keeps x_T … x_0 (the checkpoints). Backward, with ḡ = ∂objective/∂x_{t−1} flowing in:
  *   x_{t−1} = a·x_t + b·ε̂(x_t) + σ·z_t,   ε̂ = (1−w)·ε_u(x_t) + w·ε_c(x_t)
- *   ∂/∂z_t  = σ·ḡ
+ *   ∂/∂z_t  = σ·ḡ            (σ = 0 on a noise-free last step: its z gets exactly zero gradient)
  *   ∂/∂x_t  = a·ḡ + J_u(x_t)ᵀ((1−w)·b·ḡ) + J_c(x_t)ᵀ(w·b·ḡ)
  * where both UNet branches are pulled back in ONE batch-2B call of the UNet's VJP model (rows
  * [uncond…, cond…] as in the forward pass; the VJP model recomputes the forward inside, so only x_t is
@@ -25,6 +25,11 @@ export interface SamplerSettings {
   readonly steps: number;
   readonly eta: number;
   readonly guidanceScale: number;
+  /**
+   * σ_t·z on the last step too (diffusers). Default false: the last step is noise-free, so ∂/∂z_1 is
+   * exactly 0 (z_1 stays in the optimized noise set and PR still sees it; METHOD.md §2).
+   */
+  readonly finalStepNoise?: boolean;
 }
 
 export interface ChainForward {
@@ -106,7 +111,9 @@ export class DiffusionChain {
   }
 
   plan(settings: SamplerSettings): DdimCoefficients[] {
-    return ddimPlan(this.model.scheduler, settings.steps, settings.eta);
+    return ddimPlan(this.model.scheduler, settings.steps, settings.eta, {
+      finalStepNoise: settings.finalStepNoise,
+    });
   }
 
   async forward(
@@ -124,6 +131,7 @@ export class DiffusionChain {
       steps: settings.steps,
       eta: settings.eta,
       guidanceScale: settings.guidanceScale,
+      finalStepNoise: settings.finalStepNoise,
       decode: false,
       signal,
     });

@@ -114,6 +114,11 @@ export interface SampleOptions {
   readonly steps: number;
   readonly eta: number;
   readonly guidanceScale: number;
+  /**
+   * Add σ_t·z on the last step too (diffusers' convention). Default false: the last step is noise-free, as
+   * the DNO authors' sampler (METHOD.md §2 "The last step"); its noise tensor is then not read.
+   */
+  readonly finalStepNoise?: boolean;
   /** Skip the VAE (the DNO engine decodes itself when it needs the VJP). Default true. */
   readonly decode?: boolean;
   readonly signal?: AbortSignal;
@@ -270,7 +275,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
   }
   if (!Number.isFinite(guidanceScale))
     throw new RangeError(`guidanceScale must be finite, got ${guidanceScale}`);
-  const plan = ddimPlan(model.scheduler, steps, eta);
+  const plan = ddimPlan(model.scheduler, steps, eta, { finalStepNoise: options.finalStepNoise });
   if (eta > 0) {
     if (!stepNoises || stepNoises.length < steps) {
       throw new RangeError(

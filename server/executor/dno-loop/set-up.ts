@@ -64,6 +64,7 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
     steps: plan.sampler.params.steps,
     eta: plan.sampler.params.eta,
     guidanceScale: plan.sampler.params.guidanceScale,
+    finalStepNoise: plan.sampler.params.finalStepNoise,
   };
   const modelId = plan.sampler.params.model;
 

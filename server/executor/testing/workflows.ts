@@ -5,6 +5,7 @@
  */
 import type { GraphDocument, GraphEdge, GraphNode } from "@/nodes/graph/document";
 import { getRewardKind } from "@/nodes/kinds/registry";
+import { getNodeDefinition } from "@/nodes/registry";
 
 export interface WorkflowSpec {
   model: string;
@@ -33,7 +34,8 @@ export function dnoWorkflow(spec: WorkflowSpec): GraphDocument {
     nodes.push({
       id,
       type,
-      version: 1,
+      // The current version, as the editor creates nodes (an old version would be migrated on parse).
+      version: getNodeDefinition(type)?.version ?? 1,
       position: { x: nodes.length * 200, y: 0 },
       params,
       ...(label ? { label } : {}),

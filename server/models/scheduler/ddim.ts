@@ -5,6 +5,9 @@
  *   σ_t     = eta · sqrt((1−ᾱ_{t−1})/(1−ᾱ_t)) · sqrt(1 − ᾱ_t/ᾱ_{t−1})
  *   x_{t−1} = sqrt(ᾱ_{t−1}/ᾱ_t)·x_t + [ sqrt(1−ᾱ_{t−1}−σ_t²) − sqrt(ᾱ_{t−1}/ᾱ_t)·sqrt(1−ᾱ_t) ]·ε̂ + σ_t·z_t
  *
+ * The last step (t_1 → 0) is noise-free by default (σ = 0 there, as in DDIM's original form and the DNO
+ * authors' sampler); `finalStepNoise: true` keeps diffusers' σ_t on it (METHOD.md §2 "The last step").
+ *
  * Pure arithmetic on Float32Arrays, no model calls: the sampler and the DNO engine's backward pass share it.
  */
 import { z } from "zod";
@@ -145,16 +148,34 @@ export function ddimCoefficients(
   return { alphaProd, alphaProdPrev, latentScale, epsilonScale, sigma };
 }
 
+/** The default of the last-step convention: noise-free, as the DNO authors' sampler (METHOD.md §2). */
+export const DEFAULT_FINAL_STEP_NOISE = false;
+
+export interface DdimPlanOptions {
+  /**
+   * true: the last step adds σ_t·z like every other (diffusers' DDIMScheduler); false (default): the last
+   * step is computed with σ = 0 (noise term and ε̂ coefficient), so its noise z has no effect.
+   */
+  readonly finalStepNoise?: boolean;
+}
+
 /**
  * The whole plan of a DDIM run: one entry per step, from t = T down. The previous timestep is
  * t − N/steps (integer division) as in diffusers, whatever the spacing.
  */
-export function ddimPlan(config: DdimConfig, steps: number, eta: number): DdimCoefficients[] {
+export function ddimPlan(
+  config: DdimConfig,
+  steps: number,
+  eta: number,
+  options: DdimPlanOptions = {},
+): DdimCoefficients[] {
+  const finalStepNoise = options.finalStepNoise ?? DEFAULT_FINAL_STEP_NOISE;
   if (!(eta >= 0) || !Number.isFinite(eta))
     throw new RangeError(`eta must be a finite number ≥ 0, got ${eta}`);
   const schedule = noiseSchedule(config);
   const stride = Math.floor(config.num_train_timesteps / steps);
-  return ddimTimesteps(config, steps).map((timestep) => {
+  const timesteps = ddimTimesteps(config, steps);
+  return timesteps.map((timestep, index) => {
     const prevTimestep = timestep - stride;
     const alphaProd = schedule.alphasCumprod[timestep];
     if (alphaProd === undefined) {
@@ -164,7 +185,8 @@ export function ddimPlan(config: DdimConfig, steps: number, eta: number): DdimCo
     }
     const alphaProdPrev =
       prevTimestep >= 0 ? (schedule.alphasCumprod[prevTimestep] ?? 1) : schedule.finalAlphaCumprod;
-    return { timestep, prevTimestep, ...ddimCoefficients(alphaProd, alphaProdPrev, eta) };
+    const stepEta = index === timesteps.length - 1 && !finalStepNoise ? 0 : eta;
+    return { timestep, prevTimestep, ...ddimCoefficients(alphaProd, alphaProdPrev, stepEta) };
   });
 }
 
