@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { readPngText } from "@/server/models/image";
+import { decodePng, readPngText } from "@/server/models/image";
 import { writeTinyModelFolder } from "@/server/models/testing/tiny-folder";
 
 const run = promisify(execFile);
@@ -42,7 +42,23 @@ describe("npm run generate", () => {
       /Wrote .*out\.png \(4×4\) .* ms generating \(5 steps, eta 1, cfg 5\), \d+ ms in all\./,
     );
     const parameters = JSON.parse(readPngText(readFileSync(out)).parameters ?? "{}");
-    expect(parameters).toMatchObject({ prompt: "a red circle", seed: 7, steps: 5 });
+    expect(parameters).toMatchObject({ prompt: "a red circle", seed: 7, steps: 5, finalStepNoise: false });
+  });
+
+  it("--final-step-noise samples with diffusers' last step and records it in the PNG", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dno-generate-"));
+    const model = writeTinyModelFolder();
+    const common = ["--prompt", "a red circle", "--seed", "7", "--steps", "3", "--model", model];
+    const plain = await generate([...common, "--out", path.join(dir, "plain.png")]);
+    const noisy = await generate([...common, "--final-step-noise", "--out", path.join(dir, "noisy.png")]);
+    expect([plain.stderr, noisy.stderr]).toEqual(["", ""]);
+    const png = (name: string) => readFileSync(path.join(dir, name));
+    expect(JSON.parse(readPngText(png("noisy.png")).parameters ?? "{}")).toMatchObject({
+      finalStepNoise: true,
+    });
+    // The pixels differ (not only the embedded parameters).
+    const pixels = (name: string) => Buffer.from(decodePng(png(name)).data);
+    expect(pixels("noisy.png").equals(pixels("plain.png"))).toBe(false);
   });
 
   it("names a bad flag and its allowed range", async () => {

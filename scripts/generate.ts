@@ -23,7 +23,7 @@ import { getOnnxRuntime } from "@/server/onnx/runtime";
 class UsageError extends Error {}
 
 const usage =
-  'Usage: npm run generate -- --prompt "…" --seed N --steps S --eta E --cfg W --out file.png [--model DIR] [--negative "…"]';
+  'Usage: npm run generate -- --prompt "…" --seed N --steps S --eta E --cfg W --out file.png [--model DIR] [--negative "…"] [--final-step-noise]';
 
 function numberFlag(
   values: Record<string, unknown>,
@@ -62,6 +62,8 @@ function parseFlags(argv: string[]) {
         cfg: { type: "string" },
         out: { type: "string" },
         model: { type: "string" },
+        // diffusers' convention: noise on the last DDIM step too (default: a noise-free last step).
+        "final-step-noise": { type: "boolean" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -90,6 +92,7 @@ function parseFlags(argv: string[]) {
     cfg: numberFlag(values, "cfg", 5, { min: 0, max: 30, integer: false }),
     out: path.resolve(out),
     model: typeof values.model === "string" ? values.model : DEFAULT_MODEL_ID,
+    finalStepNoise: values["final-step-noise"] === true,
   };
 }
 
@@ -119,6 +122,7 @@ async function main(): Promise<void> {
     steps: flags.steps,
     eta: flags.eta,
     guidanceScale: flags.cfg,
+    finalStepNoise: flags.finalStepNoise,
   });
   if (!result.image) throw new Error("The sampler returned no image");
   const generated = performance.now();
@@ -131,6 +135,8 @@ async function main(): Promise<void> {
       steps: flags.steps,
       eta: flags.eta,
       cfg: flags.cfg,
+      // The last-step convention that ran (METHOD.md §2), so the PNG says how to reproduce it.
+      finalStepNoise: flags.finalStepNoise,
       model: model.name,
     }),
   });
