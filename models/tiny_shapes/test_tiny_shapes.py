@@ -68,6 +68,15 @@ class ScheduleTest(unittest.TestCase):
         b = schedule.ddim_step(x, eps, 501, 10, 0.0, None, ac)
         self.assertTrue(torch.equal(a, b))
 
+    def test_noise_free_step_is_the_eta_zero_step(self):
+        # The DNO authors' last step: sigma = 0 in both the noise term and the eps coefficient.
+        ac = schedule.alphas_cumprod()
+        gen = torch.Generator().manual_seed(3)
+        x, eps, z = (torch.randn(1, 4, 8, 8, generator=gen) for _ in range(3))
+        free = schedule.ddim_step(x, eps, 1, 10, 1.0, z, ac, noise_free=True)
+        self.assertTrue(torch.equal(free, schedule.ddim_step(x, eps, 1, 10, 0.0, None, ac)))
+        self.assertFalse(torch.allclose(free, schedule.ddim_step(x, eps, 1, 10, 1.0, z, ac), atol=1e-3))
+
 
 class DataTest(unittest.TestCase):
     def test_render_colours_and_caption(self):
