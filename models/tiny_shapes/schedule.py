@@ -1,4 +1,4 @@
-"""DDIM exactly as DESIGN.md section 1, with diffusers' DDIMScheduler conventions for the config in
+"""DDIM exactly as METHOD.md section 2, with diffusers' DDIMScheduler conventions for the config in
 scheduler/scheduler_config.json (scaled_linear betas, "leading" spacing, steps_offset 1,
 set_alpha_to_one false)."""
 

@@ -46,7 +46,7 @@ class ScheduleTest(unittest.TestCase):
         self.assertTrue(np.allclose(ac.numpy(), np.cumprod(1 - betas), rtol=1e-5))
 
     def test_step_matches_diffusers_form(self):
-        """DESIGN.md's form equals diffusers' x0-prediction form of the DDIM step."""
+        """METHOD.md's form equals diffusers' x0-prediction form of the DDIM step."""
         ac = schedule.alphas_cumprod()
         g = torch.Generator().manual_seed(0)
         x, eps, z = (torch.randn(1, 4, 8, 8, generator=g, dtype=torch.float64) for _ in range(3))

@@ -1,6 +1,6 @@
 /**
  * The differentiable chain of one Sampler: noise (x_T, z_T … z_1) → DDIM with classifier-free guidance →
- * VAE decoder → image, with its exact reverse pass (DESIGN.md §1).
+ * VAE decoder → image, with its exact reverse pass (METHOD.md §4).
  *
  * Forward keeps x_T … x_0 (the checkpoints). Backward, with ḡ = ∂objective/∂x_{t−1} flowing in:
  *   x_{t−1} = a·x_t + b·ε̂(x_t) + σ·z_t,   ε̂ = (1−w)·ε_u(x_t) + w·ε_c(x_t)

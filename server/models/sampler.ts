@@ -1,5 +1,5 @@
 /**
- * Prompt encoding and the DDIM sampler with classifier-free guidance (DESIGN.md §1).
+ * Prompt encoding and the DDIM sampler with classifier-free guidance (METHOD.md §2).
  *
  * The initial latent and every per-step noise are explicit tensors passed in: the DNO optimizer owns them.
  * CFG runs both branches in one UNet call of batch 2B, rows [uncond_0..uncond_{B−1}, cond_0..cond_{B−1}].

@@ -1,5 +1,5 @@
 /**
- * DDIM with eta (Song et al.), exactly as DESIGN.md §1, with the noise schedule and timestep spacing of
+ * DDIM with eta (Song et al.), exactly as METHOD.md §2, with the noise schedule and timestep spacing of
  * diffusers' DDIMScheduler so that a model trained with diffusers samples as it would in PyTorch.
  *
  *   σ_t     = eta · sqrt((1−ᾱ_{t−1})/(1−ᾱ_t)) · sqrt(1 − ᾱ_t/ᾱ_{t−1})
