@@ -52,13 +52,11 @@ export async function findAssetUsage(
       }
     }
     for (const id of used) {
-      usage
-        .get(id)
-        ?.push({
-          workflowId: workflow.id,
-          workflowName: workflow.name,
-          inTrash: workflow.deletedAt !== null,
-        });
+      usage.get(id)?.push({
+        workflowId: workflow.id,
+        workflowName: workflow.name,
+        inTrash: workflow.deletedAt !== null,
+      });
     }
   }
   return usage;
