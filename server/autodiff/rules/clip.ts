@@ -1,18 +1,36 @@
 import type { VjpRule } from "./types";
 
-/** dx = dy where min ≤ x ≤ max (bounds are inputs since opset 11, the oldest opset supported). */
+/**
+ * dx = dy where min ≤ x ≤ max (bounds are inputs since opset 11, the oldest opset supported).
+ * The bounds get the cotangent where they are the output: dmin = Σ dy where x < min, dmax =
+ * Σ dy where x > max (the walker sums the full-shape cotangent down to the bound's shape).
+ */
 export const clip: VjpRule = {
-  differentiable: [0],
+  differentiable: [0, 1, 2],
+  broadcasting: [1, 2],
   backward(g, n, [dy]) {
     const x = n.input(0);
     const min = n.input(1);
     const max = n.input(2);
+    const zero = g.scalarLike(x, 0);
+    const below = min ? g.op1("Less", [x, min]) : null;
+    const above = max ? g.op1("Greater", [x, max]) : null;
     const masks: string[] = [];
     // Not(Less)/Not(Greater) rather than GreaterOrEqual/LessOrEqual, which need opset 12.
-    if (min) masks.push(g.op1("Not", [g.op1("Less", [x, min])]));
-    if (max) masks.push(g.op1("Not", [g.op1("Greater", [x, max])]));
-    if (masks.length === 0) return [dy];
-    const mask = masks.length === 2 ? g.op1("And", [masks[0]!, masks[1]!]) : masks[0]!;
-    return [g.op1("Where", [mask, dy!, g.scalarLike(x, 0)])];
+    if (below) masks.push(g.op1("Not", [below]));
+    if (above) masks.push(g.op1("Not", [above]));
+    let dx: string | null = null;
+    if (n.needsGrad(0)) {
+      if (masks.length === 0) dx = dy!;
+      else {
+        const mask = masks.length === 2 ? g.op1("And", [masks[0]!, masks[1]!]) : masks[0]!;
+        dx = g.op1("Where", [mask, dy!, zero]);
+      }
+    }
+    // Where x < min the output is min, unless max < min too (then it is max: Min(Max(x,min),max)).
+    const belowOnly = below && above ? g.op1("And", [below, g.op1("Not", [above])]) : below;
+    const dMin = below && n.needsGrad(1) ? g.op1("Where", [belowOnly!, dy!, zero]) : null;
+    const dMax = above && n.needsGrad(2) ? g.op1("Where", [above, dy!, zero]) : null;
+    return [dx, dMin, dMax];
   },
 };
