@@ -41,3 +41,32 @@ describe("Clip: gradients w.r.t. the bounds are computed", () => {
     });
   });
 });
+
+describe("BatchNormalization (inference): gradients w.r.t. mean and var are computed", () => {
+  it("every input, NCHW", async () => {
+    await expectMatches({
+      op: "BatchNormalization",
+      type: "float64",
+      inputs: [
+        { name: "x", dims: [2, 3, 4, 4] },
+        { name: "s", dims: [3] },
+        { name: "b", dims: [3] },
+        { name: "mean", dims: [3] },
+        { name: "var", dims: [3], map: (v) => 0.5 + Math.abs(v) },
+      ],
+    });
+  });
+  it("only mean and var, rank 3", async () => {
+    await expectMatches({
+      op: "BatchNormalization",
+      type: "float64",
+      inputs: [
+        constantTensor("x", "float64", [1, 2, 3], [0.3, -1, 2, 0.5, 1.5, -0.7]),
+        constantTensor("s", "float64", [2], [1.5, -0.8]),
+        constantTensor("b", "float64", [2], [0.1, 0.2]),
+        { name: "mean", dims: [2] },
+        { name: "var", dims: [2], map: (v) => 0.5 + Math.abs(v) },
+      ],
+    });
+  });
+});
