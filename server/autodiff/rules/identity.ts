@@ -1,6 +1,6 @@
 import type { VjpRule } from "./types";
 
-/** Identity, and Dropout at inference (the mask output carries no gradient). */
+/** Identity (Dropout has its own rule: identity at inference, refused in training mode). */
 export const identity: VjpRule = {
   differentiable: [0],
   backward(_g, _n, [dy]) {

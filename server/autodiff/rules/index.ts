@@ -12,6 +12,7 @@ import { convTranspose } from "./conv-transpose";
 import { cos } from "./cos";
 import { dataMovement } from "./data-movement";
 import { div } from "./div";
+import { dropout } from "./dropout";
 import { einsum } from "./einsum";
 import { erf } from "./erf";
 import { exp } from "./exp";
@@ -66,7 +67,7 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
   Cos: cos,
   DepthToSpace: dataMovement,
   Div: div,
-  Dropout: identity,
+  Dropout: dropout,
   Einsum: einsum,
   Elu: elu,
   Erf: erf,

@@ -1,8 +1,10 @@
 // Regression tests for the autodiff defects of issue 15 (no silent zero gradient; op forms).
 import { describe, expect, it } from "vitest";
-import { constantTensor } from "../builder";
+import { constantTensor, singleOpModel } from "../builder";
+import { UnsupportedOpFormError } from "../errors";
 import type { OpCase } from "../testing/gradcheck";
 import { checkOp } from "../testing/gradcheck";
+import { buildVjpIr } from "../vjp";
 
 // x stays away from the bounds (±0.5 ± a little), so central differences do not straddle a kink.
 const awayFromBounds = (v: number) => (Math.abs(Math.abs(v) - 0.5) < 0.3 ? Math.sign(v) * 1.1 : v);
@@ -66,6 +68,34 @@ describe("BatchNormalization (inference): gradients w.r.t. mean and var are comp
         constantTensor("b", "float64", [2], [0.1, 0.2]),
         { name: "mean", dims: [2] },
         { name: "var", dims: [2], map: (v) => 0.5 + Math.abs(v) },
+      ],
+    });
+  });
+});
+
+describe("Dropout: training mode is refused, inference mode is the identity", () => {
+  const dropoutModel = (mode: ReturnType<typeof constantTensor> | { name: string; type: "bool"; dims: [] }) =>
+    singleOpModel({
+      op: "Dropout",
+      inputs: [{ name: "x", type: "float32", dims: [2, 3] }, constantTensor("r", "float32", [], [0.3]), mode],
+    });
+  it("training_mode constant true: named error", () => {
+    const model = dropoutModel(constantTensor("t", "bool", [], [1]));
+    expect(() => buildVjpIr(model, { wrt: ["x"], of: "y" })).toThrow(UnsupportedOpFormError);
+    expect(() => buildVjpIr(model, { wrt: ["x"], of: "y" })).toThrow(/Dropout.*training_mode is true/);
+  });
+  it("training_mode given at run time: named error", () => {
+    const model = dropoutModel({ name: "t", type: "bool", dims: [] });
+    expect(() => buildVjpIr(model, { wrt: ["x"], of: "y" })).toThrow(/training_mode 't' is not a constant/);
+  });
+  it("training_mode constant false: identity", async () => {
+    await expectMatches({
+      op: "Dropout",
+      type: "float64",
+      inputs: [
+        { name: "x", dims: [2, 3] },
+        constantTensor("r", "float64", [], [0.3]),
+        constantTensor("t", "bool", [], [0]),
       ],
     });
   });
