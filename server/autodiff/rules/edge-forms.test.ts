@@ -6,9 +6,10 @@
  */
 import { describe, expect, it } from "vitest";
 import type { HostTensor } from "../../onnx/evaluate";
-import { singleOpModel } from "../builder";
+import { constantTensor, singleOpModel } from "../builder";
+import { attr } from "../ir";
 import type { GradCheckResult } from "../testing/gradcheck";
-import { TOLERANCE, gradCheck, randomTensor } from "../testing/gradcheck";
+import { TOLERANCE, checkOp, gradCheck, randomTensor } from "../testing/gradcheck";
 
 const int64 = (values: number[]): HostTensor => ({
   type: "int64",
@@ -43,4 +44,27 @@ describe("Split with run-time sizes", () => {
       expectClose(await gradCheck({ model, wrt: ["x"], of, feeds, ...TOLERANCE.float64 }));
     });
   }
+});
+
+describe("Gather with aliasing negative indices", () => {
+  it("indices 0 and -10 on a length-10 axis accumulate into one row", async () => {
+    expectClose(
+      await checkOp({
+        op: "Gather",
+        type: "float64",
+        inputs: [{ name: "x", dims: [10, 3] }, constantTensor("i", "int64", [3], [0, -10, 4])],
+      }),
+    );
+  });
+
+  it("aliasing on axis 1 with a negative index", async () => {
+    expectClose(
+      await checkOp({
+        op: "Gather",
+        type: "float64",
+        inputs: [{ name: "x", dims: [2, 4] }, constantTensor("i", "int64", [2], [-1, 3])],
+        attributes: [attr.int("axis", 1)],
+      }),
+    );
+  });
 });
