@@ -68,3 +68,46 @@ describe("Gather with aliasing negative indices", () => {
     );
   });
 });
+
+describe("Pow where the base is 0", () => {
+  it("exponent gradient is 0 (not NaN) at base 0 with a positive exponent", async () => {
+    expectClose(
+      await checkOp({
+        op: "Pow",
+        type: "float64",
+        inputs: [
+          { name: "a", dims: [3, 4], map: (v) => (v < 0 ? 0 : v + 0.1) },
+          { name: "p", dims: [3, 4], map: (v) => Math.abs(v) + 0.5 },
+        ],
+        wrt: ["p"],
+      }),
+    );
+  });
+
+  it("broadcast scalar exponent, base with zeros", async () => {
+    expectClose(
+      await checkOp({
+        op: "Pow",
+        type: "float64",
+        inputs: [
+          { name: "a", dims: [2, 5], map: (v) => (v < 0 ? 0 : v + 0.1) },
+          { name: "p", dims: [1], map: () => 1.7 },
+        ],
+        wrt: ["p"],
+      }),
+    );
+  });
+
+  it("base gradient still correct away from 0 when both need gradients", async () => {
+    expectClose(
+      await checkOp({
+        op: "Pow",
+        type: "float64",
+        inputs: [
+          { name: "a", dims: [2, 3], map: (v) => Math.abs(v) + 0.3 },
+          { name: "p", dims: [2, 3], map: (v) => v * 0.5 },
+        ],
+      }),
+    );
+  });
+});

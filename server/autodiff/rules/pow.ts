@@ -18,7 +18,15 @@ export const pow: VjpRule = {
         da = g.mul(dy!, g.mul(pa, g.op1("Pow", [a, g.sub(pa, g.scalarLike(a, 1))])));
       }
     }
-    const dp = n.needsGrad(1) ? g.mul(dy!, g.mul(n.output(0), g.op1("Log", [a]))) : null;
+    let dp: string | null = null;
+    if (n.needsGrad(1)) {
+      // y·ln a is 0·(−inf) = NaN at a = 0; PyTorch's convention: 0 where a = 0 and p ≥ 0.
+      const raw = g.mul(n.output(0), g.op1("Log", [a]));
+      const zeroBase = g.op1("Equal", [a, g.scalarLike(a, 0)]);
+      const pNonNegative = g.op1("Not", [g.op1("Less", [p, g.scalarLike(p, 0)])]);
+      const atZero = g.op1("And", [zeroBase, pNonNegative]);
+      dp = g.mul(dy!, g.op1("Where", [atZero, g.scalarLike(a, 0), raw]));
+    }
     return [da, dp];
   },
 };
