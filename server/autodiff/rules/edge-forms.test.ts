@@ -46,6 +46,61 @@ describe("Split with run-time sizes", () => {
   }
 });
 
+describe("Pad with run-time pads", () => {
+  it("constant mode, pads as a graph input", async () => {
+    const model = singleOpModel({
+      op: "Pad",
+      inputs: [
+        { name: "x", type: "float64", dims: [2, 3] },
+        { name: "p", type: "int64", dims: [4] },
+      ],
+    });
+    const feeds = { x: randomTensor(5, [2, 3], "float64"), p: int64([1, 0, 2, 3]) };
+    expectClose(await gradCheck({ model, wrt: ["x"], feeds, ...TOLERANCE.float64 }));
+  });
+
+  it("constant mode, negative (cropping) run-time pads", async () => {
+    const model = singleOpModel({
+      op: "Pad",
+      inputs: [
+        { name: "x", type: "float64", dims: [3, 5] },
+        { name: "p", type: "int64", dims: [4] },
+      ],
+    });
+    const feeds = { x: randomTensor(6, [3, 5], "float64"), p: int64([-1, 2, 1, -2]) };
+    expectClose(await gradCheck({ model, wrt: ["x"], feeds, ...TOLERANCE.float64 }));
+  });
+
+  it("constant mode, negative constant pads", async () => {
+    expectClose(
+      await checkOp({
+        op: "Pad",
+        type: "float64",
+        inputs: [{ name: "x", dims: [3, 5] }, constantTensor("p", "int64", [4], [1, -2, -1, 1])],
+      }),
+    );
+  });
+
+  it("constant mode, pads and axes as graph inputs (opset 18)", async () => {
+    const model = singleOpModel({
+      op: "Pad",
+      opset: 18,
+      inputs: [
+        { name: "x", type: "float64", dims: [2, 3, 4] },
+        { name: "p", type: "int64", dims: [4] },
+        "",
+        { name: "a", type: "int64", dims: [2] },
+      ],
+    });
+    const feeds = {
+      x: randomTensor(7, [2, 3, 4], "float64"),
+      p: int64([1, 2, 0, 1]),
+      a: int64([0, -1]),
+    };
+    expectClose(await gradCheck({ model, wrt: ["x"], feeds, ...TOLERANCE.float64 }));
+  });
+});
+
 describe("Gather with aliasing negative indices", () => {
   it("indices 0 and -10 on a length-10 axis accumulate into one row", async () => {
     expectClose(

@@ -5,7 +5,8 @@ import type { VjpRule } from "./types";
 const BIG = 2 ** 62;
 
 /**
- * constant mode: dx = dy cropped by the pads (a Slice; pads may be run-time values).
+ * constant mode: dx = dy cropped by the pads (a Slice when they are constant and ≥ 0, else a
+ * Pad by the negated pads, which also covers run-time and negative pads).
  * reflect/edge/wrap: positions trick with scatter-add (an element feeds several outputs).
  */
 export const pad: VjpRule = {
@@ -35,15 +36,10 @@ export const pad: VjpRule = {
       const ends = endPads.map((e) => (e === 0 ? BIG : -e));
       return [g.op1("Slice", [dy!, g.ints(starts), g.ints(ends), g.ints(axes)])];
     }
-    // Run-time pads: starts = begins, ends = Shape(dy) − end pads (on the padded axes).
-    const padsTensor = n.input(1);
-    const half = g.div(g.op1("Shape", [padsTensor]), g.ints([2]));
-    const starts = g.op1("Slice", [padsTensor, g.ints([0]), half]);
-    const endPads = g.op1("Slice", [padsTensor, half, g.ints([BIG])]);
-    const axesTensor = axesGiven
-      ? n.input(3)
-      : g.op1("Range", [g.intScalar(0), g.op1("Size", [g.shapeOf(x)]), g.intScalar(1)]);
-    const dyDims = g.op1("Gather", [g.shapeOf(dy!), axesTensor]);
-    return [g.op1("Slice", [dy!, starts, g.sub(dyDims, endPads), axesTensor])];
+    // Run-time pads: dx = Pad(dy, −pads) with zeros, which crops what was added and zero-fills
+    // what a negative pad cropped. (A Slice with ends from Shape(dy) − pads trips onnxruntime's
+    // shape inference of Size(Shape(x)) and mishandles negative pads.)
+    const negated = g.op1("Neg", [n.input(1)]);
+    return [g.op1("Pad", axesGiven ? [dy!, negated, "", n.input(3)] : [dy!, negated])];
   },
 };
