@@ -30,6 +30,7 @@ import { matMul } from "./matmul";
 import { maxMin } from "./max-min";
 import { mul } from "./mul";
 import { neg } from "./neg";
+import { oneHot } from "./one-hot";
 import { pad } from "./pad";
 import { averagePool, globalAveragePool, maxPool } from "./pools";
 import { pow } from "./pow";
@@ -96,6 +97,7 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
   Min: maxMin,
   Mul: mul,
   Neg: neg,
+  OneHot: oneHot,
   PRelu: prelu,
   Pad: pad,
   Pow: pow,

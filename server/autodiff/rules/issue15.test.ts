@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { constantTensor, singleOpModel } from "../builder";
 import { UnsupportedOpFormError } from "../errors";
+import { attr } from "../ir";
 import type { OpCase } from "../testing/gradcheck";
 import { checkOp } from "../testing/gradcheck";
 import { buildVjpIr } from "../vjp";
@@ -97,6 +98,21 @@ describe("Dropout: training mode is refused, inference mode is the identity", ()
         constantTensor("r", "float64", [], [0.3]),
         constantTensor("t", "bool", [], [0]),
       ],
+    });
+  });
+});
+
+describe("OneHot: the gradient w.r.t. values (off, on) is computed", () => {
+  it("values as a graph input, negative index, axis 0", async () => {
+    await expectMatches({
+      op: "OneHot",
+      type: "float32",
+      inputs: [
+        constantTensor("i", "int64", [2, 2], [0, 2, -1, 1]),
+        constantTensor("d", "int64", [], [4]),
+        { name: "v", dims: [2] },
+      ],
+      attributes: [attr.int("axis", 0)],
     });
   });
 });

@@ -63,5 +63,4 @@ export const NON_DIFFERENTIABLE = new Set([
   "RandomUniform",
   "RandomUniformLike",
   "EyeLike",
-  "OneHot",
 ]);
