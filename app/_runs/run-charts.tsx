@@ -142,7 +142,7 @@ export function RunCharts(props: {
                     fill="#f59e0b"
                     fillOpacity={0.12}
                     stroke="none"
-                    label={{ value: "drifting", position: "insideTopLeft", fontSize: 10 }}
+                    label={{ value: "drifting", position: "insideBottomLeft", fontSize: 10 }}
                   />
                 ) : null}
                 {bands ? (
