@@ -188,6 +188,14 @@ export class Emitter {
   reshapeLike(x: string, like: string): string {
     const shape = this.info(like).shape;
     const from = this.info(x).shape;
+    if (shape?.includes(0)) {
+      // An empty tensor: a 0 in a Reshape target copies x's dim unless allowzero=1 (opset ≥ 14);
+      // below 14, zeros of like's shape are the same (empty) tensor.
+      const target = isStatic(shape) ? this.ints(shape) : this.shapeOf(like);
+      if (this.opset >= 14) return this.op1("Reshape", [x, target], [attr.int("allowzero", 1)]);
+      const value = makeTensor(this.fresh("zero"), this.elemType(x), [1], [0]);
+      return this.op1("ConstantOfShape", [target], [attr.tensor("value", value)]);
+    }
     if (shape && isStatic(shape)) return this.reshape(x, shape);
     if (shape && from) {
       let inferred = 0;
@@ -203,6 +211,8 @@ export class Emitter {
         return out;
       }
     }
+    // The run-time shape is exact: allowzero keeps a dim that is 0 at run time (empty batch).
+    if (this.opset >= 14) return this.op1("Reshape", [x, this.shapeOf(like)], [attr.int("allowzero", 1)]);
     return this.reshape(x, this.shapeOf(like));
   }
 

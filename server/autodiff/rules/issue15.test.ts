@@ -1,11 +1,13 @@
 // Regression tests for the autodiff defects of issue 15 (no silent zero gradient; op forms).
 import { describe, expect, it } from "vitest";
+import { evaluateModel } from "../../onnx/evaluate";
 import { constantTensor, singleOpModel } from "../builder";
 import { UnsupportedOpFormError } from "../errors";
 import { attr } from "../ir";
+import { encodeModel } from "../proto";
 import type { OpCase } from "../testing/gradcheck";
 import { checkOp } from "../testing/gradcheck";
-import { buildVjpIr } from "../vjp";
+import { buildVjpIr, buildVjpModel, cotangentInputName, gradientOutputName } from "../vjp";
 
 // x stays away from the bounds (±0.5 ± a little), so central differences do not straddle a kink.
 const awayFromBounds = (v: number) => (Math.abs(Math.abs(v) - 0.5) < 0.3 ? Math.sign(v) * 1.1 : v);
@@ -115,4 +117,26 @@ describe("OneHot: the gradient w.r.t. values (off, on) is computed", () => {
       attributes: [attr.int("axis", 0)],
     });
   });
+});
+
+describe("Reshape with allowzero to a shape containing 0 (empty tensor)", () => {
+  for (const dims of [
+    [0, 4],
+    ["n", 4],
+  ] as const) {
+    it(`x of shape [${dims.join(", ")}] to [4, 0]: the VJP runs and returns an empty [0, 4] gradient`, async () => {
+      const model = singleOpModel({
+        op: "Reshape",
+        opset: 14,
+        inputs: [{ name: "x", type: "float32", dims: [...dims] }, constantTensor("s", "int64", [2], [4, 0])],
+        attributes: [attr.int("allowzero", 1)],
+      });
+      const vjp = encodeModel(buildVjpModel(model, { wrt: ["x"], of: "y" }));
+      const out = await evaluateModel(vjp, {
+        x: { type: "float32", dims: [0, 4], data: new Float32Array(0) },
+        [cotangentInputName("y")]: { type: "float32", dims: [4, 0], data: new Float32Array(0) },
+      });
+      expect(out[gradientOutputName("x")]!.dims).toEqual([0, 4]);
+    });
+  }
 });
