@@ -140,3 +140,76 @@ describe("Reshape with allowzero to a shape containing 0 (empty tensor)", () => 
     });
   }
 });
+
+describe("Resize at opset 11: the VJP uses the opset-11 input form (roi and scales required)", () => {
+  const roi = constantTensor("roi", "float32", [0], []);
+  const noScales = constantTensor("noscales", "float32", [0], []);
+  const cases: Array<[string, OpCase]> = [
+    [
+      "linear x2 half_pixel (scales)",
+      {
+        op: "Resize",
+        type: "float32",
+        opset: 11,
+        inputs: [
+          { name: "x", dims: [1, 2, 3, 4] },
+          roi,
+          constantTensor("scales", "float32", [4], [1, 1, 2, 2]),
+        ],
+        attributes: [attr.string("mode", "linear")],
+      },
+    ],
+    [
+      "linear align_corners to sizes",
+      {
+        op: "Resize",
+        type: "float32",
+        opset: 11,
+        inputs: [
+          { name: "x", dims: [1, 2, 3, 4] },
+          roi,
+          noScales,
+          constantTensor("sizes", "int64", [4], [1, 2, 5, 7]),
+        ],
+        attributes: [
+          attr.string("mode", "linear"),
+          attr.string("coordinate_transformation_mode", "align_corners"),
+        ],
+      },
+    ],
+    [
+      "nearest to sizes (matrix path)",
+      {
+        op: "Resize",
+        type: "float32",
+        opset: 11,
+        inputs: [
+          { name: "x", dims: [1, 2, 4, 3] },
+          roi,
+          noScales,
+          constantTensor("sizes", "int64", [4], [1, 2, 6, 7]),
+        ],
+        attributes: [attr.string("mode", "nearest")],
+      },
+    ],
+    [
+      "nearest x2 asymmetric floor (block path)",
+      {
+        op: "Resize",
+        type: "float32",
+        opset: 11,
+        inputs: [
+          { name: "x", dims: [1, 2, 3, 3] },
+          roi,
+          constantTensor("scales", "float32", [4], [1, 1, 2, 2]),
+        ],
+        attributes: [
+          attr.string("mode", "nearest"),
+          attr.string("coordinate_transformation_mode", "asymmetric"),
+          attr.string("nearest_mode", "floor"),
+        ],
+      },
+    ],
+  ];
+  for (const [label, c] of cases) it(label, async () => expectMatches(c));
+});

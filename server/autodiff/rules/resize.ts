@@ -52,13 +52,15 @@ function interpolationMatrixT(g: Emitter, n: NodeView, axis: number, scale: stri
   );
   const eye = g.op1("EyeLike", [zeros]);
   const resizeAttrs = n.node.attributes.filter((a) => a.name !== "axes");
+  // Opset 11 requires roi and scales (empty tensors stand for "not given"); 13+ takes "".
+  const empty = () => (n.opset < 13 ? g.constant(DataType.FLOAT, [0], []) : "");
   if (scale) {
     const scales = g.op1("Concat", [g.constant(DataType.FLOAT, [1], [1]), scale], [attr.int("axis", 0)]);
-    return g.op1("Resize", [eye, "", scales], resizeAttrs);
+    return g.op1("Resize", [eye, empty(), scales], resizeAttrs);
   }
   const outSize = g.dimOf(n.output(0), axis);
   const sizes = g.op1("Concat", [inSize, outSize], [attr.int("axis", 0)]);
-  return g.op1("Resize", [eye, "", "", sizes], resizeAttrs);
+  return g.op1("Resize", [eye, empty(), empty(), sizes], resizeAttrs);
 }
 
 /**
