@@ -27,10 +27,12 @@ export const clip: VjpRule = {
         dx = g.op1("Where", [mask, dy!, zero]);
       }
     }
-    // Where x < min the output is min, unless max < min too (then it is max: Min(Max(x,min),max)).
-    const belowOnly = below && above ? g.op1("And", [below, g.op1("Not", [above])]) : below;
-    const dMin = below && n.needsGrad(1) ? g.op1("Where", [belowOnly!, dy!, zero]) : null;
-    const dMax = above && n.needsGrad(2) ? g.op1("Where", [above, dy!, zero]) : null;
+    // The output is Min(Max(x, min), max): with min > max it is max everywhere.
+    const inverted = below && above ? g.op1("Greater", [min, max]) : null;
+    const takesMin = inverted ? g.op1("And", [below!, g.op1("Not", [inverted])]) : below;
+    const takesMax = inverted ? g.op1("Or", [above!, inverted]) : above;
+    const dMin = takesMin && n.needsGrad(1) ? g.op1("Where", [takesMin, dy!, zero]) : null;
+    const dMax = takesMax && n.needsGrad(2) ? g.op1("Where", [takesMax, dy!, zero]) : null;
     return [dx, dMin, dMax];
   },
 };

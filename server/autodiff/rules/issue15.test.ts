@@ -33,6 +33,17 @@ describe("Clip: gradients w.r.t. the bounds are computed", () => {
       ],
     });
   });
+  it("min > max (the output is max everywhere)", async () => {
+    await expectMatches({
+      op: "Clip",
+      type: "float64",
+      inputs: [
+        { name: "x", dims: [4, 5], map: awayFromBounds },
+        { name: "lo", dims: [], map: highBound },
+        { name: "hi", dims: [], map: lowBound },
+      ],
+    });
+  });
   it("only the bounds (x constant), opset 11", async () => {
     await expectMatches({
       op: "Clip",
