@@ -8,7 +8,7 @@ import { ownerIdFor } from "../authorization";
 import type { ServiceContext } from "../context";
 import { appendVersion } from "../workflows/append-version";
 import { assertReferencesExist } from "../workflows/check-references";
-import { readStoredDocument, readSubmittedDocument } from "../workflows/graph-document";
+import { readStoredDocument, readSubmittedDocument, sameDocument } from "../workflows/graph-document";
 import { loadWorkflow } from "../workflows/load-workflow";
 import { loadVersionOfWorkflow } from "../versions/load-version";
 import { hashModels } from "./model-hashes";
@@ -53,7 +53,12 @@ export async function startRun(ctx: ServiceContext, input: StartRunInput): Promi
     assertRunnable(document, `“${workflow.name}” cannot run`);
     await assertReferencesExist(ctx, document, `“${workflow.name}” cannot run`);
     const base = await loadVersionOfWorkflow(ctx, workflow.id, input.baseVersionId);
-    const unchanged = base.document === JSON.stringify(document) && workflow.headVersionId === base.id;
+    const unchanged =
+      workflow.headVersionId === base.id &&
+      sameDocument(
+        readStoredDocument(base.document, `version ${base.number} of “${workflow.name}”`),
+        document,
+      );
     if (unchanged) {
       versionId = base.id;
     } else {

@@ -146,6 +146,20 @@ export function assertSavable(document: GraphDocument, what: string): void {
   );
 }
 
+/** JSON with every object's keys sorted: equal for equal graphs whatever order the editor wrote keys in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === "object" && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+/** Whether two documents are the same graph (a run of an unchanged document must not save a new version). */
+export function sameDocument(a: GraphDocument, b: GraphDocument): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
 export interface StoredDocument {
   document: string;
   schemaVersion: number;
