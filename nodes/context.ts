@@ -39,6 +39,10 @@ export interface ModelSummary {
   readonly source: "bundled" | "user" | "upload";
   readonly valid: boolean;
   readonly problems: readonly ModelProblemSummary[];
+  /** The words the model was trained on (its folder's vocabulary.json); absent when the folder has none. */
+  readonly vocabulary?: readonly string[];
+  /** The first paragraph of its MODEL_CARD.md as plain text (capped); absent when there is no card. */
+  readonly cardSummary?: string;
 }
 
 /** Text-encoder states for classifier-free guidance: [2B, T, W], the B unconditional rows first. */

@@ -31,6 +31,8 @@ export type GraphIssueCode =
   | "optimizer-without-reward"
   | "non-differentiable-reward"
   | "no-optimizer"
+  /** A Prompt word the Sampler's model never saw (nodes/graph/prompt-vocabulary.ts; needs the model list). */
+  | "prompt-unknown-words"
   | "input-ignored";
 
 export interface GraphIssue {

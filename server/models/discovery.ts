@@ -13,6 +13,7 @@ import { assetLocation } from "@/server/assets/asset-store";
 import { repoRoot } from "@/server/db/repo-root";
 import { getEnv } from "@/server/env";
 import { inspectModelFolder } from "./folder";
+import { readModelCardInfo } from "./model-card";
 
 export { USER_MODEL_PREFIX };
 
@@ -72,6 +73,7 @@ function summarize(dir: string, source: "bundled" | "user"): DiscoveredModel {
       source,
       valid: !inspection.problems.some((problem) => problem.severity === "error"),
       problems: inspection.problems.map(({ severity, file, message }) => ({ severity, file, message })),
+      ...readModelCardInfo(dir),
     },
   };
 }
@@ -116,6 +118,7 @@ export function summarizeUploadedModel(
     source: "upload",
     valid: !inspection.problems.some((problem) => problem.severity === "error"),
     problems: inspection.problems.map(({ severity, file, message }) => ({ severity, file, message })),
+    ...readModelCardInfo(dir),
   };
 }
 
