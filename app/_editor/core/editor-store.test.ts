@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyGraphDocument } from "@/nodes/graph/create";
+import { exampleWorkflows } from "@/nodes/graph/examples";
+import { promptVocabularyIssues } from "@/nodes/graph/prompt-vocabulary";
 import { registryGraphKit } from "./default-kit";
 import { EditorStore } from "./editor-store";
 import type { GraphKit } from "./graph-kit";
@@ -472,5 +474,30 @@ describe("subscribe", () => {
     unsubscribe();
     store.addNode("noise", { x: 0, y: 0 });
     expect(calls).toBe(1);
+  });
+});
+
+describe("setExtraValidation", () => {
+  it("adds the prompt-vocabulary warnings to the issues and follows prompt edits", () => {
+    const example = exampleWorkflows.find((workflow) => workflow.slug === "brighten-with-a-guard");
+    if (!example) throw new Error("example missing");
+    const { store } = setup(structuredClone(example.document));
+    const prompt = store.getSnapshot().document.nodes.find((node) => node.type === "prompt");
+    if (!prompt) throw new Error("no prompt");
+    const sampler = store.getSnapshot().document.nodes.find((node) => node.type === "sampler");
+    const models = [{ id: String(sampler?.params.model), name: "tiny", vocabulary: ["red", "circle"] }];
+    store.updateParam(prompt.id, "text", "a cute cat");
+    expect(store.getSnapshot().issues).toEqual([]);
+
+    store.setExtraValidation((doc) => promptVocabularyIssues(doc, models));
+    const warnings = store.getSnapshot().issuesByNode.get(prompt.id) ?? [];
+    expect(warnings.map((issue) => issue.code)).toEqual(["prompt-unknown-words"]);
+    expect(warnings[0]?.message).toContain("“cute”, “cat”");
+
+    store.updateParam(prompt.id, "text", "a red circle");
+    expect(store.getSnapshot().issues).toEqual([]);
+    store.setExtraValidation(null);
+    store.updateParam(prompt.id, "text", "a cute cat");
+    expect(store.getSnapshot().issues).toEqual([]);
   });
 });

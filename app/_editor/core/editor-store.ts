@@ -109,6 +109,8 @@ export class EditorStore {
   private issuesByNode: ReadonlyMap<string, readonly GraphIssue[]> = new Map();
   /** The document the cached issues were computed for, modulo node positions. */
   private issuesDocument: GraphDocument | null = null;
+  /** Checks that need data from outside the document (the server's model list); empty until set. */
+  private extraValidation: ((doc: GraphDocument) => readonly GraphIssue[]) | null = null;
   private dirtyFor: { document: GraphDocument; saved: GraphDocument; dirty: boolean } | null = null;
 
   private snapshot: EditorSnapshot;
@@ -166,7 +168,10 @@ export class EditorStore {
       this.issuesDocument = this.document;
       return;
     }
-    const issues = this.kit.validateGraph(this.document);
+    const issues = [
+      ...this.kit.validateGraph(this.document),
+      ...(this.extraValidation?.(this.document) ?? []),
+    ];
     const byNode = new Map<string, GraphIssue[]>();
     for (const issue of issues) {
       if (issue.nodeId === undefined) continue;
@@ -186,6 +191,16 @@ export class EditorStore {
     const dirty = this.document !== this.savedDocument && !documentsEqual(this.document, this.savedDocument);
     this.dirtyFor = { document: this.document, saved: this.savedDocument, dirty };
     return dirty;
+  }
+
+  /**
+   * Adds checks that need outside data (e.g. prompt words against the model list once it has arrived) to
+   * the document's validation; null removes them. Issues are recomputed at once.
+   */
+  setExtraValidation(validate: ((doc: GraphDocument) => readonly GraphIssue[]) | null): void {
+    this.extraValidation = validate;
+    this.issuesDocument = null;
+    this.emit();
   }
 
   // ---- reading -------------------------------------------------------------------------------------------

@@ -172,8 +172,9 @@ function NodeCardImpl({ data, id }: NodeProps<CardNode>) {
   if (!definition) return <UnknownCard node={node} issues={issues} />;
 
   const paramErrors = new Map<string, string>();
+  // Warnings (e.g. prompt words the model never saw) stay in the card's issue list: the value is valid.
   for (const issue of issues) {
-    if (issue.param !== undefined && !paramErrors.has(issue.param))
+    if (issue.severity === "error" && issue.param !== undefined && !paramErrors.has(issue.param))
       paramErrors.set(issue.param, issue.message);
   }
   const visible = fields.filter((field) => isParamVisible(field, node.params));

@@ -12,6 +12,7 @@ import { AppHeader } from "@/app/_components/app-header";
 import { Dialog } from "@/app/_components/dialog";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
 import { RunControls } from "@/app/_runs/run-controls";
+import { promptVocabularyIssues } from "@/nodes/graph/prompt-vocabulary";
 import { registryGraphKit } from "../core/default-kit";
 import { EditorStore } from "../core/editor-store";
 import type { GraphDocument } from "../core/types";
@@ -129,6 +130,11 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
       })) ?? null,
     [models.data],
   );
+  // Prompt words the Sampler's model never saw: a warning on the Prompt, once the model list is here.
+  useEffect(() => {
+    const list = models.data;
+    store.setExtraValidation(list ? (doc) => promptVocabularyIssues(doc, list) : null);
+  }, [models.data, store]);
   const client = useTRPCClient();
 
   // Leaving with unsaved edits asks first (the browser shows its own wording).
