@@ -2,34 +2,17 @@
  * A failed run's recorded message is for people: no absolute server paths, no ONNX Runtime source locations,
  * no JavaScript internals. The full error goes to the server log under the run's id.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { exampleWorkflows } from "@/nodes";
 import { getRun, type RunDetail } from "../services/runs/get-run";
 import { startRun } from "../services/runs/start-run";
-import { createTestDatabase, type TestDatabase } from "../services/test-database";
+import { testDatabaseWithDataDir } from "../services/test-database-with-data-dir";
 import { createWorkflow } from "../services/workflows/create-workflow";
 import { createDatabaseRunQueue } from "./queue";
 import { RunWorker } from "./run-worker";
 import { createSmallLoopExecutor } from "./testing/small-loop-executor";
 
-let database: TestDatabase;
-let dataDir: string;
-const previousDataDir = process.env.DNO_DATA_DIR;
-
-beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-failure-message-"));
-  process.env.DNO_DATA_DIR = dataDir;
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
-  else process.env.DNO_DATA_DIR = previousDataDir;
-});
+const fixture = testDatabaseWithDataDir("dno-failure-message-");
 
 async function failWith(error: Error): Promise<{ run: RunDetail; logged: string }> {
   const example = exampleWorkflows.find((candidate) => candidate.slug === "brighten-with-a-guard");
@@ -38,8 +21,8 @@ async function failWith(error: Error): Promise<{ run: RunDetail; logged: string 
   for (const node of document.nodes) {
     if (node.type === "optimizer") node.params = { ...node.params, iterations: 3 };
   }
-  const workflow = await createWorkflow(database.ctx, { name: "Fails", document });
-  const { run } = await startRun(database.ctx, {
+  const workflow = await createWorkflow(fixture.database.ctx, { name: "Fails", document });
+  const { run } = await startRun(fixture.database.ctx, {
     workflowId: workflow.id,
     versionId: workflow.headVersion.id,
     checkpointEvery: 1,
@@ -51,8 +34,8 @@ async function failWith(error: Error): Promise<{ run: RunDetail; logged: string 
     );
   });
   const worker = new RunWorker({
-    ctx: database.ctx,
-    queue: createDatabaseRunQueue(database.ctx),
+    ctx: fixture.database.ctx,
+    queue: createDatabaseRunQueue(fixture.database.ctx),
     executor: createSmallLoopExecutor({ throwAt: { iteration: 1, error } }),
     concurrency: 1,
     pollMs: 20,
@@ -61,7 +44,7 @@ async function failWith(error: Error): Promise<{ run: RunDetail; logged: string 
   try {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const current = await getRun(database.ctx, { runId: run.id });
+      const current = await getRun(fixture.database.ctx, { runId: run.id });
       if (["failed", "succeeded", "cancelled", "interrupted"].includes(current.status)) {
         return { run: current, logged: lines.join("\n") };
       }

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import { ExecutorError } from "@/server/executor/errors";
 import { cancelRun } from "../services/runs/cancel-run";
@@ -12,27 +11,13 @@ import { recoverInterruptedRuns } from "../services/runs/recover-interrupted-run
 import { resumeRun } from "../services/runs/resume-run";
 import { startRun } from "../services/runs/start-run";
 import { createWorkflow } from "../services/workflows/create-workflow";
-import { createTestDatabase, type TestDatabase } from "../services/test-database";
+import { testDatabaseWithDataDir } from "../services/test-database-with-data-dir";
 import type { RunExecutor } from "./executor-port";
 import { createDatabaseRunQueue } from "./queue";
 import { RunWorker } from "./run-worker";
 import { createSmallLoopExecutor } from "./testing/small-loop-executor";
 
-let database: TestDatabase;
-let dataDir: string;
-const previousDataDir = process.env.DNO_DATA_DIR;
-
-beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-runs-data-"));
-  process.env.DNO_DATA_DIR = dataDir;
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
-  else process.env.DNO_DATA_DIR = previousDataDir;
-});
+const fixture = testDatabaseWithDataDir("dno-runs-data-");
 
 function smallDocument(iterations: number, seed = 7): GraphDocument {
   const example = exampleWorkflows.find((candidate) => candidate.slug === "brighten-with-a-guard");
@@ -46,14 +31,14 @@ function smallDocument(iterations: number, seed = 7): GraphDocument {
 }
 
 async function newWorkflow(iterations: number, seed = 7) {
-  return createWorkflow(database.ctx, {
+  return createWorkflow(fixture.database.ctx, {
     name: `Runs ${iterations}/${seed}`,
     document: smallDocument(iterations, seed),
   });
 }
 
 async function submit(workflow: Awaited<ReturnType<typeof newWorkflow>>, checkpointEvery = 1) {
-  const { run } = await startRun(database.ctx, {
+  const { run } = await startRun(fixture.database.ctx, {
     workflowId: workflow.id,
     versionId: workflow.headVersion.id,
     checkpointEvery,
@@ -63,8 +48,8 @@ async function submit(workflow: Awaited<ReturnType<typeof newWorkflow>>, checkpo
 
 function worker(executor: RunExecutor, concurrency = 1): RunWorker {
   const instance = new RunWorker({
-    ctx: database.ctx,
-    queue: createDatabaseRunQueue(database.ctx),
+    ctx: fixture.database.ctx,
+    queue: createDatabaseRunQueue(fixture.database.ctx),
     executor,
     concurrency,
     pollMs: 20,
@@ -89,7 +74,7 @@ async function waitFor<T>(
 
 async function finished(runId: string): Promise<RunDetail> {
   return waitFor(`run ${runId} to finish`, async () => {
-    const run = await getRun(database.ctx, { runId });
+    const run = await getRun(fixture.database.ctx, { runId });
     return ["succeeded", "failed", "cancelled", "interrupted"].includes(run.status) ? run : null;
   });
 }
@@ -97,7 +82,7 @@ async function finished(runId: string): Promise<RunDetail> {
 async function imageHashes(run: RunDetail): Promise<string[]> {
   const hashes: string[] = [];
   for (const step of run.steps) {
-    const artifact = await database.db.artifact.findUniqueOrThrow({
+    const artifact = await fixture.database.db.artifact.findUniqueOrThrow({
       where: { id: step.imageArtifactId ?? "" },
     });
     hashes.push(
@@ -122,17 +107,18 @@ describe("run worker on the embedded queue", () => {
       const rewards = done.steps.map((step) => step.metrics.rewards["reward-1"] ?? Number.NaN);
       expect(rewards.at(-1)).toBeGreaterThan(rewards[0] ?? Number.POSITIVE_INFINITY);
       const png = await readArtifactFile(
-        (await database.db.artifact.findUniqueOrThrow({ where: { id: done.images.final ?? "" } })).storageKey,
+        (await fixture.database.db.artifact.findUniqueOrThrow({ where: { id: done.images.final ?? "" } }))
+          .storageKey,
       );
       expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
       expect(done.checkpointIteration).toBe(5);
       // Only the newest checkpoint is kept.
-      const checkpoints = await database.db.artifact.findMany({
+      const checkpoints = await fixture.database.db.artifact.findMany({
         where: { runId: run.id, kind: "checkpoint" },
       });
       expect(checkpoints.map((artifact) => artifact.iteration)).toEqual([5]);
       const checkpointFiles = fs
-        .readdirSync(path.join(dataDir, "artifacts", run.id))
+        .readdirSync(path.join(fixture.dataDir, "artifacts", run.id))
         .filter((name) => name.startsWith("checkpoint-"));
       expect(checkpointFiles).toEqual(["checkpoint-00005.bin"]);
       expect(done.images.initial).not.toBeNull();
@@ -151,20 +137,20 @@ describe("run worker on the embedded queue", () => {
       const queued = await submit(workflow);
       await waitFor(
         "two iterations",
-        async () => (await getRun(database.ctx, { runId: running.id })).iterationsDone >= 2,
+        async () => (await getRun(fixture.database.ctx, { runId: running.id })).iterationsDone >= 2,
       );
-      const cancelledQueued = await cancelRun(database.ctx, { runId: queued.id });
+      const cancelledQueued = await cancelRun(fixture.database.ctx, { runId: queued.id });
       expect(cancelledQueued.status).toBe("cancelled");
-      await cancelRun(database.ctx, { runId: running.id });
-      const atCancel = (await getRun(database.ctx, { runId: running.id })).iterationsDone;
+      await cancelRun(fixture.database.ctx, { runId: running.id });
+      const atCancel = (await getRun(fixture.database.ctx, { runId: running.id })).iterationsDone;
       const done = await finished(running.id);
       expect(done.status).toBe("cancelled");
       // Seen at the next recorded step at the latest (no in-process bus event was sent here).
       expect(done.iterationsDone).toBeLessThanOrEqual(atCancel + 1);
       expect(done.steps.length).toBe(done.iterationsDone);
       expect(done.steps.length).toBeGreaterThanOrEqual(2);
-      expect((await getRun(database.ctx, { runId: queued.id })).steps).toHaveLength(0);
-      await expect(cancelRun(database.ctx, { runId: done.id })).resolves.toMatchObject({
+      expect((await getRun(fixture.database.ctx, { runId: queued.id })).steps).toHaveLength(0);
+      await expect(cancelRun(fixture.database.ctx, { runId: done.id })).resolves.toMatchObject({
         status: "cancelled",
       });
     } finally {
@@ -253,17 +239,17 @@ describe("run worker on the embedded queue", () => {
       const run = await submit(workflow, checkpointEvery);
       await waitFor(
         "five iterations",
-        async () => (await getRun(database.ctx, { runId: run.id })).iterationsDone >= 5,
+        async () => (await getRun(fixture.database.ctx, { runId: run.id })).iterationsDone >= 5,
       );
       // Server restart: everything still "running" is interrupted.
-      const recovered = await recoverInterruptedRuns(database.ctx);
+      const recovered = await recoverInterruptedRuns(fixture.database.ctx);
       expect(recovered).toContain(run.id);
       await crashed.stop();
-      const interrupted = await getRun(database.ctx, { runId: run.id });
+      const interrupted = await getRun(fixture.database.ctx, { runId: run.id });
       expect(interrupted.status).toBe("interrupted");
       expect(interrupted.checkpointIteration).toBe(checkpointEvery === 1 ? 4 : 2);
 
-      const resumed = await resumeRun(database.ctx, { runId: run.id });
+      const resumed = await resumeRun(fixture.database.ctx, { runId: run.id });
       expect(resumed.status).toBe("queued");
       const again = worker(createSmallLoopExecutor());
       try {
@@ -319,18 +305,20 @@ describe("run worker on the embedded queue", () => {
       const runs = await Promise.all(Array.from({ length: 20 }, () => submit(workflow)));
       expect(new Set(runs.map((run) => run.id)).size).toBe(20);
       const toCancel = runs.filter((_, index) => index % 4 === 1);
-      await Promise.all(toCancel.map((run) => cancelRun(database.ctx, { runId: run.id }).catch(() => null)));
+      await Promise.all(
+        toCancel.map((run) => cancelRun(fixture.database.ctx, { runId: run.id }).catch(() => null)),
+      );
       await waitFor(
         "all 20 runs to finish",
         async () => {
-          const open = await database.db.run.count({
+          const open = await fixture.database.db.run.count({
             where: { id: { in: runs.map((run) => run.id) }, status: { in: ["queued", "running"] } },
           });
           return open === 0;
         },
         50_000,
       );
-      const done = await Promise.all(runs.map((run) => getRun(database.ctx, { runId: run.id })));
+      const done = await Promise.all(runs.map((run) => getRun(fixture.database.ctx, { runId: run.id })));
       for (const run of done) {
         expect(["succeeded", "cancelled"]).toContain(run.status);
         if (run.status === "succeeded") {

@@ -3,56 +3,43 @@
  * must find new iterations and the final status by polling the database. The "remote worker" here writes
  * through the same services a worker process uses, and publishes nothing.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exampleWorkflows } from "@/nodes";
 import { claimNextRun } from "../services/runs/claim-next-run";
 import { finishRun } from "../services/runs/finish-run";
 import { recordRunStep } from "../services/runs/record-run-step";
 import { startRun } from "../services/runs/start-run";
-import { createTestDatabase, type TestDatabase } from "../services/test-database";
+import { testDatabaseWithDataDir } from "../services/test-database-with-data-dir";
 import { createWorkflow } from "../services/workflows/create-workflow";
 import { encodePng } from "@/server/models/image";
 import { type RunProgressEvent, watchRun } from "./watch-run";
 
-let database: TestDatabase;
-let dataDir: string;
-const previousDataDir = process.env.DNO_DATA_DIR;
-
-beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-watch-"));
-  process.env.DNO_DATA_DIR = dataDir;
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
-  else process.env.DNO_DATA_DIR = previousDataDir;
-});
+const fixture = testDatabaseWithDataDir("dno-watch-");
 
 describe("watchRun without bus events (worker in another process)", () => {
   it("polls the database: every iteration once, in order, then the final status", async () => {
     const example = exampleWorkflows[0];
     if (!example) throw new Error("no example");
-    const workflow = await createWorkflow(database.ctx, { name: "Remote", document: example.document });
-    const { run } = await startRun(database.ctx, {
+    const workflow = await createWorkflow(fixture.database.ctx, {
+      name: "Remote",
+      document: example.document,
+    });
+    const { run } = await startRun(fixture.database.ctx, {
       workflowId: workflow.id,
       versionId: workflow.headVersion.id,
     });
-    const claimed = await claimNextRun(database.ctx, { workerId: "remote-1", device: "cpu" });
+    const claimed = await claimNextRun(fixture.database.ctx, { workerId: "remote-1", device: "cpu" });
     expect(claimed?.id).toBe(run.id);
 
     const events: RunProgressEvent[] = [];
     const watching = (async () => {
-      for await (const { event } of watchRun(database.ctx, { runId: run.id, pollMs: 30 })) events.push(event);
+      for await (const { event } of watchRun(fixture.database.ctx, { runId: run.id, pollMs: 30 }))
+        events.push(event);
     })();
     const png = new Uint8Array(encodePng({ width: 1, height: 1, data: new Uint8Array([1, 2, 3]) }));
     for (let iteration = 0; iteration < 3; iteration++) {
       await new Promise((resolve) => setTimeout(resolve, 60));
-      await recordRunStep(database.ctx, {
+      await recordRunStep(fixture.database.ctx, {
         runId: run.id,
         workerId: "remote-1",
         metrics: {
@@ -69,7 +56,7 @@ describe("watchRun without bus events (worker in another process)", () => {
         checkpoint: null,
       });
     }
-    await finishRun(database.ctx, { runId: run.id, workerId: "remote-1", status: "succeeded" });
+    await finishRun(fixture.database.ctx, { runId: run.id, workerId: "remote-1", status: "succeeded" });
     await watching;
 
     const iterations = events.flatMap((event) => (event.type === "iteration" ? [event.step.iteration] : []));
