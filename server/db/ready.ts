@@ -5,7 +5,7 @@
  */
 import { applyMigrations } from "../../prisma/migration-runner";
 import { databaseUrl } from "../env";
-import { ANONYMOUS } from "../services/context";
+import { SYSTEM } from "../services/context";
 import { seedExampleWorkflows } from "../services/workflows/seed-example-workflows";
 import { createDbClient, type DbClient, getDb } from "./client";
 import { resolveDatabaseTarget } from "./database-url";
@@ -38,7 +38,7 @@ async function prepare(url: string, options: EnsureDatabaseReadyOptions): Promis
       await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
     }
     const seededExamples =
-      options.seed === false ? [] : (await seedExampleWorkflows({ db, actor: ANONYMOUS })).created;
+      options.seed === false ? [] : (await seedExampleWorkflows({ db, actor: SYSTEM })).created;
     return { appliedMigrationNames, seededExamples };
   } finally {
     if (ownClient) await db.$disconnect();

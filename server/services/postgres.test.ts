@@ -10,8 +10,8 @@ import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import { applyMigrations, checkMigrations } from "../../prisma/migration-runner";
 import { createDbClient } from "../db/client";
 import { ensureDatabaseReady } from "../db/ready";
-import { ANONYMOUS, type ServiceContext } from "./context";
-import { snapshotTables } from "./test-database";
+import { type ServiceContext, userActor } from "./context";
+import { createTestUser, snapshotTables } from "./test-database";
 import { restoreVersion } from "./versions/restore-version";
 import { createWorkflow } from "./workflows/create-workflow";
 import { exportWorkflow } from "./workflows/export-workflow";
@@ -42,8 +42,13 @@ describe.skipIf(!serverUrl)("services on PostgreSQL", () => {
     parsed.pathname = `/${databaseName}`;
     url = parsed.toString();
     const db = createDbClient(url);
-    ctx = { db, actor: ANONYMOUS };
     await ensureDatabaseReady({ databaseUrl: url, db });
+    const owner = await createTestUser(db, {
+      name: "Test Owner",
+      email: "owner@example.test",
+      role: "owner",
+    });
+    ctx = { db, actor: userActor(owner.id, "owner") };
   });
 
   afterAll(async () => {

@@ -7,12 +7,13 @@ import os from "node:os";
 import path from "node:path";
 import { createDbClient, type DbClient } from "../db/client";
 import { ensureDatabaseReady } from "../db/ready";
-import { ANONYMOUS, type ServiceContext } from "./context";
+import { type InstanceRole, type ServiceContext, userActor } from "./context";
 
 export interface TestDatabase {
   url: string;
   dir: string;
   db: DbClient;
+  /** Acting as the instance's owner account (created with the database): sees and may do everything. */
   ctx: ServiceContext;
   close(): Promise<void>;
 }
@@ -24,16 +25,33 @@ export async function createTestDatabase(
   const url = options.url ?? `file:${path.join(dir, "test.db")}`;
   const db = createDbClient(url);
   await ensureDatabaseReady({ databaseUrl: url, db, seed: options.seed ?? false });
+  const owner = await createTestUser(db, { name: "Test Owner", email: "owner@example.test", role: "owner" });
   return {
     url,
     dir,
     db,
-    ctx: { db, actor: ANONYMOUS },
+    ctx: { db, actor: userActor(owner.id, "owner") },
     async close() {
       await db.$disconnect();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** An account row for tests (no password: such a user can only act through a context built in the test). */
+export async function createTestUser(
+  db: DbClient,
+  input: { name: string; email: string; role?: InstanceRole },
+): Promise<{ id: string; email: string }> {
+  return db.user.create({
+    data: {
+      id: `user-${input.email.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}`,
+      name: input.name,
+      email: input.email,
+      role: input.role ?? "user",
+    },
+    select: { id: true, email: true },
+  });
 }
 
 /** Every row of the tables services write, for "nothing changed" assertions. */

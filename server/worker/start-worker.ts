@@ -4,7 +4,9 @@
  */
 import { getDb } from "../db/client";
 import { ensureDatabaseReady } from "../db/ready";
-import { ANONYMOUS, type ServiceContext } from "../services/context";
+import { formatDevice } from "../onnx/providers";
+import { getOnnxRuntime } from "../onnx/runtime";
+import { type ServiceContext, SYSTEM } from "../services/context";
 import { recoverInterruptedRuns } from "../services/runs/recover-interrupted-runs";
 import { createDnoExecutor } from "./dno-executor";
 import type { RunExecutor } from "./executor-port";
@@ -29,9 +31,22 @@ export interface StartWorkerOptions {
   executor?: RunExecutor;
 }
 
+/**
+ * The device each claimed run records (the run page's Reproducibility table): the provider ONNX Runtime
+ * resolved and, for WebGPU, its adapter. If the provider cannot load, runs fail with that error when they
+ * start; until then the configured name stands.
+ */
+async function resolvedDevice(configured: string): Promise<string> {
+  try {
+    return formatDevice((await getOnnxRuntime()).device);
+  } catch {
+    return configured;
+  }
+}
+
 export async function startWorker(options: StartWorkerOptions = {}): Promise<RunWorker> {
   if (options.migrate !== false) await ensureDatabaseReady();
-  const ctx: ServiceContext = { db: getDb(), actor: ANONYMOUS };
+  const ctx: ServiceContext = { db: getDb(), actor: SYSTEM };
   if (options.migrate === false) {
     try {
       await ctx.db.run.count({ where: { status: "queued" } });
@@ -51,7 +66,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const worker = new RunWorker({
     ctx,
     queue: createDatabaseRunQueue(ctx),
-    executor: options.executor ?? createDnoExecutor({ device: config.device }),
+    executor: options.executor ?? createDnoExecutor({ device: await resolvedDevice(config.device) }),
     concurrency: config.concurrency,
     ...(options.workerId ? { workerId: options.workerId } : {}),
   });
@@ -65,7 +80,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
  */
 async function startSupervisedWorker(): Promise<WorkerSupervisor> {
   await ensureDatabaseReady();
-  const ctx: ServiceContext = { db: getDb(), actor: ANONYMOUS };
+  const ctx: ServiceContext = { db: getDb(), actor: SYSTEM };
   const recovered = await recoverInterruptedRuns(ctx);
   if (recovered.length > 0)
     console.log(`Marked ${recovered.length} run(s) interrupted; they can be resumed.`);

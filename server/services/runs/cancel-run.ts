@@ -36,7 +36,7 @@ export async function requestRunCancel(
 }
 
 export async function cancelRun(ctx: ServiceContext, input: { runId: string }): Promise<RunSummary> {
-  const run = await loadRun(ctx, input.runId, "write");
+  const run = await loadRun(ctx, input.runId, "run");
   const outcome = await requestRunCancel(ctx, run.id);
   if (outcome !== "cancelled" && outcome !== "requested") {
     throw new AppError(

@@ -43,7 +43,7 @@ export interface RunDetail extends RunSummary {
 }
 
 export async function getRun(ctx: ServiceContext, input: { runId: string }): Promise<RunDetail> {
-  const run = await loadRun(ctx, input.runId, "read");
+  const run = await loadRun(ctx, input.runId, "view");
   const [steps, artifacts, log] = await Promise.all([
     ctx.db.runStep.findMany({ where: { runId: run.id }, orderBy: { iteration: "asc" } }),
     ctx.db.artifact.findMany({

@@ -7,7 +7,7 @@ export async function listRunSteps(
   ctx: ServiceContext,
   input: { runId: string; afterIteration?: number; limit?: number },
 ): Promise<{ run: RunSummary; steps: RunStepView[] }> {
-  const run = await loadRun(ctx, input.runId, "read");
+  const run = await loadRun(ctx, input.runId, "view");
   const steps = await ctx.db.runStep.findMany({
     where: { runId: run.id, iteration: { gt: input.afterIteration ?? -1 } },
     orderBy: { iteration: "asc" },

@@ -7,7 +7,7 @@ export async function listRuns(
   ctx: ServiceContext,
   input: { workflowId: string; limit?: number },
 ): Promise<RunSummary[]> {
-  const workflow = await loadWorkflow(ctx, input.workflowId, "read");
+  const workflow = await loadWorkflow(ctx, input.workflowId, "view");
   const runs = await ctx.db.run.findMany({
     where: { workflowId: workflow.id },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],

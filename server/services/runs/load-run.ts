@@ -1,5 +1,5 @@
 import { AppError, notFound } from "../../errors";
-import { assertCanAccessWorkflow, type WorkflowAction } from "../authorization";
+import { assertCanOnWorkflow, type WorkflowAction } from "../authorization";
 import type { ServiceContext } from "../context";
 
 /** A run of a live workflow, after checking the actor may do `action` on that workflow. */
@@ -10,7 +10,7 @@ export async function loadRun(ctx: ServiceContext, runId: string, action: Workfl
   });
   if (!run) throw notFound("Run", runId);
   if (run.workflow.deletedAt) {
-    assertCanAccessWorkflow(ctx.actor, run.workflow, "read");
+    await assertCanOnWorkflow(ctx, run.workflow, "view");
     throw new AppError(
       "NOT_FOUND",
       "This run's workflow is in the trash; restore the workflow to open its runs.",
@@ -20,6 +20,6 @@ export async function loadRun(ctx: ServiceContext, runId: string, action: Workfl
       },
     );
   }
-  assertCanAccessWorkflow(ctx.actor, run.workflow, action);
-  return run;
+  const role = await assertCanOnWorkflow(ctx, run.workflow, action);
+  return Object.assign(run, { role });
 }

@@ -37,7 +37,7 @@ export async function rerunWithChanges(
   ctx: ServiceContext,
   input: { runId: string; changes: ParamChange[]; message: string },
 ): Promise<StartRunResult & { revisesRunId: string }> {
-  const original = await loadRun(ctx, input.runId, "write");
+  const original = await loadRun(ctx, input.runId, "run");
   const document = applyParamChanges(readRunConfig(original).document, input.changes);
   assertSavable(document, "The changed workflow cannot be saved");
   assertRunnable(document, "The changed workflow cannot run");

@@ -11,7 +11,7 @@ import { type RunSummary, toRunSummary } from "./run-views";
 const RESUMABLE = ["interrupted", "failed"];
 
 export async function resumeRun(ctx: ServiceContext, input: { runId: string }): Promise<RunSummary> {
-  const run = await loadRun(ctx, input.runId, "write");
+  const run = await loadRun(ctx, input.runId, "run");
   if (!RESUMABLE.includes(run.status)) {
     throw new AppError("CONFLICT", `Only interrupted or failed runs can resume; this one is ${run.status}.`, {
       status: run.status,

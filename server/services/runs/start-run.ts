@@ -37,7 +37,7 @@ export interface StartRunResult {
 }
 
 export async function startRun(ctx: ServiceContext, input: StartRunInput): Promise<StartRunResult> {
-  const workflow = await loadWorkflow(ctx, input.workflowId, "read");
+  const workflow = await loadWorkflow(ctx, input.workflowId, "run");
   let versionId: string;
   let document: GraphDocument;
   let savedVersionId: string | null = null;

@@ -9,7 +9,7 @@ export async function getVersion(ctx: ServiceContext, input: { versionId: string
   const version = await ctx.db.workflowVersion.findUnique({ where: { id: input.versionId } });
   if (!version) throw notFound("Version", input.versionId);
   // Checks that the workflow is live and readable by the actor.
-  const workflow = await loadWorkflow(ctx, version.workflowId, "read");
+  const workflow = await loadWorkflow(ctx, version.workflowId, "view");
   return {
     ...toVersionSummary(version),
     document: readStoredDocument(version.document, `version ${version.number} of “${workflow.name}”`),

@@ -11,7 +11,7 @@ export async function listVersions(
   ctx: ServiceContext,
   input: { workflowId: string },
 ): Promise<VersionListItem[]> {
-  const workflow = await loadWorkflow(ctx, input.workflowId, "read");
+  const workflow = await loadWorkflow(ctx, input.workflowId, "view");
   const versions = await ctx.db.workflowVersion.findMany({
     where: { workflowId: workflow.id },
     orderBy: { number: "desc" },

@@ -20,7 +20,7 @@ export async function restoreVersion(
   ctx: ServiceContext,
   input: RestoreVersionInput,
 ): Promise<AppendVersionResult> {
-  const workflow = await loadWorkflow(ctx, input.workflowId, "write");
+  const workflow = await loadWorkflow(ctx, input.workflowId, "edit");
   const version = await loadVersionOfWorkflow(ctx, workflow.id, input.versionId);
   const document = readStoredDocument(version.document, `version ${version.number} of “${workflow.name}”`);
   return appendVersion(ctx, {

@@ -9,7 +9,7 @@
 import type { GraphDocument } from "@/nodes";
 import type { WorkflowVersion } from "../../db/generated/prisma/client";
 import { AppError, notFound } from "../../errors";
-import { assertCanAccessWorkflow } from "../authorization";
+import { assertCanOnWorkflow } from "../authorization";
 import type { ServiceContext } from "../context";
 import { toStoredDocument } from "./graph-document";
 import { toVersionSummary, toWorkflowSummary, type VersionSummary, type WorkflowSummary } from "./views";
@@ -53,7 +53,7 @@ export async function appendVersion(
         include: { headVersion: true },
       });
       if (!workflow) throw notFound("Workflow", input.workflowId);
-      assertCanAccessWorkflow(ctx.actor, workflow, "write");
+      await assertCanOnWorkflow({ actor: ctx.actor, db: tx }, workflow, "edit");
       const head = workflow.headVersion;
       if (!head) throw new AppError("INTERNAL", `Workflow “${workflow.name}” has no versions.`);
       if (head.id !== input.baseVersionId) throw conflictError(head);

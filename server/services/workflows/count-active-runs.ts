@@ -6,7 +6,7 @@ export async function countActiveRuns(
   ctx: ServiceContext,
   input: { workflowId: string },
 ): Promise<{ running: number; queued: number }> {
-  await loadWorkflow(ctx, input.workflowId, "read");
+  await loadWorkflow(ctx, input.workflowId, "view");
   const groups = await ctx.db.run.groupBy({
     by: ["status"],
     where: { workflowId: input.workflowId, status: { in: ["queued", "running"] } },

@@ -14,7 +14,7 @@ export async function duplicateWorkflow(
   ctx: ServiceContext,
   input: DuplicateWorkflowInput,
 ): Promise<WorkflowDetail> {
-  const source = await loadWorkflow(ctx, input.workflowId, "read");
+  const source = await loadWorkflow(ctx, input.workflowId, "view");
   const detail = toWorkflowDetail(source);
   return createWorkflow(ctx, {
     name: input.name ?? `Copy of ${source.name}`,

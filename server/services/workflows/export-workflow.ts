@@ -26,7 +26,7 @@ export async function exportWorkflow(
   ctx: ServiceContext,
   input: ExportWorkflowInput,
 ): Promise<ExportedWorkflow> {
-  const workflow = await loadWorkflow(ctx, input.workflowId, "read");
+  const workflow = await loadWorkflow(ctx, input.workflowId, "view");
   const version = input.versionId
     ? await loadVersionOfWorkflow(ctx, workflow.id, input.versionId)
     : workflow.headVersion;

@@ -7,5 +7,5 @@ export async function getWorkflow(
   ctx: ServiceContext,
   input: { workflowId: string },
 ): Promise<WorkflowDetail> {
-  return toWorkflowDetail(await loadWorkflow(ctx, input.workflowId, "read"));
+  return toWorkflowDetail(await loadWorkflow(ctx, input.workflowId, "view"));
 }

@@ -6,7 +6,7 @@
 import { AppError } from "../../errors";
 import { workflowFileLimits } from "../../json/json-limits";
 import { parseUntrustedJson } from "../../json/parse-untrusted-json";
-import { canAccessWorkflow } from "../authorization";
+import { accessibleWorkflowFilter } from "../authorization";
 import type { ServiceContext } from "../context";
 import { createWorkflow } from "./create-workflow";
 import { assertSavable, readSubmittedDocument } from "./graph-document";
@@ -121,12 +121,16 @@ export async function importWorkflow(
   ).slice(0, MAX_WORKFLOW_NAME_LENGTH);
   // Names the actor sees in the list; a second import of one file must not look identical to the first.
   const lookalikes = await ctx.db.workflow.findMany({
-    where: { deletedAt: null, name: { startsWith: importNameRoot(wanted) } },
-    select: { name: true, ownerId: true },
+    where: {
+      deletedAt: null,
+      name: { startsWith: importNameRoot(wanted) },
+      ...accessibleWorkflowFilter(ctx.actor, "view"),
+    },
+    select: { name: true },
   });
   const name = uniqueImportName(
     wanted,
-    lookalikes.filter((workflow) => canAccessWorkflow(ctx.actor, workflow, "read")).map((w) => w.name),
+    lookalikes.map((workflow) => workflow.name),
   );
   return createWorkflow(ctx, {
     name,

@@ -1,4 +1,4 @@
-import { canAccessWorkflow } from "../authorization";
+import { accessibleWorkflowFilter } from "../authorization";
 import type { ServiceContext } from "../context";
 import { toWorkflowSummary, type WorkflowSummary } from "./views";
 
@@ -9,11 +9,16 @@ export interface DeletedWorkflowSummary extends WorkflowSummary {
 /** The trash: workflows the actor may restore, most recently deleted first. */
 export async function listDeletedWorkflows(ctx: ServiceContext): Promise<DeletedWorkflowSummary[]> {
   const workflows = await ctx.db.workflow.findMany({
-    where: { deletedAt: { not: null }, headVersionId: { not: null } },
+    where: {
+      deletedAt: { not: null },
+      headVersionId: { not: null },
+      ...accessibleWorkflowFilter(ctx.actor, "delete"),
+    },
     include: { headVersion: true },
     orderBy: [{ deletedAt: "desc" }, { id: "asc" }],
   });
-  return workflows
-    .filter((workflow) => canAccessWorkflow(ctx.actor, workflow, "delete"))
-    .map((workflow) => ({ ...toWorkflowSummary(workflow), deletedAt: workflow.deletedAt ?? new Date(0) }));
+  return workflows.map((workflow) => ({
+    ...toWorkflowSummary(workflow),
+    deletedAt: workflow.deletedAt ?? new Date(0),
+  }));
 }

@@ -1,15 +1,13 @@
-import { canAccessWorkflow } from "../authorization";
+import { accessibleWorkflowFilter } from "../authorization";
 import type { ServiceContext } from "../context";
 import { toWorkflowSummary, type WorkflowSummary } from "./views";
 
 /** Live workflows the actor may read, most recently changed first. */
 export async function listWorkflows(ctx: ServiceContext): Promise<WorkflowSummary[]> {
   const workflows = await ctx.db.workflow.findMany({
-    where: { deletedAt: null, headVersionId: { not: null } },
+    where: { deletedAt: null, headVersionId: { not: null }, ...accessibleWorkflowFilter(ctx.actor, "view") },
     include: { headVersion: true },
     orderBy: [{ updatedAt: "desc" }, { id: "asc" }],
   });
-  return workflows
-    .filter((workflow) => canAccessWorkflow(ctx.actor, workflow, "read"))
-    .map(toWorkflowSummary);
+  return workflows.map(toWorkflowSummary);
 }

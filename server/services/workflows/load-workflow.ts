@@ -1,5 +1,5 @@
 import { AppError, notFound } from "../../errors";
-import { assertCanAccessWorkflow, type WorkflowAction } from "../authorization";
+import { assertCanOnWorkflow, type WorkflowAction } from "../authorization";
 import type { ServiceContext } from "../context";
 
 export const WORKFLOW_IN_TRASH_MESSAGE = "This workflow is in the trash; restore it to open it.";
@@ -13,9 +13,9 @@ export async function loadWorkflow(ctx: ServiceContext, workflowId: string, acti
   if (!workflow) throw notFound("Workflow", workflowId);
   if (workflow.deletedAt) {
     // Said only to those who may see it; others learn no more than from an unknown id.
-    assertCanAccessWorkflow(ctx.actor, workflow, "read");
+    await assertCanOnWorkflow(ctx, workflow, "view");
     throw new AppError("NOT_FOUND", WORKFLOW_IN_TRASH_MESSAGE, { id: workflowId, inTrash: true });
   }
-  assertCanAccessWorkflow(ctx.actor, workflow, action);
-  return workflow;
+  const role = await assertCanOnWorkflow(ctx, workflow, action);
+  return Object.assign(workflow, { role });
 }

@@ -14,7 +14,7 @@ export async function renameWorkflow(
   ctx: ServiceContext,
   input: RenameWorkflowInput,
 ): Promise<WorkflowSummary> {
-  await loadWorkflow(ctx, input.workflowId, "write");
+  await loadWorkflow(ctx, input.workflowId, "edit");
   const updated = await ctx.db.workflow.update({
     where: { id: input.workflowId },
     data: {

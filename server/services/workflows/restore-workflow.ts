@@ -1,5 +1,5 @@
 import { AppError } from "../../errors";
-import { assertCanAccessWorkflow } from "../authorization";
+import { assertCanOnWorkflow } from "../authorization";
 import type { ServiceContext } from "../context";
 import { toWorkflowSummary, type WorkflowSummary } from "./views";
 
@@ -16,7 +16,7 @@ export async function restoreWorkflow(
       id: input.workflowId,
     });
   }
-  assertCanAccessWorkflow(ctx.actor, workflow, "delete");
+  await assertCanOnWorkflow(ctx, workflow, "delete");
   const restored = await ctx.db.workflow.update({
     where: { id: workflow.id },
     data: { deletedAt: null },

@@ -17,7 +17,7 @@ export async function saveWorkflow(
   ctx: ServiceContext,
   input: SaveWorkflowInput,
 ): Promise<AppendVersionResult> {
-  const workflow = await loadWorkflow(ctx, input.workflowId, "write");
+  const workflow = await loadWorkflow(ctx, input.workflowId, "edit");
   const document = readSubmittedDocument(input.document);
   assertSavable(document, `“${workflow.name}” was not saved`);
   await assertReferencesExist(ctx, document, `“${workflow.name}” was not saved`);
