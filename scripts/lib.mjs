@@ -36,10 +36,41 @@ function mtime(file) {
 }
 
 /** npm ci when node_modules is missing or older than the lock file. */
+/**
+ * better-sqlite3 (the embedded database's driver) compiles from source when its prebuilt binary cannot be
+ * downloaded (offline machines, new Node versions): that needs a C++ compiler, make and Python. On Debian
+ * they are installed here (as root) when missing; otherwise the message says what to install.
+ */
+const BUILD_TOOLS = [
+  { command: "g++", debianPackage: "g++" },
+  { command: "make", debianPackage: "make" },
+  { command: "python3", debianPackage: "python3" },
+];
+
+function hasCommand(command) {
+  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+}
+
+export function ensureBuildTools() {
+  const missing = BUILD_TOOLS.filter((tool) => !hasCommand(tool.command)).map((tool) => tool.debianPackage);
+  if (missing.length === 0) return;
+  const install = `apt-get install -y ${missing.join(" ")}`;
+  if (hasCommand("apt-get") && process.getuid?.() === 0) {
+    step(`Installing the build tools native modules need (${missing.join(", ")}) from Debian`);
+    run("apt-get", ["update", "-q"]);
+    run("apt-get", ["install", "-y", "-q", ...missing], { hint: `Run: ${install}` });
+    return;
+  }
+  console.error(
+    `✖ Missing ${missing.join(", ")}: better-sqlite3 may need them to compile. On Debian/Ubuntu run: sudo ${install}`,
+  );
+}
+
 export function ensureDependencies() {
   const installed = mtime("node_modules/.package-lock.json");
   if (installed === 0 || installed < mtime("package-lock.json")) {
-    step("Installing npm dependencies (npm ci; better-sqlite3 compiles from source, ~2 min)");
+    ensureBuildTools();
+    step("Installing npm dependencies (npm ci; better-sqlite3 compiles from source, 2–4 min)");
     run("npm", ["ci", "--no-audit", "--no-fund"], {
       hint: "Check that the npm registry is reachable and that Node.js is version 20.19 or newer.",
     });
