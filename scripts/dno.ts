@@ -26,6 +26,7 @@ import { parseWorkflowText } from "@/server/executor/load-workflow";
 import { describePlan, guardReportKeys, planRun, type RunPlan } from "@/server/executor/plan";
 import { type IterationRecord, runDno } from "@/server/executor/run-dno";
 import { encodePng, imageToRgb8, type ImageTensor } from "@/server/models/image";
+import { formatDevice } from "@/server/onnx/providers";
 import { createAssetFiles } from "@/server/services/assets/resolve-asset-file";
 
 function usage(message?: string): never {
@@ -104,6 +105,8 @@ async function main(): Promise<void> {
   const env = await createExecutorEnvironment({
     assets: { scorerFile: (assetId, where) => createAssetFiles({ db: getDb() }).scorerFile(assetId, where) },
   });
+  console.log(`Device: ${formatDevice(env.onnx.device)}`);
+  if (env.onnx.device.note) console.log(`  (${env.onnx.device.note})`);
   const rewardColumns = columns(plan);
   const names = guardNames(plan);
   const header = [
@@ -179,6 +182,7 @@ async function main(): Promise<void> {
       {
         workflow: loaded.name ?? values.workflow,
         seeds: plan.seeds,
+        device: formatDevice(env.onnx.device),
         modelHashes: result.modelHashes,
         rewards: Object.fromEntries(plan.rewards.map((reward) => [reward.id, reward.displayName])),
         guards: guardReportKeys(plan),

@@ -18,6 +18,7 @@ import { encodePng, imageToRgb8 } from "@/server/models/image";
 import { seededNoise } from "@/server/models/noise";
 import { encodePrompts, latentSize, sample } from "@/server/models/sampler";
 import { OnnxError } from "@/server/onnx/errors";
+import { formatDevice } from "@/server/onnx/providers";
 import { getOnnxRuntime } from "@/server/onnx/runtime";
 
 class UsageError extends Error {}
@@ -104,6 +105,8 @@ async function main(): Promise<void> {
       ? path.resolve(flags.model)
       : resolveModelDir(flags.model);
   const runtime = await getOnnxRuntime();
+  console.log(`Device: ${formatDevice(runtime.device)}`);
+  if (runtime.device.note) console.log(`  (${runtime.device.note})`);
   const model = await loadModelFolder(modelDir, { runtime });
   for (const warning of model.warnings) console.warn(`warning: ${warning.file}: ${warning.message}`);
   const loaded = performance.now();
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
       // The last-step convention that ran (METHOD.md §2), so the PNG says how to reproduce it.
       finalStepNoise: flags.finalStepNoise,
       model: model.name,
+      device: formatDevice(runtime.device),
     }),
   });
   writeFileSync(flags.out, png);

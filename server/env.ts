@@ -26,7 +26,7 @@ const envSchema = z.object({
   ),
   DNO_DATA_DIR: optionalString,
   MODELS_DIR: optionalString,
-  ORT_EXECUTION_PROVIDER: unsetIfEmpty(z.enum(["cpu", "cuda", "auto"]).default("cpu")),
+  ORT_EXECUTION_PROVIDER: unsetIfEmpty(z.enum(["cpu", "cuda", "webgpu", "auto"]).default("cpu")),
   // 0 lets ONNX Runtime choose (one thread per physical core), as server/onnx/config.ts documents.
   ORT_THREADS: unsetIfEmpty(z.coerce.number().int().min(0).max(1024).optional()),
   // Bounds on model files and ONNX calls (server/onnx/config.ts reads them; validated here with the rest).
@@ -59,7 +59,7 @@ export interface ServerEnv {
   dataDir: string;
   /** Absolute folder holding model folders (diffusers ONNX layout). */
   modelsDir: string;
-  ortExecutionProvider: "cpu" | "cuda" | "auto";
+  ortExecutionProvider: "cpu" | "cuda" | "webgpu" | "auto";
   /** Intra-op threads for ONNX Runtime; undefined lets the runtime decide. */
   ortThreads: number | undefined;
   nodeEnv: "development" | "test" | "production";

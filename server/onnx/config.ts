@@ -1,6 +1,7 @@
 /**
  * ONNX Runtime configuration from the environment, validated once:
- * - ORT_EXECUTION_PROVIDER: cpu (default) | cuda | auto (cuda when it loads, otherwise cpu)
+ * - ORT_EXECUTION_PROVIDER: cpu (default) | cuda | webgpu | auto (cuda when it loads, else webgpu on a
+ *   hardware adapter, else cpu; see providers.ts)
  * - ORT_THREADS: intra-op thread count (default: ONNX Runtime's own choice, one per physical core)
  * - ORT_MAX_MODEL_BYTES: largest model file that is loaded at all (default 8 GiB)
  * - ORT_LOAD_TIMEOUT_MS: longest a model may take to load (default 180 000 = 3 min)
@@ -19,7 +20,7 @@ export interface OnnxConfig {
 }
 
 const envSchema = z.object({
-  ORT_EXECUTION_PROVIDER: z.enum(["cpu", "cuda", "auto"]).default("cpu"),
+  ORT_EXECUTION_PROVIDER: z.enum(["cpu", "cuda", "webgpu", "auto"]).default("cpu"),
   ORT_THREADS: z.coerce.number().int().min(0).max(1024).default(0),
 });
 
@@ -74,7 +75,7 @@ export function readOnnxConfig(env: Readonly<Record<string, string | undefined>>
       .join("; ");
     throw new OnnxError(
       "ONNX_CONFIG_INVALID",
-      `Invalid ONNX Runtime configuration (${details}). ORT_EXECUTION_PROVIDER must be cpu, cuda or auto; ` +
+      `Invalid ONNX Runtime configuration (${details}). ORT_EXECUTION_PROVIDER must be cpu, cuda, webgpu or auto; ` +
         "ORT_THREADS must be a whole number (0 = automatic).",
     );
   }

@@ -28,19 +28,24 @@ export class OnnxError extends Error {
 /** The configured execution provider cannot be loaded on this host. */
 export class ExecutionProviderUnavailableError extends OnnxError {
   readonly provider: string;
-  constructor(provider: string, detail: string, options?: { cause?: unknown }) {
+  /** Why it cannot load, without the advice (auto quotes it when it falls back). */
+  readonly detail: string;
+  constructor(provider: string, detail: string, options?: { cause?: unknown; advice?: string }) {
     super(
       "ONNX_EP_UNAVAILABLE",
       `ONNX Runtime execution provider "${provider}" is not available on this host (${detail}). ` +
-        (provider === "cuda"
-          ? "Install the CUDA build of onnxruntime-node on a host with an NVIDIA GPU, CUDA 12 and cuDNN 9: " +
-            "`ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node`, " +
-            "or set ORT_EXECUTION_PROVIDER=cpu (or auto to fall back to the CPU when CUDA cannot load)."
-          : "Set ORT_EXECUTION_PROVIDER=cpu."),
-      options,
+        (options?.advice ??
+          (provider === "cuda"
+            ? "Install the CUDA build of onnxruntime-node on a host with an NVIDIA GPU, CUDA 12 and cuDNN 9: " +
+              "`ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node`, " +
+              "or set ORT_EXECUTION_PROVIDER=webgpu (the GPU through its Vulkan driver, no download), cpu, or auto " +
+              "(CUDA, else a hardware WebGPU adapter, else the CPU)."
+            : "Set ORT_EXECUTION_PROVIDER=cpu.")),
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.name = "ExecutionProviderUnavailableError";
     this.provider = provider;
+    this.detail = detail;
   }
 }
 

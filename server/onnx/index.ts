@@ -8,6 +8,8 @@ export {
 } from "./config";
 export { ExecutionProviderUnavailableError, OnnxError, OnnxFeedError, type OnnxErrorCode } from "./errors";
 export { checkFeeds, formatShape } from "./feeds";
+export { type AdapterInfo, formatAdapter } from "./gpu-host";
+export { type DeviceInfo, formatDevice } from "./providers";
 export { createOnnxRuntime, fileSha256, getOnnxRuntime, sessionCreationCount } from "./runtime";
 export type {
   BoundRun,
@@ -17,6 +19,7 @@ export type {
   HostTensorType,
   OnnxModel,
   OnnxRuntime,
+  ResolvedExecutionProvider,
   RunOptions,
   RuntimeStats,
   TensorSpec,

@@ -5,14 +5,18 @@
  * and repeated loads of the same model reuse one session. Tensors are created from host tensors and
  * disposed in `run`, in one place.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { currentOnnxSignal } from "./abort-scope";
 import { bounded, formatSeconds } from "./bounded";
 import { type OnnxConfig, type OnnxLimits, readOnnxConfig, readOnnxLimits } from "./config";
-import { ExecutionProviderUnavailableError, OnnxError } from "./errors";
+import { OnnxError } from "./errors";
 import { checkFeeds } from "./feeds";
+import { expectedAdapter, realGpuHost } from "./gpu-host";
 import { readModelFile } from "./model-file";
+import { type DeviceInfo, type ProbeResult, type ProviderProbes, selectExecutionProvider } from "./providers";
 import { addOneModel } from "./tiny-onnx";
 import type {
   BoundRun,
@@ -20,6 +24,7 @@ import type {
   HostTensor,
   OnnxModel,
   OnnxRuntime,
+  ResolvedExecutionProvider,
   RunOptions,
   RuntimeStats,
   TensorSpec,
@@ -45,6 +50,9 @@ interface ProcessCaches {
   fileHashes: Map<string, { ino: number; size: number; mtimeMs: number; sha256: string }>;
   sessionCreations: number;
   defaultRuntime: Promise<OnnxRuntime> | undefined;
+  /** Provider probes create native sessions: once per process is enough. */
+  cudaProbe?: Promise<ProbeResult>;
+  webgpuProbe?: Promise<ProbeResult>;
 }
 
 // Versioned: a hot reload must not pick up caches of an older shape.
@@ -156,7 +164,10 @@ function toHostTensor(modelName: string, outputName: string, value: ort.OnnxValu
   );
 }
 
-function sessionOptions(provider: "cpu" | "cuda", threads: number): ort.InferenceSession.SessionOptions {
+function sessionOptions(
+  provider: ResolvedExecutionProvider,
+  threads: number,
+): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     // 0 = let ONNX Runtime choose (the key must then be absent: undefined is rejected).
@@ -170,7 +181,7 @@ function sessionOptions(provider: "cpu" | "cuda", threads: number): ort.Inferenc
 }
 
 /** Creates a session for the CUDA provider on a tiny in-memory model: fails fast when CUDA cannot load. */
-async function probeCuda(): Promise<{ ok: true } | { ok: false; detail: string; cause: unknown }> {
+async function probeCuda(): Promise<ProbeResult> {
   const listed = ort.listSupportedBackends().some((backend) => backend.name === "cuda");
   if (!listed)
     return { ok: false, detail: "this onnxruntime-node build lists no cuda backend", cause: undefined };
@@ -185,6 +196,54 @@ async function probeCuda(): Promise<{ ok: true } | { ok: false; detail: string; 
     const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
     return { ok: false, detail: `loading the CUDA provider failed: ${message}`, cause: error };
   }
+}
+
+/**
+ * Dawn refuses to start without XDG_RUNTIME_DIR (a service account or a container often has none): give
+ * it a private folder of its own. Dawn reads the variable when the first WebGPU session is created.
+ */
+function ensureXdgRuntimeDir(): void {
+  if (process.platform !== "linux" || process.env.XDG_RUNTIME_DIR?.trim()) return;
+  process.env.XDG_RUNTIME_DIR = mkdtempSync(path.join(tmpdir(), "dno-xdg-runtime-"));
+}
+
+/** Creates a session for the WebGPU provider on a tiny in-memory model: does Dawn find an adapter? */
+async function probeWebGpu(): Promise<ProbeResult> {
+  ensureXdgRuntimeDir();
+  try {
+    const session = await ort.InferenceSession.create(addOneModel([1, 4]), {
+      executionProviders: ["webgpu"],
+      logSeverityLevel: 4,
+    });
+    await session.release();
+    return { ok: true };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // ORT prefixes its source location; the sentence after the last "was false." is Dawn's own reason.
+    const reason =
+      message
+        .split("\n")[0]
+        ?.replace(/^.*was false\.\s*/, "")
+        .replace(/\.+$/, "") ?? "";
+    return { ok: false, detail: reason || "Dawn reported no adapter", cause: error };
+  }
+}
+
+/** The real probes, each run once per process. */
+export function nativeProviderProbes(): ProviderProbes {
+  const holder = caches();
+  return {
+    cuda: () => {
+      holder.cudaProbe ??= probeCuda();
+      return holder.cudaProbe;
+    },
+    webgpu: () => {
+      holder.webgpuProbe ??= probeWebGpu();
+      return holder.webgpuProbe;
+    },
+    adapter: () => expectedAdapter(realGpuHost()),
+    host: realGpuHost(),
+  };
 }
 
 /**
@@ -336,12 +395,15 @@ class OrtModel implements OnnxModel {
 
 class OrtRuntime implements OnnxRuntime {
   private readonly timer = { runCalls: 0, runMs: 0 };
+  readonly executionProvider: ResolvedExecutionProvider;
   constructor(
-    readonly executionProvider: "cpu" | "cuda",
+    readonly device: DeviceInfo,
     readonly intraOpThreads: number,
     private readonly limits: OnnxLimits,
     private readonly createSession: SessionFactory,
-  ) {}
+  ) {
+    this.executionProvider = device.provider;
+  }
 
   async load(modelPath: string, options?: { name?: string; signal?: AbortSignal }): Promise<OnnxModel> {
     const name = options?.name ?? path.basename(modelPath);
@@ -458,22 +520,20 @@ export const nativeSessionFactory: SessionFactory = (modelPath, options) =>
   ort.InferenceSession.create(modelPath, options);
 
 /**
- * Creates a runtime for a configuration (default: the environment). "cuda" fails here, with install
- * instructions, when the CUDA provider cannot load; "auto" then uses the CPU.
+ * Creates a runtime for a configuration (default: the environment). "cuda" and "webgpu" fail here, with
+ * what to install, when the provider cannot load; "auto" then takes the next one (providers.ts).
  */
 export async function createOnnxRuntime(
   config: OnnxConfig = readOnnxConfig(),
-  seams: { createSession?: SessionFactory } = {},
+  seams: { createSession?: SessionFactory; probes?: ProviderProbes } = {},
 ): Promise<OnnxRuntime> {
   const limits: OnnxLimits = { ...readOnnxLimits(), ...config.limits };
   const createSession = seams.createSession ?? nativeSessionFactory;
-  const make = (provider: "cpu" | "cuda") =>
-    new OrtRuntime(provider, config.intraOpThreads, limits, createSession);
-  if (config.executionProvider === "cpu") return make("cpu");
-  const probe = await probeCuda();
-  if (probe.ok) return make("cuda");
-  if (config.executionProvider === "auto") return make("cpu");
-  throw new ExecutionProviderUnavailableError("cuda", probe.detail, { cause: probe.cause });
+  const device = await selectExecutionProvider(
+    config.executionProvider,
+    seams.probes ?? nativeProviderProbes(),
+  );
+  return new OrtRuntime(device, config.intraOpThreads, limits, createSession);
 }
 
 /** The process-wide runtime configured from the environment. */

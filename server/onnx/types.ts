@@ -3,6 +3,7 @@
  * everything else (model loader, sampler, executor, tests) works with these plain types, so a test or
  * another backend can supply its own `OnnxRuntime`.
  */
+import type { DeviceInfo } from "./providers";
 
 /** Element types the runtime passes across the boundary (others are reported as unsupported). */
 export type ElementType = "float32" | "int64" | "int32" | "float16" | "float64" | "uint8" | "int8" | "bool";
@@ -55,7 +56,10 @@ export interface OnnxModel {
   bind(feeds: Readonly<Record<string, HostTensor>>, outputs: Readonly<Record<string, HostTensor>>): BoundRun;
 }
 
-export type ExecutionProviderChoice = "cpu" | "cuda" | "auto";
+export type ExecutionProviderChoice = "cpu" | "cuda" | "webgpu" | "auto";
+
+/** A provider sessions actually run on ("auto" resolves to one of these). */
+export type ResolvedExecutionProvider = "cpu" | "cuda" | "webgpu";
 
 export interface RuntimeStats {
   /** Number of session.run calls since the last reset. */
@@ -66,7 +70,9 @@ export interface RuntimeStats {
 
 export interface OnnxRuntime {
   /** The provider sessions actually run on ("auto" resolves to one of these). */
-  readonly executionProvider: "cpu" | "cuda";
+  readonly executionProvider: ResolvedExecutionProvider;
+  /** The provider with, for WebGPU, its adapter: what runs store and the CLIs print (`formatDevice`). */
+  readonly device: DeviceInfo;
   readonly intraOpThreads: number;
   /**
    * Loads (or returns the cached session for) an ONNX file; `name` appears in error messages. Only regular

@@ -55,7 +55,7 @@ export function workerConfig(source: Record<string, string | undefined> = proces
     concurrency: parsed.data.DNO_WORKER_CONCURRENCY,
     embedded: parsed.data.DNO_EMBEDDED_WORKER === "1",
     checkpointEvery: parsed.data.DNO_CHECKPOINT_EVERY,
-    device: provider === "cuda" ? "cuda:0" : "cpu",
+    device: provider === "cuda" ? "cuda:0" : provider === "webgpu" ? "webgpu" : "cpu",
     mode: parsed.data.DNO_WORKER_MODE,
     killAfterMs: parsed.data.DNO_WORKER_KILL_AFTER_MS,
   };
