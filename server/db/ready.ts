@@ -1,12 +1,12 @@
 /**
- * Makes the database usable: applies pending migrations, then seeds the example workflows that are missing.
+ * Makes the database usable: applies pending migrations, then seeds the example workflows each account is
+ * missing (none before the first account exists: the owner gets them when the account is created).
  * Called at app start (instrumentation.ts), by `npm run db:seed` and by tests. Idempotent, and concurrent
  * calls in one process share one run per database URL.
  */
 import { applyMigrations } from "../../prisma/migration-runner";
 import { databaseUrl } from "../env";
-import { SYSTEM } from "../services/context";
-import { seedExampleWorkflows } from "../services/workflows/seed-example-workflows";
+import { seedExamplesForAllAccounts } from "../services/workflows/seed-example-workflows";
 import { createDbClient, type DbClient, getDb } from "./client";
 import { resolveDatabaseTarget } from "./database-url";
 
@@ -20,7 +20,7 @@ export interface EnsureDatabaseReadyOptions {
   databaseUrl?: string;
   /** Client to seed through; defaults to the app's client for the default URL, or a new one. */
   db?: DbClient;
-  /** Seed the example workflows (default true). */
+  /** Seed the example workflows of existing accounts (default true). */
   seed?: boolean;
 }
 
@@ -37,8 +37,7 @@ async function prepare(url: string, options: EnsureDatabaseReadyOptions): Promis
       // Write-ahead logging lets the UI read while a run's worker writes iterations.
       await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
     }
-    const seededExamples =
-      options.seed === false ? [] : (await seedExampleWorkflows({ db, actor: SYSTEM })).created;
+    const seededExamples = options.seed === false ? [] : (await seedExamplesForAllAccounts(db)).created;
     return { appliedMigrationNames, seededExamples };
   } finally {
     if (ownClient) await db.$disconnect();

@@ -8,6 +8,7 @@ import path from "node:path";
 import { createDbClient, type DbClient } from "../db/client";
 import { ensureDatabaseReady } from "../db/ready";
 import { type InstanceRole, type ServiceContext, userActor } from "./context";
+import { seedExamplesForAllAccounts } from "./workflows/seed-example-workflows";
 
 export interface TestDatabase {
   url: string;
@@ -24,8 +25,10 @@ export async function createTestDatabase(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-studio-db-"));
   const url = options.url ?? `file:${path.join(dir, "test.db")}`;
   const db = createDbClient(url);
-  await ensureDatabaseReady({ databaseUrl: url, db, seed: options.seed ?? false });
+  await ensureDatabaseReady({ databaseUrl: url, db, seed: false });
   const owner = await createTestUser(db, { name: "Test Owner", email: "owner@example.test", role: "owner" });
+  // Examples belong to accounts: seeded once the owner exists, as at setup.
+  if (options.seed) await seedExamplesForAllAccounts(db);
   return {
     url,
     dir,

@@ -1,10 +1,15 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exampleWorkflows } from "@/nodes";
+import { createDbClient } from "../../db/client";
 import { ensureDatabaseReady } from "../../db/ready";
-import { createTestDatabase, type TestDatabase } from "../test-database";
+import { SYSTEM, userActor } from "../context";
+import { createTestDatabase, createTestUser, type TestDatabase } from "../test-database";
 import { deleteWorkflow } from "./delete-workflow";
 import { listWorkflows } from "./list-workflows";
-import { seedExampleWorkflows } from "./seed-example-workflows";
+import { seedExamplesForAllAccounts, seedExampleWorkflows } from "./seed-example-workflows";
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -39,19 +44,39 @@ describe("seedExampleWorkflows", () => {
     expect((await listWorkflows(database.ctx)).map((workflow) => workflow.id)).not.toContain(first.id);
   });
 
-  it("ensureDatabaseReady migrates and seeds a fresh database once; later calls share that work", async () => {
-    const fresh = await createTestDatabase({ seed: true });
+  it("gives every account its own copy of the examples; another account's copies do not count", async () => {
+    const other = await createTestUser(database.db, { name: "Other", email: "other@example.test" });
+    const otherCtx = { db: database.db, actor: userActor(other.id, "user") };
+    const created = (await seedExampleWorkflows(otherCtx)).created;
+    expect(created.sort()).toEqual(exampleWorkflows.map((example) => example.slug).sort());
+    const theirs = await database.db.workflow.findMany({ where: { ownerId: other.id } });
+    expect(theirs).toHaveLength(exampleWorkflows.length);
+    expect((await seedExampleWorkflows(otherCtx)).created).toEqual([]);
+    // The app itself is not an account: it seeds nothing (no owner-less examples).
+    expect((await seedExampleWorkflows({ db: database.db, actor: SYSTEM })).created).toEqual([]);
+    expect(await database.db.workflow.count({ where: { ownerId: null } })).toBe(0);
+  });
+
+  it("start-up seeds nothing before the first account exists, then fills in what each account is missing", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-seed-"));
+    const url = `file:${path.join(dir, "fresh.db")}`;
+    const db = createDbClient(url);
     try {
-      expect(await fresh.db.workflow.count()).toBe(exampleWorkflows.length);
       const [first, second] = await Promise.all([
-        ensureDatabaseReady({ databaseUrl: fresh.url, db: fresh.db }),
-        ensureDatabaseReady({ databaseUrl: fresh.url, db: fresh.db }),
+        ensureDatabaseReady({ databaseUrl: url, db }),
+        ensureDatabaseReady({ databaseUrl: url, db }),
       ]);
       expect(second).toBe(first);
-      expect(first.seededExamples.sort()).toEqual(exampleWorkflows.map((example) => example.slug).sort());
-      expect(await fresh.db.workflow.count()).toBe(exampleWorkflows.length);
+      expect(first.seededExamples).toEqual([]);
+      expect(await db.workflow.count()).toBe(0);
+      const owner = await createTestUser(db, { name: "Owner", email: "first@example.test", role: "owner" });
+      const report = await seedExamplesForAllAccounts(db);
+      expect(report.created.sort()).toEqual(exampleWorkflows.map((example) => example.slug).sort());
+      expect(await db.workflow.count({ where: { ownerId: owner.id } })).toBe(exampleWorkflows.length);
+      expect((await seedExamplesForAllAccounts(db)).created).toEqual([]);
     } finally {
-      await fresh.close();
+      await db.$disconnect();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,5 +1,6 @@
 import { exampleWorkflows } from "@/nodes/graph/examples";
-import type { ServiceContext } from "../context";
+import type { DbClient } from "../../db/client";
+import { type InstanceRole, type ServiceContext, userActor } from "../context";
 import { createWorkflow } from "./create-workflow";
 
 export interface ExampleWorkflow {
@@ -10,16 +11,20 @@ export interface ExampleWorkflow {
 }
 
 /**
- * Creates the example workflows that are missing, matched by slug. Idempotent; an example the user deleted
- * stays deleted (its row, soft-deleted, still holds the slug). Concurrent seeders are harmless: the slug is
- * unique, and the loser of a race skips that example.
+ * Creates the actor's copies of the example workflows that are missing, matched by (owner, slug): every
+ * account gets its own copy of every example. Idempotent; an example the user deleted stays deleted (its row,
+ * soft-deleted, still holds the slug). Concurrent seeders are harmless: (owner, slug) is unique, and the
+ * loser of a race skips that example. Seeds nothing for an actor that is not an account (examples without an
+ * owner would be nobody's).
  */
 export async function seedExampleWorkflows(
   ctx: ServiceContext,
   examples: readonly ExampleWorkflow[] = exampleWorkflows,
 ): Promise<{ created: string[] }> {
+  const ownerId = ctx.actor.userId;
+  if (ownerId === null) return { created: [] };
   const present = await ctx.db.workflow.findMany({
-    where: { exampleSlug: { in: examples.map((example) => example.slug) } },
+    where: { ownerId, exampleSlug: { in: examples.map((example) => example.slug) } },
     select: { exampleSlug: true },
   });
   const presentSlugs = new Set(present.map((workflow) => workflow.exampleSlug));
@@ -40,6 +45,24 @@ export async function seedExampleWorkflows(
         typeof error === "object" && error !== null && "code" in error && error.code === "P2002";
       if (!isDuplicate) throw error;
     }
+  }
+  return { created };
+}
+
+/**
+ * Start-up seeding: each existing account gets the examples it is missing (e.g. an example added by an
+ * update). Before the first account exists nothing is seeded: the owner gets the examples at setup.
+ */
+export async function seedExamplesForAllAccounts(
+  db: DbClient,
+  examples: readonly ExampleWorkflow[] = exampleWorkflows,
+): Promise<{ created: string[] }> {
+  const users = await db.user.findMany({ select: { id: true, role: true }, orderBy: { createdAt: "asc" } });
+  const created: string[] = [];
+  for (const user of users) {
+    const role: InstanceRole = user.role === "owner" || user.role === "admin" ? user.role : "user";
+    const result = await seedExampleWorkflows({ db, actor: userActor(user.id, role) }, examples);
+    created.push(...result.created);
   }
   return { created };
 }
