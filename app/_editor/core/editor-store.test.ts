@@ -249,6 +249,62 @@ describe("click-to-add placement", () => {
   });
 });
 
+describe("click-to-add wiring and tidy up", () => {
+  it("wires a card added next to the selected one when the ports fit, undone in one step", () => {
+    const { store, doc } = setup();
+    const sampler = store.addNodeInFreeSpace("sampler", { x: 0, y: 0 });
+    const reward = store.addNodeInFreeSpace("reward", { x: 0, y: 0 });
+    expect(doc().edges).toEqual([
+      expect.objectContaining({ source: sampler, sourcePort: "image", target: reward, targetPort: "image" }),
+    ]);
+    // The other way round: a Prompt added next to the selected Sampler feeds it.
+    store.select({ nodes: [sampler] });
+    const prompt = store.addNodeInFreeSpace("prompt", { x: 0, y: 0 });
+    expect(doc().edges.filter((edge) => edge.source === prompt)).toEqual([
+      expect.objectContaining({ target: sampler, targetPort: "conditioning" }),
+    ]);
+    store.undo();
+    expect(doc().nodes.map((node) => node.id)).not.toContain(prompt);
+    expect(doc().edges).toHaveLength(1);
+  });
+
+  it("adds without wiring when nothing fits or nothing is selected", () => {
+    const { store, doc } = setup();
+    const prompt = store.addNodeInFreeSpace("prompt", { x: 0, y: 0 });
+    store.addNodeInFreeSpace("noise", { x: 0, y: 0 });
+    store.select({ nodes: [] });
+    store.addNodeInFreeSpace("sampler", { x: 0, y: 0 });
+    expect(doc().edges).toEqual([]);
+    expect(prompt).toBeTruthy();
+  });
+
+  it("tidies a stacked graph into one with no overlapping cards, as one undo step that keeps the corner", async () => {
+    const example = exampleWorkflows[0]!.document;
+    const stacked: GraphDocument = {
+      ...example,
+      nodes: example.nodes.map((node) => ({ ...node, position: { x: 500, y: 300 } })),
+    };
+    const { store, doc } = setup(stacked);
+    expect(overlappingPairs(store, []).length).toBeGreaterThan(0);
+    expect(await store.tidyUp()).toBe(true);
+    expect(overlappingPairs(store, [])).toEqual([]);
+    expect(Math.min(...doc().nodes.map((node) => node.position.x))).toBe(500);
+    expect(Math.min(...doc().nodes.map((node) => node.position.y))).toBe(300);
+    expect(store.historyLabels().at(-1)).toBe("Tidy up");
+    store.undo();
+    expect(doc()).toEqual(stacked);
+  });
+
+  it("drops a layout when the graph changed while it was computed", async () => {
+    const { store, doc } = setup(exampleWorkflows[0]!.document);
+    const pending = store.tidyUp();
+    store.addNode("prompt", { x: 0, y: 0 });
+    const afterEdit = doc();
+    expect(await pending).toBe(false);
+    expect(doc()).toBe(afterEdit);
+  });
+});
+
 describe("copy and paste", () => {
   it("pastes copies with new ids, shifted, keeping only the edges between copied nodes", () => {
     const { store, doc, prompt, noise, sampler } = pipeline();

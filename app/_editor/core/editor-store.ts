@@ -348,7 +348,68 @@ export class EditorStore {
         .map((node) => this.rectOf(node)),
     );
     const start = selected ? { x: selected.x + selected.width + PLACEMENT_GAP * 2, y: selected.y } : fallback;
-    return this.addNode(type, findFreeSpot(start, DEFAULT_NODE_SIZE, obstacles));
+    const wireTo = this.selectedNodeIds.size === 1 ? [...this.selectedNodeIds][0] : null;
+    const id = this.addNode(type, findFreeSpot(start, DEFAULT_NODE_SIZE, obstacles));
+    if (wireTo !== null) this.wireNewNode(wireTo, id);
+    return id;
+  }
+
+  /**
+   * Wires a card added next to the selected one when their ports fit: the selected card's first output that
+   * the new card accepts (Sampler → new Reward), else the new card's first output the selected card still
+   * takes (new Prompt → selected Sampler). The link joins the "Add" step, so one undo removes both.
+   */
+  private wireNewNode(selectedId: string, newId: string): void {
+    const selected = this.getNode(selectedId);
+    const added = this.getNode(newId);
+    if (!selected || !added) return;
+    const from = this.kit.portsOf(selected.type);
+    const to = this.kit.portsOf(added.type);
+    const candidates: ConnectionRequest[] = [
+      ...from.outputs.flatMap((sourcePort) =>
+        to.inputs.map((targetPort) => ({ source: selectedId, sourcePort, target: newId, targetPort })),
+      ),
+      ...to.outputs.flatMap((sourcePort) =>
+        from.inputs.map((targetPort) => ({ source: newId, sourcePort, target: selectedId, targetPort })),
+      ),
+    ];
+    const fitting = candidates.find((request) => this.kit.checkConnection(this.document, request).ok);
+    if (!fitting) return;
+    const edge: GraphEdge = { id: this.uniqueId("edge", this.takenIds()), ...fitting };
+    const top = this.undoStack[this.undoStack.length - 1];
+    const next = { ...this.document, edges: [...this.document.edges, edge] };
+    if (top && top.after === this.document) top.after = next;
+    this.document = next;
+    this.emit();
+  }
+
+  /**
+   * "Tidy up": lays the whole graph out automatically (left to right along the links, no overlaps) as one
+   * undo step. Returns false, changing nothing, when the graph was edited while the layout was computed.
+   */
+  async tidyUp(): Promise<boolean> {
+    const before = this.document;
+    if (before.nodes.length === 0) return false;
+    const origin = boundingBox(before.nodes.map((node) => this.rectOf(node)));
+    const positions = await this.kit.layout(before, this.nodeSizes);
+    if (this.document !== before) return false;
+    const layoutBox = boundingBox(
+      before.nodes.flatMap((node) => {
+        const position = positions.get(node.id);
+        return position ? [{ ...this.rectOf(node), x: position.x, y: position.y }] : [];
+      }),
+    );
+    // Keep the graph where the person was looking: its top-left corner stays put.
+    const dx = (origin?.x ?? 0) - (layoutBox?.x ?? 0);
+    const dy = (origin?.y ?? 0) - (layoutBox?.y ?? 0);
+    const nodes = before.nodes.map((node) => {
+      const position = positions.get(node.id);
+      return position ? { ...node, position: { x: position.x + dx, y: position.y + dy } } : node;
+    });
+    if (nodes.every((node, index) => node.position === before.nodes[index]?.position)) return false;
+    this.sealHistory();
+    this.commit("Tidy up", { ...before, nodes });
+    return true;
   }
 
   /** Adds a node of a registered type at `position` and selects it. Returns its id. */

@@ -20,6 +20,13 @@ export interface GraphKit {
   validateGraph(doc: GraphDocument): readonly GraphIssue[];
   /** A fresh node of a registered type with default params. */
   createNode(type: string, id: string, position: { x: number; y: number }): GraphNode;
+  /** Port names of a node type in declaration order (for wiring a new card to the selected one). */
+  portsOf(type: string): { readonly inputs: readonly string[]; readonly outputs: readonly string[] };
+  /** Tidy positions for every node (automatic layout), given the sizes the canvas measured. */
+  layout(
+    doc: GraphDocument,
+    sizes: ReadonlyMap<string, { width: number; height: number }>,
+  ): Promise<ReadonlyMap<string, { x: number; y: number }>>;
 }
 
 export type { GraphDocument, GraphEdge, GraphIssue, GraphNode };

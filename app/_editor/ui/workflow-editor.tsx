@@ -214,6 +214,10 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
   };
 
   const fitView = useCallback(() => void flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 }), [flow]);
+  const tidyUp = useCallback(async () => {
+    if (await store.tidyUp()) window.requestAnimationFrame(fitView);
+    else setNotice("The cards are already tidy.");
+  }, [store, fitView]);
 
   useEditorShortcuts(
     store,
@@ -273,6 +277,15 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
             data-testid="toolbar.fit"
           >
             ⤢ Fit
+          </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => void tidyUp()}
+            title="Lay the cards out left to right along their links, with none overlapping (one undo step)"
+            data-testid="toolbar.tidy"
+          >
+            Tidy up
           </button>
           <button
             type="button"

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exampleWorkflows, GRAPH_LIMITS, type GraphDocument } from "@/nodes";
+import { hasOverlappingCards } from "@/nodes/graph/layout";
 import { AppError } from "../../errors";
 import { createTestDatabase, snapshotTables, type TestDatabase } from "../test-database";
 import { createWorkflow } from "./create-workflow";
@@ -118,6 +119,20 @@ describe("export and import", () => {
     expect((await getWorkflow(database.ctx, { workflowId: imported.id })).document).toEqual(
       exampleDocument(),
     );
+  });
+
+  it("lays out an imported file whose cards sit on top of each other, and keeps tidy files as they are", async () => {
+    const stacked = exampleDocument();
+    for (const node of stacked.nodes) node.position = { x: 40, y: 40 };
+    expect(hasOverlappingCards(stacked)).toBe(true);
+    const imported = await importWorkflow(database.ctx, {
+      text: JSON.stringify(stacked),
+      fileName: "stacked.json",
+    });
+    const stored = (await getWorkflow(database.ctx, { workflowId: imported.id })).document;
+    expect(hasOverlappingCards(stored)).toBe(false);
+    expect(stored.edges).toEqual(stacked.edges);
+    expect(stored.nodes.map((node) => node.params)).toEqual(stacked.nodes.map((node) => node.params));
   });
 
   it("refuses malformed JSON, naming the line and column", async () => {

@@ -6,7 +6,8 @@
 import { AppError } from "../../errors";
 import { workflowFileLimits } from "../../json/json-limits";
 import { parseUntrustedJson } from "../../json/parse-untrusted-json";
-import { accessibleWorkflowFilter } from "../authorization";
+import { hasOverlappingCards, tidyDocument } from "@/nodes/graph/layout";
+import { accessibleWorkflowFilter, assertSignedIn } from "../authorization";
 import type { ServiceContext } from "../context";
 import { createWorkflow } from "./create-workflow";
 import { assertSavable, readSubmittedDocument } from "./graph-document";
@@ -52,6 +53,7 @@ export async function importWorkflow(
   ctx: ServiceContext,
   input: ImportWorkflowInput,
 ): Promise<WorkflowDetail> {
+  assertSignedIn(ctx.actor);
   const source = input.fileName ? baseName(input.fileName) : "The file";
   const label = input.fileName ? `“${source}”` : "The file";
 
@@ -110,8 +112,10 @@ export async function importWorkflow(
     );
   }
 
-  const document = readSubmittedDocument(documentInput);
-  assertSavable(document, `${label} was not imported`);
+  const submitted = readSubmittedDocument(documentInput);
+  assertSavable(submitted, `${label} was not imported`);
+  // Files written by hand or by other tools often stack cards on one spot; lay those out automatically.
+  const document = hasOverlappingCards(submitted) ? await tidyDocument(submitted) : submitted;
 
   const wanted = (
     input.name?.trim() ||
