@@ -21,7 +21,7 @@ function chain(): GraphDocument {
 
 describe("automatic layout (elkjs)", () => {
   it("places linked cards left to right along the flow, with no two cards overlapping", async () => {
-    const example = exampleWorkflows[0].document;
+    const example = exampleWorkflows[0]!.document;
     const stacked: GraphDocument = {
       ...example,
       nodes: example.nodes.map((node) => ({ ...node, position: { x: 0, y: 0 } })),

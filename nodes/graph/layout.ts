@@ -71,10 +71,11 @@ export async function layoutDocument(
   const edges = document.edges
     .map((edge) => ({
       id: edge.id,
-      sources: [portId(edge.source, "out", edge.sourcePort)],
-      targets: [portId(edge.target, "in", edge.targetPort)],
+      source: portId(edge.source, "out", edge.sourcePort),
+      target: portId(edge.target, "in", edge.targetPort),
     }))
-    .filter((edge) => knownPorts.has(edge.sources[0]) && knownPorts.has(edge.targets[0]));
+    .filter((edge) => knownPorts.has(edge.source) && knownPorts.has(edge.target))
+    .map((edge) => ({ id: edge.id, sources: [edge.source], targets: [edge.target] }));
 
   const laidOut = await elk.layout({
     id: "root",
@@ -122,10 +123,8 @@ export function hasOverlappingCards(
     ...node.position,
     ...(sizes.get(node.id) ?? LAYOUT_DEFAULT_SIZE),
   }));
-  for (let i = 0; i < boxes.length; i++) {
-    for (let j = i + 1; j < boxes.length; j++) {
-      const a = boxes[i];
-      const b = boxes[j];
+  for (const [i, a] of boxes.entries()) {
+    for (const b of boxes.slice(i + 1)) {
       if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
         return true;
     }

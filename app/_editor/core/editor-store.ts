@@ -348,7 +348,7 @@ export class EditorStore {
         .map((node) => this.rectOf(node)),
     );
     const start = selected ? { x: selected.x + selected.width + PLACEMENT_GAP * 2, y: selected.y } : fallback;
-    const wireTo = this.selectedNodeIds.size === 1 ? [...this.selectedNodeIds][0] : null;
+    const wireTo = this.selectedNodeIds.size === 1 ? ([...this.selectedNodeIds][0] ?? null) : null;
     const id = this.addNode(type, findFreeSpot(start, DEFAULT_NODE_SIZE, obstacles));
     if (wireTo !== null) this.wireNewNode(wireTo, id);
     return id;
