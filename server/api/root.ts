@@ -1,5 +1,6 @@
 import { assetsRouter } from "./routers/assets";
 import { modelsRouter } from "./routers/models";
+import { proposalsRouter } from "./routers/proposals";
 import { runRouter } from "./routers/run";
 import { versionRouter } from "./routers/version";
 import { workflowRouter } from "./routers/workflow";
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   models: modelsRouter,
   assets: assetsRouter,
   run: runRouter,
+  proposals: proposalsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { diffVersions } from "../../services/diff/diff-versions";
 import { getVersion } from "../../services/versions/get-version";
 import { listVersions } from "../../services/versions/list-versions";
 import { restoreVersion } from "../../services/versions/restore-version";
@@ -17,4 +18,11 @@ export const versionRouter = createTRPCRouter({
   restore: publicProcedure
     .input(z.object({ workflowId: recordIdSchema, versionId: recordIdSchema, baseVersionId: recordIdSchema }))
     .mutation(({ ctx, input }) => restoreVersion(ctx, input)),
+
+  /** The readable difference between two versions of one workflow. */
+  diff: publicProcedure
+    .input(
+      z.object({ workflowId: recordIdSchema, fromVersionId: recordIdSchema, toVersionId: recordIdSchema }),
+    )
+    .query(({ ctx, input }) => diffVersions(ctx, input)),
 });

@@ -60,6 +60,8 @@ export interface RunSummary {
   error: string | null;
   errorNodeId: string | null;
   revisesRunId: string | null;
+  /** Set on a run of a proposal (a draft branched from this version, not a version itself). */
+  proposalId: string | null;
   device: string | null;
   iterationsPlanned: number | null;
   iterationsDone: number;
@@ -105,6 +107,7 @@ export function toRunSummary(
     error: run.error,
     errorNodeId: run.errorNodeId,
     revisesRunId: run.revisesRunId,
+    proposalId: run.proposalId,
     device: run.device,
     iterationsPlanned: run.iterationsPlanned,
     iterationsDone: run.iterationsDone,

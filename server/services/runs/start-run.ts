@@ -72,25 +72,56 @@ export async function startRun(ctx: ServiceContext, input: StartRunInput): Promi
       savedVersionId = versionId;
     }
   }
-  const plan = assertRunnable(document, `“${workflow.name}” cannot run`);
+  const run = await enqueueRun(ctx, {
+    workflowId: workflow.id,
+    what: `“${workflow.name}” cannot run`,
+    versionId,
+    document,
+    revisesRunId: input.revisesRunId ?? null,
+    proposalId: null,
+    checkpointEvery: input.checkpointEvery ?? 1,
+  });
+  return { run, savedVersionId };
+}
+
+/**
+ * Freezes a checked document into a queued Run of `versionId`. Shared with proposal runs, whose document is
+ * the proposal's (not the version's) and which carry `proposalId`.
+ */
+export async function enqueueRun(
+  ctx: ServiceContext,
+  input: {
+    workflowId: string;
+    /** How a refusal starts: "“Brighten” cannot run". */
+    what: string;
+    versionId: string;
+    document: GraphDocument;
+    revisesRunId: string | null;
+    proposalId: string | null;
+    checkpointEvery: number;
+  },
+): Promise<RunSummary> {
+  const { document, versionId } = input;
+  const plan = assertRunnable(document, input.what);
   const version = await ctx.db.workflowVersion.findUniqueOrThrow({ where: { id: versionId } });
   const config: RunConfig = {
     document,
     versionNumber: version.number,
     optimizerNodeId: plan.optimizer.id,
     iterations: plan.optimizer.params.iterations,
-    checkpointEvery: input.checkpointEvery ?? 1,
+    checkpointEvery: input.checkpointEvery,
     submittedAt: new Date().toISOString(),
   };
   const modelHashes = await hashModels([plan.sampler.params.model]);
   const run = await ctx.db.run.create({
     data: {
-      workflowId: workflow.id,
+      workflowId: input.workflowId,
       workflowVersionId: versionId,
       ownerId: ownerIdFor(ctx.actor),
       status: "queued",
       config: JSON.stringify(config),
-      revisesRunId: input.revisesRunId ?? null,
+      revisesRunId: input.revisesRunId,
+      proposalId: input.proposalId,
       modelHashes: JSON.stringify(modelHashes),
       seeds: JSON.stringify(plan.seeds),
       iterationsPlanned: plan.optimizer.params.iterations,
@@ -100,8 +131,10 @@ export async function startRun(ctx: ServiceContext, input: StartRunInput): Promi
   await ctx.db.runLogEntry.create({
     data: {
       runId: run.id,
-      message: `Queued version ${version.number} (${plan.optimizer.params.iterations} iterations).`,
+      message: input.proposalId
+        ? `Queued a proposal on version ${version.number} (${plan.optimizer.params.iterations} iterations).`
+        : `Queued version ${version.number} (${plan.optimizer.params.iterations} iterations).`,
     },
   });
-  return { run: toRunSummary(run), savedVersionId };
+  return toRunSummary(run);
 }

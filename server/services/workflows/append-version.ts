@@ -20,6 +20,8 @@ export interface AppendVersionInput {
   document: GraphDocument;
   message: string;
   restoredFromVersionId?: string;
+  /** An accepted proposal: the version credits its author, and records who accepted it. */
+  acceptedProposal?: { proposalId: string; authorId: string; acceptedById: string };
 }
 
 export interface AppendVersionResult {
@@ -64,8 +66,10 @@ export async function appendVersion(
           number: head.number + 1,
           ...toStoredDocument(input.document),
           message: input.message,
-          authorId: ctx.actor.userId,
+          authorId: input.acceptedProposal?.authorId ?? ctx.actor.userId,
           restoredFromVersionId: input.restoredFromVersionId ?? null,
+          proposalId: input.acceptedProposal?.proposalId ?? null,
+          acceptedById: input.acceptedProposal?.acceptedById ?? null,
         },
       });
       const moved = await tx.workflow.updateMany({

@@ -14,6 +14,9 @@ export interface VersionSummary {
   authorId: string | null;
   /** Set on versions made by restoring an older one. */
   restoredFromVersionId: string | null;
+  /** Set on versions made by accepting a proposal (authorId is then the proposal's author). */
+  proposalId: string | null;
+  acceptedById: string | null;
   createdAt: Date;
 }
 
@@ -48,6 +51,8 @@ export function toVersionSummary(version: WorkflowVersion): VersionSummary {
     schemaVersion: version.schemaVersion,
     authorId: version.authorId,
     restoredFromVersionId: version.restoredFromVersionId,
+    proposalId: version.proposalId,
+    acceptedById: version.acceptedById,
     createdAt: version.createdAt,
   };
 }
