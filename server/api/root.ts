@@ -1,5 +1,8 @@
+import { activityRouter } from "./routers/activity";
 import { assetsRouter } from "./routers/assets";
+import { commentsRouter } from "./routers/comments";
 import { modelsRouter } from "./routers/models";
+import { notificationsRouter } from "./routers/notifications";
 import { proposalsRouter } from "./routers/proposals";
 import { runRouter } from "./routers/run";
 import { versionRouter } from "./routers/version";
@@ -12,6 +15,9 @@ export const appRouter = createTRPCRouter({
   models: modelsRouter,
   assets: assetsRouter,
   run: runRouter,
+  comments: commentsRouter,
+  activity: activityRouter,
+  notifications: notificationsRouter,
   proposals: proposalsRouter,
 });
 

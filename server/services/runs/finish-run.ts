@@ -2,7 +2,9 @@
  * Ends a run the worker held: succeeded, failed (with the message and the failing node) or cancelled.
  * Conditional on the worker still holding it, so a run recovered as interrupted is not overwritten.
  */
+import { recordActivity } from "../activity/record-activity";
 import type { ServiceContext } from "../context";
+import { notifyUsers } from "../notifications/notify-users";
 import { type RunSummary, toRunSummary } from "./run-views";
 
 export interface FinishRunInput {
@@ -40,5 +42,49 @@ export async function finishRun(ctx: ServiceContext, input: FinishRunInput): Pro
     where: { id: input.runId },
     include: { workflowVersion: { select: { number: true } } },
   });
+  await announceFinishedRun(ctx, run, input.status);
   return toRunSummary(run);
+}
+
+/**
+ * The feed line ("Ana's run of version 4 finished — best score 0.82") and a "run-finished" notification to
+ * the person who started it (none for runs the app started itself). A failure here is logged, never passed
+ * on: the run has finished either way.
+ */
+async function announceFinishedRun(
+  ctx: ServiceContext,
+  run: {
+    id: string;
+    workflowId: string;
+    ownerId: string | null;
+    proposalId: string | null;
+    bestReward: number | null;
+    workflowVersion: { number: number };
+  },
+  status: FinishRunInput["status"],
+): Promise<void> {
+  try {
+    const data = {
+      runId: run.id,
+      versionNumber: run.workflowVersion.number,
+      status,
+      bestReward: run.bestReward,
+      starterId: run.ownerId,
+      proposalId: run.proposalId,
+    };
+    await recordActivity(ctx, { workflowId: run.workflowId, kind: "run-finished", data });
+    if (run.ownerId === null) return;
+    const workflow = await ctx.db.workflow.findUnique({
+      where: { id: run.workflowId },
+      select: { name: true },
+    });
+    await notifyUsers(ctx, {
+      userIds: [run.ownerId],
+      kind: "run-finished",
+      workflowId: run.workflowId,
+      data: { ...data, workflowName: workflow?.name ?? null, href: `/runs/${run.id}` },
+    });
+  } catch (error) {
+    console.error(`Run ${run.id} finished, but its feed line or notification could not be written:`, error);
+  }
 }

@@ -1,3 +1,4 @@
+import { recordActivity } from "../activity/record-activity";
 import type { ServiceContext } from "../context";
 import { type AppendVersionResult, appendVersion } from "../workflows/append-version";
 import { readStoredDocument } from "../workflows/graph-document";
@@ -23,11 +24,17 @@ export async function restoreVersion(
   const workflow = await loadWorkflow(ctx, input.workflowId, "edit");
   const version = await loadVersionOfWorkflow(ctx, workflow.id, input.versionId);
   const document = readStoredDocument(version.document, `version ${version.number} of “${workflow.name}”`);
-  return appendVersion(ctx, {
+  const restored = await appendVersion(ctx, {
     workflowId: workflow.id,
     baseVersionId: input.baseVersionId,
     document,
     message: `Restored version ${version.number}`,
     restoredFromVersionId: version.id,
   });
+  await recordActivity(ctx, {
+    workflowId: workflow.id,
+    kind: "restored-version",
+    data: { restoredNumber: version.number, versionNumber: restored.version.number },
+  });
+  return restored;
 }

@@ -1,4 +1,5 @@
 import { requestRunCancel } from "../runs/cancel-run";
+import { recordActivity } from "../activity/record-activity";
 import type { ServiceContext } from "../context";
 import { loadWorkflow } from "./load-workflow";
 
@@ -29,5 +30,6 @@ export async function deleteWorkflow(
     const outcome = await requestRunCancel(ctx, run.id, "Cancelled: its workflow was moved to the trash.");
     if (outcome === "cancelled" || outcome === "requested") cancelledRunIds.push(run.id);
   }
+  await recordActivity(ctx, { workflowId: input.workflowId, kind: "deleted" });
   return { workflowId: input.workflowId, cancelledRunIds };
 }

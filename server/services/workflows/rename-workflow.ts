@@ -1,3 +1,4 @@
+import { recordActivity } from "../activity/record-activity";
 import type { ServiceContext } from "../context";
 import { loadWorkflow } from "./load-workflow";
 import { toWorkflowSummary, type WorkflowSummary } from "./views";
@@ -14,7 +15,7 @@ export async function renameWorkflow(
   ctx: ServiceContext,
   input: RenameWorkflowInput,
 ): Promise<WorkflowSummary> {
-  await loadWorkflow(ctx, input.workflowId, "edit");
+  const before = await loadWorkflow(ctx, input.workflowId, "edit");
   const updated = await ctx.db.workflow.update({
     where: { id: input.workflowId },
     data: {
@@ -23,5 +24,12 @@ export async function renameWorkflow(
     },
     include: { headVersion: true },
   });
+  if (before.name !== updated.name) {
+    await recordActivity(ctx, {
+      workflowId: updated.id,
+      kind: "renamed",
+      data: { from: before.name, to: updated.name },
+    });
+  }
   return toWorkflowSummary(updated);
 }

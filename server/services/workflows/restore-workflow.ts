@@ -1,5 +1,6 @@
 import { AppError } from "../../errors";
 import { assertCanOnWorkflow } from "../authorization";
+import { recordActivity } from "../activity/record-activity";
 import type { ServiceContext } from "../context";
 import { toWorkflowSummary, type WorkflowSummary } from "./views";
 
@@ -22,5 +23,6 @@ export async function restoreWorkflow(
     data: { deletedAt: null },
     include: { headVersion: true },
   });
+  await recordActivity(ctx, { workflowId: workflow.id, kind: "restored" });
   return toWorkflowSummary(restored);
 }

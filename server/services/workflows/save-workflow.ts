@@ -1,3 +1,4 @@
+import { recordActivity } from "../activity/record-activity";
 import type { ServiceContext } from "../context";
 import { type AppendVersionResult, appendVersion } from "./append-version";
 import { assertReferencesExist } from "./check-references";
@@ -21,10 +22,16 @@ export async function saveWorkflow(
   const document = readSubmittedDocument(input.document);
   assertSavable(document, `“${workflow.name}” was not saved`);
   await assertReferencesExist(ctx, document, `“${workflow.name}” was not saved`);
-  return appendVersion(ctx, {
+  const saved = await appendVersion(ctx, {
     workflowId: input.workflowId,
     baseVersionId: input.baseVersionId,
     document,
     message: input.message.trim() === "" ? "Saved" : input.message.trim(),
   });
+  await recordActivity(ctx, {
+    workflowId: workflow.id,
+    kind: "saved",
+    data: { versionNumber: saved.version.number, message: saved.version.message },
+  });
+  return saved;
 }
