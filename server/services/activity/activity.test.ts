@@ -12,6 +12,7 @@ import { countUnreadNotifications } from "../notifications/count-unread-notifica
 import { listNotifications } from "../notifications/list-notifications";
 import { markNotificationsRead } from "../notifications/mark-notifications-read";
 import { finishRun } from "../runs/finish-run";
+import { startRun } from "../runs/start-run";
 import { createTestDatabase, createTestUser, type TestDatabase } from "../test-database";
 import { restoreVersion } from "../versions/restore-version";
 import { createWorkflow } from "../workflows/create-workflow";
@@ -140,6 +141,13 @@ describe("activity feed", () => {
     });
     expect(rest.nextCursor).toBeNull();
     expect(first.items.length + second.items.length + rest.items.length).toBe(all.items.length);
+  });
+
+  it("records who started a run of which version", async () => {
+    const head = await database.db.workflow.findUniqueOrThrow({ where: { id: workflowId } });
+    const { run } = await startRun(owner, { workflowId, versionId: head.headVersionId as string });
+    const [latest] = (await listActivity(ana, { workflowId, limit: 1 })).items;
+    expect(latest).toMatchObject({ kind: "ran", line: "Olga ran version 3", href: `/runs/${run.id}` });
   });
 
   it("needs view access: a non-member gets NOT_FOUND, an anonymous visitor is asked to sign in", async () => {

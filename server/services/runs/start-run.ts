@@ -4,6 +4,7 @@
  * config together with the model hashes and seeds, and queued. The Run row IS the job: the worker claims it.
  */
 import type { GraphDocument } from "@/nodes";
+import { recordActivity } from "../activity/record-activity";
 import { ownerIdFor } from "../authorization";
 import type { ServiceContext } from "../context";
 import { appendVersion } from "../workflows/append-version";
@@ -80,6 +81,11 @@ export async function startRun(ctx: ServiceContext, input: StartRunInput): Promi
     revisesRunId: input.revisesRunId ?? null,
     proposalId: null,
     checkpointEvery: input.checkpointEvery ?? 1,
+  });
+  await recordActivity(ctx, {
+    workflowId: workflow.id,
+    kind: "ran",
+    data: { runId: run.id, versionNumber: run.versionNumber, saved: savedVersionId !== null },
   });
   return { run, savedVersionId };
 }
