@@ -5,6 +5,7 @@ import { modelsRouter } from "./routers/models";
 import { notificationsRouter } from "./routers/notifications";
 import { proposalsRouter } from "./routers/proposals";
 import { runRouter } from "./routers/run";
+import { sharingRouter } from "./routers/sharing";
 import { versionRouter } from "./routers/version";
 import { workflowRouter } from "./routers/workflow";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   models: modelsRouter,
   assets: assetsRouter,
   run: runRouter,
+  sharing: sharingRouter,
   comments: commentsRouter,
   activity: activityRouter,
   notifications: notificationsRouter,

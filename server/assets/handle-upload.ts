@@ -49,6 +49,8 @@ export async function handleUpload(
     const refused = servingRefusal(request, { maxBodyBytes: Number.MAX_SAFE_INTEGER });
     if (refused) return refused;
   }
+  // Before a byte is read: nobody streams a file to the server without signing in.
+  if (ctx.actor.userId === null && !ctx.actor.system) return problem(401, "Sign in to upload files.");
   const url = new URL(request.url);
   const query = querySchema.safeParse({
     kind: url.searchParams.get("kind") ?? undefined,
@@ -90,6 +92,8 @@ export async function handleUpload(
     return json(result.existing ? 200 : 201, result);
   } catch (error) {
     if (isAppError(error) && error.code === "VALIDATION") return problem(422, error.message);
+    if (isAppError(error) && error.code === "UNAUTHORIZED") return problem(401, error.message);
+    if (isAppError(error) && error.code === "FORBIDDEN") return problem(403, error.message);
     throw error;
   }
 }

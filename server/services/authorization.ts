@@ -100,18 +100,28 @@ export async function workflowRoleOf(
   return share && isShareRole(share.role) ? share.role : null;
 }
 
+/**
+ * What a refused stranger is told was not found: the record they asked for (a run, an artifact, a version),
+ * never the workflow behind it, whose id they did not know.
+ */
+export interface NotFoundAs {
+  what: string;
+  id: string;
+}
+
 /** Throws the right error when `role` does not allow `action` (see the header for which one). */
 export function assertRoleAllows(
   actor: Actor,
   role: WorkflowRole | null,
   action: WorkflowAction,
   workflowId: string,
+  notFoundAs: NotFoundAs = { what: "Workflow", id: workflowId },
 ): void {
   if (roleAllows(role, action)) return;
   if (actor.userId === null && !actor.system) {
     throw new AppError("UNAUTHORIZED", "Sign in to continue.");
   }
-  if (role === null) throw notFound("Workflow", workflowId);
+  if (role === null) throw notFound(notFoundAs.what, notFoundAs.id);
   const needed = SMALLEST_ROLE_FOR[action];
   const article = needed === "owner" ? "the" : needed === "editor" ? "an" : "a";
   throw new AppError(
@@ -128,9 +138,10 @@ export async function assertCanOnWorkflow(
   ctx: AccessContext,
   workflow: WorkflowRef,
   action: WorkflowAction,
+  notFoundAs?: NotFoundAs,
 ): Promise<WorkflowRole> {
   const role = await workflowRoleOf(ctx, workflow);
-  assertRoleAllows(ctx.actor, role, action, workflow.id);
+  assertRoleAllows(ctx.actor, role, action, workflow.id, notFoundAs);
   return role as WorkflowRole;
 }
 
@@ -139,12 +150,9 @@ export async function assertCanOnWorkflow(
  * entry point for services that only have an id (comments, proposals, shares, activity).
  */
 export async function assertWorkflowAccess(ctx: ServiceContext, workflowId: string, action: WorkflowAction) {
+  assertSignedIn(ctx.actor);
   const workflow = await ctx.db.workflow.findUnique({ where: { id: workflowId } });
-  if (!workflow) {
-    if (ctx.actor.userId === null && !ctx.actor.system)
-      throw new AppError("UNAUTHORIZED", "Sign in to continue.");
-    throw notFound("Workflow", workflowId);
-  }
+  if (!workflow) throw notFound("Workflow", workflowId);
   const role = await assertCanOnWorkflow(ctx, workflow, action);
   return { workflow, role };
 }
@@ -168,6 +176,51 @@ export function accessibleWorkflowFilter(
 type WorkflowWhere =
   | { ownerId: string }
   | { shares: { some: { userId: string; role: { in: ShareRole[] } } } };
+
+/**
+ * For what is not tied to one workflow (the workflow list, creating and importing, models, uploads): any
+ * signed-in person, and the app itself. Anonymous visitors are told to sign in.
+ */
+export function assertSignedIn(actor: Actor): void {
+  if (actor.userId === null && !actor.system) throw new AppError("UNAUTHORIZED", "Sign in to continue.");
+}
+
+/** Instance-wide settings and people (open sign-up, invitations, admins): the instance's owner and admins. */
+export function assertInstanceAdmin(actor: Actor): void {
+  assertSignedIn(actor);
+  if (actor.system || isInstanceAdmin(actor)) return;
+  throw new AppError("FORBIDDEN", "Only the owner or an administrator of this DNO Studio can do this.");
+}
+
+/**
+ * Uploaded files (scoring models, model .zips) are not part of one workflow: the uploader sees and deletes
+ * theirs; others see one only while a workflow they may open uses it (so a shared workflow's model shows up
+ * in its viewers' and editors' model lists); admins see and delete every upload.
+ */
+export function canSeeAsset(
+  actor: Actor,
+  asset: { uploadedById: string | null },
+  usedByWorkflowTheyCanView: boolean,
+): boolean {
+  if (actor.system || isInstanceAdmin(actor)) return true;
+  if (actor.userId === null) return false;
+  return asset.uploadedById === actor.userId || usedByWorkflowTheyCanView;
+}
+
+/** Deleting an upload: its uploader or an admin; others who can see it get FORBIDDEN, the rest NOT_FOUND. */
+export function assertCanDeleteAsset(
+  actor: Actor,
+  asset: { id: string; name: string; uploadedById: string | null },
+  usedByWorkflowTheyCanView: boolean,
+): void {
+  assertSignedIn(actor);
+  if (actor.system || isInstanceAdmin(actor) || asset.uploadedById === actor.userId) return;
+  if (!usedByWorkflowTheyCanView) throw notFound("Uploaded file", asset.id);
+  throw new AppError(
+    "FORBIDDEN",
+    `Only the person who uploaded “${asset.name}” or an administrator can delete it.`,
+  );
+}
 
 /** Owner stored on records the actor creates (null for the app itself). */
 export function ownerIdFor(actor: Actor): string | null {

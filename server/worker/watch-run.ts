@@ -26,6 +26,8 @@ export interface WatchRunOptions {
   afterIteration?: number;
   signal?: AbortSignal;
   pollMs?: number;
+  /** Access is checked again (a catch-up) at least this often, so a removed collaborator's stream stops. */
+  recheckMs?: number;
 }
 
 export function artifactUrl(artifactId: string | null): string | null {
@@ -79,7 +81,10 @@ export async function* watchRun(
       }
       return run;
     };
+    // Each catch-up goes through listRunSteps → loadRun(…, "view"): the access check of the stream.
     let run = yield* catchUp();
+    let checkedAt = Date.now();
+    const recheckMs = options.recheckMs ?? 5000;
     while (!options.signal?.aborted && !FINISHED_RUN_STATUSES.includes(run.status)) {
       if (buffered.length === 0) {
         await new Promise<void>((resolve) => {
@@ -122,7 +127,10 @@ export async function* watchRun(
           needsCatchUp = true;
         }
       }
-      if (needsCatchUp) run = yield* catchUp();
+      if (needsCatchUp || Date.now() - checkedAt >= recheckMs) {
+        run = yield* catchUp();
+        checkedAt = Date.now();
+      }
     }
   } finally {
     unsubscribe();

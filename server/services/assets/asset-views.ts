@@ -2,7 +2,7 @@
 import type { Asset } from "../../db/generated/prisma/client";
 import { UPLOADED_MODEL_PREFIX } from "@/nodes/model-id";
 import type { ServiceContext } from "../context";
-import { type AssetUse, findAssetUsage } from "./find-asset-usage";
+import { type AssetUse, findAssetUsage, splitUses, viewableWorkflowIds } from "./find-asset-usage";
 
 export interface AssetView {
   id: string;
@@ -17,7 +17,10 @@ export interface AssetView {
   modelId: string | null;
   /** What validation found (scorer: opset, input and output shapes; model: file count, unpacked size). */
   summary: Record<string, unknown>;
+  /** Workflows using it that the asker may open. */
   usedBy: AssetUse[];
+  /** Workflows using it that the asker may not open (counted, never named). */
+  usedByOthers: number;
 }
 
 function parseSummary(text: string): Record<string, unknown> {
@@ -31,7 +34,7 @@ function parseSummary(text: string): Record<string, unknown> {
   }
 }
 
-export function assetView(asset: Asset, usedBy: AssetUse[]): AssetView {
+export function assetView(asset: Asset, usedBy: AssetUse[], usedByOthers = 0): AssetView {
   const kind = asset.kind === "model" ? "model" : "scorer";
   return {
     id: asset.id,
@@ -44,10 +47,13 @@ export function assetView(asset: Asset, usedBy: AssetUse[]): AssetView {
     modelId: kind === "model" ? `${UPLOADED_MODEL_PREFIX}${asset.sha256}` : null,
     summary: parseSummary(asset.summary),
     usedBy,
+    usedByOthers,
   };
 }
 
-export async function toAssetView(ctx: Pick<ServiceContext, "db">, asset: Asset): Promise<AssetView> {
+/** One asset as the actor may see it: uses on workflows they cannot open are only counted. */
+export async function toAssetView(ctx: ServiceContext, asset: Asset): Promise<AssetView> {
   const usage = await findAssetUsage(ctx, [asset]);
-  return assetView(asset, usage.get(asset.id) ?? []);
+  const { visible, hidden } = splitUses(usage.get(asset.id) ?? [], await viewableWorkflowIds(ctx, ctx.actor));
+  return assetView(asset, visible, hidden);
 }

@@ -7,22 +7,28 @@ import { rmSync } from "node:fs";
 import { type AssetKind, assetLocation } from "@/server/assets/asset-store";
 import { dataDir as defaultDataDir } from "@/server/env";
 import { AppError, notFound } from "../../errors";
+import { assertCanDeleteAsset, assertSignedIn } from "../authorization";
 import type { ServiceContext } from "../context";
-import { findAssetUsage } from "./find-asset-usage";
+import { findAssetUsage, splitUses, viewableWorkflowIds } from "./find-asset-usage";
 
 export async function deleteAsset(
   ctx: ServiceContext,
   input: { assetId: string; dataDir?: string },
 ): Promise<{ id: string }> {
+  assertSignedIn(ctx.actor);
   const asset = await ctx.db.asset.findFirst({ where: { id: input.assetId, deletedAt: null } });
   if (!asset) throw notFound("Uploaded file", input.assetId);
   const uses = (await findAssetUsage(ctx, [asset])).get(asset.id) ?? [];
+  const { visible, hidden } = splitUses(uses, await viewableWorkflowIds(ctx, ctx.actor));
+  assertCanDeleteAsset(ctx.actor, asset, visible.length > 0);
   if (uses.length > 0) {
-    const names = uses.map((use) => `“${use.workflowName}”${use.inTrash ? " (in the trash)" : ""}`);
+    // Workflows the deleter may not open are counted, never named.
+    const names = visible.map((use) => `“${use.workflowName}”${use.inTrash ? " (in the trash)" : ""}`);
+    if (hidden > 0) names.push(`${hidden} workflow${hidden === 1 ? "" : "s"} of other people`);
     throw new AppError(
       "CONFLICT",
       `“${asset.name}” is used by ${names.join(", ")}; pick another ${asset.kind === "model" ? "model" : "scoring model"} there first, then delete it.`,
-      { usedBy: uses },
+      { usedBy: visible, usedByOthers: hidden },
     );
   }
   // Row first: from then on nothing can resolve the id, so removing the file cannot break a lookup midway.

@@ -5,7 +5,8 @@
  */
 import { parseGraphDocument } from "@/nodes";
 import { UPLOADED_MODEL_PREFIX } from "@/nodes/model-id";
-import type { ServiceContext } from "../context";
+import { accessibleWorkflowFilter, isInstanceAdmin } from "../authorization";
+import type { Actor, ServiceContext } from "../context";
 import { documentReferences } from "../workflows/check-references";
 
 export interface AssetUse {
@@ -60,4 +61,29 @@ export async function findAssetUsage(
     }
   }
   return usage;
+}
+
+/**
+ * The ids of the workflows (live or in the trash) the actor may open, or "all" for admins and the app: what
+ * decides which uses of an upload a person is told about, and which uploads of others they see.
+ */
+export async function viewableWorkflowIds(
+  ctx: Pick<ServiceContext, "db">,
+  actor: Actor,
+): Promise<ReadonlySet<string> | "all"> {
+  if (actor.system || isInstanceAdmin(actor)) return "all";
+  const rows = await ctx.db.workflow.findMany({
+    where: accessibleWorkflowFilter(actor, "view"),
+    select: { id: true },
+  });
+  return new Set(rows.map((row) => row.id));
+}
+
+/** Uses on workflows the actor may open, and how many others there are (named to nobody who cannot open them). */
+export function splitUses(
+  uses: readonly AssetUse[],
+  viewable: ReadonlySet<string> | "all",
+): { visible: AssetUse[]; hidden: number } {
+  const visible = uses.filter((use) => viewable === "all" || viewable.has(use.workflowId));
+  return { visible, hidden: uses.length - visible.length };
 }

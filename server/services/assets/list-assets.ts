@@ -1,17 +1,26 @@
-/** The uploaded assets (newest first), each with where it is used. */
+/**
+ * The uploaded assets the actor may see (newest first), each with where it is used: their own uploads, those
+ * a workflow they may open uses, and every upload for admins (server/services/authorization.ts canSeeAsset).
+ */
 import type { AssetKind } from "@/server/assets/asset-store";
+import { assertSignedIn, canSeeAsset } from "../authorization";
 import type { ServiceContext } from "../context";
 import { type AssetView, assetView } from "./asset-views";
-import { findAssetUsage } from "./find-asset-usage";
+import { findAssetUsage, splitUses, viewableWorkflowIds } from "./find-asset-usage";
 
 export async function listAssets(
-  ctx: Pick<ServiceContext, "db">,
+  ctx: ServiceContext,
   input: { kind?: AssetKind } = {},
 ): Promise<AssetView[]> {
+  assertSignedIn(ctx.actor);
   const assets = await ctx.db.asset.findMany({
     where: { deletedAt: null, ...(input.kind ? { kind: input.kind } : {}) },
     orderBy: { createdAt: "desc" },
   });
   const usage = await findAssetUsage(ctx, assets);
-  return assets.map((asset) => assetView(asset, usage.get(asset.id) ?? []));
+  const viewable = await viewableWorkflowIds(ctx, ctx.actor);
+  return assets.flatMap((asset) => {
+    const { visible, hidden } = splitUses(usage.get(asset.id) ?? [], viewable);
+    return canSeeAsset(ctx.actor, asset, visible.length > 0) ? [assetView(asset, visible, hidden)] : [];
+  });
 }

@@ -9,17 +9,30 @@ import {
   modelDirectories,
   summarizeUploadedModel,
 } from "@/server/models/discovery";
+import { assertSignedIn, canSeeAsset } from "../authorization";
 import type { ServiceContext } from "../context";
+import { findAssetUsage, splitUses, viewableWorkflowIds } from "./find-asset-usage";
 
+/**
+ * Signed-in people only. Bundled and MODELS_DIR models are the server's own and listed to everyone signed in;
+ * uploaded ones only to those who may see the upload (its uploader, people who may open a workflow using it,
+ * admins), as in the asset list.
+ */
 export async function listAvailableModels(
-  ctx: Pick<ServiceContext, "db">,
+  ctx: ServiceContext,
   directories: ModelDirectories = modelDirectories(),
 ): Promise<ModelSummary[]> {
-  const uploads = await ctx.db.asset.findMany({
+  assertSignedIn(ctx.actor);
+  const all = await ctx.db.asset.findMany({
     where: { kind: "model", deletedAt: null },
     orderBy: { createdAt: "asc" },
-    select: { sha256: true, name: true },
+    select: { id: true, kind: true, sha256: true, name: true, uploadedById: true },
   });
+  const usage = await findAssetUsage(ctx, all);
+  const viewable = await viewableWorkflowIds(ctx, ctx.actor);
+  const uploads = all.filter((asset) =>
+    canSeeAsset(ctx.actor, asset, splitUses(usage.get(asset.id) ?? [], viewable).visible.length > 0),
+  );
   return [
     ...listModels(directories),
     ...uploads.map((upload) => summarizeUploadedModel(upload.sha256, upload.name, directories)),

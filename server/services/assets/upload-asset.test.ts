@@ -328,7 +328,7 @@ describe("listing and deleting", () => {
       expect.objectContaining({
         id: asset.id,
         name: "used.onnx",
-        uploadedById: null,
+        uploadedById: database.ctx.actor.userId,
         usedBy: [{ workflowId: workflow.id, workflowName: "Scored", inTrash: false }],
       }),
     ]);

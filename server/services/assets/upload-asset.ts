@@ -13,6 +13,7 @@ import type { ReceivedUpload } from "@/server/assets/receive-upload";
 import { dataDir as defaultDataDir, getEnv } from "@/server/env";
 import { inspectModelFolder } from "@/server/models/folder";
 import { AppError } from "../../errors";
+import { assertSignedIn } from "../authorization";
 import type { ServiceContext } from "../context";
 import { type AssetView, toAssetView } from "./asset-views";
 
@@ -93,6 +94,8 @@ async function validateAndPlace(
 }
 
 export async function uploadAsset(ctx: ServiceContext, input: UploadAssetInput): Promise<UploadAssetResult> {
+  if (ctx.actor.userId === null && !ctx.actor.system) rmSync(input.upload.file, { force: true });
+  assertSignedIn(ctx.actor);
   const dataDir = input.dataDir ?? defaultDataDir();
   const name = cleanAssetName(input.name);
   const { kind, upload } = input;

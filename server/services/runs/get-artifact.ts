@@ -1,6 +1,6 @@
 /** An artifact's file, for the route handler that serves images. The id is looked up, never used as a path. */
 import { AppError, notFound } from "../../errors";
-import { assertCanOnWorkflow } from "../authorization";
+import { assertCanOnWorkflow, assertSignedIn } from "../authorization";
 import type { ServiceContext } from "../context";
 import { ArtifactFileUnavailable, readVerifiedArtifactFile } from "./artifact-store";
 import { readRunConfig } from "./run-views";
@@ -18,12 +18,13 @@ export function unavailable(kind: string, reason: "missing" | "corrupt"): AppErr
 }
 
 export async function getArtifact(ctx: ServiceContext, input: { artifactId: string }) {
+  assertSignedIn(ctx.actor);
   const artifact = await ctx.db.artifact.findUnique({
     where: { id: input.artifactId },
     include: { run: { include: { workflow: true, workflowVersion: { select: { number: true } } } } },
   });
   if (!artifact?.run || artifact.run.workflow.deletedAt) throw notFound("Artifact", input.artifactId);
-  await assertCanOnWorkflow(ctx, artifact.run.workflow, "view");
+  await assertCanOnWorkflow(ctx, artifact.run.workflow, "view", { what: "Artifact", id: input.artifactId });
   const bytes = await readVerifiedArtifactFile(artifact.storageKey, artifact).catch((error: unknown) => {
     if (error instanceof ArtifactFileUnavailable) throw unavailable(artifact.kind, error.reason);
     throw error;

@@ -1,16 +1,18 @@
 import { AppError, notFound } from "../../errors";
-import { assertCanOnWorkflow, type WorkflowAction } from "../authorization";
+import { assertCanOnWorkflow, assertSignedIn, type WorkflowAction } from "../authorization";
 import type { ServiceContext } from "../context";
 
 /** A run of a live workflow, after checking the actor may do `action` on that workflow. */
 export async function loadRun(ctx: ServiceContext, runId: string, action: WorkflowAction) {
+  assertSignedIn(ctx.actor);
   const run = await ctx.db.run.findUnique({
     where: { id: runId },
     include: { workflow: true, workflowVersion: { select: { number: true } } },
   });
   if (!run) throw notFound("Run", runId);
+  const asked = { what: "Run", id: runId };
   if (run.workflow.deletedAt) {
-    await assertCanOnWorkflow(ctx, run.workflow, "view");
+    await assertCanOnWorkflow(ctx, run.workflow, "view", asked);
     throw new AppError(
       "NOT_FOUND",
       "This run's workflow is in the trash; restore the workflow to open its runs.",
@@ -20,6 +22,6 @@ export async function loadRun(ctx: ServiceContext, runId: string, action: Workfl
       },
     );
   }
-  const role = await assertCanOnWorkflow(ctx, run.workflow, action);
+  const role = await assertCanOnWorkflow(ctx, run.workflow, action, asked);
   return Object.assign(run, { role });
 }

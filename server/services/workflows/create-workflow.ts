@@ -1,5 +1,5 @@
 import { emptyGraphDocument } from "@/nodes";
-import { ownerIdFor } from "../authorization";
+import { assertSignedIn, ownerIdFor } from "../authorization";
 import type { ServiceContext } from "../context";
 import { assertSavable, readSubmittedDocument, toStoredDocument } from "./graph-document";
 import { toWorkflowDetail, type WorkflowDetail } from "./views";
@@ -20,6 +20,8 @@ export async function createWorkflow(
   ctx: ServiceContext,
   input: CreateWorkflowInput,
 ): Promise<WorkflowDetail> {
+  // Every workflow has an owner (the app's own seeding aside): anonymous visitors create nothing.
+  assertSignedIn(ctx.actor);
   const document =
     input.document === undefined ? emptyGraphDocument() : readSubmittedDocument(input.document);
   assertSavable(document, `Workflow “${input.name}” cannot be created`);

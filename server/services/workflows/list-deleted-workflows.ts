@@ -1,4 +1,4 @@
-import { accessibleWorkflowFilter } from "../authorization";
+import { accessibleWorkflowFilter, assertSignedIn } from "../authorization";
 import type { ServiceContext } from "../context";
 import { toWorkflowSummary, type WorkflowSummary } from "./views";
 
@@ -8,6 +8,7 @@ export interface DeletedWorkflowSummary extends WorkflowSummary {
 
 /** The trash: workflows the actor may restore, most recently deleted first. */
 export async function listDeletedWorkflows(ctx: ServiceContext): Promise<DeletedWorkflowSummary[]> {
+  assertSignedIn(ctx.actor);
   const workflows = await ctx.db.workflow.findMany({
     where: {
       deletedAt: { not: null },

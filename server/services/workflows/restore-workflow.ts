@@ -1,5 +1,5 @@
 import { AppError } from "../../errors";
-import { assertCanOnWorkflow } from "../authorization";
+import { assertCanOnWorkflow, assertSignedIn } from "../authorization";
 import { recordActivity } from "../activity/record-activity";
 import type { ServiceContext } from "../context";
 import { toWorkflowSummary, type WorkflowSummary } from "./views";
@@ -9,6 +9,7 @@ export async function restoreWorkflow(
   ctx: ServiceContext,
   input: { workflowId: string },
 ): Promise<WorkflowSummary> {
+  assertSignedIn(ctx.actor);
   const workflow = await ctx.db.workflow.findFirst({
     where: { id: input.workflowId, deletedAt: { not: null } },
   });

@@ -1,7 +1,9 @@
 /**
  * The artifact route serves a file only when it still matches the size and sha256 stored when the run wrote
  * it; a damaged or missing file answers 410 with a sentence for people (also with ?download=1), never a
- * silent 200 or an empty 500. Real SQLite (through the app's own DATABASE_URL) and real files.
+ * silent 200 or an empty 500. Images follow their workflow's access: an anonymous request is asked to sign in
+ * (401), a stranger hears 404 exactly as for an unknown id, a viewer gets the image. Real SQLite (through the
+ * app's own DATABASE_URL) and real files.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -15,13 +17,17 @@ import { artifactRoot } from "@/server/services/runs/artifact-store";
 import { claimNextRun } from "@/server/services/runs/claim-next-run";
 import { recordRunStep } from "@/server/services/runs/record-run-step";
 import { startRun } from "@/server/services/runs/start-run";
-import { ANONYMOUS, type ServiceContext } from "@/server/services/context";
+import { artifactResponse } from "@/server/api/artifact-response";
+import { type Actor, type ServiceContext, userActor } from "@/server/services/context";
+import { createTestUser } from "@/server/services/test-database";
 import { createWorkflow } from "@/server/services/workflows/create-workflow";
 import { GET } from "./route";
 
 const previous = { data: process.env.DNO_DATA_DIR, db: process.env.DATABASE_URL };
 let dataDir: string;
 let ctx: ServiceContext;
+let stranger: Actor;
+let viewer: Actor;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-artifact-route-"));
@@ -29,7 +35,10 @@ beforeAll(async () => {
   process.env.DATABASE_URL = `file:${path.join(dataDir, "test.db")}`;
   // The same call the route makes (memoized per URL), so migrations run once.
   await ensureDatabaseReady();
-  ctx = { db: getDb(), actor: ANONYMOUS };
+  const owner = await createTestUser(getDb(), { name: "Owner", email: "owner@artifacts.test" });
+  ctx = { db: getDb(), actor: userActor(owner.id, "user") };
+  stranger = userActor((await createTestUser(getDb(), { name: "S", email: "s@artifacts.test" })).id, "user");
+  viewer = userActor((await createTestUser(getDb(), { name: "V", email: "v@artifacts.test" })).id, "user");
 });
 afterAll(async () => {
   await getDb().$disconnect();
@@ -73,9 +82,10 @@ async function recordedImage(): Promise<{ id: string; file: string; png: Buffer 
   return { id, file: path.join(artifactRoot(), artifact.storageKey), png };
 }
 
-async function get(id: string, download = false): Promise<Response> {
+/** As the workflow's owner unless another actor is given. */
+async function get(id: string, download = false, actor: Actor = ctx.actor): Promise<Response> {
   const url = `http://localhost/api/artifacts/${id}${download ? "?download=1" : ""}`;
-  return GET(new Request(url), { params: Promise.resolve({ id }) });
+  return artifactResponse(new Request(url), { db: getDb(), actor }, id);
 }
 
 const CORRUPT =
@@ -128,5 +138,40 @@ describe("GET /api/artifacts/[id]", () => {
       expect(response.status).toBe(410);
       expect(await response.json()).toEqual({ error: MISSING });
     }
+  });
+});
+
+describe("GET /api/artifacts/[id] follows the workflow's access", () => {
+  it("the route itself (no session yet) asks an anonymous request to sign in", async () => {
+    const { id } = await recordedImage();
+    const response = await GET(new Request(`http://localhost/api/artifacts/${id}`), {
+      params: Promise.resolve({ id }),
+    });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: "Sign in to continue." });
+  });
+
+  it("a stranger hears 404 as for an unknown id; a viewer gets the image until the share is removed", async () => {
+    const { id, png } = await recordedImage();
+    const refused = await get(id, false, stranger);
+    expect(refused.status).toBe(404);
+    const unknown = await get("no-such-artifact", false, stranger);
+    expect(unknown.status).toBe(404);
+    expect((await refused.json()).error).toBe(
+      ((await unknown.json()).error as string).replace("no-such-artifact", id),
+    );
+
+    const artifact = await getDb().artifact.findUniqueOrThrow({ where: { id }, include: { run: true } });
+    const viewerId = viewer.userId ?? "";
+    await getDb().workflowShare.create({
+      data: { workflowId: artifact.run?.workflowId ?? "", userId: viewerId, role: "viewer" },
+    });
+    const allowed = await get(id, true, viewer);
+    expect(allowed.status).toBe(200);
+    expect((await get(id, false, viewer)).status).toBe(200);
+    expect(Buffer.from(await (await get(id, false, viewer)).arrayBuffer()).equals(png)).toBe(true);
+
+    await getDb().workflowShare.deleteMany({ where: { userId: viewerId } });
+    expect((await get(id, false, viewer)).status).toBe(404);
   });
 });
