@@ -1,6 +1,6 @@
 "use client";
 /**
- * The editor's Run button and live run bar: submits the current graph (saved as a version when it changed),
+ * The editor's Run button and live run panel: submits the current graph (saved as a version when it changed),
  * follows the run live (iteration, rewards, PR meter, gradient norm, time left), cancels it, links to the
  * run page and the run history. Also: a DNO Studio PNG dropped anywhere on the editor imports its workflow (use-png-workflow-drop.ts).
  */
@@ -9,6 +9,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useEffect, useState } from "react";
+import { createPortal } from "react-dom";
 import { describeError } from "@/app/_lib/errors";
 import { useTRPC } from "@/app/_trpc/provider";
 import type { EditorStore } from "../_editor/core/editor-store";
@@ -35,6 +36,9 @@ function issuesByNode(error: unknown): Map<string, string[]> {
   }
   return byNode;
 }
+
+/** The element in the editor's right panel that the live run panel docks into. */
+export const LIVE_RUN_SLOT_ID = "live-run-slot";
 
 export function RunControls(props: {
   readonly workflowId: string;
@@ -96,66 +100,67 @@ export function RunControls(props: {
     );
   };
 
-  return (
-    <>
-      <button
-        type="button"
-        className="btn btn-small btn-run"
-        onClick={doRun}
-        disabled={start.isPending}
-        title="Save (if changed) and run this workflow"
-        data-testid="toolbar.run"
-      >
-        {start.isPending ? "Starting…" : "▶ Run"}
-      </button>
-      <Link className="btn btn-small" href={`/workflows/${workflowId}/runs`} data-testid="toolbar.runs">
-        Runs
-      </Link>
-      {error || run ? (
-        <div className={`run-bar${error ? " run-bar-error" : ""}`} data-testid="run.bar">
-          {error ? (
-            <span className="run-bar-message" role="alert" data-testid="run.error">
-              {error}
+  // The live panel docks into the editor's right panel (LIVE_RUN_SLOT_ID), so it never covers the canvas and
+  // the latest image stays in view whatever the zoom; without the slot (other pages) it floats.
+  const [slot, setSlot] = useState<HTMLElement | null>(null);
+  useEffect(() => setSlot(document.getElementById(LIVE_RUN_SLOT_ID)), []);
+
+  const bar =
+    error || run ? (
+      <div className={`run-bar${error ? " run-bar-error" : ""}`} data-testid="run.bar">
+        {error ? (
+          <span className="run-bar-message" role="alert" data-testid="run.error">
+            {error}
+          </span>
+        ) : null}
+        {run && latest?.imageUrl ? (
+          // biome-ignore lint/performance/noImgElement: a live, already-small artifact image; no optimization wanted.
+          <img
+            className="run-bar-image"
+            src={latest.imageUrl}
+            alt={`Latest image, iteration ${latest.iteration + 1}`}
+            data-testid="run.preview"
+          />
+        ) : null}
+        {run ? (
+          <>
+            <span className={`run-status run-status-${run.status}`} data-testid="run.status">
+              {run.status}
             </span>
-          ) : null}
-          {run ? (
-            <>
-              <span className={`run-status run-status-${run.status}`} data-testid="run.status">
-                {run.status}
+            <span data-testid="run.iteration">
+              Iteration {latest ? latest.iteration + 1 : 0} / {run.iterationsPlanned ?? "?"}
+            </span>
+            {latest
+              ? Object.entries(latest.metrics.rewards).map(([id, value]) => (
+                  <span key={id} className="muted">
+                    {labelOf(id)}: <b data-testid={`run.reward.${id}`}>{formatNumber(value)}</b>
+                  </span>
+                ))
+              : null}
+            {latest && latest.metrics.pr !== null ? (
+              <span
+                className="muted"
+                title="Probability regularization: the reward-hacking meter. Percentile among fresh random noise of the same size: below 90 typical, 90–99 drifting, 99 and above likely hacking."
+              >
+                PR <b data-testid="run.pr">{formatNumber(latest.metrics.pr)}</b>
+                {meterReading ? <span data-testid="run.pr.percentile"> ({meterReading})</span> : null}
               </span>
-              <span data-testid="run.iteration">
-                Iteration {latest ? latest.iteration + 1 : 0} / {run.iterationsPlanned ?? "?"}
+            ) : null}
+            {latest ? (
+              <span className="muted">
+                ‖g‖ <b>{formatNumber(latest.metrics.gradNorm)}</b>
               </span>
-              {latest
-                ? Object.entries(latest.metrics.rewards).map(([id, value]) => (
-                    <span key={id} className="muted">
-                      {labelOf(id)}: <b data-testid={`run.reward.${id}`}>{formatNumber(value)}</b>
-                    </span>
-                  ))
-                : null}
-              {latest && latest.metrics.pr !== null ? (
-                <span
-                  className="muted"
-                  title="Probability regularization: the reward-hacking meter. Percentile among fresh random noise of the same size: below 90 typical, 90–99 drifting, 99 and above likely hacking."
-                >
-                  PR <b data-testid="run.pr">{formatNumber(latest.metrics.pr)}</b>
-                  {meterReading ? <span data-testid="run.pr.percentile"> ({meterReading})</span> : null}
-                </span>
-              ) : null}
-              {latest ? (
-                <span className="muted">
-                  ‖g‖ <b>{formatNumber(latest.metrics.gradNorm)}</b>
-                </span>
-              ) : null}
-              <span className="muted" data-testid="run.time">
-                {formatDuration(latest?.elapsedMs ?? 0)} elapsed
-                {active && progress.etaMs !== null ? ` · about ${formatTimeLeft(progress.etaMs)} left` : ""}
+            ) : null}
+            <span className="muted" data-testid="run.time">
+              {formatDuration(latest?.elapsedMs ?? 0)} elapsed
+              {active && progress.etaMs !== null ? ` · about ${formatTimeLeft(progress.etaMs)} left` : ""}
+            </span>
+            {run.status === "failed" && run.error ? (
+              <span className="run-bar-message" data-testid="run.failure">
+                {run.error}
               </span>
-              {run.status === "failed" && run.error ? (
-                <span className="run-bar-message" data-testid="run.failure">
-                  {run.error}
-                </span>
-              ) : null}
+            ) : null}
+            <span className="run-bar-actions">
               {active ? (
                 <button
                   type="button"
@@ -175,22 +180,40 @@ export function RunControls(props: {
               <Link className="btn btn-small" href={`/runs/${run.id}`} data-testid="run.open">
                 Open run
               </Link>
-            </>
-          ) : null}
-          <button
-            type="button"
-            className="icon-btn"
-            aria-label="Hide"
-            onClick={() => {
-              setError(null);
-              if (!active) setRunId(null);
-              setLiveRun({ refused: new Map() });
-            }}
-          >
-            ×
-          </button>
-        </div>
-      ) : null}
+            </span>
+          </>
+        ) : null}
+        <button
+          type="button"
+          className="icon-btn run-bar-hide"
+          aria-label="Hide"
+          onClick={() => {
+            setError(null);
+            if (!active) setRunId(null);
+            setLiveRun({ refused: new Map() });
+          }}
+        >
+          ×
+        </button>
+      </div>
+    ) : null;
+
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-small btn-run"
+        onClick={doRun}
+        disabled={start.isPending}
+        title="Save (if changed) and run this workflow"
+        data-testid="toolbar.run"
+      >
+        {start.isPending ? "Starting…" : "▶ Run"}
+      </button>
+      <Link className="btn btn-small" href={`/workflows/${workflowId}/runs`} data-testid="toolbar.runs">
+        Runs
+      </Link>
+      {bar && slot ? createPortal(bar, slot) : bar}
     </>
   );
 }

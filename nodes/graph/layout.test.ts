@@ -58,9 +58,10 @@ describe("automatic layout (elkjs)", () => {
     expect(JSON.stringify(doc)).toBe(before);
   });
 
-  it("ships examples whose cards do not overlap", () => {
+  it("ships examples whose cards do not overlap and that open fitted to the window (no stored viewport)", () => {
     for (const example of exampleWorkflows) {
       expect(hasOverlappingCards(example.document), example.slug).toBe(false);
+      expect(example.document.viewport, example.slug).toBeUndefined();
     }
   });
 });

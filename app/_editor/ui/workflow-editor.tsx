@@ -11,7 +11,9 @@ import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
 import { AppHeader } from "@/app/_components/app-header";
 import { Dialog } from "@/app/_components/dialog";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
-import { RunControls } from "@/app/_runs/run-controls";
+import Link from "next/link";
+import { ReviewBanner, ReviewControls, type ReviewTarget } from "@/app/_proposals/review-controls";
+import { LIVE_RUN_SLOT_ID, RunControls } from "@/app/_runs/run-controls";
 import { promptVocabularyIssues } from "@/nodes/graph/prompt-vocabulary";
 import { registryGraphKit } from "../core/default-kit";
 import { EditorStore } from "../core/editor-store";
@@ -31,6 +33,8 @@ export interface OpenedWorkflow {
   readonly versionId: string;
   readonly versionNumber: number;
   readonly document: GraphDocument;
+  /** Review mode: edits go to a proposal (create/update/run it), never to a new version. */
+  readonly review?: ReviewTarget;
 }
 
 export function WorkflowEditor(props: { readonly workflow: OpenedWorkflow }) {
@@ -221,7 +225,8 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
 
   useEditorShortcuts(
     store,
-    { save: openSave, fitView, showHelp: () => setHelpOpen(true) },
+    // In review mode there is no version to save: the proposal is saved from the toolbar.
+    { save: workflow.review ? () => undefined : openSave, fitView, showHelp: () => setHelpOpen(true) },
     !saveOpen && !helpOpen,
   );
 
@@ -231,6 +236,7 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
         <div className="editor-title">
           <span className="faint">/</span>
           <h1 data-testid="editor.name">{workflow.name}</h1>
+          {workflow.review ? <ReviewBanner review={workflow.review} /> : null}
           {dirty ? (
             <span className="unsaved" data-testid="editor.unsaved">
               Unsaved changes
@@ -306,25 +312,43 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
             ?
           </button>
           <span className="sep" />
-          <RunControls
-            workflowId={workflow.id}
-            store={store}
-            onVersionSaved={(versionId, number, savedGraph) => {
-              store.markSaved(versionId, savedGraph);
-              setVersionNumber(number);
-            }}
-            onMessage={setNotice}
-          />
-          <button
-            type="button"
-            className="btn btn-small btn-primary"
-            onClick={openSave}
-            disabled={savedVersionId === null}
-            title="Save a new version (Ctrl/⌘+S)"
-            data-testid="toolbar.save"
+          <Link
+            className="btn btn-small"
+            href={`/workflows/${workflow.id}/proposals`}
+            data-testid="toolbar.proposals"
           >
-            Save
-          </button>
+            Proposals
+          </Link>
+          {workflow.review ? (
+            <ReviewControls
+              workflowId={workflow.id}
+              store={store}
+              review={workflow.review}
+              onMessage={setNotice}
+            />
+          ) : (
+            <>
+              <RunControls
+                workflowId={workflow.id}
+                store={store}
+                onVersionSaved={(versionId, number, savedGraph) => {
+                  store.markSaved(versionId, savedGraph);
+                  setVersionNumber(number);
+                }}
+                onMessage={setNotice}
+              />
+              <button
+                type="button"
+                className="btn btn-small btn-primary"
+                onClick={openSave}
+                disabled={savedVersionId === null}
+                title="Save a new version (Ctrl/⌘+S)"
+                data-testid="toolbar.save"
+              >
+                Save
+              </button>
+            </>
+          )}
         </div>
       </AppHeader>
       <Palette onAdd={addFromPalette} />
@@ -332,6 +356,7 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
         <Canvas onPaletteDrop={onPaletteDrop} />
       </ModelOptionsContext.Provider>
       <aside className="side-panel right-panel">
+        <div id={LIVE_RUN_SLOT_ID} className="live-run-slot" aria-live="polite" />
         <div className="panel-tabs" role="tablist">
           <button
             type="button"
