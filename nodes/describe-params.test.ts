@@ -32,7 +32,7 @@ describe("describeParams", () => {
       valueKind: "number",
       min: 0.00001,
       max: 10,
-      default: 0.01,
+      default: 0.02,
       scale: "log",
     });
     expect(fieldsOf("sampler").eta).toMatchObject({ min: 0, max: 1, default: 1, scale: "linear" });

@@ -21,16 +21,39 @@ describe("node declarations", () => {
     });
   });
 
-  it("the optimizer's defaults follow METHOD.md §7: Adam, lr 0.01, clip 1, no weight decay, q = 8, μ = 0.01", () => {
+  it("the optimizer's defaults follow METHOD.md §7 (chosen by bench:recipes): SGD-Nesterov, normalized, lr 0.02, cosine, q = 8, μ = 0.1", () => {
     expect(optimizerNode.params.parse({})).toMatchObject({
-      algorithm: "adam",
-      learningRate: 0.01,
+      algorithm: "sgd-nesterov",
+      learningRate: 0.02,
+      momentum: 0.9,
+      schedule: "cosine",
+      normalizeGradient: true,
+      iterations: 50,
       gradClip: 1,
       weightDecay: 0,
       estimator: "backprop",
       perturbations: 8,
-      smoothing: 0.01,
+      smoothing: 0.1,
     });
+  });
+
+  it("optimizer v1 params keep what version 1 ran (Adam, lr 0.01, μ 0.01, constant, no normalization)", () => {
+    expect(optimizerNode.version).toBe(2);
+    const upgraded = optimizerNode.migrateParams?.(1, { iterations: 30, learningRate: 0.2 });
+    expect(optimizerNode.params.parse(upgraded)).toMatchObject({
+      algorithm: "adam",
+      learningRate: 0.2,
+      iterations: 30,
+      smoothing: 0.01,
+      schedule: "constant",
+      normalizeGradient: false,
+    });
+    // A saved choice is kept; a version 2 document is left alone.
+    expect(optimizerNode.migrateParams?.(1, { algorithm: "sgd-nesterov" })).toMatchObject({
+      algorithm: "sgd-nesterov",
+      schedule: "constant",
+    });
+    expect(optimizerNode.migrateParams?.(2, { schedule: "cosine" })).toEqual({ schedule: "cosine" });
   });
 
   it("JPEG rewards declare that they have no gradient; the others have one", () => {

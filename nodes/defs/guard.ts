@@ -180,13 +180,13 @@ function guardParams(kinds: readonly GuardKindDeclaration[]) {
       .number()
       .min(0)
       .max(1)
-      .default(0.5)
+      .default(0.9)
       .meta({
         widget: "slider",
         label: "Lowest allowed confidence",
         help:
           "How sure the model's image checker must stay that each shape and colour the prompt names is " +
-          "still there (0.5 = 50 %). Below it the optimization is held back.",
+          "still there (0.9 = 90 %). Below it the optimization is held back.",
         step: 0.01,
         visibleWhen: onlyFor("keepFloor"),
       }),
@@ -194,7 +194,7 @@ function guardParams(kinds: readonly GuardKindDeclaration[]) {
       .number()
       .min(0)
       .max(10_000)
-      .default(10)
+      .default(100)
       .meta({
         widget: "number",
         label: "Strength",

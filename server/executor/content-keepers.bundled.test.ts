@@ -20,7 +20,7 @@ import { createExecutorEnvironment, type ExecutorEnvironment } from "./environme
 import { ExecutorError } from "./errors";
 import { planRun } from "./plan";
 import { type DnoResult, type IterationRecord, runDno } from "./run-dno";
-import { dnoWorkflow } from "./testing/workflows";
+import { dnoWorkflow, PAPER_ADAM } from "./testing/workflows";
 
 const MODEL = "tiny-shapes-sd";
 const PROMPT = "a red circle on a blue background";
@@ -46,7 +46,7 @@ const run = async (keepStrength: number, imageStrength: number) =>
           { params: { kind: "prompt-keeper", keepFloor: FLOOR, keepStrength } },
           { params: { kind: "image-trust-region", imageRadius: RADIUS, imageStrength } },
         ],
-        optimizer: { iterations: 12, learningRate: 0.1 },
+        optimizer: { ...PAPER_ADAM, iterations: 12, learningRate: 0.1 },
       }),
     ),
     env,
@@ -114,7 +114,7 @@ describe.skipIf(!modelPresent)("content keepers on the bundled model", () => {
           { params: { kind: "prompt-keeper", keepFloor: 0.9 } },
           { params: { kind: "image-trust-region", imageRadius: 0.01 } },
         ],
-        optimizer: { iterations: 5, learningRate: 0.1 },
+        optimizer: { ...PAPER_ADAM, iterations: 5, learningRate: 0.1 },
       }),
     );
     const numbers = (history: readonly IterationRecord[]) =>
@@ -148,7 +148,13 @@ describe.skipIf(!modelPresent)("content keepers on the bundled model", () => {
             { params: { kind: "prompt-keeper", keepFloor: 0.9 } },
             { params: { kind: "image-trust-region", imageRadius: 0.001 } },
           ],
-          optimizer: { iterations: 2, learningRate: 0.1, estimator: "zeroth-order", perturbations: 2 },
+          optimizer: {
+            ...PAPER_ADAM,
+            iterations: 2,
+            learningRate: 0.1,
+            estimator: "zeroth-order",
+            perturbations: 2,
+          },
         }),
       ),
       env,

@@ -21,7 +21,7 @@ import { OnnxImageClassifier } from "./classifier";
 import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
 import { planRun } from "./plan";
 import { type IterationRecord, runDno } from "./run-dno";
-import { dnoWorkflow, type WorkflowSpec } from "./testing/workflows";
+import { dnoWorkflow, PAPER_ADAM, type WorkflowSpec } from "./testing/workflows";
 
 const MODEL = "tiny-shapes-sd";
 const modelPresent = existsSync(path.join(import.meta.dirname, "../../models", MODEL, "unet/model.onnx"));
@@ -99,7 +99,7 @@ describe.skipIf(!modelPresent)("DNO on the bundled model", () => {
       ...base,
       rewards: [{ params: { kind: "brightness", weight: 100 } }],
       guards: [{ params: { kind: "probability-regularization", permutations: 20 } }],
-      optimizer: { iterations: 8, learningRate: 0.05 },
+      optimizer: { ...PAPER_ADAM, iterations: 8, learningRate: 0.05 },
     });
     const first = reward(result.history[0]!);
     const last = reward(result.history.at(-1)!);
@@ -118,7 +118,7 @@ describe.skipIf(!modelPresent)("DNO on the bundled model", () => {
         // PR's default 100 shuffles: with 20, its gradient at typical noise is noisier, and Adam turns that
         // noise into a random walk of the noise that alone moves faithfulness by ~0.1 on the bundled model.
         guards: [{ params: { kind: "probability-regularization", gamma, permutations: 100 } }],
-        optimizer: { iterations: 20, learningRate: 0.2 },
+        optimizer: { ...PAPER_ADAM, iterations: 20, learningRate: 0.2 },
       });
     const rows: string[] = [];
     const summary = async (gamma: number) => {
@@ -178,7 +178,7 @@ describe.skipIf(!modelPresent)("DNO on the bundled model", () => {
   it("hybrid and zeroth-order raise JPEG compressibility; hybrid reaches the target in fewer model evaluations", async () => {
     // q = 8 tries of size μ = 0.1: a 64×64 JPEG's size moves by whole bytes, and tries of the paper's μ = 0.01
     // change it by little more than rounding noise, so neither estimator gets a usable direction from them.
-    const sampling = { learningRate: 0.03, perturbations: 8, smoothing: 0.1 };
+    const sampling = { ...PAPER_ADAM, learningRate: 0.03, perturbations: 8, smoothing: 0.1 };
     const jpeg = (estimator: "hybrid" | "zeroth-order", iterations: number) =>
       run({
         ...base,

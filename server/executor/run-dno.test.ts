@@ -12,7 +12,7 @@ import { createExecutorEnvironment, type ExecutorEnvironment } from "./environme
 import { planRun } from "./plan";
 import { type DnoCheckpoint, type IterationRecord, runDno } from "./run-dno";
 import { writeTinyDnoModelFolder } from "./testing/tiny-dno-model";
-import { dnoWorkflow, type WorkflowSpec } from "./testing/workflows";
+import { dnoWorkflow, PAPER_ADAM, type WorkflowSpec } from "./testing/workflows";
 
 let modelDir: string;
 let vjpDir: string;
@@ -40,7 +40,7 @@ function spec(overrides: Partial<WorkflowSpec> = {}): WorkflowSpec {
     sampler: { steps: 4, eta: 1, guidanceScale: 3 },
     rewards: [{ params: { kind: "brightness" } }],
     guards: [{ params: { kind: "probability-regularization", permutations: 8 } }],
-    optimizer: { iterations: 5, learningRate: 0.05 },
+    optimizer: { ...PAPER_ADAM, iterations: 5, learningRate: 0.05 },
     ...overrides,
   };
 }
@@ -130,6 +130,26 @@ describe("runDno on a tiny model", () => {
     );
   });
 
+  it("resumes the default optimizer (SGD-Nesterov, normalized direction, cosine schedule) exactly", async () => {
+    // The schedule depends only on the iteration and the normalization only on the gradient, so the
+    // checkpoint needs nothing new; the learning rate must still follow the schedule after the resume.
+    const plan = planRun(dnoWorkflow(spec({ optimizer: { iterations: 5, learningRate: 0.05 } })));
+    expect(plan.optimizer.params).toMatchObject({ algorithm: "sgd-nesterov", schedule: "cosine" });
+    const whole = await runDno({ plan, env: await environment() });
+    const paused = await runDno({ plan, env: await environment(), pauseAfter: 2 });
+    const checkpoint = JSON.parse(JSON.stringify(paused.checkpoint)) as DnoCheckpoint;
+    const resumed = await runDno({ plan, env: await environment(), resume: checkpoint });
+    expect(numbers(resumed.history)).toEqual(numbers(whole.history));
+    expect(resumed.checkpoint.noise).toEqual(whole.checkpoint.noise);
+    // And the schedule changes the run: a constant step size ends elsewhere.
+    const constant = planRun(
+      dnoWorkflow(spec({ optimizer: { iterations: 5, learningRate: 0.05, schedule: "constant" } })),
+    );
+    expect((await runDno({ plan: constant, env: await environment() })).checkpoint.noise).not.toEqual(
+      whole.checkpoint.noise,
+    );
+  });
+
   it("runs a batch of seeds as one batch, each image with its own noise", async () => {
     const result = await runDno({
       plan: planRun(
@@ -183,7 +203,7 @@ describe("runDno on a tiny model", () => {
       plan: planRun(
         dnoWorkflow(
           spec({
-            optimizer: { iterations: 4, learningRate: 0.5 },
+            optimizer: { ...PAPER_ADAM, iterations: 4, learningRate: 0.5 },
             guards: [
               { params: { kind: "norm-prior", lambda: 0.01 } },
               { params: { kind: "trust-region", maxDistance: 0.05 } },
@@ -245,7 +265,7 @@ describe("runDno on a tiny model", () => {
       plan: planRun(
         dnoWorkflow(
           spec({
-            optimizer: { iterations: 6, learningRate: 0.00001 },
+            optimizer: { ...PAPER_ADAM, iterations: 6, learningRate: 0.00001 },
             guards: [{ params: { kind: "early-stop", patience: 2, minDelta: 1 } }],
           }),
         ),

@@ -22,6 +22,7 @@ import {
   projectIntoTrustRegions,
 } from "@/server/dno/objective";
 import { clipGradientNorm } from "@/server/dno/optimizers/index";
+import { normalizeGradient, scheduledLearningRate } from "@/server/dno/optimizers/schedule";
 import type { ImageBatch } from "@/server/dno/rewards/reward";
 import { estimateDirection } from "@/server/kinds/gradient-estimators";
 import type { ImageTensor } from "@/server/models/image";
@@ -332,10 +333,14 @@ async function guardPhase(
   return { noiseStages, otherGuards, stop, isBest };
 }
 
-/** Update (not after the last evaluation, nor when a guard stops the run); returns the gradient norm. */
+/**
+ * Update (not after the last evaluation, nor when a guard stops the run); returns the gradient norm.
+ * Order: normalize (if asked) or else clip, the scheduled learning rate of this iteration, the step.
+ */
 function updatePhase(
   setup: RunSetup,
   state: LoopState,
+  iteration: number,
   last: boolean,
   otherGuards: Record<string, GuardReport>,
 ): number {
@@ -346,7 +351,18 @@ function updatePhase(
     gradNormSquared += sum;
   }
   if (!last) {
-    for (const gradient of state.lossGradients) clipGradientNorm([gradient], setup.params.gradClip);
+    const { params } = setup;
+    for (const gradient of state.lossGradients) {
+      // A normalized direction has a fixed size already: the clip would only undo the normalization.
+      if (params.normalizeGradient) normalizeGradient([gradient]);
+      else clipGradientNorm([gradient], params.gradClip);
+    }
+    setup.optimizer.learningRate = scheduledLearningRate(
+      params.learningRate,
+      params.schedule,
+      iteration,
+      setup.iterations,
+    );
     setup.optimizer.step(setup.zs, state.lossGradients);
     for (const [b, z] of setup.zs.entries())
       Object.assign(otherGuards, projectIntoTrustRegions(setup.noiseGuards[b]!, z));
@@ -400,7 +416,7 @@ export async function runIteration(
 
   mark = performance.now();
   const last = iteration === setup.iterations - 1 || stop !== null;
-  const gradNorm = updatePhase(setup, state, last, otherGuards);
+  const gradNorm = updatePhase(setup, state, iteration, last, otherGuards);
   ms.update = performance.now() - mark;
 
   const metrics = iterationMetrics({ iteration, rewardStage, noiseStages, otherGuards, gradNorm, ms });

@@ -27,6 +27,13 @@ function usesPrompt(params: Record<string, unknown>): boolean {
   return kind?.requiredPorts?.includes("conditioning") ?? false;
 }
 
+/**
+ * The paper's optimizer as Optimizer version 1 ran it (Adam, constant step size, clipped rather than
+ * normalized gradient): tests whose numbers were measured with Adam's per-value steps pin it, since the
+ * node's defaults moved on (METHOD.md §7).
+ */
+export const PAPER_ADAM = { algorithm: "adam", schedule: "constant", normalizeGradient: false } as const;
+
 export function dnoWorkflow(spec: WorkflowSpec): GraphDocument {
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
