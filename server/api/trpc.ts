@@ -13,7 +13,8 @@ import { ensureDatabaseReady } from "../db/ready";
 import { AppError, type AppErrorCode, type AppIssue, TRPC_CODE_BY_APP_CODE } from "../errors";
 import { formatInputIssues, type InputIssueLike, joinIssueMessages } from "@/nodes/graph/format-issues";
 import { isJavaScriptInternalError, sanitizeErrorMessage } from "../sanitize-message";
-import { ANONYMOUS, type ServiceContext } from "../services/context";
+import { actorFromHeaders } from "../auth/actor-from-request";
+import type { ServiceContext } from "../services/context";
 
 export interface TrpcContext extends ServiceContext {
   /** Quoted in messages about server failures; the server log carries the same id with the details. */
@@ -25,14 +26,19 @@ export function newRequestId(): string {
   return randomBytes(6).toString("hex");
 }
 
-/** Context of one HTTP request. Accounts will read the session from `headers` here. */
+/**
+ * Context of one HTTP request: the actor is the session cookie's account or the `Authorization: Bearer`
+ * personal API token's (server/auth/actor-from-request.ts); anonymous otherwise.
+ */
 export async function createTRPCContext(options: {
   headers: Headers;
   requestId?: string;
 }): Promise<TrpcContext> {
   // Memoized: costs nothing after the first request; covers servers started without the instrumentation hook.
   await ensureDatabaseReady();
-  return { db: getDb(), actor: ANONYMOUS, requestId: options.requestId ?? newRequestId() };
+  const db = getDb();
+  const actor = await actorFromHeaders(options.headers, { db });
+  return { db, actor, requestId: options.requestId ?? newRequestId() };
 }
 
 /** A rejected input (zod / Standard Schema) as located, readable issues; null when `cause` is not one. */
