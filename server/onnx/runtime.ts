@@ -5,7 +5,8 @@
  * and repeated loads of the same model reuse one session. Tensors are created from host tensors and
  * disposed in `run`, in one place.
  */
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
@@ -180,11 +181,34 @@ function sessionOptions(
   };
 }
 
+function cudaProviderLibrary(): string {
+  return process.platform === "win32" ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
+}
+
+/** onnxruntime-node's folder of native libraries for this platform, or undefined if it cannot be found. */
+function nativeLibraryDir(): string | undefined {
+  try {
+    const entry = createRequire(import.meta.url).resolve("onnxruntime-node");
+    const dir = path.join(path.dirname(entry), "..", "bin", "napi-v6", process.platform, process.arch);
+    return existsSync(dir) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Creates a session for the CUDA provider on a tiny in-memory model: fails fast when CUDA cannot load. */
 async function probeCuda(): Promise<ProbeResult> {
   const listed = ort.listSupportedBackends().some((backend) => backend.name === "cuda");
   if (!listed)
     return { ok: false, detail: "this onnxruntime-node build lists no cuda backend", cause: undefined };
+  // The CUDA build adds provider libraries next to the binding; without them ORT only logs a loud error.
+  const libraries = nativeLibraryDir();
+  if (libraries && !existsSync(path.join(libraries, cudaProviderLibrary()))) {
+    return {
+      ok: false,
+      detail: `the CUDA build of onnxruntime-node is not installed: its ${cudaProviderLibrary()} is missing`,
+    };
+  }
   try {
     const session = await ort.InferenceSession.create(addOneModel([1, 4]), {
       executionProviders: ["cuda"],
