@@ -1,8 +1,9 @@
 "use client";
 /**
  * The parameters a run executed, per node, editable in place: the reviewer tightens a guard (or changes
- * anything else), writes what and why, and re-runs. Only changed values are sent; the server applies them to
- * the run's own document, validates, saves a new version and links the new run to this one.
+ * anything else), writes what and why, and either proposes the change (a proposal run, no new version; the
+ * only choice for reviewers) or — with edit access — saves it as the workflow's next version and runs that.
+ * Only changed values are sent; the server applies them to the run's own document and validates them.
  */
 import { useState } from "react";
 import { describeParams, isParamVisible } from "@/nodes/describe-params";
@@ -36,8 +37,12 @@ function display(value: unknown): string {
 export function ReviewParams(props: {
   readonly document: GraphDocument;
   readonly busy: boolean;
-  readonly onRerun: (changes: ParamChange[], message: string, onError: (message: string) => void) => void;
+  /** Save as the next version and run (editors and the owner); absent for those who cannot. */
+  readonly onRerun?: (changes: ParamChange[], message: string, onError: (message: string) => void) => void;
+  /** Propose the change and run the proposal (reviewers and up); absent for viewers. */
+  readonly onPropose?: (changes: ParamChange[], message: string, onError: (message: string) => void) => void;
 }) {
+  const { onRerun, onPropose } = props;
   const [edits, setEdits] = useState<Record<string, string>>({});
   const [message, setMessage] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -92,6 +97,7 @@ export function ReviewParams(props: {
                         className="input run-param-input"
                         value={edited ?? display(value)}
                         onChange={(event) => setEdits({ ...edits, [key]: event.target.value })}
+                        disabled={!onRerun && !onPropose}
                         data-testid={`review.${node.id}.${param}`}
                       >
                         {options.map((option) => {
@@ -111,6 +117,7 @@ export function ReviewParams(props: {
                         className="input run-param-input"
                         value={edited ?? display(value)}
                         onChange={(event) => setEdits({ ...edits, [key]: event.target.value })}
+                        readOnly={!onRerun && !onPropose}
                         data-testid={`review.${node.id}.${param}`}
                       />
                     )}
@@ -121,31 +128,56 @@ export function ReviewParams(props: {
           })}
         </tbody>
       </table>
-      <div className="run-head" style={{ marginTop: 12 }}>
-        <input
-          className="input"
-          style={{ flex: 1 }}
-          placeholder="What did you change and why? (the new version's message)"
-          value={message}
-          maxLength={500}
-          onChange={(event) => setMessage(event.target.value)}
-          data-testid="review.message"
-        />
-        <button
-          type="button"
-          className="btn btn-primary"
-          disabled={changes.length === 0 || props.busy}
-          onClick={() => {
-            setError(null);
-            props.onRerun(changes, message, setError);
-          }}
-          data-testid="review.rerun"
-        >
-          {props.busy
-            ? "Starting…"
-            : `Re-run with ${changes.length} change${changes.length === 1 ? "" : "s"}`}
-        </button>
-      </div>
+      {!onRerun && !onPropose ? (
+        <p className="muted" data-testid="review.view-only">
+          You have view access: you can read these parameters but not propose changes. Ask the owner for a
+          reviewer role.
+        </p>
+      ) : (
+        <div className="run-head" style={{ marginTop: 12 }}>
+          <input
+            className="input"
+            style={{ flex: 1 }}
+            placeholder="What did you change and why? (the proposal's title or the new version's message)"
+            value={message}
+            maxLength={500}
+            onChange={(event) => setMessage(event.target.value)}
+            data-testid="review.message"
+          />
+          {onPropose ? (
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={changes.length === 0 || props.busy}
+              title="Make a proposal with these changes and run it; the workflow does not change until the owner or an editor accepts it"
+              onClick={() => {
+                setError(null);
+                onPropose(changes, message, setError);
+              }}
+              data-testid="review.propose"
+            >
+              {props.busy
+                ? "Starting…"
+                : `Propose and run ${changes.length} change${changes.length === 1 ? "" : "s"}`}
+            </button>
+          ) : null}
+          {onRerun ? (
+            <button
+              type="button"
+              className="btn"
+              disabled={changes.length === 0 || props.busy}
+              title="Save the changes as the workflow's next version and run it"
+              onClick={() => {
+                setError(null);
+                onRerun(changes, message, setError);
+              }}
+              data-testid="review.rerun"
+            >
+              Save as new version and run
+            </button>
+          ) : null}
+        </div>
+      )}
       {error ? (
         <div className="banner banner-error" role="alert" data-testid="review.error">
           {error}

@@ -8,7 +8,14 @@ import { useTRPC } from "@/app/_trpc/provider";
 import { metricNames, RUN_COLORS, RunCharts } from "./run-charts";
 import { artifactUrl, FINISHED, formatDuration, formatNumber } from "./run-types";
 
-export function RunCompare(props: { readonly workflowId: string; readonly runIds: readonly string[] }) {
+export function RunCompare(props: {
+  readonly workflowId: string;
+  readonly runIds: readonly string[];
+  /** Inside another page (a proposal's): no back link or page title. */
+  readonly embedded?: boolean;
+  /** Column names instead of “#1 v3” (e.g. “Base run”, “Proposal run 1”). */
+  readonly labels?: readonly string[];
+}) {
   const trpc = useTRPC();
   const comparison = useQuery({
     ...trpc.run.compare.queryOptions({ runIds: [...props.runIds] }),
@@ -16,7 +23,7 @@ export function RunCompare(props: { readonly workflowId: string; readonly runIds
     refetchInterval: (query) =>
       query.state.data?.runs.some((run) => !FINISHED.includes(run.status)) ? 1500 : false,
   });
-  const back = (
+  const back = props.embedded ? null : (
     <Link href={`/workflows/${props.workflowId}/runs`} data-testid="compare.history">
       ← All runs
     </Link>
@@ -43,14 +50,18 @@ export function RunCompare(props: { readonly workflowId: string; readonly runIds
   const { runs, differences } = comparison.data;
   const label = (index: number) => {
     const run = runs[index];
+    const given = props.labels?.[index];
+    if (given) return given;
     return run ? `#${index + 1} v${run.versionNumber}` : `#${index + 1}`;
   };
   return (
     <div className="run-page" data-testid="compare">
-      <div className="run-head">
-        {back}
-        <h1>Comparing {runs.length} runs</h1>
-      </div>
+      {props.embedded ? null : (
+        <div className="run-head">
+          {back}
+          <h1>Comparing {runs.length} runs</h1>
+        </div>
+      )}
       <div className="run-grid">
         {runs.map((run, index) => (
           <div

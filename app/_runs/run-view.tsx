@@ -61,6 +61,14 @@ export function RunView(props: { readonly runId: string }) {
   const cancel = useMutation(trpc.run.cancel.mutationOptions());
   const resume = useMutation(trpc.run.resume.mutationOptions());
   const rerun = useMutation(trpc.run.rerun.mutationOptions());
+  const propose = useMutation(trpc.proposals.create.mutationOptions());
+  const runProposal = useMutation(trpc.proposals.run.mutationOptions());
+  // The asking person's role on the workflow decides which review buttons they get.
+  const access = useQuery({
+    ...trpc.proposals.list.queryOptions({ workflowId: detail.data?.workflowId ?? "" }),
+    enabled: detail.data !== undefined,
+  });
+  const role = access.data?.role ?? null;
   const [selected, setSelected] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -101,6 +109,18 @@ export function RunView(props: { readonly runId: string }) {
         </Link>
         <h1>
           Run of version {run.versionNumber}
+          {run.proposalId ? (
+            <span className="muted">
+              {" "}
+              ·{" "}
+              <Link
+                href={`/workflows/${run.workflowId}/proposals/${run.proposalId}`}
+                data-testid="run-page.proposal"
+              >
+                a proposal
+              </Link>
+            </span>
+          ) : null}
           {run.revisesRunId ? (
             <span className="muted">
               {" "}
@@ -230,20 +250,52 @@ export function RunView(props: { readonly runId: string }) {
       <h2>Curves</h2>
       <RunCharts runs={[{ label: "run", steps }]} names={metricNames(run.document)} />
 
-      <h2>Parameters (change any and re-run)</h2>
+      <h2>
+        Parameters (change any, then propose or re-run)
+        {role && role !== "viewer" ? (
+          <Link
+            className="btn btn-small"
+            style={{ marginLeft: 12 }}
+            href={`/workflows/${run.workflowId}/review?run=${runId}`}
+            data-testid="run-page.review"
+          >
+            Review in the editor
+          </Link>
+        ) : null}
+      </h2>
       <ReviewParams
         document={run.document}
-        busy={rerun.isPending}
-        onRerun={(changes, message, onError) =>
-          rerun.mutate(
-            { runId, changes, message },
-            {
-              onSuccess: (result) =>
-                router.push(`/workflows/${run.workflowId}/runs/compare?ids=${runId},${result.run.id}`),
-              onError: (failure) => onError(describeError(failure)),
-            },
-          )
-        }
+        busy={rerun.isPending || propose.isPending || runProposal.isPending}
+        {...(role === "owner" || role === "editor"
+          ? {
+              onRerun: (changes, message, onError) =>
+                rerun.mutate(
+                  { runId, changes, message },
+                  {
+                    onSuccess: (result) =>
+                      router.push(`/workflows/${run.workflowId}/runs/compare?ids=${runId},${result.run.id}`),
+                    onError: (failure) => onError(describeError(failure)),
+                  },
+                ),
+            }
+          : {})}
+        {...(role !== null && role !== "viewer"
+          ? {
+              onPropose: async (changes, message, onError) => {
+                try {
+                  const proposal = await propose.mutateAsync({
+                    runId,
+                    changes,
+                    ...(message.trim() ? { title: message.trim() } : {}),
+                  });
+                  await runProposal.mutateAsync({ proposalId: proposal.id, revisesRunId: runId });
+                  router.push(`/workflows/${run.workflowId}/proposals/${proposal.id}`);
+                } catch (failure) {
+                  onError(describeError(failure));
+                }
+              },
+            }
+          : {})}
       />
 
       <h2>Reproducibility</h2>
