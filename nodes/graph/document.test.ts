@@ -217,6 +217,22 @@ describe("version 1 fixture", () => {
     const sampler = example.nodes.find((node) => node.type === "sampler");
     expect(sampler?.params.finalStepNoise).toBe(false);
     if (sampler) sampler.params.finalStepNoise = true;
+    // Likewise a saved v1 Optimizer keeps what it ran (Adam, constant step size, clipped gradient, μ 0.01),
+    // while the example uses the new defaults and two guards added since (prompt keeper, keep the best).
+    const optimizer = example.nodes.find((node) => node.type === "optimizer");
+    expect(optimizer?.params).toMatchObject({ algorithm: "sgd-nesterov", schedule: "cosine" });
+    if (optimizer)
+      optimizer.params = {
+        ...optimizer.params,
+        algorithm: "adam",
+        learningRate: 0.01,
+        smoothing: 0.01,
+        schedule: "constant",
+        normalizeGradient: false,
+      };
+    const added = new Set(["guard-2", "guard-3"]);
+    example.nodes = example.nodes.filter((node) => !added.has(node.id));
+    example.edges = example.edges.filter((edge) => !added.has(edge.source));
     expect(result.document).toEqual(example);
   });
 });

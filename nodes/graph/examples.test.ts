@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseGraphDocument } from "./document";
 import { exampleWorkflows } from "./examples";
 import { validateGraph } from "./validate";
+import { optimizerNode } from "../defs/optimizer";
 
 describe("example workflows", () => {
   it("are the three seeded examples, with unique slugs and names", () => {
@@ -25,10 +26,30 @@ describe("example workflows", () => {
     const kinds = (doc: typeof brighten, type: string, param: string) =>
       doc?.nodes.filter((node) => node.type === type).map((node) => node.params[param]);
     expect(kinds(brighten, "reward", "kind")).toEqual(["brightness"]);
-    expect(kinds(brighten, "guard", "kind")).toEqual(["probability-regularization"]);
+    expect(kinds(brighten, "guard", "kind")).toEqual([
+      "probability-regularization",
+      "prompt-keeper",
+      "keep-best",
+    ]);
     expect(kinds(classifier, "reward", "kind")).toEqual(["classifier-probability"]);
     expect(kinds(classifier, "guard", "kind")).toEqual(["probability-regularization", "keep-best"]);
     expect(kinds(jpeg, "reward", "kind")).toEqual(["jpeg-compressibility"]);
     expect(kinds(jpeg, "optimizer", "estimator")).toEqual(["hybrid"]);
+    expect(kinds(jpeg, "guard", "kind")).toEqual([
+      "probability-regularization",
+      "prompt-keeper",
+      "keep-best",
+    ]);
+  });
+
+  it("use the Optimizer's defaults (chosen by bench:recipes, METHOD.md §7), except their iteration counts", () => {
+    const defaults = optimizerNode.params.parse({});
+    for (const example of exampleWorkflows) {
+      const optimizer = example.document.nodes.find((node) => node.type === "optimizer");
+      expect(optimizer?.version, example.slug).toBe(optimizerNode.version);
+      const { iterations: _iterations, estimator: _estimator, ...params } = optimizer!.params;
+      const { iterations: _i, estimator: _e, ...expected } = defaults;
+      expect(params, example.slug).toEqual(expected);
+    }
   });
 });

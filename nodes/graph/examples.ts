@@ -27,7 +27,7 @@ export const exampleWorkflows: readonly ExampleWorkflow[] = [
     name: "Brighten with a guard",
     description:
       "Makes the picture brighter by optimizing its noise, while probability regularization keeps the noise " +
-      "looking like real random noise so the picture still shows the prompt.",
+      "looking like real random noise and the prompt keeper keeps the shape and colours the prompt asked for.",
     document: load("brighten-with-a-guard", brightenWithAGuard),
   },
   {
@@ -43,7 +43,8 @@ export const exampleWorkflows: readonly ExampleWorkflow[] = [
     name: "Non-differentiable reward (JPEG) with the hybrid estimator",
     description:
       "Makes the picture compress into a smaller JPEG file. JPEG size has no gradient, so the Optimizer uses " +
-      "the hybrid estimator: random nudges score the picture, then the exact path back through the model.",
+      "the hybrid estimator: random nudges score the picture, then the exact path back through the model. " +
+      "The prompt keeper keeps the shape and colours while the picture simplifies.",
     document: load("jpeg-hybrid-estimator", jpegHybridEstimator),
   },
 ];

@@ -29,10 +29,15 @@ function usesPrompt(params: Record<string, unknown>): boolean {
 
 /**
  * The paper's optimizer as Optimizer version 1 ran it (Adam, constant step size, clipped rather than
- * normalized gradient): tests whose numbers were measured with Adam's per-value steps pin it, since the
+ * normalized gradient, hybrid tries of μ 0.01): tests whose numbers were measured with Adam's per-value steps pin it, since the
  * node's defaults moved on (METHOD.md §7).
  */
-export const PAPER_ADAM = { algorithm: "adam", schedule: "constant", normalizeGradient: false } as const;
+export const PAPER_ADAM = {
+  algorithm: "adam",
+  schedule: "constant",
+  normalizeGradient: false,
+  smoothing: 0.01,
+} as const;
 
 export function dnoWorkflow(spec: WorkflowSpec): GraphDocument {
   const nodes: GraphNode[] = [];
