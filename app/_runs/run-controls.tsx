@@ -10,6 +10,7 @@ import { TRPCClientError } from "@trpc/client";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { createPortal } from "react-dom";
+import { Term } from "@/app/_components/term";
 import { describeError } from "@/app/_lib/errors";
 import { useTRPC } from "@/app/_trpc/provider";
 import type { EditorStore } from "../_editor/core/editor-store";
@@ -138,17 +139,14 @@ export function RunControls(props: {
                 ))
               : null}
             {latest && latest.metrics.pr !== null ? (
-              <span
-                className="muted"
-                title="Probability regularization: the reward-hacking meter. Percentile among fresh random noise of the same size: below 90 typical, 90–99 drifting, 99 and above likely hacking."
-              >
-                PR <b data-testid="run.pr">{formatNumber(latest.metrics.pr)}</b>
+              <span className="muted">
+                <Term id="pr">PR</Term> <b data-testid="run.pr">{formatNumber(latest.metrics.pr)}</b>
                 {meterReading ? <span data-testid="run.pr.percentile"> ({meterReading})</span> : null}
               </span>
             ) : null}
             {latest ? (
               <span className="muted">
-                ‖g‖ <b>{formatNumber(latest.metrics.gradNorm)}</b>
+                <Term id="grad-norm">‖g‖</Term> <b>{formatNumber(latest.metrics.gradNorm)}</b>
               </span>
             ) : null}
             <span className="muted" data-testid="run.time">

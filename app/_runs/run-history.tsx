@@ -1,5 +1,6 @@
 "use client";
-/** The runs of a workflow: status, best objective, duration, version; pick two or more to compare. */
+/** The runs of a workflow: status, best score, duration, version; pick two or more to compare. */
+import { Term } from "@/app/_components/term";
 import "./runs.css";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -63,7 +64,9 @@ export function RunHistory(props: { readonly workflowId: string }) {
               <th>Version</th>
               <th>Status</th>
               <th>Iterations</th>
-              <th>Best objective</th>
+              <th>
+                Best <Term id="score">score</Term>
+              </th>
               <th>Duration</th>
               <th />
             </tr>

@@ -4,6 +4,7 @@
  * curves, the parameters it ran with (editable in place for review and re-run), the model hashes and seeds,
  * and the log. PNG downloads carry the workflow, so dropping one onto the editor opens it.
  */
+import { Term } from "@/app/_components/term";
 import "./runs.css";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
@@ -209,7 +210,8 @@ export function RunView(props: { readonly runId: string }) {
                 data-testid="run-page.slider"
               />
               <div className="muted" data-testid="run-page.slider-label">
-                Iteration {shown.iteration} · objective {formatNumber(shown.metrics.objective)}
+                Iteration {shown.iteration} · <Term id="score">score</Term>{" "}
+                {formatNumber(shown.metrics.objective)}
                 {" · "}
                 <a
                   href={artifactUrl(shown.imageArtifactId, true) ?? "#"}

@@ -43,6 +43,13 @@ export function HelpDialog(props: { readonly onClose: () => void }) {
         show what travels along a connection; only matching colours connect. Double-click a node's title to
         rename it.
       </p>
+      <p className="muted">
+        Words like score, PR, γ or keeper reward are explained when you hover them, and all together in the{" "}
+        <a href="/glossary" target="_blank" rel="noreferrer">
+          glossary
+        </a>
+        .
+      </p>
       <div className="dialog-buttons">
         <button
           type="button"
