@@ -1,4 +1,5 @@
 /** A readable graph diff (nodes/graph/readable-diff.ts) as a list: one sentence per change. */
+import "./proposals.css";
 import type { GraphChange } from "@/nodes/graph/readable-diff";
 
 const MARK: Record<GraphChange["kind"], string> = {

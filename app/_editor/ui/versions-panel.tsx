@@ -1,11 +1,16 @@
 "use client";
 /**
  * Saved versions of the workflow: open one read-only, load it into the canvas as an undoable edit, or
- * restore it (the server stores a new head version equal to the old one; nothing is overwritten).
+ * restore it (the server stores a new head version equal to the old one; nothing is overwritten). Each says
+ * who made it (an accepted proposal credits its author and names who accepted it); pick two to see what
+ * changed between them, worded like the editor (nodes/graph/readable-diff.ts); “Review” opens a version in
+ * review mode, where changes become a proposal.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Background, BackgroundVariant, ReactFlow, ReactFlowProvider } from "@xyflow/react";
+import Link from "next/link";
 import { useMemo, useState } from "react";
+import { DiffList } from "@/app/_proposals/diff-list";
 import { ConfirmDialog, Dialog } from "@/app/_components/dialog";
 import { describeError } from "@/app/_lib/errors";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
@@ -99,6 +104,42 @@ function VersionPreview(props: {
   );
 }
 
+function VersionDiffDialog(props: {
+  readonly workflowId: string;
+  readonly from: { id: string; number: number };
+  readonly to: { id: string; number: number };
+  readonly onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const diff = useQuery(
+    trpc.version.diff.queryOptions({
+      workflowId: props.workflowId,
+      fromVersionId: props.from.id,
+      toVersionId: props.to.id,
+    }),
+  );
+  return (
+    <Dialog
+      title={`What changed from version ${props.from.number} to version ${props.to.number}`}
+      onClose={props.onClose}
+      testId="version-diff"
+    >
+      {diff.isPending ? (
+        <div className="muted">Comparing…</div>
+      ) : diff.isError ? (
+        <div className="banner banner-error">{describeError(diff.error)}</div>
+      ) : (
+        <DiffList changes={diff.data.changes} summary={diff.data.summary} testId="version-diff.list" />
+      )}
+      <div className="dialog-buttons">
+        <button type="button" className="btn" onClick={props.onClose}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 export function VersionsPanel(props: {
   readonly workflowId: string;
   readonly onRestored: (versionId: string, number: number, document: GraphDocument) => void;
@@ -115,6 +156,9 @@ export function VersionsPanel(props: {
   const [preview, setPreview] = useState<PreviewTarget | null>(null);
   const [confirmRestore, setConfirmRestore] = useState<{ versionId: string; number: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Versions ticked for comparison (at most two; a third replaces the oldest pick).
+  const [picked, setPicked] = useState<readonly { id: string; number: number }[]>([]);
+  const [comparing, setComparing] = useState(false);
 
   const fetchVersion = async (versionId: string): Promise<PreviewTarget | null> => {
     setError(null);
@@ -171,6 +215,22 @@ export function VersionsPanel(props: {
           {error}
         </div>
       ) : null}
+      <div className="version-compare" data-testid="versions.compare-bar">
+        <span className="faint">
+          {picked.length < 2
+            ? "Tick two versions to see what changed."
+            : `v${picked[0]?.number} and v${picked[1]?.number}`}
+        </span>
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={picked.length !== 2}
+          onClick={() => setComparing(true)}
+          data-testid="versions.compare"
+        >
+          Compare
+        </button>
+      </div>
       {versions.data.map((version) => {
         const isHead = version.id === headId;
         return (
@@ -180,6 +240,19 @@ export function VersionsPanel(props: {
             data-testid={`versions.item.${version.number}`}
           >
             <div className="version-head">
+              <input
+                type="checkbox"
+                aria-label={`Compare version ${version.number}`}
+                checked={picked.some((item) => item.id === version.id)}
+                onChange={(event) =>
+                  setPicked((current) =>
+                    event.target.checked
+                      ? [...current, { id: version.id, number: version.number }].slice(-2)
+                      : current.filter((item) => item.id !== version.id),
+                  )
+                }
+                data-testid={`versions.item.${version.number}.pick`}
+              />
               <span className="version-number">v{version.number}</span>
               {isHead ? <span className="faint">current</span> : null}
               <span className="spacer" />
@@ -189,6 +262,12 @@ export function VersionsPanel(props: {
               {version.message || <span className="faint">(no message)</span>}
               {version.restoredFromVersionId ? <span className="faint"> · restored</span> : null}
             </div>
+            {version.authorName ? (
+              <div className="faint" data-testid={`versions.item.${version.number}.credit`}>
+                by {version.authorName}
+                {version.acceptedByName ? `, accepted by ${version.acceptedByName}` : ""}
+              </div>
+            ) : null}
             <div className="version-actions">
               <button
                 type="button"
@@ -210,6 +289,14 @@ export function VersionsPanel(props: {
               >
                 Load
               </button>
+              <Link
+                className="btn btn-small"
+                title="Open this version in review mode: your changes become a proposal, not a new version"
+                href={`/workflows/${workflowId}/review?version=${version.id}`}
+                data-testid={`versions.item.${version.number}.review`}
+              >
+                Review
+              </Link>
               {!isHead ? (
                 <button
                   type="button"
@@ -235,6 +322,15 @@ export function VersionsPanel(props: {
             setPreview(null);
           }}
           onRestore={() => askRestore(preview.versionId, preview.number)}
+        />
+      ) : null}
+      {comparing && picked.length === 2 && picked[0] && picked[1] ? (
+        <VersionDiffDialog
+          workflowId={workflowId}
+          // Older first: the diff reads as what the newer one changed.
+          from={picked[0].number < picked[1].number ? picked[0] : picked[1]}
+          to={picked[0].number < picked[1].number ? picked[1] : picked[0]}
+          onClose={() => setComparing(false)}
         />
       ) : null}
       {confirmRestore ? (
