@@ -1,4 +1,5 @@
 import { activityRouter } from "./routers/activity";
+import { accountRouter } from "./routers/account";
 import { assetsRouter } from "./routers/assets";
 import { commentsRouter } from "./routers/comments";
 import { modelsRouter } from "./routers/models";
@@ -11,6 +12,7 @@ import { workflowRouter } from "./routers/workflow";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
+  account: accountRouter,
   workflow: workflowRouter,
   version: versionRouter,
   models: modelsRouter,

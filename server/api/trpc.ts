@@ -14,11 +14,14 @@ import { AppError, type AppErrorCode, type AppIssue, TRPC_CODE_BY_APP_CODE } fro
 import { formatInputIssues, type InputIssueLike, joinIssueMessages } from "@/nodes/graph/format-issues";
 import { isJavaScriptInternalError, sanitizeErrorMessage } from "../sanitize-message";
 import { actorFromHeaders } from "../auth/actor-from-request";
+import { appOrigin } from "../auth/app-origin";
 import type { ServiceContext } from "../services/context";
 
 export interface TrpcContext extends ServiceContext {
   /** Quoted in messages about server failures; the server log carries the same id with the details. */
   requestId?: string;
+  /** Where links in mails point (invitations): BETTER_AUTH_URL or the request's own origin. */
+  origin?: string;
 }
 
 /** A short id that a user can quote and an operator can find in the server log. */
@@ -38,7 +41,7 @@ export async function createTRPCContext(options: {
   await ensureDatabaseReady();
   const db = getDb();
   const actor = await actorFromHeaders(options.headers, { db });
-  return { db, actor, requestId: options.requestId ?? newRequestId() };
+  return { db, actor, requestId: options.requestId ?? newRequestId(), origin: appOrigin(options.headers) };
 }
 
 /** A rejected input (zod / Standard Schema) as located, readable issues; null when `cause` is not one. */
