@@ -9,7 +9,8 @@ import "./proposals.css";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { type ReactNode, useState } from "react";
+import { useState } from "react";
+import { CommentThreads } from "@/app/_comments/comment-threads";
 import { describeError } from "@/app/_lib/errors";
 import { RunCompare } from "@/app/_runs/run-compare";
 import { FINISHED } from "@/app/_runs/run-types";
@@ -29,12 +30,7 @@ export function ProposalStatus(props: { readonly status: string }) {
   );
 }
 
-export function ProposalView(props: {
-  readonly workflowId: string;
-  readonly proposalId: string;
-  /** The discussion (comments on the proposal), when the comments feature provides one. */
-  readonly discussion?: ReactNode;
-}) {
+export function ProposalView(props: { readonly workflowId: string; readonly proposalId: string }) {
   const { proposalId, workflowId } = props;
   const trpc = useTRPC();
   const router = useRouter();
@@ -202,7 +198,17 @@ export function ProposalView(props: {
       )}
 
       <h2>Discussion</h2>
-      {props.discussion ?? <p className="muted">Comments on proposals are not available yet.</p>}
+      <CommentThreads
+        workflowId={workflowId}
+        filter={{ proposalId }}
+        // Viewers read the discussion; reviewers and up write in it.
+        targets={
+          proposal.role === "viewer"
+            ? null
+            : [{ label: "this proposal", target: { kind: "proposal", proposalId } }]
+        }
+        testId="proposal.comments"
+      />
 
       {proposal.can.decide ? (
         <>
