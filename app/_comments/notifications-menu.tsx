@@ -5,9 +5,9 @@
  * pages) see no bell: the count query is refused with UNAUTHORIZED and nothing is drawn.
  */
 import "./comments.css";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { QueryClientContext, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useEffect, useRef, useState } from "react";
+import { useContext, useEffect, useRef, useState } from "react";
 import { useTRPC } from "@/app/_trpc/provider";
 import { badgeNumber, timeAgo } from "./comment-words";
 
@@ -109,4 +109,13 @@ export function NotificationsMenu() {
       ) : null}
     </div>
   );
+}
+
+/**
+ * The bell where the app's data providers are present (every page); nothing where they are not (a header
+ * rendered on its own, e.g. in a test), so the header stays usable anywhere.
+ */
+export function NotificationsBell() {
+  const client = useContext(QueryClientContext);
+  return client ? <NotificationsMenu /> : null;
 }

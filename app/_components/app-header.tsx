@@ -4,6 +4,7 @@
  */
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { NotificationsBell } from "@/app/_comments/notifications-menu";
 
 export function AppHeader(props: { readonly children?: ReactNode; readonly nav?: boolean }) {
   const { children, nav = true } = props;
@@ -14,6 +15,7 @@ export function AppHeader(props: { readonly children?: ReactNode; readonly nav?:
         DNO Studio
       </Link>
       {children}
+      <NotificationsBell />
       {nav ? (
         <nav className="app-nav" aria-label="Main">
           <Link href="/" className="btn btn-small" data-testid="nav.workflows">

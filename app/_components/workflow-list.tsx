@@ -1,6 +1,7 @@
 "use client";
 /** The workflow list: create, open, rename, duplicate, delete (confirmed), import and export JSON. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { UnreadComments } from "@/app/_comments/unread-comments";
 import Link from "next/link";
 import { AppHeader } from "./app-header";
 import { useRouter } from "next/navigation";
@@ -246,6 +247,10 @@ export function WorkflowList() {
                         {workflow.name}
                       </Link>
                       {workflow.exampleSlug ? <span className="faint"> · example</span> : null}
+                      <UnreadComments
+                        workflowIds={list.data.map((item) => item.id)}
+                        workflowId={workflow.id}
+                      />
                       {workflow.description ? <div className="muted">{workflow.description}</div> : null}
                     </td>
                     <td>

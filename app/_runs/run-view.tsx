@@ -13,6 +13,7 @@ import { useEffect, useMemo, useState } from "react";
 import { describeError } from "@/app/_lib/errors";
 import { runFailureSentence } from "@/nodes/graph/format-issues";
 import { useTRPC } from "@/app/_trpc/provider";
+import { IterationCommentButton, RunComments } from "@/app/_comments/run-comments";
 import { metricNames, RunCharts } from "./run-charts";
 import { ReviewParams } from "./review-params";
 import { artifactUrl, FINISHED, formatDuration, formatNumber, type RunStep } from "./run-types";
@@ -72,6 +73,10 @@ export function RunView(props: { readonly runId: string }) {
   const role = access.data?.role ?? null;
   const [selected, setSelected] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Comments: "Comment on iteration N" preselects the shown iteration; ?comment=<thread> highlights one.
+  const [commentOnIteration, setCommentOnIteration] = useState(false);
+  const [linkedThreadId, setLinkedThreadId] = useState<string | null>(null);
+  useEffect(() => setLinkedThreadId(new URLSearchParams(window.location.search).get("comment")), []);
 
   const status = progress.run?.status ?? detail.data?.status;
   // Finished or newly stored facts (best image, log, error) come from the detail query: refresh it on changes.
@@ -220,6 +225,16 @@ export function RunView(props: { readonly runId: string }) {
                 >
                   Download PNG (with workflow)
                 </a>
+                {" · "}
+                <IterationCommentButton
+                  workflowId={run.workflowId}
+                  runId={runId}
+                  iteration={shown.iteration}
+                  onClick={() => {
+                    setCommentOnIteration(true);
+                    document.getElementById("run-comments")?.scrollIntoView({ behavior: "smooth" });
+                  }}
+                />
               </div>
             </>
           ) : (
@@ -248,6 +263,16 @@ export function RunView(props: { readonly runId: string }) {
           </div>
         </div>
       </div>
+
+      <h2 id="run-comments">Comments</h2>
+      <RunComments
+        workflowId={run.workflowId}
+        runId={runId}
+        versionNumber={run.versionNumber}
+        iteration={shown?.iteration ?? null}
+        onIteration={commentOnIteration}
+        focusThreadId={linkedThreadId}
+      />
 
       <h2>Curves</h2>
       <RunCharts runs={[{ label: "run", steps }]} names={metricNames(run.document)} />

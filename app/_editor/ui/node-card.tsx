@@ -4,7 +4,7 @@
  * category colour, ports, help) and the params schema (the form). Adding a node type needs no UI code.
  */
 import { Handle, type Node, type NodeProps, Position, type ReactFlowState, useStore } from "@xyflow/react";
-import { createContext, memo, useCallback, useContext, useMemo, useState } from "react";
+import { createContext, Fragment, memo, useCallback, useContext, useMemo, useState } from "react";
 import { describeParams, isParamVisible } from "@/nodes/describe-params";
 import { NodeRunBadge } from "@/app/_runs/node-run-badge";
 import { getNodeDefinition } from "@/nodes/registry";
@@ -14,6 +14,7 @@ import { categoryColor } from "./category-colors";
 import { EditorStoreContext, ReadOnlyContext } from "./editor-context";
 import { ParamField } from "./param-field";
 import { InfoIcon } from "@/app/_components/icons";
+import { NodeCommentBadge, ParamCommentMarker } from "@/app/_comments/node-comment-badge";
 
 export interface CardData extends Record<string, unknown> {
   readonly node: GraphNode;
@@ -154,6 +155,8 @@ function NodeCardImpl({ data, id }: NodeProps<CardNode>) {
   const issues = data.issues ?? NO_ISSUES;
   const store = useContext(EditorStoreContext);
   const readOnly = useContext(ReadOnlyContext) || store === null;
+  // Comments belong to the opened workflow's editor, not to read-only previews of other versions.
+  const commentable = !useContext(ReadOnlyContext) && store !== null;
   const modelOptions = useContext(ModelOptionsContext);
   const [showHelp, setShowHelp] = useState(false);
   const [showAdvanced, setShowAdvanced] = useState(false);
@@ -206,17 +209,19 @@ function NodeCardImpl({ data, id }: NodeProps<CardNode>) {
   }
 
   const renderField = (field: (typeof fields)[number]) => (
-    <ParamField
-      key={field.name}
-      nodeId={id}
-      field={field}
-      value={node.params[field.name]}
-      error={paramErrors.get(field.name)}
-      readOnly={readOnly}
-      modelOptions={modelOptions}
-      onChange={onChange}
-      onCommit={onCommit}
-    />
+    <Fragment key={field.name}>
+      <ParamField
+        nodeId={id}
+        field={field}
+        value={node.params[field.name]}
+        error={paramErrors.get(field.name)}
+        readOnly={readOnly}
+        modelOptions={modelOptions}
+        onChange={onChange}
+        onCommit={onCommit}
+      />
+      {commentable ? <ParamCommentMarker nodeId={id} paramKey={field.name} label={field.label} /> : null}
+    </Fragment>
   );
 
   return (
@@ -229,6 +234,7 @@ function NodeCardImpl({ data, id }: NodeProps<CardNode>) {
       <div className="node-head">
         <Title node={node} definition={definition} readOnly={readOnly} />
         <span className="node-type">{node.label ? definition.title : definition.category}</span>
+        {commentable ? <NodeCommentBadge nodeId={id} /> : null}
         <button
           type="button"
           className="icon-btn nodrag"

@@ -9,6 +9,9 @@ import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
 import { AppHeader } from "@/app/_components/app-header";
+import { ActivityFeed } from "@/app/_comments/activity-feed";
+import { commentBadges, useCommentRequest } from "@/app/_comments/comment-badges";
+import { EditorCommentsPanel, useEditorCommentCounts } from "@/app/_comments/editor-comments-panel";
 import { Dialog } from "@/app/_components/dialog";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
 import Link from "next/link";
@@ -21,7 +24,7 @@ import type { GraphDocument } from "../core/types";
 import { Canvas } from "./canvas";
 import { EditorStoreContext, useEditorSelector, useEditorStore } from "./editor-context";
 import { HelpDialog } from "./help-panel";
-import { IssuesPanel } from "./issues-panel";
+import { IssuesPanel, useFocusNode } from "./issues-panel";
 import { ModelOptionsContext } from "./node-card";
 import { Palette } from "./palette";
 import { useEditorShortcuts } from "./use-shortcuts";
@@ -116,7 +119,23 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
   const canRedo = useEditorSelector((snapshot) => snapshot.canRedo);
   const issueCount = useEditorSelector((snapshot) => snapshot.issues.length);
   const savedVersionId = useEditorSelector((snapshot) => snapshot.savedVersionId);
-  const [tab, setTab] = useState<"issues" | "versions">("issues");
+  const [tab, setTab] = useState<"issues" | "versions" | "comments" | "activity">("issues");
+  // Comments: counts for the canvas badges and the tab; a badge, a "Comment" action or a link with
+  // ?comment=<thread> opens the panel.
+  const commentCounts = useEditorCommentCounts(workflow.id);
+  const commentRequest = useCommentRequest();
+  const focusNode = useFocusNode();
+  const [linkedThreadId, setLinkedThreadId] = useState<string | null>(null);
+  useEffect(() => {
+    if (commentRequest) setTab("comments");
+  }, [commentRequest]);
+  useEffect(() => {
+    const threadId = new URLSearchParams(window.location.search).get("comment");
+    if (threadId) {
+      setLinkedThreadId(threadId);
+      setTab("comments");
+    }
+  }, []);
   const [saveOpen, setSaveOpen] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [helpOpen, setHelpOpen] = useState(false);
@@ -311,6 +330,20 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
           >
             ?
           </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => commentBadges.requestOpen({ kind: "workflow" })}
+            title="Comments on this workflow"
+            data-testid="toolbar.comments"
+          >
+            Comments
+            {commentCounts && commentCounts.unread > 0 ? (
+              <span className="count-badge" data-testid="toolbar.comments.unread">
+                {commentCounts.unread}
+              </span>
+            ) : null}
+          </button>
           <span className="sep" />
           <Link
             className="btn btn-small"
@@ -376,9 +409,38 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
           >
             Versions
           </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === "comments"}
+            onClick={() => setTab("comments")}
+            data-testid="panel.comments"
+          >
+            Comments
+            {commentCounts && commentCounts.unread > 0 && tab !== "comments" ? (
+              <span className="count-badge">{commentCounts.unread}</span>
+            ) : null}
+          </button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === "activity"}
+            onClick={() => setTab("activity")}
+            data-testid="panel.activity"
+          >
+            Activity
+          </button>
         </div>
         <div className="panel-body">
-          {tab === "issues" ? (
+          {tab === "comments" ? (
+            <EditorCommentsPanel
+              workflowId={workflow.id}
+              focusThreadId={linkedThreadId}
+              onFocusNode={focusNode}
+            />
+          ) : tab === "activity" ? (
+            <ActivityFeed workflowId={workflow.id} />
+          ) : tab === "issues" ? (
             <IssuesPanel />
           ) : (
             <VersionsPanel
