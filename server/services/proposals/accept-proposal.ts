@@ -102,6 +102,7 @@ export async function acceptProposal(
     data: {
       proposalId: proposal.id,
       title: proposal.title,
+      authorId: proposal.authorId,
       authorName: proposal.author.name,
       versionNumber: version.number,
     },
@@ -116,7 +117,9 @@ export async function acceptProposal(
       workflowName: workflow.name,
       decision: "accepted",
       versionNumber: version.number,
-      decidedByName: await nameOfUser(ctx, decidedById),
+      // The notification's subject is the decider (describe-notification.ts reads actorName).
+      actorName: await nameOfUser(ctx, decidedById),
+      href: `/workflows/${workflow.id}/proposals/${proposal.id}`,
     },
   });
   const row = await ctx.db.proposal.findUniqueOrThrow({

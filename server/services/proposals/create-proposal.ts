@@ -84,6 +84,7 @@ export async function createProposal(
       title,
       workflowName: workflow.name,
       authorName: row.author.name,
+      href: `/workflows/${workflowId}/proposals/${row.id}`,
     },
   });
   return toProposalSummary(row, null);

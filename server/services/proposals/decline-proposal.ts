@@ -42,7 +42,12 @@ export async function declineProposal(
   await recordActivity(ctx, {
     workflowId: workflow.id,
     kind: "declined",
-    data: { proposalId: proposal.id, title: proposal.title, authorName: proposal.author.name },
+    data: {
+      proposalId: proposal.id,
+      title: proposal.title,
+      authorId: proposal.authorId,
+      authorName: proposal.author.name,
+    },
   });
   await notifyUsers(ctx, {
     userIds: [proposal.authorId],
@@ -54,7 +59,8 @@ export async function declineProposal(
       workflowName: workflow.name,
       decision: "declined",
       comment: comment.slice(0, 200),
-      decidedByName: deciderName,
+      actorName: deciderName,
+      href: `/workflows/${workflow.id}/proposals/${proposal.id}`,
     },
   });
   const row = await ctx.db.proposal.findUniqueOrThrow({
