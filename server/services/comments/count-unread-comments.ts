@@ -4,7 +4,7 @@
  * and are left out.
  */
 import type { Prisma } from "../../db/generated/prisma/client";
-import { accessibleWorkflowFilter } from "../authorization";
+import { accessibleWorkflowFilter, assertSignedIn } from "../authorization";
 import type { ServiceContext } from "../context";
 
 export function unreadWhere(actorId: string, readAt: Date | null): Prisma.CommentWhereInput {
@@ -19,6 +19,7 @@ export async function countUnreadComments(
   ctx: ServiceContext,
   input: { workflowIds: readonly string[] },
 ): Promise<Record<string, number>> {
+  assertSignedIn(ctx.actor);
   const actorId = ctx.actor.userId;
   if (actorId === null || input.workflowIds.length === 0) return {};
   const workflows = await ctx.db.workflow.findMany({
