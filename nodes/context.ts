@@ -43,6 +43,8 @@ export interface ModelSummary {
   readonly vocabulary?: readonly string[];
   /** The first paragraph of its MODEL_CARD.md as plain text (capped); absent when there is no card. */
   readonly cardSummary?: string;
+  /** The folder has a samples.png grid (served by /api/models/samples?model=<id>). */
+  readonly hasSamples?: boolean;
 }
 
 /** Text-encoder states for classifier-free guidance: [2B, T, W], the B unconditional rows first. */

@@ -10,6 +10,11 @@ import { z } from "zod";
 
 export const VOCABULARY_FILE = "vocabulary.json";
 export const MODEL_CARD_FILE = "MODEL_CARD.md";
+/** A grid of pictures the model made (the model build script writes one), shown next to the model picker. */
+export const SAMPLES_FILE = "samples.png";
+/** Largest samples.png served (bytes); a bigger one is ignored. */
+export const MAX_SAMPLES_BYTES = 8 * 1024 * 1024;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Longest card summary sent to clients (characters); longer ones end with "…". */
 export const CARD_SUMMARY_MAX_LENGTH = 400;
 const MAX_VOCABULARY_WORDS = 5000;
@@ -22,6 +27,7 @@ const vocabularySchema = z.object({
 export interface ModelCardInfo {
   readonly vocabulary?: readonly string[];
   readonly cardSummary?: string;
+  readonly hasSamples?: boolean;
 }
 
 function readSmallFile(file: string): string | undefined {
@@ -73,6 +79,24 @@ export function cardSummaryOf(markdown: string): string | undefined {
   return undefined;
 }
 
+function samplesFileOf(dir: string): string | undefined {
+  const file = path.join(/* turbopackIgnore: true */ dir, SAMPLES_FILE);
+  try {
+    const stats = statSync(file);
+    return stats.isFile() && stats.size > 0 && stats.size <= MAX_SAMPLES_BYTES ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The model folder's sample grid as PNG bytes; undefined when it has none (or it is too big or not a PNG). */
+export function readModelSamples(dir: string): Uint8Array | undefined {
+  const file = samplesFileOf(dir);
+  if (!file) return undefined;
+  const bytes = readFileSync(file);
+  return PNG_SIGNATURE.every((byte, index) => bytes[index] === byte) ? new Uint8Array(bytes) : undefined;
+}
+
 /** Only the fields a folder has: spread into a ModelSummary, absent ones stay absent. */
 export function readModelCardInfo(dir: string): ModelCardInfo {
   const vocabulary = readVocabulary(dir);
@@ -81,5 +105,6 @@ export function readModelCardInfo(dir: string): ModelCardInfo {
   return {
     ...(vocabulary ? { vocabulary } : {}),
     ...(cardSummary ? { cardSummary } : {}),
+    ...(samplesFileOf(dir) ? { hasSamples: true } : {}),
   };
 }

@@ -23,8 +23,20 @@ export interface CardData extends Record<string, unknown> {
 
 export type CardNode = Node<CardData, "card">;
 
+/** One entry of the "model" widget: the model's id, its name, and what its folder says about it. */
+export interface ModelOption {
+  readonly value: string;
+  readonly label: string;
+  /** The first paragraph of its MODEL_CARD.md. */
+  readonly summary?: string;
+  /** The words it was trained on. */
+  readonly vocabulary?: readonly string[];
+  /** Its sample grid (/api/models/samples). */
+  readonly samplesUrl?: string;
+}
+
 /** Options of the "model" widget (the server's model list), or null while unknown. */
-export const ModelOptionsContext = createContext<readonly { value: string; label: string }[] | null>(null);
+export const ModelOptionsContext = createContext<readonly ModelOption[] | null>(null);
 
 const NO_ISSUES: readonly GraphIssue[] = [];
 

@@ -8,6 +8,8 @@ import { memo, useEffect, useId, useState } from "react";
 import type { ParamFieldDescriptor } from "@/nodes/describe-params";
 import { DiceIcon } from "@/app/_components/icons";
 import { AssetFileField } from "./asset-file-field";
+import { ModelCard } from "./model-card";
+import type { ModelOption } from "./node-card";
 
 export interface ParamFieldProps {
   readonly nodeId: string;
@@ -15,7 +17,7 @@ export interface ParamFieldProps {
   readonly value: unknown;
   readonly error?: string;
   readonly readOnly: boolean;
-  readonly modelOptions: readonly { value: string; label: string }[] | null;
+  readonly modelOptions: readonly ModelOption[] | null;
   readonly onChange: (param: string, value: unknown) => void;
   readonly onCommit: () => void;
 }
@@ -339,6 +341,7 @@ function ParamFieldImpl(props: ParamFieldProps) {
             ))}
           </select>
           {footer}
+          <ModelCard option={options.find((option) => option.value === current)} testId={testId} />
         </div>
       );
     }

@@ -25,7 +25,7 @@ import { Canvas } from "./canvas";
 import { EditorStoreContext, useEditorSelector, useEditorStore } from "./editor-context";
 import { HelpDialog } from "./help-panel";
 import { IssuesPanel, useFocusNode } from "./issues-panel";
-import { ModelOptionsContext } from "./node-card";
+import { type ModelOption, ModelOptionsContext } from "./node-card";
 import { Palette } from "./palette";
 import { useEditorShortcuts } from "./use-shortcuts";
 import { VersionsPanel } from "./versions-panel";
@@ -147,10 +147,17 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
   const models = useQuery({ ...trpc.models.list.queryOptions(), staleTime: 60_000 });
   const modelOptions = useMemo(
     () =>
-      models.data?.map((model) => ({
-        value: model.id,
-        label: `${model.name}${model.source === "upload" ? " (uploaded)" : ""}${model.valid ? "" : " (cannot be loaded)"}`,
-      })) ?? null,
+      models.data?.map(
+        (model): ModelOption => ({
+          value: model.id,
+          label: `${model.name}${model.source === "upload" ? " (uploaded)" : ""}${model.valid ? "" : " (cannot be loaded)"}`,
+          ...(model.cardSummary ? { summary: model.cardSummary } : {}),
+          ...(model.vocabulary ? { vocabulary: model.vocabulary } : {}),
+          ...(model.hasSamples
+            ? { samplesUrl: `/api/models/samples?model=${encodeURIComponent(model.id)}` }
+            : {}),
+        }),
+      ) ?? null,
     [models.data],
   );
   // Prompt words the Sampler's model never saw: a warning on the Prompt, once the model list is here.
