@@ -344,7 +344,7 @@ export function CommentThreads(props: {
             placeholder="Write a comment (use @name to notify someone)"
             submitLabel="Comment"
             busy={add.isPending}
-            testId={`${testId}.new`}
+            testId={testId}
             onSubmit={(body, done) =>
               add.mutate(
                 { workflowId: props.workflowId, target: chosen.target, body },
