@@ -115,7 +115,7 @@ export function ProposalView(props: { readonly workflowId: string; readonly prop
         >
           The workflow is now at version {proposal.head.number}.{" "}
           {proposal.head.conflicts.length > 0
-            ? `This proposal clashes with it: ${proposal.head.conflicts.join(" ")} ${proposal.can.edit ? "Review it again from the current version to update it." : `Ask ${proposal.authorName} to update it.`}`
+            ? `This proposal clashes with it: ${proposal.head.conflicts.join(" ")} ${proposal.can.edit ? `Redo your change on version ${proposal.head.number} (below).` : `Ask ${proposal.authorName} to redo it on version ${proposal.head.number}.`}`
             : "Its changes apply cleanly on top: accepting keeps the newer changes too."}
         </div>
       ) : null}
@@ -155,6 +155,16 @@ export function ProposalView(props: { readonly workflowId: string; readonly prop
             data-testid="proposal.edit"
           >
             Change it in review mode
+          </Link>
+        ) : null}
+        {proposal.can.edit && proposal.head.moved ? (
+          <Link
+            className="btn"
+            href={`/workflows/${workflowId}/review?proposal=${proposalId}&onto=head`}
+            title="Open the current version in review mode; saving updates this proposal and moves it onto that version"
+            data-testid="proposal.rebase"
+          >
+            Redo it on version {proposal.head.number}
           </Link>
         ) : null}
         {proposal.can.withdraw ? (

@@ -70,7 +70,8 @@ export function ReviewControls(props: {
     try {
       let id = proposalId;
       if (id) {
-        await update.mutateAsync({ proposalId: id, document, title });
+        // The base goes along: a proposal redone on the current version moves onto it.
+        await update.mutateAsync({ proposalId: id, document, title, baseVersionId: review.baseVersionId });
       } else {
         const created = await create.mutateAsync({
           workflowId,

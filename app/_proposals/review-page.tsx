@@ -13,14 +13,21 @@ import { useTRPC } from "@/app/_trpc/provider";
 import type { GraphDocument } from "@/nodes/graph/document";
 import type { ReviewTarget } from "./review-controls";
 
-export type ReviewSource = { versionId: string } | { runId: string } | { proposalId: string };
+export type ReviewSource =
+  | { versionId: string }
+  | { runId: string }
+  /** `onto: "head"`: redo the proposal on the current version (the canvas starts from it). */
+  | { proposalId: string; onto?: "head" };
 
 interface Opened {
   document: GraphDocument;
   review: ReviewTarget;
 }
 
-function useReviewSource(source: ReviewSource): { data?: Opened; error?: unknown; pending: boolean } {
+function useReviewSource(
+  source: ReviewSource,
+  head: { id: string; number: number; document: GraphDocument } | undefined,
+): { data?: Opened; error?: unknown; pending: boolean } {
   const trpc = useTRPC();
   const version = useQuery({
     ...trpc.version.get.queryOptions({ versionId: "versionId" in source ? source.versionId : "" }),
@@ -70,6 +77,22 @@ function useReviewSource(source: ReviewSource): { data?: Opened; error?: unknown
     };
   }
   if (!proposal.data) return { error: proposal.error, pending: proposal.isPending };
+  if ("onto" in source && source.onto === "head") {
+    if (!head) return { pending: true };
+    return {
+      pending: false,
+      data: {
+        document: head.document,
+        review: {
+          proposalId: proposal.data.id,
+          baseVersionId: head.id,
+          baseVersionNumber: head.number,
+          fromRunId: null,
+          title: proposal.data.title,
+        },
+      },
+    };
+  }
   return {
     pending: false,
     data: {
@@ -95,7 +118,16 @@ export function ReviewPage(props: { readonly workflowId: string; readonly source
     staleTime: Number.POSITIVE_INFINITY,
   });
   const source: ReviewSource = props.source ?? { versionId: workflow.data?.headVersion.id ?? "" };
-  const opened = useReviewSource(source);
+  const opened = useReviewSource(
+    source,
+    workflow.data
+      ? {
+          id: workflow.data.headVersion.id,
+          number: workflow.data.headVersion.number,
+          document: workflow.data.document,
+        }
+      : undefined,
+  );
   const error = workflow.error ?? opened.error;
   if (error || (props.source === null && workflow.isError)) {
     return (
