@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
+import { TrpcProviders } from "../_trpc/provider";
 import { AppHeader } from "./app-header";
 
 const APP = path.resolve(import.meta.dirname, "..");
@@ -33,13 +34,20 @@ function drawsHeader(file: string): boolean {
 
 describe("AppHeader", () => {
   it("links the app name home and shows the main links unless the page has its own toolbar", () => {
-    const withNav = renderToStaticMarkup(<AppHeader />);
+    // The header's account and notification menus ask the API (nothing is fetched while rendering to markup).
+    const withNav = renderToStaticMarkup(
+      <TrpcProviders>
+        <AppHeader />
+      </TrpcProviders>,
+    );
     expect(withNav).toMatch(/<a [^>]*data-testid="nav.home" href="\/">.*DNO Studio<\/a>/);
     expect(withNav).toContain('href="/assets"');
     const bare = renderToStaticMarkup(
-      <AppHeader nav={false}>
-        <span>toolbar</span>
-      </AppHeader>,
+      <TrpcProviders>
+        <AppHeader nav={false}>
+          <span>toolbar</span>
+        </AppHeader>
+      </TrpcProviders>,
     );
     expect(bare).not.toContain('href="/assets"');
     expect(bare).toContain("<span>toolbar</span>");
