@@ -9,6 +9,7 @@ import { createCaller } from "../../api/root";
 import { AppError } from "../../errors";
 import { ANONYMOUS, SYSTEM, type ServiceContext, userActor } from "../context";
 import { countUnreadNotifications } from "../notifications/count-unread-notifications";
+import { describeNotification } from "../notifications/describe-notification";
 import { listNotifications } from "../notifications/list-notifications";
 import { markNotificationsRead } from "../notifications/mark-notifications-read";
 import { finishRun } from "../runs/finish-run";
@@ -180,6 +181,43 @@ describe("describeActivity", () => {
     );
     expect(describeActivity("run-finished", { status: "cancelled", versionNumber: 2 }, null)).toBe(
       "A run of version 2 was cancelled",
+    );
+    expect(
+      describeActivity("accepted", { authorName: "Ben", title: "Stronger guard", versionNumber: 3 }, "Ana"),
+    ).toBe("Ana accepted Ben’s proposal “Stronger guard” as version 3");
+    expect(
+      describeActivity(
+        "shared",
+        { userId: "u-x", name: "Cy", role: "editor", previousRole: "viewer" },
+        "Ana",
+      ),
+    ).toBe("Ana changed Cy’s access from viewer to editor");
+    expect(
+      describeActivity("shared", { userId: "u-ben", role: "viewer", viaLink: "link-1" }, "Ben", names),
+    ).toBe("Ben joined through a share link as viewer");
+    expect(describeActivity("unshared", { userId: "u-ben", left: true }, "Ben", names)).toBe(
+      "Ben left the workflow",
+    );
+  });
+});
+
+describe("describeNotification", () => {
+  it("words proposals, decisions and shares", () => {
+    expect(
+      describeNotification("proposal", { authorName: "Ben", title: "Stronger guard", workflowName: "Cats" })
+        .line,
+    ).toBe("Ben proposed “Stronger guard” in “Cats”");
+    expect(
+      describeNotification("proposal-decided", {
+        actorName: "Olga",
+        decision: "accepted",
+        title: "Stronger guard",
+        workflowName: "Cats",
+        versionNumber: 3,
+      }).line,
+    ).toBe("Olga accepted your proposal “Stronger guard” in “Cats” as version 3");
+    expect(describeNotification("shared", { workflowName: "Cats", role: "reviewer" }).line).toBe(
+      "“Cats” was shared with you as reviewer",
     );
   });
 });

@@ -33,9 +33,16 @@ export function describeActivity(
   names: ReadonlyMap<string, string> = new Map(),
 ): string {
   const who = actor ?? "The app";
+  const titleText = text(data, "title");
+  const title = titleText ? ` “${titleText}”` : "";
   const person = (key: string, fallback: string) => {
     const id = text(data, key);
-    return (id ? names.get(id) : undefined) ?? text(data, `${key.replace(/Id$/, "")}Name`) ?? fallback;
+    return (
+      (id ? names.get(id) : undefined) ??
+      text(data, `${key.replace(/Id$/, "")}Name`) ??
+      (key === "userId" ? text(data, "name") : null) ??
+      fallback
+    );
   };
   switch (kind) {
     case "created":
@@ -64,23 +71,30 @@ export function describeActivity(
     case "commented":
       return `${who} ${data.reply === true ? "replied on" : "commented on"} ${text(data, "target") ?? "the workflow"}`;
     case "proposed":
-      return `${who} proposed a change${text(data, "title") ? ` — “${text(data, "title")}”` : ""}`;
+      return `${who} proposed a change${title}`;
     case "proposal-ran":
-      return `${who} ran a proposal`;
+      return `${who} ran the proposal${title}`;
     case "accepted": {
       const author = person("authorId", "");
       const as = num(data, "versionNumber") !== null ? ` as ${version(data)}` : "";
-      return `${who} accepted ${author ? `${author}’s` : "a"} proposal${as}`;
+      return `${who} accepted ${author ? `${author}’s` : "a"} proposal${title}${as}`;
     }
     case "declined": {
       const author = person("authorId", "");
-      return `${who} declined ${author ? `${author}’s` : "a"} proposal`;
+      return `${who} declined ${author ? `${author}’s` : "a"} proposal${title}`;
     }
     case "shared": {
       const role = text(data, "role");
-      return `${who} shared the workflow with ${person("userId", "someone")}${role ? ` as ${role}` : ""}`;
+      const as = role ? ` as ${role}` : "";
+      if (text(data, "viaLink")) return `${who} joined through a share link${as}`;
+      const previous = text(data, "previousRole");
+      if (previous && role && previous !== role) {
+        return `${who} changed ${person("userId", "someone")}’s access from ${previous} to ${role}`;
+      }
+      return `${who} shared the workflow with ${person("userId", "someone")}${as}`;
     }
     case "unshared":
+      if (data.left === true) return `${who} left the workflow`;
       return `${who} removed ${person("userId", "someone")}’s access`;
     case "link-created":
       return `${who} created a share link${text(data, "role") ? ` (${text(data, "role")})` : ""}`;

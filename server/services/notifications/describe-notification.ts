@@ -45,19 +45,37 @@ export function describeNotification(
       if (status === "failed") return { line: `Your run of ${version}${of} failed`, href: runHref };
       return { line: `Your run of ${version}${of} was cancelled`, href: runHref };
     }
-    case "proposal":
-      return { line: `${who} proposed a change${inWorkflow}`, href: link };
+    case "proposal": {
+      const title = text(data, "title");
+      return { line: `${who} proposed ${title ? `“${title}”` : "a change"}${inWorkflow}`, href: link };
+    }
     case "proposal-decided": {
       const decision = text(data, "decision") ?? text(data, "status");
+      const title = text(data, "title");
+      const verb = decision === "accepted" ? "accepted" : decision === "declined" ? "declined" : "decided on";
+      const version =
+        decision === "accepted" && typeof data.versionNumber === "number"
+          ? ` as version ${data.versionNumber}`
+          : "";
       return {
-        line: `${who} ${decision === "accepted" ? "accepted" : decision === "declined" ? "declined" : "decided on"} your proposal${inWorkflow}`,
+        line: `${who} ${verb} your proposal${title ? ` “${title}”` : ""}${inWorkflow}${version}`,
         href: link,
       };
     }
     case "shared": {
       const role = text(data, "role");
+      const as = role ? ` as ${role}` : "";
+      const named = text(data, "authorName") ?? text(data, "actorName") ?? text(data, "name");
+      if (data.viaLink === true) {
+        return {
+          line: `${named ?? "Someone"} joined “${workflow ?? "a workflow"}” through a share link${as}`,
+          href: link,
+        };
+      }
       return {
-        line: `${who} shared “${workflow ?? "a workflow"}” with you${role ? ` as ${role}` : ""}`,
+        line: named
+          ? `${named} shared “${workflow ?? "a workflow"}” with you${as}`
+          : `“${workflow ?? "A workflow"}” was shared with you${as}`,
         href: link,
       };
     }

@@ -39,7 +39,8 @@ export async function listNotifications(
       kind: row.kind,
       line,
       excerpt: typeof data.excerpt === "string" && data.excerpt !== "" ? data.excerpt : null,
-      href,
+      // Without a more precise target, a notification about a workflow opens it.
+      href: href ?? (row.workflowId ? `/workflows/${encodeURIComponent(row.workflowId)}` : null),
       read: row.readAt !== null,
       createdAt: row.createdAt,
     };
