@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import "@xyflow/react/dist/style.css";
 import "./globals.css";
+import { FirstRunTour } from "./_components/first-run-tour";
 import { TrpcProviders } from "./_trpc/provider";
 
 export const metadata: Metadata = {
@@ -13,7 +14,10 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <TrpcProviders>{children}</TrpcProviders>
+        <TrpcProviders>
+          {children}
+          <FirstRunTour />
+        </TrpcProviders>
       </body>
     </html>
   );
