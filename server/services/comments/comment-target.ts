@@ -120,5 +120,8 @@ export function commentHref(workflowId: string, target: CommentTarget, threadId:
   if (target.kind === "run" || target.kind === "iteration") {
     return `/runs/${encodeURIComponent(target.runId)}${query}`;
   }
+  if (target.kind === "proposal") {
+    return `/workflows/${encodeURIComponent(workflowId)}/proposals/${encodeURIComponent(target.proposalId)}${query}`;
+  }
   return `/workflows/${encodeURIComponent(workflowId)}${query}`;
 }

@@ -9,6 +9,7 @@ import { AppError } from "../../errors";
 import { createCaller } from "../../api/root";
 import { ANONYMOUS, type ServiceContext, userActor } from "../context";
 import { createTestDatabase, createTestUser, type TestDatabase } from "../test-database";
+import { createProposal } from "../proposals/create-proposal";
 import { createWorkflow } from "../workflows/create-workflow";
 import { addComment } from "./add-comment";
 import { countComments } from "./count-comments";
@@ -173,6 +174,36 @@ describe("threads and replies", () => {
   });
 });
 
+describe("proposals", () => {
+  it("keeps a proposal's discussion on the proposal; a mention links to the proposal's page", async () => {
+    const head = await database.db.workflow.findUniqueOrThrow({ where: { id: workflowId } });
+    const proposal = await createProposal(reviewer, {
+      workflowId,
+      versionId: head.headVersionId as string,
+      title: "Stronger guard",
+    });
+    await addComment(reviewer, {
+      workflowId,
+      target: { kind: "proposal", proposalId: proposal.id },
+      body: "@Ed Itor what do you think?",
+    });
+    const threads = await listComments(viewer, { workflowId, proposalId: proposal.id });
+    expect(threads.map((thread) => [thread.targetLabel, thread.body])).toEqual([
+      ["a proposal", "@Ed Itor what do you think?"],
+    ]);
+    const mention = await database.db.notification.findFirstOrThrow({
+      where: { userId: editor.actor.userId as string, kind: "mention" },
+    });
+    expect(JSON.parse(mention.data).href).toMatch(
+      new RegExp(`^/workflows/${workflowId}/proposals/${proposal.id}\\?comment=`),
+    );
+    const other = await refusal(
+      addComment(reviewer, { workflowId, target: { kind: "proposal", proposalId: "not-here" }, body: "x" }),
+    );
+    expect(other.code).toBe("NOT_FOUND");
+  });
+});
+
 describe("edit and delete own only", () => {
   it("edits and deletes one's own comment; deleted shows as deleted and keeps its replies", async () => {
     const mine = await addComment(reviewer, { workflowId, target: { kind: "workflow" }, body: "Frist" });
@@ -259,6 +290,7 @@ describe("bodies are text", () => {
 describe("notifications", () => {
   it("notifies people mentioned by name or email who can open the workflow, once, and not the author", async () => {
     await createTestUser(database.db, { name: "Outsider", email: "out@example.test" });
+    await database.db.notification.deleteMany({});
     await addComment(editor, {
       workflowId,
       target: { kind: "param", nodeId: "guard-1", paramKey: "gamma" },
