@@ -22,7 +22,7 @@ export function AppHeader(props: {
         DNO Studio
       </Link>
       {children}
-      <NotificationsBell />
+      {account ? <NotificationsBell /> : null}
       {nav ? (
         <nav className="app-nav" aria-label="Main">
           <Link href="/" className="btn btn-small" data-testid="nav.workflows">
