@@ -18,10 +18,17 @@
  * measured: the app does not use it. Interleaved with the in-thread runs on the 2-core reference machine it
  * was not measurably faster (a median of ~0.15 s of ~4 s per iteration, faster in 11 of 20 paired rounds).
  *
- *   npm run bench:dno [-- --iterations N] (default 11: 10 measured; ORT_THREADS sets ONNX Runtime's threads)
+ *   npm run bench:dno [-- --iterations N] [--ep cpu|webgpu|cuda] [--steps N]
+ * (iterations default 11: 10 measured; ORT_THREADS sets ONNX Runtime's threads; --ep overrides
+ * ORT_EXECUTION_PROVIDER, and the JSON line then also carries "provider" and "device" (with the WebGPU
+ * adapter); --steps (default 50) shortens a run on a slow device such as SwiftShader, whose numbers are a
+ * path check, never a speed.)
  */
 import { parseArgs } from "node:util";
 import { createExecutorEnvironment } from "@/server/executor/environment";
+import { readOnnxConfig } from "@/server/onnx/config";
+import { formatDevice } from "@/server/onnx/providers";
+import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { dnoWorkflow } from "@/server/executor/testing/workflows";
 import { seededNoise } from "@/server/models/noise";
 import { encodePrompts, latentSize, sample } from "@/server/models/sampler";
@@ -29,16 +36,26 @@ import type { ExecutorIteration } from "@/server/worker/executor-port";
 import { createDnoExecutor } from "@/server/worker/dno-executor";
 import { describeSummary, median, round, summarize } from "./stats";
 
-const { values } = parseArgs({ options: { iterations: { type: "string", default: "11" } } });
+const { values } = parseArgs({
+  options: {
+    iterations: { type: "string", default: "11" },
+    ep: { type: "string" },
+    steps: { type: "string", default: "50" },
+  },
+});
+const config = readOnnxConfig(
+  values.ep === undefined ? process.env : { ...process.env, ORT_EXECUTION_PROVIDER: values.ep },
+);
 const iterations = Math.max(3, Number.parseInt(values.iterations ?? "11", 10));
 const MODEL = "tiny-shapes-sd";
 const PROMPT = "a red circle on a blue background";
-const settings = { steps: 50, eta: 1, guidanceScale: 5 };
+const settings = { steps: Math.max(1, Number.parseInt(values.steps ?? "50", 10)), eta: 1, guidanceScale: 5 };
 
-const env = await createExecutorEnvironment();
+const env = await createExecutorEnvironment({ onnx: await createOnnxRuntime(config) });
+const device = formatDevice(env.onnx.device);
 const model = await env.diffusion.loadModel(MODEL);
 console.log(
-  `bench:dno — ${MODEL}, ${settings.steps} steps, eta ${settings.eta}, guidance ${settings.guidanceScale}, brightness + PR (γ = 1, 100 permutations, in-thread as in the app), ${iterations} iterations, ORT ${env.onnx.executionProvider} threads ${env.onnx.intraOpThreads || "auto"}`,
+  `bench:dno — ${MODEL}, ${settings.steps} steps, eta ${settings.eta}, guidance ${settings.guidanceScale}, brightness + PR (γ = 1, 100 permutations, in-thread as in the app), ${iterations} iterations, ORT ${device} threads ${env.onnx.intraOpThreads || "auto"}`,
 );
 
 // One plain generation: encode is not included (a run encodes once); sample + decode is.
@@ -115,5 +132,8 @@ console.log(
     iter_over_generate_p90: round(ratio.p90, 3),
     overhead_share: round(overhead, 4),
     iterations: measured.length,
+    steps: settings.steps,
+    provider: env.onnx.executionProvider,
+    device,
   }),
 );

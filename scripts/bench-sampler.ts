@@ -7,7 +7,13 @@
  *   {"unet_ms":…,"unet_p90_ms":…,"generate50_ms":…,"generate50_p90_ms":…,"ort_share":…,"threads":…,
  *    "repeats":…,"by_threads":{…}}   (top level: the thread count with the lower median generation)
  *
- *   npm run bench:sampler [-- --model DIR|ID] [--repeats N]
+ *   npm run bench:sampler [-- --model DIR|ID] [--repeats N] [--ep cpu|webgpu|cuda] [--unet-calls N] [--steps N]
+ *
+ * --ep runs on another execution provider (the JSON then says which, with its adapter: "provider",
+ * "device"); on a device only one thread count is measured (1: the threads serve only the nodes ONNX Runtime
+ * leaves on the CPU). --unet-calls (default 200) and --steps (default 50; the JSON's generate50_* keys keep
+ * their names and "steps" says the count) shorten a run on a slow device such as SwiftShader, whose numbers
+ * are a path check, never a speed.
  */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
@@ -17,13 +23,27 @@ import { resolveModelDir } from "@/server/models/discovery";
 import { loadModelFolder } from "@/server/models/folder";
 import { seededNoise } from "@/server/models/noise";
 import { createUnetCaller, encodePrompts, latentSize, sample } from "@/server/models/sampler";
+import { formatDevice } from "@/server/onnx/providers";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { describeSummary, median, round, type Summary, summarize } from "./stats";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { model: { type: "string" }, repeats: { type: "string" } },
+  options: {
+    model: { type: "string" },
+    repeats: { type: "string" },
+    ep: { type: "string", default: "cpu" },
+    "unet-calls": { type: "string" },
+    steps: { type: "string" },
+  },
 });
+const providers = ["cpu", "webgpu", "cuda"] as const;
+const chosen = providers.find((provider) => provider === values.ep);
+if (!chosen) {
+  console.error(`--ep must be cpu, webgpu or cuda; got "${values.ep}".`);
+  process.exit(2);
+}
+const ep: (typeof providers)[number] = chosen;
 const modelArg = values.model ?? DEFAULT_MODEL_ID;
 const modelDir =
   existsSync(modelArg) && statSync(modelArg).isDirectory()
@@ -33,9 +53,13 @@ const repeats = Math.max(1, Number(values.repeats ?? 9));
 /** Untimed runs first: JIT compilation and ONNX Runtime's first-run allocations. */
 const WARMUP_RUNS = 2;
 
-const THREADS = [1, 2] as const;
-const UNET_CALLS = 200;
+const THREADS = ep === "cpu" ? [1, 2] : [1];
 const UNET_BLOCK = 10;
+const UNET_CALLS = Math.max(
+  UNET_BLOCK,
+  Math.ceil(Number(values["unet-calls"] ?? 200) / UNET_BLOCK) * UNET_BLOCK,
+);
+const STEPS = Math.max(1, Number(values.steps ?? 50));
 const PROMPT = "a red circle on a blue background";
 
 interface Setup {
@@ -49,7 +73,7 @@ interface Setup {
 }
 
 async function setUp(threads: number): Promise<Setup> {
-  const runtime = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: threads });
+  const runtime = await createOnnxRuntime({ executionProvider: ep, intraOpThreads: threads });
   const model = await loadModelFolder(modelDir, { runtime });
   const conditioning = await encodePrompts(model, [PROMPT]);
   const callUnet = createUnetCaller(model, conditioning, 5);
@@ -59,12 +83,15 @@ async function setUp(threads: number): Promise<Setup> {
 console.log(`model: ${modelDir}`);
 const setups: Setup[] = [];
 for (const threads of THREADS) setups.push(await setUp(threads));
+const device = formatDevice(setups[0]!.runtime.device);
+console.log(`device: ${device}`);
 const size = latentSize(setups[0]!.model);
 
 // UNet alone, CFG batch 2 (one call = both branches), preallocated buffers as in the sampler loop.
 const latent = seededNoise({ seeds: [1], latentSize: size, steps: 0 }).xT;
 const guided = new Float32Array(size);
-for (const setup of setups) for (let i = 0; i < 20; i++) await setup.callUnet(latent, 500, guided);
+const warmupCalls = Math.min(20, UNET_CALLS);
+for (const setup of setups) for (let i = 0; i < warmupCalls; i++) await setup.callUnet(latent, 500, guided);
 // Blocks of calls, alternating between the thread counts: switching sessions on every call would add the
 // wake-up of the other session's thread pool to each call, which a sampler loop never pays.
 for (let block = 0; block < UNET_CALLS / UNET_BLOCK; block++) {
@@ -79,7 +106,7 @@ for (let block = 0; block < UNET_CALLS / UNET_BLOCK; block++) {
 
 // Whole 50-step generation with CFG and eta = 1, as the CLI and the Sampler node run it.
 for (let r = 0; r < repeats + WARMUP_RUNS; r++) {
-  const noise = seededNoise({ seeds: [r], latentSize: size, steps: 50 });
+  const noise = seededNoise({ seeds: [r], latentSize: size, steps: STEPS });
   for (const setup of setups) {
     setup.runtime.resetStats();
     const start = performance.now();
@@ -89,7 +116,7 @@ for (let r = 0; r < repeats + WARMUP_RUNS; r++) {
       conditioning: encoded,
       xT: noise.xT,
       stepNoises: noise.stepNoises,
-      steps: 50,
+      steps: STEPS,
       eta: 1,
       guidanceScale: 5,
     });
@@ -132,6 +159,9 @@ console.log(
     ...json(best),
     threads: best.threads,
     repeats,
+    steps: STEPS,
+    provider: setups[0]!.runtime.executionProvider,
+    device,
     by_threads: Object.fromEntries(results.map((r) => [r.threads, json(r)])),
   }),
 );

@@ -108,7 +108,7 @@ export async function selectExecutionProvider(
       adapter: result.adapter,
       ...(result.adapter.software
         ? {
-            note: "the WebGPU adapter is a software emulation on the CPU: results are exact, timings mean nothing",
+            note: "the WebGPU adapter is a software emulation on the CPU: it checks the path and the numerics; its timings say nothing about a GPU",
           }
         : {}),
     };
