@@ -171,6 +171,7 @@ function CommentItem(props: {
 function Thread(props: {
   readonly thread: CommentThreadWithLabel;
   readonly focused: boolean;
+  readonly canComment: boolean;
   readonly onTargetClick?: (target: CommentTarget) => void;
 }) {
   const { thread } = props;
@@ -249,7 +250,7 @@ function Thread(props: {
             )
           }
         />
-      ) : (
+      ) : props.canComment ? (
         <div className="comment-actions">
           {!thread.deleted ? (
             <button
@@ -282,7 +283,7 @@ function Thread(props: {
             {thread.resolved ? "Reopen" : "Resolve"}
           </button>
         </div>
-      )}
+      ) : null}
     </div>
   );
 }
@@ -304,6 +305,9 @@ export function CommentThreads(props: {
   const invalidate = useInvalidateComments();
   const testId = props.testId ?? "comments";
   const list = useQuery(trpc.comments.list.queryOptions({ workflowId: props.workflowId, ...props.filter }));
+  // Viewers read; the boxes and buttons appear once the server says this person may write.
+  const counts = useQuery(trpc.comments.counts.queryOptions({ workflowId: props.workflowId }));
+  const canComment = counts.data?.canComment ?? false;
   const add = useMutation(trpc.comments.add.mutationOptions());
   const [choice, setChoice] = useState(props.selectedTarget ?? 0);
   const [showResolved, setShowResolved] = useState(false);
@@ -319,7 +323,12 @@ export function CommentThreads(props: {
 
   return (
     <div className="comment-threads" data-testid={testId}>
-      {props.targets && chosen ? (
+      {counts.data && !canComment ? (
+        <div className="muted" data-testid={`${testId}.read-only`}>
+          You can read these comments. To write, ask the owner for reviewer access.
+        </div>
+      ) : null}
+      {props.targets && chosen && canComment ? (
         <div className="comment-new">
           {targets.length > 1 ? (
             <label className="muted comment-new-target">
@@ -382,6 +391,7 @@ export function CommentThreads(props: {
           key={thread.id}
           thread={thread}
           focused={thread.id === props.focusThreadId}
+          canComment={canComment}
           onTargetClick={props.onTargetClick}
         />
       ))}
@@ -401,6 +411,7 @@ export function CommentThreads(props: {
               key={thread.id}
               thread={thread}
               focused={thread.id === props.focusThreadId}
+              canComment={canComment}
               onTargetClick={props.onTargetClick}
             />
           ))

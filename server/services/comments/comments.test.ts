@@ -240,6 +240,8 @@ describe("access", () => {
     expect(refused.message).toMatch(/You need reviewer access to comment on this workflow/);
     expect(await commentRows()).toEqual(before);
     expect((await listComments(viewer, { workflowId })).length).toBeGreaterThan(0);
+    expect((await countComments(viewer, { workflowId })).canComment).toBe(false);
+    expect((await countComments(reviewer, { workflowId })).canComment).toBe(true);
   });
 
   it("answers a non-member NOT_FOUND for the workflow and for a comment id, exactly as for unknown ids", async () => {

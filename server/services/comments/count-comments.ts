@@ -2,7 +2,7 @@
  * Open-thread counts for a workflow's badges (needs view access): per node (its own threads and its
  * parameters'), per parameter, per run and per iteration; plus the actor's unread count.
  */
-import { assertWorkflowAccess } from "../authorization";
+import { assertWorkflowAccess, roleAllows } from "../authorization";
 import type { ServiceContext } from "../context";
 import { unreadWhere } from "./count-unread-comments";
 
@@ -19,6 +19,8 @@ export interface CommentCounts {
   byIteration: Record<string, number>;
   /** Comments by others written since the actor last opened the comments (0 for anonymous). */
   unread: number;
+  /** Whether the actor may write, reply and resolve (reviewer and up): the UI hides the boxes otherwise. */
+  canComment: boolean;
 }
 
 function bump(record: Record<string, number>, key: string): void {
@@ -33,7 +35,7 @@ export async function countComments(
   ctx: ServiceContext,
   input: { workflowId: string },
 ): Promise<CommentCounts> {
-  const { workflow } = await assertWorkflowAccess(ctx, input.workflowId, "view");
+  const { workflow, role } = await assertWorkflowAccess(ctx, input.workflowId, "view");
   const open = await ctx.db.comment.findMany({
     where: { workflowId: workflow.id, parentId: null, resolvedAt: null, deletedAt: null },
     select: { nodeId: true, paramKey: true, runId: true, iteration: true },
@@ -45,6 +47,7 @@ export async function countComments(
     byRun: {},
     byIteration: {},
     unread: 0,
+    canComment: roleAllows(role, "comment") && workflow.deletedAt === null,
   };
   for (const row of open) {
     if (row.nodeId) bump(counts.byNode, row.nodeId);
