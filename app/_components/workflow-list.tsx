@@ -9,6 +9,7 @@ import { type ChangeEvent, useState } from "react";
 import { activeRunsQuestion } from "@/app/_lib/active-runs-question";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
 import { usePngWorkflowDrop } from "@/app/_runs/use-png-workflow-drop";
+import { SharedWithMe } from "@/app/_sharing/shared-with-me";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
 import { ConfirmDialog, Dialog } from "./dialog";
 
@@ -68,6 +69,10 @@ export function WorkflowList() {
   const router = useRouter();
   const queryClient = useQueryClient();
   const list = useQuery(trpc.workflow.list.queryOptions());
+  // Workflows shared with the person are listed under "Shared with me" (with their role), not with their own.
+  const shared = useQuery(trpc.sharing.sharedWithMe.queryOptions());
+  const sharedIds = new Set(shared.data?.map((workflow) => workflow.id) ?? []);
+  const ownWorkflows = list.data?.filter((workflow) => !sharedIds.has(workflow.id));
   const trash = useQuery(trpc.workflow.listDeleted.queryOptions());
   const invalidate = () =>
     Promise.all([
@@ -216,8 +221,8 @@ export function WorkflowList() {
         ) : null}
         {list.isPending ? <div className="loading">Loading workflows…</div> : null}
         {list.isError ? <div className="banner banner-error">{describeError(list.error)}</div> : null}
-        {list.data ? (
-          list.data.length === 0 ? (
+        {ownWorkflows ? (
+          ownWorkflows.length === 0 ? (
             <div className="banner banner-info">
               No workflows yet. Create one above, or import a JSON file.
             </div>
@@ -232,7 +237,7 @@ export function WorkflowList() {
                 </tr>
               </thead>
               <tbody>
-                {list.data.map((workflow) => (
+                {ownWorkflows.map((workflow) => (
                   <tr
                     key={workflow.id}
                     data-testid={`workflows.item.${workflow.id}`}
@@ -248,7 +253,7 @@ export function WorkflowList() {
                       </Link>
                       {workflow.exampleSlug ? <span className="faint"> · example</span> : null}
                       <UnreadComments
-                        workflowIds={list.data.map((item) => item.id)}
+                        workflowIds={ownWorkflows.map((item) => item.id)}
                         workflowId={workflow.id}
                       />
                       {workflow.description ? <div className="muted">{workflow.description}</div> : null}
@@ -317,6 +322,7 @@ export function WorkflowList() {
             </table>
           )
         ) : null}
+        <SharedWithMe />
         {trash.data && trash.data.length > 0 ? (
           <details className="trash" data-testid="workflows.trash">
             <summary>Trash ({trash.data.length})</summary>

@@ -14,6 +14,19 @@ import { AppError, notFound } from "../errors";
 import type { DbClient } from "../db/client";
 import type { Actor, ServiceContext } from "./context";
 
+/**
+ * NOT_FOUND for a record the actor asked for and may not see, worded the same whether it does not exist or is
+ * not theirs (so guessing ids tells nothing), and saying why a page that was open may stop working: access can
+ * be removed while someone has the page open.
+ */
+export function notVisible(what: string, id: string): AppError {
+  return new AppError(
+    "NOT_FOUND",
+    `${what} “${id}” does not exist, was deleted, or is no longer shared with you. Ask its owner if you need access.`,
+    { id },
+  );
+}
+
 /** Enough of a context to decide access; a transaction client fits too. */
 export interface AccessContext {
   actor: Actor;
@@ -121,7 +134,7 @@ export function assertRoleAllows(
   if (actor.userId === null && !actor.system) {
     throw new AppError("UNAUTHORIZED", "Sign in to continue.");
   }
-  if (role === null) throw notFound(notFoundAs.what, notFoundAs.id);
+  if (role === null) throw notVisible(notFoundAs.what, notFoundAs.id);
   const needed = SMALLEST_ROLE_FOR[action];
   const article = needed === "owner" ? "the" : needed === "editor" ? "an" : "a";
   throw new AppError(
@@ -152,7 +165,7 @@ export async function assertCanOnWorkflow(
 export async function assertWorkflowAccess(ctx: ServiceContext, workflowId: string, action: WorkflowAction) {
   assertSignedIn(ctx.actor);
   const workflow = await ctx.db.workflow.findUnique({ where: { id: workflowId } });
-  if (!workflow) throw notFound("Workflow", workflowId);
+  if (!workflow) throw notVisible("Workflow", workflowId);
   const role = await assertCanOnWorkflow(ctx, workflow, action);
   return { workflow, role };
 }

@@ -54,6 +54,7 @@ export function EditorPage(props: {
         versionId: data.headVersion.id,
         versionNumber: data.headVersion.number,
         document: data.document,
+        role: data.yourRole,
       }}
     />
   );

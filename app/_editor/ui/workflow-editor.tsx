@@ -17,6 +17,8 @@ import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
 import Link from "next/link";
 import { ReviewBanner, ReviewControls, type ReviewTarget } from "@/app/_proposals/review-controls";
 import { LIVE_RUN_SLOT_ID, RunControls } from "@/app/_runs/run-controls";
+import { editorPermissions, type WorkflowRole } from "@/app/_sharing/access-rules";
+import { ShareDialog } from "@/app/_sharing/share-dialog";
 import { promptVocabularyIssues } from "@/nodes/graph/prompt-vocabulary";
 import { registryGraphKit } from "../core/default-kit";
 import { EditorStore } from "../core/editor-store";
@@ -38,6 +40,8 @@ export interface OpenedWorkflow {
   readonly document: GraphDocument;
   /** Review mode: edits go to a proposal (create/update/run it), never to a new version. */
   readonly review?: ReviewTarget;
+  /** The person's role on the workflow: hides Save/Run they could not use and says why. */
+  readonly role?: WorkflowRole;
 }
 
 export function WorkflowEditor(props: { readonly workflow: OpenedWorkflow }) {
@@ -141,6 +145,8 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
   const [helpOpen, setHelpOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [versionNumber, setVersionNumber] = useState(workflow.versionNumber);
+  const permissions = editorPermissions(workflow.role);
+  const [shareOpen, setShareOpen] = useState(false);
 
   const save = useMutation(trpc.workflow.save.mutationOptions());
   // The Sampler's model picker lists the server's models; until they arrive it shows the stored value.
@@ -252,7 +258,11 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
   useEditorShortcuts(
     store,
     // In review mode there is no version to save: the proposal is saved from the toolbar.
-    { save: workflow.review ? () => undefined : openSave, fitView, showHelp: () => setHelpOpen(true) },
+    {
+      save: workflow.review || !permissions.canSave ? () => undefined : openSave,
+      fitView,
+      showHelp: () => setHelpOpen(true),
+    },
     !saveOpen && !helpOpen,
   );
 
@@ -263,6 +273,15 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
           <span className="faint">/</span>
           <h1 data-testid="editor.name">{workflow.name}</h1>
           {workflow.review ? <ReviewBanner review={workflow.review} /> : null}
+          {!workflow.review && permissions.limitNotice && workflow.role ? (
+            <span
+              className="access-notice"
+              title={permissions.limitNotice}
+              data-testid="editor.access-notice"
+            >
+              You have {workflow.role} access{permissions.canSave ? "" : " — changes here are not saved"}
+            </span>
+          ) : null}
           {dirty ? (
             <span className="unsaved" data-testid="editor.unsaved">
               Unsaved changes
@@ -351,6 +370,15 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
               </span>
             ) : null}
           </button>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => setShareOpen(true)}
+            title={permissions.canShare ? "Share this workflow: people, roles and links" : "Who has access"}
+            data-testid="toolbar.share"
+          >
+            Share
+          </button>
           <span className="sep" />
           <Link
             className="btn btn-small"
@@ -368,25 +396,29 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
             />
           ) : (
             <>
-              <RunControls
-                workflowId={workflow.id}
-                store={store}
-                onVersionSaved={(versionId, number, savedGraph) => {
-                  store.markSaved(versionId, savedGraph);
-                  setVersionNumber(number);
-                }}
-                onMessage={setNotice}
-              />
-              <button
-                type="button"
-                className="btn btn-small btn-primary"
-                onClick={openSave}
-                disabled={savedVersionId === null}
-                title="Save a new version (Ctrl/⌘+S)"
-                data-testid="toolbar.save"
-              >
-                Save
-              </button>
+              {permissions.canRun ? (
+                <RunControls
+                  workflowId={workflow.id}
+                  store={store}
+                  onVersionSaved={(versionId, number, savedGraph) => {
+                    store.markSaved(versionId, savedGraph);
+                    setVersionNumber(number);
+                  }}
+                  onMessage={setNotice}
+                />
+              ) : null}
+              {permissions.canSave ? (
+                <button
+                  type="button"
+                  className="btn btn-small btn-primary"
+                  onClick={openSave}
+                  disabled={savedVersionId === null}
+                  title="Save a new version (Ctrl/⌘+S)"
+                  data-testid="toolbar.save"
+                >
+                  Save
+                </button>
+              ) : null}
             </>
           )}
         </div>
@@ -470,6 +502,7 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
         />
       ) : null}
       {helpOpen ? <HelpDialog onClose={() => setHelpOpen(false)} /> : null}
+      {shareOpen ? <ShareDialog workflowId={workflow.id} onClose={() => setShareOpen(false)} /> : null}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 /** An artifact's file, for the route handler that serves images. The id is looked up, never used as a path. */
-import { AppError, notFound } from "../../errors";
-import { assertCanOnWorkflow, assertSignedIn } from "../authorization";
+import { AppError } from "../../errors";
+import { assertCanOnWorkflow, assertSignedIn, notVisible } from "../authorization";
 import type { ServiceContext } from "../context";
 import { ArtifactFileUnavailable, readVerifiedArtifactFile } from "./artifact-store";
 import { readRunConfig } from "./run-views";
@@ -23,7 +23,7 @@ export async function getArtifact(ctx: ServiceContext, input: { artifactId: stri
     where: { id: input.artifactId },
     include: { run: { include: { workflow: true, workflowVersion: { select: { number: true } } } } },
   });
-  if (!artifact?.run || artifact.run.workflow.deletedAt) throw notFound("Artifact", input.artifactId);
+  if (!artifact?.run || artifact.run.workflow.deletedAt) throw notVisible("Artifact", input.artifactId);
   await assertCanOnWorkflow(ctx, artifact.run.workflow, "view", { what: "Artifact", id: input.artifactId });
   const bytes = await readVerifiedArtifactFile(artifact.storageKey, artifact).catch((error: unknown) => {
     if (error instanceof ArtifactFileUnavailable) throw unavailable(artifact.kind, error.reason);

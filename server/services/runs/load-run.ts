@@ -1,5 +1,5 @@
-import { AppError, notFound } from "../../errors";
-import { assertCanOnWorkflow, assertSignedIn, type WorkflowAction } from "../authorization";
+import { AppError } from "../../errors";
+import { assertCanOnWorkflow, assertSignedIn, notVisible, type WorkflowAction } from "../authorization";
 import type { ServiceContext } from "../context";
 
 /** A run of a live workflow, after checking the actor may do `action` on that workflow. */
@@ -9,7 +9,7 @@ export async function loadRun(ctx: ServiceContext, runId: string, action: Workfl
     where: { id: runId },
     include: { workflow: true, workflowVersion: { select: { number: true } } },
   });
-  if (!run) throw notFound("Run", runId);
+  if (!run) throw notVisible("Run", runId);
   const asked = { what: "Run", id: runId };
   if (run.workflow.deletedAt) {
     await assertCanOnWorkflow(ctx, run.workflow, "view", asked);

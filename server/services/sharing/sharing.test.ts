@@ -132,7 +132,7 @@ describe("sharing by email", () => {
     );
     expect(hidden).toMatchObject({
       code: "NOT_FOUND",
-      message: `Workflow “${workflowId}” does not exist or was deleted.`,
+      message: `Workflow “${workflowId}” does not exist, was deleted, or is no longer shared with you. Ask its owner if you need access.`,
     });
     const anonymous = await refusal(
       shareWithUser(
@@ -167,7 +167,7 @@ describe("changing and removing access", () => {
     const error = await refusal(getWorkflow(bob, { workflowId }));
     expect(error).toMatchObject({
       code: "NOT_FOUND",
-      message: `Workflow “${workflowId}” does not exist or was deleted.`,
+      message: `Workflow “${workflowId}” does not exist, was deleted, or is no longer shared with you. Ask its owner if you need access.`,
     });
     expect((await listSharedWithMe(bob)).some((row) => row.id === workflowId)).toBe(false);
     const kinds = (await database.db.activity.findMany({ where: { workflowId } })).map((row) => row.kind);

@@ -1,5 +1,4 @@
-import { notFound } from "../../errors";
-import { assertSignedIn } from "../authorization";
+import { assertSignedIn, notVisible } from "../authorization";
 import type { ServiceContext } from "../context";
 import { readStoredDocument } from "../workflows/graph-document";
 import { loadWorkflow } from "../workflows/load-workflow";
@@ -9,7 +8,7 @@ import { toVersionSummary, type VersionDetail } from "../workflows/views";
 export async function getVersion(ctx: ServiceContext, input: { versionId: string }): Promise<VersionDetail> {
   assertSignedIn(ctx.actor);
   const version = await ctx.db.workflowVersion.findUnique({ where: { id: input.versionId } });
-  if (!version) throw notFound("Version", input.versionId);
+  if (!version) throw notVisible("Version", input.versionId);
   // Checks that the workflow is live and readable by the actor.
   const workflow = await loadWorkflow(ctx, version.workflowId, "view", {
     what: "Version",

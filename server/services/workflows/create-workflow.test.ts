@@ -29,7 +29,7 @@ describe("workflow lifecycle services", () => {
     expect(created.headVersion).toMatchObject({ number: 1, message: "Created" });
     expect(created.document).toEqual(emptyGraphDocument());
     const fetched = await getWorkflow(database.ctx, { workflowId: created.id });
-    expect(fetched).toEqual(created);
+    expect(fetched).toEqual({ ...created, yourRole: "owner" });
     const rows = await database.db.workflowVersion.findMany({ where: { workflowId: created.id } });
     expect(rows).toHaveLength(1);
     expect(JSON.parse(rows[0]?.document ?? "")).toEqual(emptyGraphDocument());
@@ -127,7 +127,8 @@ describe("workflow lifecycle services", () => {
   it("answers NOT_FOUND for an unknown id", async () => {
     await expect(getWorkflow(database.ctx, { workflowId: "nope" })).rejects.toMatchObject({
       code: "NOT_FOUND",
-      message: "Workflow “nope” does not exist or was deleted.",
+      message:
+        "Workflow “nope” does not exist, was deleted, or is no longer shared with you. Ask its owner if you need access.",
     });
   });
 });

@@ -1,5 +1,11 @@
-import { AppError, notFound } from "../../errors";
-import { assertCanOnWorkflow, assertSignedIn, type NotFoundAs, type WorkflowAction } from "../authorization";
+import { AppError } from "../../errors";
+import {
+  assertCanOnWorkflow,
+  assertSignedIn,
+  type NotFoundAs,
+  notVisible,
+  type WorkflowAction,
+} from "../authorization";
 import type { ServiceContext } from "../context";
 
 export const WORKFLOW_IN_TRASH_MESSAGE = "This workflow is in the trash; restore it to open it.";
@@ -17,7 +23,7 @@ export async function loadWorkflow(
     where: { id: workflowId },
     include: { headVersion: true },
   });
-  if (!workflow) throw notFound("Workflow", workflowId);
+  if (!workflow) throw notVisible("Workflow", workflowId);
   if (workflow.deletedAt) {
     // Said only to those who may see it; others learn no more than from an unknown id.
     await assertCanOnWorkflow(ctx, workflow, "view", notFoundAs);
