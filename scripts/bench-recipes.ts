@@ -24,7 +24,7 @@
  * one in the median; its ratio prints as null). Target: median_iterations_ratio ≤ 0.5 with
  * faithfulness_kept_median ≥ 0.9.
  *
- *   npm run bench:recipes [-- --quick] [-- --steps N --seeds 7,11]
+ *   npm run bench:recipes [-- --quick] [-- --steps N --seeds 7,11 --tasks brightness,shape]
  * Default: 20 DDIM steps, seeds 7 and 11; --quick: 10 steps, seed 7. Fewer steps than the examples' 50 keep
  * it affordable (a 100-iteration recipe run at 50 steps takes about a minute of one core, the JPEG one about
  * four); the normalized direction makes the learning rate a per-value step, so its meaning does not depend
@@ -54,6 +54,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     steps: { type: "string" },
     seeds: { type: "string" },
+    tasks: { type: "string" },
   },
 });
 const steps = Number.parseInt(values.steps ?? (values.quick ? "10" : "20"), 10);
@@ -61,6 +62,16 @@ const seeds = (values.seeds ?? (values.quick ? "7" : "7,11")).split(",").map((s)
 if (!(steps >= 2) || seeds.some((seed) => !Number.isInteger(seed))) {
   console.error(
     "bench:recipes: --steps must be an integer ≥ 2 and --seeds a comma-separated list of integers.",
+  );
+  process.exit(2);
+}
+
+// --tasks brightness,shape: only the tasks whose names start with one of these words.
+const only = values.tasks?.split(",").map((word) => word.trim().toLowerCase());
+const tasks = RECIPE_TASKS.filter((task) => !only || only.some((word) => task.name.startsWith(word)));
+if (tasks.length === 0) {
+  console.error(
+    `bench:recipes: --tasks matches none of ${RECIPE_TASKS.map((task) => task.name).join(", ")}.`,
   );
   process.exit(2);
 }
@@ -107,7 +118,7 @@ console.error(
 const rows: Record<string, unknown>[] = [];
 const ratios: number[] = [];
 const kept: number[] = [];
-for (const task of RECIPE_TASKS) {
+for (const task of tasks) {
   for (const seed of seeds) {
     console.error(`${task.name}, seed ${seed}:`);
     const recipe = await runOnce(task, recipeSpec(task, seed, steps), "recipe");
