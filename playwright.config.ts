@@ -2,10 +2,12 @@
  * End-to-end tests: Debian's Chromium drives the PRODUCTION build (`next start`), which `npm test` builds
  * first. The e2e database is deleted right before the server starts (e2e/reset-e2e-db.mjs, part of the
  * webServer command, because Playwright starts the webServer before any globalSetup), so the server's
- * start-up migrates and seeds a fresh one — the same code path a fresh install takes.
+ * start-up migrates a fresh one — the same code path a fresh install takes. The "setup" project then creates
+ * the owner account through the real /setup page (e2e/auth.setup.ts), and every spec runs signed in as it.
  */
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
+import { OWNER_STATE_FILE } from "./e2e/accounts";
 
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = "1";
 
@@ -43,7 +45,15 @@ export default defineConfig({
       args: CHROMIUM_ARGS,
     },
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  projects: [
+    // Creates the owner account on /setup and saves its signed-in state: every spec runs signed in.
+    { name: "setup", testMatch: /auth\.setup\.ts$/, use: { browserName: "chromium" } },
+    {
+      name: "chromium",
+      use: { browserName: "chromium", storageState: OWNER_STATE_FILE },
+      dependencies: ["setup"],
+    },
+  ],
   webServer: {
     command: `node e2e/reset-e2e-db.mjs "${E2E_DATABASE_FILE}" && npx next start -p ${PORT}`,
     url: `http://127.0.0.1:${PORT}/`,
