@@ -116,6 +116,7 @@ describe("model files are checked before anything reads them", () => {
       maxModelBytes: 8 * 1024 ** 3,
       loadTimeoutMs: 180_000,
       runTimeoutMs: 600_000,
+      deviceMemoryBytes: 0,
     });
     expect(readOnnxLimits({ ORT_LOAD_TIMEOUT_MS: "60000" }).loadTimeoutMs).toBe(60_000);
     expect(() => readOnnxLimits({ ORT_RUN_TIMEOUT_MS: "soon" })).toThrow(/ORT_RUN_TIMEOUT_MS/);

@@ -6,6 +6,8 @@
  * - ORT_MAX_MODEL_BYTES: largest model file that is loaded at all (default 8 GiB)
  * - ORT_LOAD_TIMEOUT_MS: longest a model may take to load (default 180 000 = 3 min)
  * - ORT_RUN_TIMEOUT_MS: longest one inference call may take (default 600 000 = 10 min)
+ * - ORT_DEVICE_MEMORY_MB: device memory (MiB) models may take on a GPU provider (default 0 = no budget);
+ *   a model whose estimate would go over it is refused before its session is created
  */
 import { z } from "zod";
 import { OnnxError } from "./errors";
@@ -29,18 +31,22 @@ export interface OnnxLimits {
   readonly maxModelBytes: number;
   readonly loadTimeoutMs: number;
   readonly runTimeoutMs: number;
+  /** Device memory budget for models on a GPU provider, in bytes; 0 = none. */
+  readonly deviceMemoryBytes: number;
 }
 
 export const DEFAULT_ONNX_LIMITS: OnnxLimits = {
   maxModelBytes: 8 * 1024 ** 3,
   loadTimeoutMs: 180_000,
   runTimeoutMs: 600_000,
+  deviceMemoryBytes: 0,
 };
 
 const limitsSchema = z.object({
   ORT_MAX_MODEL_BYTES: z.coerce.number().int().min(1).default(DEFAULT_ONNX_LIMITS.maxModelBytes),
   ORT_LOAD_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_ONNX_LIMITS.loadTimeoutMs),
   ORT_RUN_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_ONNX_LIMITS.runTimeoutMs),
+  ORT_DEVICE_MEMORY_MB: z.coerce.number().int().min(0).default(0),
 });
 
 export function readOnnxLimits(env: Readonly<Record<string, string | undefined>> = process.env): OnnxLimits {
@@ -48,19 +54,21 @@ export function readOnnxLimits(env: Readonly<Record<string, string | undefined>>
     ORT_MAX_MODEL_BYTES: env.ORT_MAX_MODEL_BYTES?.trim() || undefined,
     ORT_LOAD_TIMEOUT_MS: env.ORT_LOAD_TIMEOUT_MS?.trim() || undefined,
     ORT_RUN_TIMEOUT_MS: env.ORT_RUN_TIMEOUT_MS?.trim() || undefined,
+    ORT_DEVICE_MEMORY_MB: env.ORT_DEVICE_MEMORY_MB?.trim() || undefined,
   });
   if (!parsed.success) {
     const names = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
     throw new OnnxError(
       "ONNX_CONFIG_INVALID",
       `Invalid ONNX Runtime limits (${names}): ORT_MAX_MODEL_BYTES, ORT_LOAD_TIMEOUT_MS and ORT_RUN_TIMEOUT_MS ` +
-        "must be positive whole numbers (bytes, milliseconds).",
+        "must be positive whole numbers (bytes, milliseconds); ORT_DEVICE_MEMORY_MB a whole number of MiB (0 = no budget).",
     );
   }
   return {
     maxModelBytes: parsed.data.ORT_MAX_MODEL_BYTES,
     loadTimeoutMs: parsed.data.ORT_LOAD_TIMEOUT_MS,
     runTimeoutMs: parsed.data.ORT_RUN_TIMEOUT_MS,
+    deviceMemoryBytes: parsed.data.ORT_DEVICE_MEMORY_MB * 1024 * 1024,
   };
 }
 

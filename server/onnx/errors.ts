@@ -14,7 +14,8 @@ export type OnnxErrorCode =
   | "ONNX_FEED_UNKNOWN"
   | "ONNX_FEED_TYPE"
   | "ONNX_FEED_SHAPE"
-  | "ONNX_RUN_FAILED";
+  | "ONNX_RUN_FAILED"
+  | "ONNX_DEVICE_MEMORY";
 
 export class OnnxError extends Error {
   readonly code: OnnxErrorCode;

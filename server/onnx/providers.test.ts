@@ -2,8 +2,11 @@
  * The execution-provider rules and the host description, on fake hosts (no GPU needed). The real WebGPU path
  * is tested on SwiftShader in webgpu.test.ts.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { readOnnxConfig } from "./config";
+import { readOnnxConfig, readOnnxLimits } from "./config";
 import { ExecutionProviderUnavailableError } from "./errors";
 import {
   expectedAdapter,
@@ -14,6 +17,7 @@ import {
   vulkanIcds,
 } from "./gpu-host";
 import { formatDevice, type ProbeResult, type ProviderProbes, selectExecutionProvider } from "./providers";
+import { createOnnxRuntime, releaseCachedSessions, type SessionFactory } from "./runtime";
 
 const swiftshaderIcd = JSON.stringify({
   file_format_version: "1.0.0",
@@ -221,5 +225,50 @@ describe("host description", () => {
     const host: GpuHost = { ...fakeHost({}), platform: "darwin" };
     expect(hasVulkanLoader(host)).toBe(true);
     expect(expectedAdapter(host)).toMatchObject({ backend: "metal", software: false });
+  });
+});
+
+describe("device memory budget (ORT_DEVICE_MEMORY_MB)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "dno-budget-"));
+  const file = (name: string, bytes: number) => {
+    const target = path.join(dir, name);
+    writeFileSync(target, Buffer.alloc(bytes, name));
+    return target;
+  };
+  // Sessions are not created for real: the budget is checked before ONNX Runtime sees the file.
+  const fakeSessions: SessionFactory = async () => ({
+    inputMetadata: [],
+    outputMetadata: [],
+    run: async () => ({}),
+    release: async () => undefined,
+  });
+  const runtime = (provider: "webgpu" | "cpu", budgetBytes: number) =>
+    createOnnxRuntime(
+      { executionProvider: provider, intraOpThreads: 1, limits: { deviceMemoryBytes: budgetBytes } },
+      { createSession: fakeSessions, probes: probes(nvidiaHost, { webgpu: { ok: true } }) },
+    );
+
+  it("reads the budget in MiB, 0 meaning none", () => {
+    expect(readOnnxLimits({}).deviceMemoryBytes).toBe(0);
+    expect(readOnnxLimits({ ORT_DEVICE_MEMORY_MB: "2048" }).deviceMemoryBytes).toBe(2048 * 1024 ** 2);
+    expect(() => readOnnxLimits({ ORT_DEVICE_MEMORY_MB: "lots" })).toThrow(/ORT_DEVICE_MEMORY_MB/);
+  });
+
+  it("refuses a model that would not fit, before creating its session, naming the sizes and the setting", async () => {
+    await releaseCachedSessions();
+    const device = await runtime("webgpu", 4 * 1024 ** 2);
+    const unet = file("unet.onnx", 2 * 1024 ** 2);
+    const vae = file("vae.onnx", 1024 ** 2);
+    await device.load(unet, { name: "unet" });
+    // The same model again is already on the device.
+    await device.load(unet, { name: "unet" });
+    await expect(device.load(vae, { name: "vae_decoder" })).rejects.toThrow(
+      'Model "vae_decoder" needs about 1.5 MiB of device memory (1.0 MiB of weights and working memory), and the ' +
+        "models already on the device take 3.0 MiB of the 4.0 MiB budget (ORT_DEVICE_MEMORY_MB).",
+    );
+    // The CPU provider has no device budget.
+    const cpu = await runtime("cpu", 4 * 1024 ** 2);
+    await cpu.load(vae, { name: "vae_decoder" });
+    await releaseCachedSessions();
   });
 });

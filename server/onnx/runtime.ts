@@ -51,13 +51,15 @@ interface ProcessCaches {
   fileHashes: Map<string, { ino: number; size: number; mtimeMs: number; sha256: string }>;
   sessionCreations: number;
   defaultRuntime: Promise<OnnxRuntime> | undefined;
+  /** Estimated device bytes of each model on a GPU provider ("sha256|provider"), for ORT_DEVICE_MEMORY_MB. */
+  deviceResident: Map<string, number>;
   /** Provider probes create native sessions: once per process is enough. */
   cudaProbe?: Promise<ProbeResult>;
   webgpuProbe?: Promise<ProbeResult>;
 }
 
 // Versioned: a hot reload must not pick up caches of an older shape.
-const globalKey = "__dnoStudioOnnxCachesV2";
+const globalKey = "__dnoStudioOnnxCachesV3";
 type GlobalWithCaches = typeof globalThis & { [globalKey]?: ProcessCaches };
 
 /** One set of caches per process, surviving module re-evaluation (Next hot reload). */
@@ -68,6 +70,7 @@ function caches(): ProcessCaches {
     fileHashes: new Map(),
     sessionCreations: 0,
     defaultRuntime: undefined,
+    deviceResident: new Map(),
   };
   return holder[globalKey];
 }
@@ -81,10 +84,10 @@ export function sessionCreationCount(): number {
  * sha256 of a model file, after the checks of `readModelFile` (regular file, size cap), cached by
  * (path, inode, size, mtime) so that large models are hashed once. `check` may throw to abandon hashing.
  */
-async function checkedSha256(
+async function checkedModelFile(
   filePath: string,
   options: { name: string; maxBytes: number; check?: () => void },
-): Promise<string> {
+): Promise<{ sha256: string; size: number }> {
   const absolute = path.resolve(filePath);
   const hashes = caches().fileHashes;
   const file = await readModelFile(absolute, {
@@ -99,7 +102,7 @@ async function checkedSha256(
     },
   });
   hashes.set(absolute, { ino: file.ino, size: file.size, mtimeMs: file.mtimeMs, sha256: file.sha256 });
-  return file.sha256;
+  return { sha256: file.sha256, size: file.size };
 }
 
 /**
@@ -110,6 +113,7 @@ export async function releaseCachedSessions(): Promise<void> {
   const sessions = caches().sessions;
   const entries = [...sessions.values()];
   sessions.clear();
+  caches().deviceResident.clear();
   await Promise.all(
     entries.map((entry) =>
       entry.session.then(
@@ -120,9 +124,26 @@ export async function releaseCachedSessions(): Promise<void> {
   );
 }
 
+/**
+ * Rough device footprint of a model: its weights (the file's size) and half again for activations and kernel
+ * workspace. ONNX Runtime does not report device memory, so this is a rule of thumb, erring high.
+ */
+export function estimateDeviceBytes(fileBytes: number): number {
+  return Math.ceil(fileBytes * 1.5);
+}
+
+function formatMiB(bytes: number): string {
+  const mib = bytes / 1024 ** 2;
+  return mib >= 10 ? `${Math.round(mib)} MiB` : `${mib.toPrecision(2)} MiB`;
+}
+
 /** sha256 of a model file (refusing special files and files over ORT_MAX_MODEL_BYTES). */
 export async function fileSha256(filePath: string): Promise<string> {
-  return checkedSha256(filePath, { name: path.basename(filePath), maxBytes: readOnnxLimits().maxModelBytes });
+  const file = await checkedModelFile(filePath, {
+    name: path.basename(filePath),
+    maxBytes: readOnnxLimits().maxModelBytes,
+  });
+  return file.sha256;
 }
 
 const knownElementTypes: readonly ElementType[] = [
@@ -441,9 +462,9 @@ class OrtRuntime implements OnnxRuntime {
       );
     const cancelled = () => new OnnxError("ONNX_CANCELLED", `Loading model "${name}" was cancelled.`);
     const deadline = performance.now() + loadTimeoutMs;
-    const sha256 = await bounded(
+    const { sha256, size } = await bounded(
       () =>
-        checkedSha256(modelPath, {
+        checkedModelFile(modelPath, {
           name,
           maxBytes: maxModelBytes,
           check: () => {
@@ -453,6 +474,7 @@ class OrtRuntime implements OnnxRuntime {
         }),
       { timeoutMs: loadTimeoutMs, signal, timedOut, cancelled },
     );
+    this.reserveDeviceMemory(name, sha256, size);
     const key = `${sha256}|${this.executionProvider}|${this.intraOpThreads}`;
     const session = await this.sessionFor(key, modelPath, name, {
       timeoutMs: Math.max(1, deadline - performance.now()),
@@ -527,6 +549,31 @@ class OrtRuntime implements OnnxRuntime {
         );
       }
     }
+  }
+
+  /**
+   * Refuses, before its session exists, a model whose estimated footprint would take the device past
+   * ORT_DEVICE_MEMORY_MB. Sessions stay cached for the life of the process, so what was reserved stays.
+   */
+  private reserveDeviceMemory(name: string, sha256: string, fileBytes: number): void {
+    const budget = this.limits.deviceMemoryBytes;
+    if (this.executionProvider === "cpu" || budget <= 0) return;
+    const resident = caches().deviceResident;
+    const key = `${sha256}|${this.executionProvider}`;
+    if (resident.has(key)) return;
+    const estimate = estimateDeviceBytes(fileBytes);
+    let used = 0;
+    for (const [other, bytes] of resident) if (other.endsWith(`|${this.executionProvider}`)) used += bytes;
+    if (used + estimate > budget) {
+      throw new OnnxError(
+        "ONNX_DEVICE_MEMORY",
+        `Model "${name}" needs about ${formatMiB(estimate)} of device memory (${formatMiB(fileBytes)} of weights ` +
+          `and working memory), and the models already on the device take ${formatMiB(used)} of the ` +
+          `${formatMiB(budget)} budget (ORT_DEVICE_MEMORY_MB). Use a smaller model or fewer model-based rewards, ` +
+          "or raise ORT_DEVICE_MEMORY_MB if the GPU has the memory.",
+      );
+    }
+    resident.set(key, estimate);
   }
 
   stats(): RuntimeStats {
