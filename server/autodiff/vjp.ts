@@ -21,7 +21,7 @@ import type { NodeView } from "./rules/types";
 import { NON_DIFFERENTIABLE } from "./rules/types";
 
 /** Bump when the emitted graphs change, so cached VJP models are rebuilt. */
-export const BUILDER_VERSION = 4;
+export const BUILDER_VERSION = 5;
 
 /** The emitted backward ops (Where, GreaterOrEqual, Range, ScatterElements…) need at least this. */
 export const MIN_OPSET = 11;
@@ -230,8 +230,13 @@ export function buildVjpIr(input: Uint8Array | onnx.IModelProto | Model, request
     const parts = contributions.get(name);
     if (!parts || parts.length === 0) return null;
     if (parts.length === 1) return parts[0]!;
-    const sum = g.op1("Sum", parts);
-    g.setInfo(sum, infos.get(name) ?? UNKNOWN);
+    // A chain of Adds, not one Sum: ONNX Runtime's WebGPU provider has no Sum kernel, so each Sum ran on the
+    // CPU with copies to and from the device around it (same left-to-right order, same numbers).
+    let sum = parts[0]!;
+    for (const part of parts.slice(1)) {
+      sum = g.op1("Add", [sum, part]);
+      g.setInfo(sum, infos.get(name) ?? UNKNOWN);
+    }
     contributions.set(name, [sum]);
     return sum;
   };
