@@ -13,6 +13,12 @@ describe("worker settings", () => {
     });
   });
 
+  it("name the device after the configured provider (the worker replaces it with the resolved adapter)", () => {
+    expect(workerConfig({}).device).toBe("cpu");
+    expect(workerConfig({ ORT_EXECUTION_PROVIDER: "webgpu" }).device).toBe("webgpu");
+    expect(workerConfig({ ORT_EXECUTION_PROVIDER: "cuda" }).device).toBe("cuda:0");
+  });
+
   it("name a bad DNO_WORKER_MODE or DNO_WORKER_KILL_AFTER_MS", () => {
     expect(() => workerConfig({ DNO_WORKER_MODE: "thread" })).toThrow(/DNO_WORKER_MODE/);
     expect(() => workerConfig({ DNO_WORKER_KILL_AFTER_MS: "5 s" })).toThrow(/DNO_WORKER_KILL_AFTER_MS/);
