@@ -2,6 +2,7 @@
  * Runs an exported workflow with the DNO executor and prints one table row per iteration.
  *
  *   npm run dno -- --workflow FILE.json [--out DIR]
+ *   npm run dno -- --server URL --token TOKEN --workflow WORKFLOW_ID   (a saved workflow, on a server: dno-remote.ts)
  *
  * Writes initial.png, best.png, final.png (one per image of a batch: best-<seed>.png …) and history.json
  * into DIR (default artifacts/dno/<time>). Exit codes: 2 usage or unreadable file, 3 the workflow cannot
@@ -28,6 +29,7 @@ import { type IterationRecord, runDno } from "@/server/executor/run-dno";
 import { encodePng, imageToRgb8, type ImageTensor } from "@/server/models/image";
 import { formatDevice } from "@/server/onnx/providers";
 import { createAssetFiles } from "@/server/services/assets/resolve-asset-file";
+import { remoteMain } from "./dno-remote";
 
 function usage(message?: string): never {
   if (message) console.error(`dno: ${message}`);
@@ -68,6 +70,7 @@ function guardNames(plan: RunPlan): Map<string, string> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--server")) return remoteMain(process.argv.slice(2));
   let values: { workflow?: string; out?: string };
   try {
     ({ values } = parseArgs({ options: { workflow: { type: "string" }, out: { type: "string" } } }));
