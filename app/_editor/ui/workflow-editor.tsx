@@ -387,6 +387,16 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
           >
             Proposals
           </Link>
+          {!workflow.review && workflow.role === "reviewer" ? (
+            <Link
+              className="btn btn-small btn-primary"
+              href={`/workflows/${workflow.id}/review?version=${workflow.versionId}`}
+              title="Open this version in review mode: your changes become a proposal you can run"
+              data-testid="toolbar.review"
+            >
+              Review and propose
+            </Link>
+          ) : null}
           {workflow.review ? (
             <ReviewControls
               workflowId={workflow.id}
