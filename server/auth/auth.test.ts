@@ -93,6 +93,20 @@ describe("accounts (better-auth on a real SQLite database)", () => {
     await setSignupOpen({ db, actor: userActor(ownerId, "owner") }, true);
     const { user } = await signUp("open@example.test", "open-password-1");
     expect((await db.user.findUniqueOrThrow({ where: { id: user.id } })).role).toBe("user");
+    // A sign-up form cannot choose its own role.
+    const sneakyBody = {
+      name: "Sneaky",
+      email: "sneaky@example.test",
+      password: "sneaky-password",
+      role: "owner",
+    };
+    const sneaky = await auth.api
+      .signUpEmail({ body: sneakyBody })
+      .then(
+        async ({ user: created }) => (await db.user.findUniqueOrThrow({ where: { id: created.id } })).role,
+      )
+      .catch(() => "refused");
+    expect(["user", "refused"]).toContain(sneaky);
     await setSignupOpen({ db, actor: userActor(ownerId, "owner") }, false);
   });
 
