@@ -128,7 +128,7 @@ export function AssetList() {
                     })}
                   </td>
                   <td data-testid={`assets.row.${asset.id}.used-by`}>
-                    {asset.usedBy.length === 0
+                    {asset.usedBy.length === 0 && asset.usedByOthers === 0
                       ? "—"
                       : asset.usedBy.map((use, index) => (
                           <span key={use.workflowId}>
@@ -140,14 +140,18 @@ export function AssetList() {
                             )}
                           </span>
                         ))}
+                    {/* Workflows the person may not open are counted, never named. */}
+                    {asset.usedByOthers > 0
+                      ? `${asset.usedBy.length > 0 ? ", " : ""}${asset.usedByOthers} workflow${asset.usedByOthers === 1 ? "" : "s"} of other people`
+                      : null}
                   </td>
                   <td>
                     <button
                       type="button"
                       className="btn btn-small btn-danger"
-                      disabled={asset.usedBy.length > 0 || remove.isPending}
+                      disabled={asset.usedBy.length + asset.usedByOthers > 0 || remove.isPending}
                       title={
-                        asset.usedBy.length > 0
+                        asset.usedBy.length + asset.usedByOthers > 0
                           ? "Used by a workflow: pick another file there first"
                           : "Delete this upload"
                       }

@@ -9,7 +9,7 @@ import { dataDir as defaultDataDir } from "@/server/env";
 import { AppError, notFound } from "../../errors";
 import { assertCanDeleteAsset, assertSignedIn } from "../authorization";
 import type { ServiceContext } from "../context";
-import { findAssetUsage, splitUses, viewableWorkflowIds } from "./find-asset-usage";
+import { findAssetUsage, grantsSight, splitUses, viewableWorkflowIds } from "./find-asset-usage";
 
 export async function deleteAsset(
   ctx: ServiceContext,
@@ -20,7 +20,7 @@ export async function deleteAsset(
   if (!asset) throw notFound("Uploaded file", input.assetId);
   const uses = (await findAssetUsage(ctx, [asset])).get(asset.id) ?? [];
   const { visible, hidden } = splitUses(uses, await viewableWorkflowIds(ctx, ctx.actor));
-  assertCanDeleteAsset(ctx.actor, asset, visible.length > 0);
+  assertCanDeleteAsset(ctx.actor, asset, await grantsSight(ctx, ctx.actor, uses));
   if (uses.length > 0) {
     // Workflows the deleter may not open are counted, never named.
     const names = visible.map((use) => `“${use.workflowName}”${use.inTrash ? " (in the trash)" : ""}`);

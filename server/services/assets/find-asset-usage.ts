@@ -79,6 +79,24 @@ export async function viewableWorkflowIds(
   return new Set(rows.map((row) => row.id));
 }
 
+/**
+ * Whether a use of someone else's upload lets the actor see it: only a use on a workflow shared with them
+ * (or any, for admins). Their own workflows do not count, or naming a guessed id in a workflow of one's own
+ * would reveal the upload.
+ */
+export async function grantsSight(
+  ctx: Pick<ServiceContext, "db">,
+  actor: Actor,
+  uses: readonly AssetUse[],
+): Promise<boolean> {
+  if (actor.system || isInstanceAdmin(actor)) return true;
+  if (actor.userId === null || uses.length === 0) return false;
+  const shared = await ctx.db.workflowShare.count({
+    where: { userId: actor.userId, workflowId: { in: uses.map((use) => use.workflowId) } },
+  });
+  return shared > 0;
+}
+
 /** Uses on workflows the actor may open, and how many others there are (named to nobody who cannot open them). */
 export function splitUses(
   uses: readonly AssetUse[],

@@ -6,7 +6,7 @@ import type { AssetKind } from "@/server/assets/asset-store";
 import { assertSignedIn, canSeeAsset } from "../authorization";
 import type { ServiceContext } from "../context";
 import { type AssetView, assetView } from "./asset-views";
-import { findAssetUsage, splitUses, viewableWorkflowIds } from "./find-asset-usage";
+import { findAssetUsage, grantsSight, splitUses, viewableWorkflowIds } from "./find-asset-usage";
 
 export async function listAssets(
   ctx: ServiceContext,
@@ -19,8 +19,13 @@ export async function listAssets(
   });
   const usage = await findAssetUsage(ctx, assets);
   const viewable = await viewableWorkflowIds(ctx, ctx.actor);
-  return assets.flatMap((asset) => {
-    const { visible, hidden } = splitUses(usage.get(asset.id) ?? [], viewable);
-    return canSeeAsset(ctx.actor, asset, visible.length > 0) ? [assetView(asset, visible, hidden)] : [];
-  });
+  const views: AssetView[] = [];
+  for (const asset of assets) {
+    const uses = usage.get(asset.id) ?? [];
+    const { visible, hidden } = splitUses(uses, viewable);
+    if (canSeeAsset(ctx.actor, asset, await grantsSight(ctx, ctx.actor, uses))) {
+      views.push(assetView(asset, visible, hidden));
+    }
+  }
+  return views;
 }

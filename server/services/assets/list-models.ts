@@ -11,7 +11,7 @@ import {
 } from "@/server/models/discovery";
 import { assertSignedIn, canSeeAsset } from "../authorization";
 import type { ServiceContext } from "../context";
-import { findAssetUsage, splitUses, viewableWorkflowIds } from "./find-asset-usage";
+import { findAssetUsage, grantsSight } from "./find-asset-usage";
 
 /**
  * Signed-in people only. Bundled and MODELS_DIR models are the server's own and listed to everyone signed in;
@@ -29,10 +29,12 @@ export async function listAvailableModels(
     select: { id: true, kind: true, sha256: true, name: true, uploadedById: true },
   });
   const usage = await findAssetUsage(ctx, all);
-  const viewable = await viewableWorkflowIds(ctx, ctx.actor);
-  const uploads = all.filter((asset) =>
-    canSeeAsset(ctx.actor, asset, splitUses(usage.get(asset.id) ?? [], viewable).visible.length > 0),
-  );
+  const uploads: typeof all = [];
+  for (const asset of all) {
+    if (canSeeAsset(ctx.actor, asset, await grantsSight(ctx, ctx.actor, usage.get(asset.id) ?? []))) {
+      uploads.push(asset);
+    }
+  }
   return [
     ...listModels(directories),
     ...uploads.map((upload) => summarizeUploadedModel(upload.sha256, upload.name, directories)),

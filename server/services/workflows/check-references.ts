@@ -18,7 +18,9 @@ import { UPLOADED_MODEL_PREFIX } from "@/nodes/model-id";
 import { type AssetKind, assetLocation } from "@/server/assets/asset-store";
 import { listModels, type ModelDirectories, modelDirectories } from "@/server/models/discovery";
 import { AppError, type AppIssue } from "../../errors";
-import type { ServiceContext } from "../context";
+import { canSeeAsset } from "../authorization";
+import { findAssetUsage, grantsSight } from "../assets/find-asset-usage";
+import type { Actor, ServiceContext } from "../context";
 
 /** The asset kind a file param holds, from the extensions its picker accepts. */
 function assetKindFor(accept: string | undefined): AssetKind {
@@ -57,8 +59,12 @@ export function documentReferences(document: GraphDocument): DocumentReference[]
 
 const quoted = (value: string) => `“${value.length > 80 ? `${value.slice(0, 80)}…` : value}”`;
 
+/**
+ * With an actor, an upload counts only when they may see it (their own, one a workflow they may open uses, or
+ * any for admins and the app): someone else's upload id or model hash is "not on this server" to them.
+ */
 export async function findMissingReferences(
-  ctx: Pick<ServiceContext, "db">,
+  ctx: Pick<ServiceContext, "db"> & { actor?: Actor },
   document: GraphDocument,
   options: { directories?: ModelDirectories; dataDir?: string } = {},
 ): Promise<AppIssue[]> {
@@ -68,9 +74,15 @@ export async function findMissingReferences(
   const assetExists = async (kind: AssetKind, where: { id: string } | { sha256: string }) => {
     const asset = await ctx.db.asset.findFirst({
       where: { ...where, kind, deletedAt: null },
-      select: { sha256: true },
+      select: { id: true, kind: true, sha256: true, uploadedById: true },
     });
-    return asset !== null && dataDir !== undefined && existsSync(assetLocation(kind, asset.sha256, dataDir));
+    if (asset === null || dataDir === undefined || !existsSync(assetLocation(kind, asset.sha256, dataDir))) {
+      return false;
+    }
+    const actor = ctx.actor;
+    if (!actor || canSeeAsset(actor, asset, false)) return true;
+    const uses = (await findAssetUsage(ctx, [asset])).get(asset.id) ?? [];
+    return canSeeAsset(actor, asset, await grantsSight(ctx, actor, uses));
   };
   const modelExists = async (id: string) => {
     if (id.startsWith(UPLOADED_MODEL_PREFIX)) {
@@ -107,7 +119,7 @@ export async function findMissingReferences(
 
 /** Refuses (VALIDATION, per-node issues) a document naming a model or upload this server does not have. */
 export async function assertReferencesExist(
-  ctx: Pick<ServiceContext, "db">,
+  ctx: Pick<ServiceContext, "db"> & { actor?: Actor },
   document: GraphDocument,
   what: string,
 ): Promise<void> {
