@@ -12,6 +12,10 @@ import { startRun } from "../services/runs/start-run";
 import { testDatabaseWithDataDir } from "../services/test-database-with-data-dir";
 import { createWorkflow } from "../services/workflows/create-workflow";
 import { encodePng } from "@/server/models/image";
+import { AppError } from "../errors";
+import { userActor } from "../services/context";
+import { createTestUser } from "../services/test-database";
+import { publishRunEvent } from "./run-events";
 import { type RunProgressEvent, watchRun } from "./watch-run";
 
 const fixture = testDatabaseWithDataDir("dno-watch-");
@@ -66,5 +70,46 @@ describe("watchRun without bus events (worker in another process)", () => {
     expect(statuses.at(-1)).toBe("succeeded");
     const last = events.findLast((event) => event.type === "iteration");
     expect(last?.type === "iteration" && last.imageUrl).toMatch(/^\/api\/artifacts\//);
+  });
+});
+
+describe("watchRun checks access while it streams", () => {
+  it("a viewer removed while watching is cut off at the next check, even while events keep coming", async () => {
+    const example = exampleWorkflows[0];
+    if (!example) throw new Error("no example");
+    const { ctx, db } = fixture.database;
+    const workflow = await createWorkflow(ctx, { name: "Watched", document: example.document });
+    const { run } = await startRun(ctx, { workflowId: workflow.id, versionId: workflow.headVersion.id });
+    const viewerUser = await createTestUser(db, { name: "Viewer", email: "viewer@watch.test" });
+    await db.workflowShare.create({
+      data: { workflowId: workflow.id, userId: viewerUser.id, role: "viewer" },
+    });
+    const viewer = { db, actor: userActor(viewerUser.id, "user") };
+
+    // Log lines keep arriving on the bus, so the stream never falls back to polling by itself.
+    const chatter = setInterval(
+      () => publishRunEvent({ type: "log", runId: run.id, level: "info", message: "tick", nodeId: null }),
+      10,
+    );
+    let received = 0;
+    let failure: unknown = null;
+    try {
+      const watching = (async () => {
+        for await (const _ of watchRun(viewer, { runId: run.id, pollMs: 1000, recheckMs: 100 })) {
+          received++;
+          if (received === 3) await db.workflowShare.deleteMany({ where: { userId: viewerUser.id } });
+        }
+      })();
+      failure = await watching.then(
+        () => null,
+        (error: unknown) => error,
+      );
+    } finally {
+      clearInterval(chatter);
+    }
+    expect(received).toBeGreaterThanOrEqual(3);
+    expect(failure).toBeInstanceOf(AppError);
+    expect(failure).toMatchObject({ code: "NOT_FOUND" });
+    expect((failure as AppError).message).toContain("is no longer shared with you");
   });
 });
