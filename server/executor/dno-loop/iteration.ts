@@ -6,7 +6,8 @@
  *   backward  the exact reverse chain (VAE VJP, per-step CFG UNet VJPs), or the Optimizer's estimator
  *   guards    PR (the reward-hacking meter), norm prior, trust region: penalties and their gradients;
  *             the loop guards (early stop, keep best)
- *   update    gradient clip, optimizer step (Adam/AdamW/SGD-Nesterov), trust-region projection
+ *   update    gradient normalization or clip, the scheduled learning rate, optimizer step
+ *             (Adam/AdamW/SGD-Nesterov), trust-region projection
  * The order of every floating-point operation is part of the contract: a resumed run reproduces an
  * uninterrupted one bit for bit.
  */
