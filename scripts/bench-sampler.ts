@@ -143,7 +143,7 @@ const results: ThreadResult[] = setups.map((setup) => ({
 for (const result of results) {
   console.log(
     `threads=${result.threads}: unet ${describeSummary(result.unet, "ms", 3)} calls (CFG batch 2); ` +
-      `generate50 ${describeSummary(result.generate50)}; ort share ${(result.ortShare * 100).toFixed(1)} %`,
+      `generate (${STEPS} steps) ${describeSummary(result.generate50)}; ort share ${(result.ortShare * 100).toFixed(1)} %`,
   );
 }
 const best = results.reduce((a, b) => (b.generate50.median < a.generate50.median ? b : a));
