@@ -6,6 +6,7 @@
  */
 import "./comments.css";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { useEditorSelector } from "@/app/_editor/ui/editor-context";
 import { useTRPC } from "@/app/_trpc/provider";
@@ -38,6 +39,7 @@ export function EditorCommentsPanel(props: {
   const selected = useEditorSelector((snapshot) =>
     snapshot.selectedNodeIds.size === 1 ? [...snapshot.selectedNodeIds][0] : undefined,
   );
+  const router = useRouter();
   const request = useCommentRequest();
   const [focus, setFocus] = useState<EditorCommentTarget | null>(request?.target ?? null);
   // A badge or "Comment" action picks the target; otherwise the selected node does.
@@ -79,7 +81,14 @@ export function EditorCommentsPanel(props: {
       selectedTarget={selectedChoice}
       focusThreadId={request?.threadId ?? props.focusThreadId}
       onTargetClick={(target) => {
+        // Nodes are on this canvas; runs and proposals have their own pages.
         if ("nodeId" in target) props.onFocusNode(target.nodeId);
+        else if ("runId" in target) router.push(`/runs/${encodeURIComponent(target.runId)}`);
+        else if ("proposalId" in target) {
+          router.push(
+            `/workflows/${encodeURIComponent(props.workflowId)}/proposals/${encodeURIComponent(target.proposalId)}`,
+          );
+        }
       }}
       testId="comments"
     />
