@@ -82,6 +82,7 @@ export function ReviewParams(props: {
                   ? (field.options as unknown[])
                   : null;
               const edited = edits[key];
+              const accessibleName = `${node.label ?? node.id} › ${field?.label ?? param}`;
               return (
                 <tr
                   key={key}
@@ -98,6 +99,7 @@ export function ReviewParams(props: {
                         value={edited ?? display(value)}
                         onChange={(event) => setEdits({ ...edits, [key]: event.target.value })}
                         disabled={!onRerun && !onPropose}
+                        aria-label={accessibleName}
                         data-testid={`review.${node.id}.${param}`}
                       >
                         {options.map((option) => {
@@ -105,9 +107,14 @@ export function ReviewParams(props: {
                             typeof option === "object" && option !== null && "value" in option
                               ? (option as { value: unknown }).value
                               : option;
+                          // The editor's wording for the choice ("Adam", "Initial noise and every step").
+                          const optionLabel =
+                            typeof option === "object" && option !== null && "label" in option
+                              ? String((option as { label: unknown }).label)
+                              : String(optionValue);
                           return (
                             <option key={String(optionValue)} value={String(optionValue)}>
-                              {String(optionValue)}
+                              {optionLabel}
                             </option>
                           );
                         })}
@@ -118,6 +125,7 @@ export function ReviewParams(props: {
                         value={edited ?? display(value)}
                         onChange={(event) => setEdits({ ...edits, [key]: event.target.value })}
                         readOnly={!onRerun && !onPropose}
+                        aria-label={accessibleName}
                         data-testid={`review.${node.id}.${param}`}
                       />
                     )}
@@ -139,6 +147,7 @@ export function ReviewParams(props: {
             className="input"
             style={{ flex: 1 }}
             placeholder="What did you change and why? (the proposal's title or the new version's message)"
+            aria-label="What you changed and why"
             value={message}
             maxLength={500}
             onChange={(event) => setMessage(event.target.value)}
