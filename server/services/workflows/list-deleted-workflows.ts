@@ -1,5 +1,6 @@
 import { accessibleWorkflowFilter, assertSignedIn } from "../authorization";
 import type { ServiceContext } from "../context";
+import { listingActor } from "./listing-actor";
 import { toWorkflowSummary, type WorkflowSummary } from "./views";
 
 export interface DeletedWorkflowSummary extends WorkflowSummary {
@@ -13,7 +14,7 @@ export async function listDeletedWorkflows(ctx: ServiceContext): Promise<Deleted
     where: {
       deletedAt: { not: null },
       headVersionId: { not: null },
-      ...accessibleWorkflowFilter(ctx.actor, "delete"),
+      ...accessibleWorkflowFilter(listingActor(ctx.actor), "delete"),
     },
     include: { headVersion: true },
     orderBy: [{ deletedAt: "desc" }, { id: "asc" }],

@@ -52,6 +52,9 @@ describe("seedExampleWorkflows", () => {
     const theirs = await database.db.workflow.findMany({ where: { ownerId: other.id } });
     expect(theirs).toHaveLength(exampleWorkflows.length);
     expect((await seedExampleWorkflows(otherCtx)).created).toEqual([]);
+    // The instance owner may open the other account's copies, but their list stays their own workspace.
+    const ownersList = await listWorkflows(database.ctx);
+    expect(ownersList.every((workflow) => workflow.ownerId === database.ctx.actor.userId)).toBe(true);
     // The app itself is not an account: it seeds nothing (no owner-less examples).
     expect((await seedExampleWorkflows({ db: database.db, actor: SYSTEM })).created).toEqual([]);
     expect(await database.db.workflow.count({ where: { ownerId: null } })).toBe(0);
