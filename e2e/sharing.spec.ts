@@ -1,0 +1,109 @@
+/**
+ * Sharing in the browser: the owner shares a workflow by email (viewer) and by a link (reviewer) from the
+ * editor's Share dialog; the viewer finds it under "Shared with me" and gets a read-only editor that says why;
+ * the link opens the workflow for someone else; when the owner removes the viewer and revokes the link, the
+ * viewer's open page answers with a sentence and the revoked link says it was revoked.
+ */
+import { type APIRequestContext, type Browser, type BrowserContext, expect, test } from "@playwright/test";
+import { signedOutState } from "./accounts";
+
+test.setTimeout(180_000);
+
+const PASSWORD = "sharing-e2e-password-1";
+
+function baseUrl(): string {
+  return test.info().project.use.baseURL ?? "http://127.0.0.1:3100";
+}
+
+async function trpc<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
+  const response = await request.post(`/api/trpc/${path}`, {
+    headers: { origin: baseUrl(), "content-type": "application/json" },
+    data: { json: input },
+  });
+  const body = (await response.json()) as { result?: { data?: { json?: T } }; error?: unknown };
+  if (!response.ok() || body.result?.data === undefined) {
+    throw new Error(`${path} failed (${response.status()}): ${JSON.stringify(body.error ?? body)}`);
+  }
+  return body.result.data.json as T;
+}
+
+/** Invited by the owner, signed up in a fresh browser context (signed in there). */
+async function invitedPerson(
+  browser: Browser,
+  owner: APIRequestContext,
+  name: string,
+  email: string,
+): Promise<BrowserContext> {
+  const invitation = await trpc<{ link: string }>(owner, "account.createInvitation", { email, role: "user" });
+  const token = new URL(invitation.link).searchParams.get("invitation") ?? "";
+  const context = await browser.newContext({ baseURL: baseUrl(), storageState: signedOutState(baseUrl()) });
+  const response = await context.request.post("/api/auth/sign-up/email", {
+    headers: { origin: baseUrl(), "x-dno-invitation": token },
+    data: { name, email, password: PASSWORD },
+  });
+  expect(response.ok(), await response.text()).toBe(true);
+  return context;
+}
+
+test("share by email and by link; viewers read only; removed access and revoked links say why", async ({
+  page,
+  browser,
+}) => {
+  const stamp = Date.now().toString(36);
+  const workflow = await trpc<{ id: string }>(page.request, "workflow.create", { name: `Shared ${stamp}` });
+  const veraEmail = `vera-${stamp}@sharing.example`;
+  const vera = await invitedPerson(browser, page.request, "Vera Viewer", veraEmail);
+  const lin = await invitedPerson(browser, page.request, "Lin Linked", `lin-${stamp}@sharing.example`);
+
+  // The owner shares by email from the editor's toolbar.
+  await page.goto(`/workflows/${workflow.id}`);
+  await page.getByTestId("toolbar.share").click();
+  const dialog = page.getByTestId("share-dialog");
+  await dialog.getByTestId("share-dialog.email").fill("nobody@sharing.example");
+  await dialog.getByTestId("share-dialog.add").click();
+  await expect(dialog.getByTestId("share-dialog.message")).toContainText(
+    "No account uses nobody@sharing.example",
+  );
+  await dialog.getByTestId("share-dialog.email").fill(veraEmail);
+  await dialog.getByTestId("share-dialog.role").selectOption("viewer");
+  await dialog.getByTestId("share-dialog.add").click();
+  await expect(dialog.getByTestId("share-dialog.info")).toHaveText("Shared with Vera Viewer as viewer.");
+  await expect(dialog.getByTestId(`share-dialog.person.${veraEmail}`)).toBeVisible();
+
+  // …and creates a reviewer link, shown once.
+  await dialog.getByTestId("share-dialog.link-role").selectOption("reviewer");
+  await dialog.getByTestId("share-dialog.create-link").click();
+  const linkUrl = await dialog.getByTestId("share-dialog.new-link.url").inputValue();
+  expect(linkUrl).toMatch(/\/share\/[A-Za-z0-9_-]{40,}$/);
+
+  // The viewer finds it under "Shared with me" and gets a read-only editor that says why.
+  const veraPage = await vera.newPage();
+  await veraPage.goto("/");
+  await expect(veraPage.getByTestId(`workflows.shared.${workflow.id}.role`)).toHaveText("viewer");
+  await veraPage.goto(`/workflows/${workflow.id}`);
+  await expect(veraPage.getByTestId("editor.access-notice")).toContainText("You have viewer access");
+  await expect(veraPage.getByTestId("toolbar.save")).toHaveCount(0);
+
+  // Someone else opens the link and lands on the workflow as a reviewer.
+  const linPage = await lin.newPage();
+  await linPage.goto(linkUrl);
+  await expect(linPage).toHaveURL(new RegExp(`/workflows/${workflow.id}$`));
+  await expect(linPage.getByTestId("editor.access-notice")).toContainText("You have reviewer access");
+
+  // The owner removes the viewer and revokes the link.
+  await dialog.getByTestId(`share-dialog.person.${veraEmail}.remove`).click();
+  await expect(dialog.getByTestId("share-dialog.info")).toHaveText("Vera Viewer no longer has access.");
+  await dialog.locator('[data-state="active"] button').first().click();
+  await expect(dialog.getByTestId("share-dialog.info")).toHaveText(
+    "Link revoked: it no longer opens anything.",
+  );
+
+  // The viewer's open page: the next call is refused with a sentence, not a blank page.
+  await veraPage.getByTestId("toolbar.share").click();
+  await expect(veraPage.getByTestId("share-dialog.error")).toContainText("is no longer shared with you");
+  // The revoked link changes nothing and says so.
+  await veraPage.goto(linkUrl);
+  await expect(veraPage.getByTestId("share-link.error")).toContainText("This share link was revoked");
+  await vera.close();
+  await lin.close();
+});
