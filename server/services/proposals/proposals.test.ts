@@ -3,6 +3,7 @@ import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import type { ServiceContext } from "../context";
 import { userActor } from "../context";
 import { diffVersions } from "../diff/diff-versions";
+import { cancelRun } from "../runs/cancel-run";
 import { readRunConfig } from "../runs/run-views";
 import { startRun } from "../runs/start-run";
 import { createTestDatabase, createTestUser, type TestDatabase } from "../test-database";
@@ -134,6 +135,10 @@ describe("proposals", () => {
     const detail = await getProposal(reviewer, { proposalId: proposal.id });
     expect(detail.baseRun?.id).toBe(run.id);
     expect(detail.runs[0]?.id).toBe(proposalRun.id);
+    // The reviewer may stop their own proposal's run, not the owner's run.
+    await expect(cancelRun(reviewer, { runId: run.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(cancelRun(viewer, { runId: proposalRun.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    expect(await cancelRun(reviewer, { runId: proposalRun.id })).toMatchObject({ status: "cancelled" });
   });
 
   it("a viewer cannot propose, a stranger cannot even see, a reviewer cannot accept or decline", async () => {

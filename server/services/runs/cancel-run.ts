@@ -4,6 +4,7 @@
  * one iteration (in-process through the event bus immediately, from another process at the next step).
  */
 import { AppError } from "../../errors";
+import { assertRoleAllows, roleAllows } from "../authorization";
 import type { ServiceContext } from "../context";
 import { loadRun } from "./load-run";
 import { type RunSummary, toRunSummary } from "./run-views";
@@ -36,7 +37,14 @@ export async function requestRunCancel(
 }
 
 export async function cancelRun(ctx: ServiceContext, input: { runId: string }): Promise<RunSummary> {
-  const run = await loadRun(ctx, input.runId, "run");
+  const run = await loadRun(ctx, input.runId, "view");
+  // Whoever started a proposal's run may stop it (reviewers run their own proposals); other runs need "run".
+  const ownProposalRun =
+    run.proposalId !== null &&
+    run.ownerId !== null &&
+    run.ownerId === ctx.actor.userId &&
+    roleAllows(run.role, "propose");
+  if (!ownProposalRun) assertRoleAllows(ctx.actor, run.role, "run", run.workflowId);
   const outcome = await requestRunCancel(ctx, run.id);
   if (outcome !== "cancelled" && outcome !== "requested") {
     throw new AppError(
