@@ -83,6 +83,7 @@ test("share by email and by link; viewers read only; removed access and revoked 
   await veraPage.goto(`/workflows/${workflow.id}`);
   await expect(veraPage.getByTestId("editor.access-notice")).toContainText("You have viewer access");
   await expect(veraPage.getByTestId("toolbar.save")).toHaveCount(0);
+  await expect(veraPage.getByTestId("palette.read-only")).toContainText("You have viewer access");
 
   // Someone else opens the link and lands on the workflow as a reviewer.
   const linPage = await lin.newPage();

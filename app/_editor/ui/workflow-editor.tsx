@@ -24,7 +24,7 @@ import { registryGraphKit } from "../core/default-kit";
 import { EditorStore } from "../core/editor-store";
 import type { GraphDocument } from "../core/types";
 import { Canvas } from "./canvas";
-import { EditorStoreContext, useEditorSelector, useEditorStore } from "./editor-context";
+import { EditorStoreContext, ReadOnlyContext, useEditorSelector, useEditorStore } from "./editor-context";
 import { HelpDialog } from "./help-panel";
 import { IssuesPanel, useFocusNode } from "./issues-panel";
 import { type ModelOption, ModelOptionsContext } from "./node-card";
@@ -433,9 +433,18 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
           )}
         </div>
       </AppHeader>
-      <Palette onAdd={addFromPalette} />
+      {/* A viewer only looks: no palette, and the cards' fields, titles and ports are read-only. */}
+      {workflow.role === "viewer" && !workflow.review ? (
+        <aside className="side-panel" data-testid="palette.read-only">
+          <p className="muted">{permissions.limitNotice}</p>
+        </aside>
+      ) : (
+        <Palette onAdd={addFromPalette} />
+      )}
       <ModelOptionsContext.Provider value={modelOptions}>
-        <Canvas onPaletteDrop={onPaletteDrop} />
+        <ReadOnlyContext.Provider value={workflow.role === "viewer" && !workflow.review}>
+          <Canvas onPaletteDrop={onPaletteDrop} />
+        </ReadOnlyContext.Provider>
       </ModelOptionsContext.Provider>
       <aside className="side-panel right-panel">
         <div id={LIVE_RUN_SLOT_ID} className="live-run-slot" aria-live="polite" />
