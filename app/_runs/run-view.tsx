@@ -14,6 +14,7 @@ import { describeError } from "@/app/_lib/errors";
 import { runFailureSentence } from "@/nodes/graph/format-issues";
 import { useTRPC } from "@/app/_trpc/provider";
 import { IterationCommentButton, RunComments } from "@/app/_comments/run-comments";
+import { GuardSummary } from "./guard-summary";
 import { metricNames, RunCharts } from "./run-charts";
 import { ReviewParams } from "./review-params";
 import { artifactUrl, FINISHED, formatDuration, formatNumber, type RunStep } from "./run-types";
@@ -276,6 +277,7 @@ export function RunView(props: { readonly runId: string }) {
 
       <h2>Curves</h2>
       <RunCharts runs={[{ label: "run", steps }]} names={metricNames(run.document)} />
+      <GuardSummary document={run.document} steps={steps} />
 
       <h2>
         Parameters (change any, then propose or re-run)

@@ -49,6 +49,13 @@ export interface GuardKindDeclaration<Id extends string = string> extends KindDe
    * and the CLI show them on this node). `keeperRewardId` is the keeper Reward's node id, when attached.
    */
   reportKeys(keeperRewardId: string | undefined): readonly string[];
+  /**
+   * What it means when this guard fired, in plain words, completing "On iterations 12–18 …" (the run page
+   * explains each guard with it; fired = it materially changed the update or stopped the run).
+   */
+  readonly whenFired: string;
+  /** What it means that it never fired (completing "It never fired: …"). */
+  readonly whenQuiet: string;
 }
 
 export interface OptimizerAlgorithmDeclaration<Id extends string = string> extends KindDeclaration<Id> {}

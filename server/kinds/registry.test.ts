@@ -56,6 +56,8 @@ beforeAll(() => {
     help: "Subtracts its strength from the objective at every iteration (a test kind).",
     params: ["lambda"],
     attachTo: "noise",
+    whenFired: "the test penalty applied.",
+    whenQuiet: "the test penalty did not apply.",
     reportKeys: () => [CONSTANT],
   });
   registerGuardImplementation(CONSTANT, {
@@ -92,6 +94,8 @@ beforeAll(() => {
     help: "Declared without a server implementation (a test kind).",
     params: [],
     attachTo: "noise",
+    whenFired: "never (declared only).",
+    whenQuiet: "never (declared only).",
     reportKeys: () => [UNIMPLEMENTED],
   });
 });

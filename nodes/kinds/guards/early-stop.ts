@@ -7,5 +7,7 @@ export const earlyStopGuardKind = defineGuardKind({
   help: "Stops the run once the objective has not really improved for a number of iterations in a row.",
   params: ["patience", "minDelta"],
   attachTo: "loop",
+  whenFired: "the score had stopped improving, so the run ended early instead of spending more iterations.",
+  whenQuiet: "the score kept improving, so the run used all its iterations.",
   reportKeys: () => ["plateau-stop"],
 });

@@ -9,5 +9,8 @@ export const imageTrustRegionGuardKind = defineGuardKind({
     "by more than the allowed amount, the optimization is held back.",
   params: ["imageRadius", "imageStrength"],
   attachTo: "image",
+  whenFired:
+    "the picture had moved too far from the starting picture and the update was pulled back toward it.",
+  whenQuiet: "the picture stayed close enough to the starting picture.",
   reportKeys: () => ["image-trust-region"],
 });

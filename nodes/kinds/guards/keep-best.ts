@@ -7,5 +7,7 @@ export const keepBestGuardKind = defineGuardKind({
   help: "The Optimizer outputs the best picture seen during the run rather than the last one.",
   params: [],
   attachTo: "loop",
+  whenFired: "a new best picture was found and kept as the result.",
+  whenQuiet: "no iteration beat the first picture, so the result is the first picture.",
   reportKeys: () => ["best-iterate"],
 });

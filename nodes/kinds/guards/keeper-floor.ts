@@ -11,5 +11,7 @@ export const keeperFloorGuardKind = defineGuardKind({
   params: ["floor", "onViolation"],
   requiredPorts: ["reward"],
   attachTo: "keeper-reward",
+  whenFired: "the keeper reward fell below its floor, so the update was pushed back to protect it.",
+  whenQuiet: "the keeper reward stayed above its floor.",
   reportKeys: (keeperRewardId) => [`keeper-floor:${keeperRewardId ?? ""}`],
 });

@@ -10,5 +10,8 @@ export const probabilityRegularizationGuardKind = defineGuardKind({
     "of what fresh random noise of the same size scores.",
   params: ["gamma", "firesAtPercentile", "permutations", "blockSize"],
   attachTo: "noise",
+  whenFired:
+    "the noise drifted toward reward hacking (it no longer looked like typical random noise) and the update was pulled back toward typical noise.",
+  whenQuiet: "the noise stayed typical of random noise: no sign of reward hacking.",
   reportKeys: () => ["probability-regularization"],
 });

@@ -10,5 +10,8 @@ export const promptKeeperGuardKind = defineGuardKind({
     "optimization is held back.",
   params: ["keepFloor", "keepStrength"],
   attachTo: "image",
+  whenFired:
+    "what the prompt asked for (its colours or shape) fell below the floor, so the update was pushed back to keep it.",
+  whenQuiet: "the prompt's colours and shape stayed above their floor.",
   reportKeys: () => ["prompt-keeper"],
 });
