@@ -7,7 +7,7 @@
  *
  * The owner is the spec's own `page` (signed in by the e2e set-up). The reviewer and the viewer are invited
  * by the owner and create their accounts through the auth library's HTTP API with the invitation, in their
- * own contexts (which then hold their session cookies).
+ * own contexts (which then hold their session cookies); the owner shares through the Share dialog.
  */
 import {
   type APIRequestContext,
@@ -115,8 +115,17 @@ test("two people review a workflow: comment, propose, run, compare, accept, cred
   // The owner shares it with a reviewer and a viewer.
   const reviewerContext = await invitedPerson(browser, page, "Ben Reviewer", "ben@review.example");
   const viewerContext = await invitedPerson(browser, page, "Vic Viewer", "vic@review.example");
-  await trpc(page.request, "sharing.share", { workflowId, email: "ben@review.example", role: "reviewer" });
-  await trpc(page.request, "sharing.share", { workflowId, email: "vic@review.example", role: "viewer" });
+  await page.getByTestId("toolbar.share").click();
+  for (const [email, role] of [
+    ["ben@review.example", "reviewer"],
+    ["vic@review.example", "viewer"],
+  ] as const) {
+    await page.getByTestId("share-dialog.email").fill(email);
+    await page.getByTestId("share-dialog.role").selectOption(role);
+    await page.getByTestId("share-dialog.add").click();
+    await expect(page.getByTestId(`share-dialog.person.${email}`)).toBeVisible();
+  }
+  await page.getByTestId("share-dialog.close").click();
 
   // The reviewer comments on the Guard node.
   const reviewer = await reviewerContext.newPage();
