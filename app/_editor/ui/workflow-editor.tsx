@@ -251,9 +251,17 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
 
   const fitView = useCallback(() => void flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 }), [flow]);
   const tidyUp = useCallback(async () => {
+    // Every card's real size (React Flow keeps the last measurement, also of cards scrolled out of view), so
+    // the layout leaves room for tall cards.
+    const sizes = new Map<string, { width: number; height: number }>();
+    for (const node of flow.getNodes()) {
+      const { width, height } = node.measured ?? {};
+      if (width && height) sizes.set(node.id, { width, height });
+    }
+    store.recordNodeSizes(sizes);
     if (await store.tidyUp()) window.requestAnimationFrame(fitView);
     else setNotice("The cards are already tidy.");
-  }, [store, fitView]);
+  }, [store, fitView, flow]);
 
   useEditorShortcuts(
     store,
