@@ -32,6 +32,7 @@ describe("appRouter through createCaller", () => {
     const names = Object.keys(appRouter._def.procedures).filter((name) => /^(workflow|version)\./.test(name));
     expect(names.sort()).toEqual(
       [
+        "version.diff",
         "version.get",
         "version.list",
         "version.restore",
