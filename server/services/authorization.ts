@@ -212,12 +212,34 @@ export function assertInstanceAdmin(actor: Actor): void {
  */
 export function canSeeAsset(
   actor: Actor,
-  asset: { uploadedById: string | null },
+  asset: { uploadedById: string | null; summary?: string },
   usedByWorkflowTheyCanView: boolean,
 ): boolean {
   if (actor.system || isInstanceAdmin(actor)) return true;
   if (actor.userId === null) return false;
-  return asset.uploadedById === actor.userId || usedByWorkflowTheyCanView;
+  return (
+    asset.uploadedById === actor.userId ||
+    alsoUploadedBy(asset.summary).includes(actor.userId) ||
+    usedByWorkflowTheyCanView
+  );
+}
+
+/**
+ * People who uploaded the same bytes after the first uploader (an upload is stored once per content): kept in
+ * the asset's summary JSON under this key, never sent to clients (asset-views.ts strips it).
+ */
+export const ALSO_UPLOADED_BY_KEY = "alsoUploadedBy";
+
+export function alsoUploadedBy(summary: string | undefined): string[] {
+  if (!summary) return [];
+  try {
+    const value: unknown = JSON.parse(summary);
+    if (typeof value !== "object" || value === null) return [];
+    const list = (value as Record<string, unknown>)[ALSO_UPLOADED_BY_KEY];
+    return Array.isArray(list) ? list.filter((id): id is string => typeof id === "string") : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Deleting an upload: its uploader or an admin; others who can see it get FORBIDDEN, the rest NOT_FOUND. */

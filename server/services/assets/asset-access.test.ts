@@ -17,6 +17,7 @@ import { createWorkflow } from "../workflows/create-workflow";
 import { saveWorkflow } from "../workflows/save-workflow";
 import { deleteAsset } from "./delete-asset";
 import { listAssets } from "./list-assets";
+import { uploadAsset } from "./upload-asset";
 
 const fixture = testDatabaseWithDataDir("dno-asset-access-");
 let uploader: ServiceContext;
@@ -124,5 +125,31 @@ describe("uploads follow their uploader and the workflows using them", () => {
       "“uma.onnx” is used by “Uma's scored”, 2 workflows of other people; pick another scoring model there first, then delete it.",
     );
     expect(error.message).not.toContain("secret");
+  });
+
+  it("someone who uploads the same bytes may see and use the stored upload, not delete it", async () => {
+    const bytes = new TextEncoder().encode("stand-in scorer bytes");
+    const coUploader = await person("Cody");
+    const upload = path.join(fixture.dataDir, "incoming.onnx");
+    writeFileSync(upload, bytes);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    expect(await listAssets(coUploader)).toEqual([]);
+    const result = await uploadAsset(coUploader, {
+      kind: "scorer",
+      name: "cody.onnx",
+      upload: { file: upload, sha256, byteSize: bytes.length },
+      dataDir: fixture.dataDir,
+    });
+    expect(result).toMatchObject({ existing: true, asset: { id: assetId } });
+    expect(result.asset.summary).not.toHaveProperty("alsoUploadedBy");
+    expect((await listAssets(coUploader)).map((asset) => asset.id)).toEqual([assetId]);
+    const own = await createWorkflow(coUploader, { name: "Cody's", document: usingScorer(assetId) });
+    await saveWorkflow(coUploader, {
+      workflowId: own.id,
+      baseVersionId: own.headVersion.id,
+      document: usingScorer(assetId),
+      message: "uses the shared upload",
+    });
+    expect((await refusal(deleteAsset(coUploader, { assetId }))).code).toBe("FORBIDDEN");
   });
 });

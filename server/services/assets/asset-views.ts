@@ -1,6 +1,7 @@
 /** What clients see of an asset: no storage key, no server path. */
 import type { Asset } from "../../db/generated/prisma/client";
 import { UPLOADED_MODEL_PREFIX } from "@/nodes/model-id";
+import { ALSO_UPLOADED_BY_KEY } from "../authorization";
 import type { ServiceContext } from "../context";
 import { type AssetUse, findAssetUsage, splitUses, viewableWorkflowIds } from "./find-asset-usage";
 
@@ -26,9 +27,10 @@ export interface AssetView {
 function parseSummary(text: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return {};
+    // Who else uploaded the same bytes is for access checks only, not for clients.
+    const { [ALSO_UPLOADED_BY_KEY]: _others, ...shown } = value as Record<string, unknown>;
+    return shown;
   } catch {
     return {};
   }

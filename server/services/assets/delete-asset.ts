@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { type AssetKind, assetLocation } from "@/server/assets/asset-store";
 import { dataDir as defaultDataDir } from "@/server/env";
 import { AppError, notFound } from "../../errors";
-import { assertCanDeleteAsset, assertSignedIn } from "../authorization";
+import { assertCanDeleteAsset, assertSignedIn, canSeeAsset } from "../authorization";
 import type { ServiceContext } from "../context";
 import { findAssetUsage, grantsSight, splitUses, viewableWorkflowIds } from "./find-asset-usage";
 
@@ -20,7 +20,12 @@ export async function deleteAsset(
   if (!asset) throw notFound("Uploaded file", input.assetId);
   const uses = (await findAssetUsage(ctx, [asset])).get(asset.id) ?? [];
   const { visible, hidden } = splitUses(uses, await viewableWorkflowIds(ctx, ctx.actor));
-  assertCanDeleteAsset(ctx.actor, asset, await grantsSight(ctx, ctx.actor, uses));
+  // Those who may see it (but did not upload it first) hear why they may not delete it; others, NOT_FOUND.
+  assertCanDeleteAsset(
+    ctx.actor,
+    asset,
+    canSeeAsset(ctx.actor, asset, await grantsSight(ctx, ctx.actor, uses)),
+  );
   if (uses.length > 0) {
     // Workflows the deleter may not open are counted, never named.
     const names = visible.map((use) => `“${use.workflowName}”${use.inTrash ? " (in the trash)" : ""}`);

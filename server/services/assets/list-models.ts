@@ -26,7 +26,7 @@ export async function listAvailableModels(
   const all = await ctx.db.asset.findMany({
     where: { kind: "model", deletedAt: null },
     orderBy: { createdAt: "asc" },
-    select: { id: true, kind: true, sha256: true, name: true, uploadedById: true },
+    select: { id: true, kind: true, sha256: true, name: true, uploadedById: true, summary: true },
   });
   const usage = await findAssetUsage(ctx, all);
   const uploads: typeof all = [];

@@ -13,7 +13,7 @@ import type { ReceivedUpload } from "@/server/assets/receive-upload";
 import { dataDir as defaultDataDir, getEnv } from "@/server/env";
 import { inspectModelFolder } from "@/server/models/folder";
 import { AppError } from "../../errors";
-import { assertSignedIn } from "../authorization";
+import { ALSO_UPLOADED_BY_KEY, alsoUploadedBy, assertSignedIn } from "../authorization";
 import type { ServiceContext } from "../context";
 import { type AssetView, toAssetView } from "./asset-views";
 
@@ -93,6 +93,29 @@ async function validateAndPlace(
   }
 }
 
+/**
+ * Someone uploading bytes already stored (by another person) has the file too: they may see and use the
+ * stored asset from then on (not delete it: that stays with its first uploader and admins).
+ */
+async function recordCoUploader<T extends { id: string; uploadedById: string | null; summary: string }>(
+  ctx: ServiceContext,
+  asset: T,
+): Promise<T> {
+  const userId = ctx.actor.userId;
+  if (userId === null || asset.uploadedById === userId) return asset;
+  const others = alsoUploadedBy(asset.summary);
+  if (others.includes(userId)) return asset;
+  let summary: Record<string, unknown> = {};
+  try {
+    summary = JSON.parse(asset.summary) as Record<string, unknown>;
+  } catch {
+    summary = {};
+  }
+  const updated = JSON.stringify({ ...summary, [ALSO_UPLOADED_BY_KEY]: [...others, userId] });
+  await ctx.db.asset.update({ where: { id: asset.id }, data: { summary: updated } });
+  return { ...asset, summary: updated };
+}
+
 export async function uploadAsset(ctx: ServiceContext, input: UploadAssetInput): Promise<UploadAssetResult> {
   if (ctx.actor.userId === null && !ctx.actor.system) rmSync(input.upload.file, { force: true });
   assertSignedIn(ctx.actor);
@@ -104,7 +127,7 @@ export async function uploadAsset(ctx: ServiceContext, input: UploadAssetInput):
       where: { kind_sha256: { kind, sha256: upload.sha256 } },
     });
     if (existing && existing.deletedAt === null) {
-      return { asset: await toAssetView(ctx, existing), existing: true };
+      return { asset: await toAssetView(ctx, await recordCoUploader(ctx, existing)), existing: true };
     }
     const summary = await validateAndPlace(kind, name, upload, dataDir);
     const data = {
@@ -132,7 +155,7 @@ export async function uploadAsset(ctx: ServiceContext, input: UploadAssetInput):
         where: { kind_sha256: { kind, sha256: upload.sha256 } },
       });
       if (winner && winner.deletedAt === null)
-        return { asset: await toAssetView(ctx, winner), existing: true };
+        return { asset: await toAssetView(ctx, await recordCoUploader(ctx, winner)), existing: true };
       throw error;
     }
   } finally {

@@ -74,7 +74,7 @@ export async function findMissingReferences(
   const assetExists = async (kind: AssetKind, where: { id: string } | { sha256: string }) => {
     const asset = await ctx.db.asset.findFirst({
       where: { ...where, kind, deletedAt: null },
-      select: { id: true, kind: true, sha256: true, uploadedById: true },
+      select: { id: true, kind: true, sha256: true, uploadedById: true, summary: true },
     });
     if (asset === null || dataDir === undefined || !existsSync(assetLocation(kind, asset.sha256, dataDir))) {
       return false;
