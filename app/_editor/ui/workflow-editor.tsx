@@ -254,8 +254,8 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
     // Every card's real size (React Flow keeps the last measurement, also of cards scrolled out of view), so
     // the layout leaves room for tall cards.
     const sizes = new Map<string, { width: number; height: number }>();
-    for (const node of flow.getNodes()) {
-      const { width, height } = node.measured ?? {};
+    for (const node of store.getSnapshot().document.nodes) {
+      const { width, height } = flow.getInternalNode(node.id)?.measured ?? {};
       if (width && height) sizes.set(node.id, { width, height });
     }
     store.recordNodeSizes(sizes);
