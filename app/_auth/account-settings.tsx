@@ -7,10 +7,12 @@ import { useTRPC } from "@/app/_trpc/provider";
 import { AppHeader } from "../_components/app-header";
 import { Field } from "./auth-card";
 import { authClient, authErrorMessage } from "./auth-client";
+import { useHydrated } from "@/app/_lib/use-hydrated";
 
 function ChangePassword() {
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   const onSubmit = async (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const formElement = event.currentTarget;
@@ -43,7 +45,7 @@ function ChangePassword() {
   return (
     <section className="settings-section" aria-labelledby="password-heading">
       <h2 id="password-heading">Password</h2>
-      <form className="auth-form" onSubmit={onSubmit} data-testid="settings.password-form">
+      <form method="post" className="auth-form" onSubmit={onSubmit} data-testid="settings.password-form">
         <Field
           label="Current password"
           name="current-password"
@@ -71,7 +73,7 @@ function ChangePassword() {
             {message.text}
           </p>
         ) : null}
-        <button type="submit" className="btn btn-primary" disabled={busy}>
+        <button type="submit" className="btn btn-primary" disabled={busy || !hydrated}>
           Change password
         </button>
       </form>

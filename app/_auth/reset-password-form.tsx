@@ -3,12 +3,14 @@ import Link from "next/link";
 import { useState } from "react";
 import { Field } from "./auth-card";
 import { authClient, authErrorMessage } from "./auth-client";
+import { useHydrated } from "@/app/_lib/use-hydrated";
 
 /** Step 1: ask for a reset link. The answer is the same whether the email has an account or not. */
 export function RequestResetForm() {
   const [sent, setSent] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   const onSubmit = async (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -33,14 +35,14 @@ export function RequestResetForm() {
     );
   }
   return (
-    <form className="auth-form" onSubmit={onSubmit} data-testid="auth.reset-request-form">
+    <form method="post" className="auth-form" onSubmit={onSubmit} data-testid="auth.reset-request-form">
       <Field label="Email" name="email" type="email" autoComplete="email" />
       {error ? (
         <p className="error-text" role="alert">
           {error}
         </p>
       ) : null}
-      <button type="submit" className="btn btn-primary" disabled={busy}>
+      <button type="submit" className="btn btn-primary" disabled={busy || !hydrated}>
         Send me a reset link
       </button>
       <p className="muted">
@@ -55,6 +57,7 @@ export function SetNewPasswordForm(props: { readonly token: string }) {
   const [done, setDone] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   const onSubmit = async (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -85,7 +88,7 @@ export function SetNewPasswordForm(props: { readonly token: string }) {
     );
   }
   return (
-    <form className="auth-form" onSubmit={onSubmit} data-testid="auth.reset-form">
+    <form method="post" className="auth-form" onSubmit={onSubmit} data-testid="auth.reset-form">
       <Field
         label="New password"
         name="password"
@@ -99,7 +102,7 @@ export function SetNewPasswordForm(props: { readonly token: string }) {
           {error}
         </p>
       ) : null}
-      <button type="submit" className="btn btn-primary" disabled={busy}>
+      <button type="submit" className="btn btn-primary" disabled={busy || !hydrated}>
         Set the new password
       </button>
     </form>

@@ -3,11 +3,13 @@ import Link from "next/link";
 import { useState } from "react";
 import { Field } from "./auth-card";
 import { authClient, authErrorMessage, safeNextPath } from "./auth-client";
+import { useHydrated } from "@/app/_lib/use-hydrated";
 
 /** Email + password through the auth library's endpoint (its rate limit and origin check apply). */
 export function SignInForm(props: { readonly next?: string; readonly signupOpen: boolean }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   const onSubmit = async (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -32,7 +34,7 @@ export function SignInForm(props: { readonly next?: string; readonly signupOpen:
   };
 
   return (
-    <form className="auth-form" onSubmit={onSubmit} data-testid="auth.sign-in-form">
+    <form method="post" className="auth-form" onSubmit={onSubmit} data-testid="auth.sign-in-form">
       <Field label="Email" name="email" type="email" autoComplete="email" />
       <Field label="Password" name="password" type="password" autoComplete="current-password" />
       {error ? (
@@ -40,7 +42,7 @@ export function SignInForm(props: { readonly next?: string; readonly signupOpen:
           {error}
         </p>
       ) : null}
-      <button type="submit" className="btn btn-primary" disabled={busy}>
+      <button type="submit" className="btn btn-primary" disabled={busy || !hydrated}>
         {busy ? "Signing in…" : "Sign in"}
       </button>
       <p className="muted">

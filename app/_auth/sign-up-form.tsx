@@ -7,6 +7,7 @@
 import { useState } from "react";
 import { Field } from "./auth-card";
 import { authClient, authErrorMessage, safeNextPath } from "./auth-client";
+import { useHydrated } from "@/app/_lib/use-hydrated";
 
 const MIN_PASSWORD_LENGTH = 10;
 
@@ -18,6 +19,7 @@ export function SignUpForm(props: {
 }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   const onSubmit = async (event: React.FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -45,7 +47,7 @@ export function SignUpForm(props: {
   };
 
   return (
-    <form className="auth-form" onSubmit={onSubmit} data-testid="auth.sign-up-form">
+    <form method="post" className="auth-form" onSubmit={onSubmit} data-testid="auth.sign-up-form">
       <Field label="Your name" name="name" autoComplete="name" />
       <Field
         label="Email"
@@ -69,7 +71,7 @@ export function SignUpForm(props: {
           {error}
         </p>
       ) : null}
-      <button type="submit" className="btn btn-primary" disabled={busy}>
+      <button type="submit" className="btn btn-primary" disabled={busy || !hydrated}>
         {busy ? "Creating…" : props.submitLabel}
       </button>
     </form>
