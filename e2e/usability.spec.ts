@@ -81,32 +81,40 @@ test("cards never overlap after click-to-add, paste and Tidy up; click-to-add wi
   await expect(editor.nodes()).toHaveCount(12);
   expect(await overlappingCards(page)).toEqual([]);
 
-  // Stack cards by dragging one onto another, then Tidy up lays everything out again.
-  const target = await editor.node(reward).boundingBox();
-  const moving = editor.node(sampler);
-  const from = await moving.boundingBox();
-  if (!target || !from) throw new Error("cards not on screen");
-  await page.mouse.move(from.x + 40, from.y + 10);
-  await page.mouse.down();
-  await page.mouse.move(target.x + 50, target.y + 20, { steps: 8 });
-  await page.mouse.up();
-  expect((await overlappingCards(page)).length).toBeGreaterThan(0);
+  // Tidy up: every Reward lands right of the Sampler feeding it, nothing overlaps; one undo puts the cards back.
+  const positions = () =>
+    editor
+      .nodes()
+      .evaluateAll((elements) =>
+        Object.fromEntries(
+          elements.map((element) => [
+            element.getAttribute("data-testid") ?? "",
+            (element.closest(".react-flow__node") as HTMLElement | null)?.style.transform ?? "",
+          ]),
+        ),
+      );
+  const beforeTidy = await positions();
   await page.getByTestId("toolbar.tidy").click();
-  await page.waitForTimeout(800);
+  await expect.poll(positions).not.toEqual(beforeTidy);
+  await page.waitForTimeout(600);
   await expect(editor.nodes()).toHaveCount(12);
   expect(await overlappingCards(page)).toEqual([]);
-  // One undo step brings the stacked cards back.
+  const samplerBox = await editor.node(sampler).boundingBox();
+  const rewardBox = await editor.node(reward).boundingBox();
+  expect(rewardBox!.x).toBeGreaterThan(samplerBox!.x + samplerBox!.width);
   await editor.undo();
   await page.getByTestId("toolbar.fit").click();
-  await page.waitForTimeout(400);
-  expect((await overlappingCards(page)).length).toBeGreaterThan(0);
+  await expect.poll(positions).toEqual(beforeTidy);
 });
 
 test("the live panel shows the latest picture during a run, docked beside the canvas", async ({ page }) => {
   const list = new WorkflowListPage(page);
   const editor = new EditorPage(page);
   await list.goto();
-  await list.open("Brighten with a guard");
+  // Its own copy of the example: other specs count the example's runs and versions.
+  await list.duplicate("Brighten with a guard");
+  await list.rename("Copy of Brighten with a guard", "Live panel check");
+  await list.open("Live panel check");
   await editor.waitReady();
   // Examples open fitted: every card is inside the canvas without pressing Fit.
   const canvas = await page.getByTestId("canvas").boundingBox();

@@ -286,7 +286,7 @@ describe("click-to-add wiring and tidy up", () => {
     };
     const { store, doc } = setup(stacked);
     expect(overlappingPairs(store, []).length).toBeGreaterThan(0);
-    expect(await store.tidyUp()).toBe(true);
+    expect(await store.tidyUp()).toBe("tidied");
     expect(overlappingPairs(store, [])).toEqual([]);
     expect(Math.min(...doc().nodes.map((node) => node.position.x))).toBe(500);
     expect(Math.min(...doc().nodes.map((node) => node.position.y))).toBe(300);
@@ -300,8 +300,13 @@ describe("click-to-add wiring and tidy up", () => {
     const pending = store.tidyUp();
     store.addNode("prompt", { x: 0, y: 0 });
     const afterEdit = doc();
-    expect(await pending).toBe(false);
+    expect(await pending).toBe("graph-changed");
     expect(doc()).toBe(afterEdit);
+    // Pressed again on a tidy graph: nothing to do, no undo step.
+    const steps = store.historyLabels().length;
+    expect(await store.tidyUp()).toBe("tidied");
+    expect(await store.tidyUp()).toBe("already-tidy");
+    expect(store.historyLabels()).toHaveLength(steps + 1);
   });
 });
 

@@ -385,14 +385,15 @@ export class EditorStore {
 
   /**
    * "Tidy up": lays the whole graph out automatically (left to right along the links, no overlaps) as one
-   * undo step. Returns false, changing nothing, when the graph was edited while the layout was computed.
+   * undo step. Changes nothing when the cards already sit where the layout puts them, or when the graph was
+   * edited while the layout was computed (the person can press it again).
    */
-  async tidyUp(): Promise<boolean> {
+  async tidyUp(): Promise<"tidied" | "already-tidy" | "graph-changed"> {
     const before = this.document;
-    if (before.nodes.length === 0) return false;
+    if (before.nodes.length === 0) return "already-tidy";
     const origin = boundingBox(before.nodes.map((node) => this.rectOf(node)));
     const positions = await this.kit.layout(before, this.nodeSizes);
-    if (this.document !== before) return false;
+    if (this.document !== before) return "graph-changed";
     const layoutBox = boundingBox(
       before.nodes.flatMap((node) => {
         const position = positions.get(node.id);
@@ -406,10 +407,14 @@ export class EditorStore {
       const position = positions.get(node.id);
       return position ? { ...node, position: { x: position.x + dx, y: position.y + dy } } : node;
     });
-    if (nodes.every((node, index) => node.position === before.nodes[index]?.position)) return false;
+    const moved = nodes.some((node, index) => {
+      const previous = before.nodes[index]?.position;
+      return !previous || previous.x !== node.position.x || previous.y !== node.position.y;
+    });
+    if (!moved) return "already-tidy";
     this.sealHistory();
     this.commit("Tidy up", { ...before, nodes });
-    return true;
+    return "tidied";
   }
 
   /** Adds a node of a registered type at `position` and selects it. Returns its id. */

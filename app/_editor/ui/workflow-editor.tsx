@@ -259,8 +259,14 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
       if (width && height) sizes.set(node.id, { width, height });
     }
     store.recordNodeSizes(sizes);
-    if (await store.tidyUp()) window.requestAnimationFrame(fitView);
-    else setNotice("The cards are already tidy.");
+    const result = await store.tidyUp();
+    if (result === "tidied") window.requestAnimationFrame(fitView);
+    else
+      setNotice(
+        result === "already-tidy"
+          ? "The cards are already tidy."
+          : "The graph changed while it was being laid out; press Tidy up again.",
+      );
   }, [store, fitView, flow]);
 
   useEditorShortcuts(
