@@ -133,13 +133,14 @@ test("the live panel shows the latest picture during a run, docked beside the ca
   const panel = await page.getByTestId("run.bar").boundingBox();
   if (!panel) throw new Error("no live panel");
   expect(overlaps(panel, canvas)).toBe(false);
-  // A later iteration's picture replaces the first one, still in view; then the run is cancelled (its result
-  // is not what this test is about, and the example's full run takes minutes).
+  // A later iteration's picture replaces the first one, still in view; then the run is cancelled if it still
+  // goes (its result is not what this test is about).
   const first = await preview.getAttribute("src");
   await expect.poll(() => preview.getAttribute("src"), { timeout: 90_000 }).not.toBe(first);
   await expect(preview).toBeInViewport();
-  await page.getByTestId("run.cancel").click();
-  await expect(page.getByTestId("run.status")).toHaveText(/cancelled/, { timeout: 60_000 });
+  const cancel = page.getByTestId("run.cancel");
+  if ((await cancel.count()) > 0) await cancel.click();
+  await expect(page.getByTestId("run.status")).toHaveText(/cancelled|succeeded/, { timeout: 60_000 });
 });
 
 test("the model picker says what the model knows; terms explain themselves", async ({ page }) => {
