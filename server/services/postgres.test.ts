@@ -12,6 +12,7 @@ import { createDbClient } from "../db/client";
 import { ensureDatabaseReady } from "../db/ready";
 import { type ServiceContext, userActor } from "./context";
 import { createTestUser, snapshotTables } from "./test-database";
+import { seedExamplesForAllAccounts } from "./workflows/seed-example-workflows";
 import { restoreVersion } from "./versions/restore-version";
 import { createWorkflow } from "./workflows/create-workflow";
 import { exportWorkflow } from "./workflows/export-workflow";
@@ -48,6 +49,8 @@ describe.skipIf(!serverUrl)("services on PostgreSQL", () => {
       email: "owner@example.test",
       role: "owner",
     });
+    // Examples belong to accounts: seeded once the owner exists, as at setup.
+    await seedExamplesForAllAccounts(db);
     ctx = { db, actor: userActor(owner.id, "owner") };
   });
 
