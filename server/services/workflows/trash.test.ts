@@ -146,7 +146,8 @@ describe("trash", () => {
       });
       expect(ended.status).toBe("cancelled");
       expect(Date.now() - deletedAt).toBeLessThan(2000);
-      expect(worker.activeRunIds).toEqual([]);
+      // The row is final before the worker's bookkeeping (feed line, notification) lets go of the run.
+      await waitFor("the worker to let go of the run", async () => worker.activeRunIds.length === 0, 3000);
       const sibling = await database.db.run.findUniqueOrThrow({
         where: { id: queued.id },
         include: { logEntries: true },
