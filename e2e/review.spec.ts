@@ -9,70 +9,18 @@
  * by the owner and create their accounts through the auth library's HTTP API with the invitation, in their
  * own contexts (which then hold their session cookies); the owner shares through the Share dialog.
  */
-import {
-  type APIRequestContext,
-  type Browser,
-  type BrowserContext,
-  expect,
-  type Page,
-  test,
-} from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import { signedOutState } from "./accounts";
 import { EditorPage } from "./pages/editor-page";
 import { RunBar } from "./pages/run-pages";
 import { WorkflowListPage } from "./pages/workflow-list-page";
+import { baseUrl, invitedPerson, trpc } from "./people";
 
 test.setTimeout(300_000);
 
 const PASSWORD = "review-e2e-password-1";
 /** Signed out, with the first-run tour's card out of the way (e2e/accounts.ts). */
 const emptyState = () => signedOutState(baseUrl());
-
-function baseUrl(): string {
-  return test.info().project.use.baseURL ?? "http://127.0.0.1:3100";
-}
-
-/** A tRPC call over HTTP as the browser makes it (superjson envelope), in the given person's context. */
-async function trpc<T>(
-  request: APIRequestContext,
-  path: string,
-  input: unknown,
-  kind: "query" | "mutation" = "mutation",
-): Promise<T> {
-  const headers = { origin: baseUrl(), "content-type": "application/json" };
-  const response =
-    kind === "mutation"
-      ? await request.post(`/api/trpc/${path}`, { headers, data: { json: input } })
-      : await request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, {
-          headers,
-        });
-  const body = (await response.json()) as { result?: { data?: { json?: T } }; error?: unknown };
-  if (!response.ok() || body.result?.data === undefined) {
-    throw new Error(`${path} failed (${response.status()}): ${JSON.stringify(body.error ?? body)}`);
-  }
-  return body.result.data.json as T;
-}
-
-/** Invites `email` as the owner, then signs up in a fresh context with the invitation; returns that context. */
-async function invitedPerson(
-  browser: Browser,
-  owner: Page,
-  name: string,
-  email: string,
-): Promise<BrowserContext> {
-  const invitation = await trpc<{ link: string }>(owner.request, "account.createInvitation", {
-    email,
-    role: "user",
-  });
-  const token = new URL(invitation.link).searchParams.get("invitation") ?? "";
-  const context = await browser.newContext({ baseURL: baseUrl(), storageState: emptyState() });
-  const response = await context.request.post("/api/auth/sign-up/email", {
-    headers: { origin: baseUrl(), "x-dno-invitation": token },
-    data: { name, email, password: PASSWORD },
-  });
-  expect(response.ok(), await response.text()).toBe(true);
-  return context;
-}
 
 /**
  * The e2e set-up signs `page` in as the instance's owner. Run alone on a fresh database (no set-up), the
@@ -113,8 +61,16 @@ test("two people review a workflow: comment, propose, run, compare, accept, cred
   await expect(bar.status()).toHaveText("succeeded", { timeout: 90_000 });
 
   // The owner shares it with a reviewer and a viewer.
-  const reviewerContext = await invitedPerson(browser, page, "Ben Reviewer", "ben@review.example");
-  const viewerContext = await invitedPerson(browser, page, "Vic Viewer", "vic@review.example");
+  const reviewerContext = await invitedPerson(browser, page.request, {
+    name: "Ben Reviewer",
+    email: "ben@review.example",
+    password: PASSWORD,
+  });
+  const viewerContext = await invitedPerson(browser, page.request, {
+    name: "Vic Viewer",
+    email: "vic@review.example",
+    password: PASSWORD,
+  });
   await page.getByTestId("toolbar.share").click();
   for (const [email, role] of [
     ["ben@review.example", "reviewer"],

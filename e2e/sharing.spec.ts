@@ -4,46 +4,12 @@
  * the link opens the workflow for someone else; when the owner removes the viewer and revokes the link, the
  * viewer's open page answers with a sentence and the revoked link says it was revoked.
  */
-import { type APIRequestContext, type Browser, type BrowserContext, expect, test } from "@playwright/test";
-import { signedOutState } from "./accounts";
+import { expect, test } from "@playwright/test";
+import { invitedPerson, trpc } from "./people";
 
 test.setTimeout(180_000);
 
 const PASSWORD = "sharing-e2e-password-1";
-
-function baseUrl(): string {
-  return test.info().project.use.baseURL ?? "http://127.0.0.1:3100";
-}
-
-async function trpc<T>(request: APIRequestContext, path: string, input: unknown): Promise<T> {
-  const response = await request.post(`/api/trpc/${path}`, {
-    headers: { origin: baseUrl(), "content-type": "application/json" },
-    data: { json: input },
-  });
-  const body = (await response.json()) as { result?: { data?: { json?: T } }; error?: unknown };
-  if (!response.ok() || body.result?.data === undefined) {
-    throw new Error(`${path} failed (${response.status()}): ${JSON.stringify(body.error ?? body)}`);
-  }
-  return body.result.data.json as T;
-}
-
-/** Invited by the owner, signed up in a fresh browser context (signed in there). */
-async function invitedPerson(
-  browser: Browser,
-  owner: APIRequestContext,
-  name: string,
-  email: string,
-): Promise<BrowserContext> {
-  const invitation = await trpc<{ link: string }>(owner, "account.createInvitation", { email, role: "user" });
-  const token = new URL(invitation.link).searchParams.get("invitation") ?? "";
-  const context = await browser.newContext({ baseURL: baseUrl(), storageState: signedOutState(baseUrl()) });
-  const response = await context.request.post("/api/auth/sign-up/email", {
-    headers: { origin: baseUrl(), "x-dno-invitation": token },
-    data: { name, email, password: PASSWORD },
-  });
-  expect(response.ok(), await response.text()).toBe(true);
-  return context;
-}
 
 test("share by email and by link; viewers read only; removed access and revoked links say why", async ({
   page,
@@ -52,8 +18,16 @@ test("share by email and by link; viewers read only; removed access and revoked 
   const stamp = Date.now().toString(36);
   const workflow = await trpc<{ id: string }>(page.request, "workflow.create", { name: `Shared ${stamp}` });
   const veraEmail = `vera-${stamp}@sharing.example`;
-  const vera = await invitedPerson(browser, page.request, "Vera Viewer", veraEmail);
-  const lin = await invitedPerson(browser, page.request, "Lin Linked", `lin-${stamp}@sharing.example`);
+  const vera = await invitedPerson(browser, page.request, {
+    name: "Vera Viewer",
+    email: veraEmail,
+    password: PASSWORD,
+  });
+  const lin = await invitedPerson(browser, page.request, {
+    name: "Lin Linked",
+    email: `lin-${stamp}@sharing.example`,
+    password: PASSWORD,
+  });
 
   // The owner shares by email from the editor's toolbar.
   await page.goto(`/workflows/${workflow.id}`);

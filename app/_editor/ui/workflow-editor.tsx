@@ -251,31 +251,6 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
 
   const fitView = useCallback(() => void flow.fitView({ padding: 0.15, maxZoom: 1, duration: 200 }), [flow]);
   const tidyUp = useCallback(async () => {
-    // Every card's real size (React Flow keeps the last measurement, also of cards scrolled out of view), so
-    // the layout leaves room for tall cards.
-    // Cards in view are measured in the page (layout size, not zoomed); a card scrolled out of view gets the
-    // largest size seen for its type, else React Flow's last measurement of it.
-    const nodes = store.getSnapshot().document.nodes;
-    const rendered = new Map<string, { width: number; height: number }>();
-    for (const element of document.querySelectorAll<HTMLElement>(".react-flow__node[data-id]")) {
-      const id = element.dataset.id;
-      if (id && element.offsetWidth > 0)
-        rendered.set(id, { width: element.offsetWidth, height: element.offsetHeight });
-    }
-    const largestByType = new Map<string, { width: number; height: number }>();
-    for (const node of nodes) {
-      const size = rendered.get(node.id);
-      const largest = largestByType.get(node.type);
-      if (size && (!largest || size.height > largest.height)) largestByType.set(node.type, size);
-    }
-    const sizes = new Map<string, { width: number; height: number }>();
-    for (const node of nodes) {
-      const { width, height } = flow.getInternalNode(node.id)?.measured ?? {};
-      const size =
-        rendered.get(node.id) ?? largestByType.get(node.type) ?? (width && height ? { width, height } : null);
-      if (size) sizes.set(node.id, size);
-    }
-    store.recordNodeSizes(sizes);
     const result = await store.tidyUp();
     if (result === "tidied") window.requestAnimationFrame(fitView);
     else
@@ -284,7 +259,7 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
           ? "The cards are already tidy."
           : "The graph changed while it was being laid out; press Tidy up again.",
       );
-  }, [store, fitView, flow]);
+  }, [store, fitView]);
 
   useEditorShortcuts(
     store,
