@@ -1,11 +1,12 @@
 /**
  * Queues an interrupted (or failed) run again. The worker continues after its last checkpoint; iterations
  * recorded after that checkpoint (when checkpoints are every K) are dropped, because they will be redone
- * and must come out identical to an uninterrupted run.
+ * and must come out identical to an uninterrupted run. The caller tells the queue (announceQueuedRuns).
  */
 import { AppError } from "../../errors";
 import type { ServiceContext } from "../context";
 import { loadRun } from "./load-run";
+import { rewindToCheckpoint } from "./rewind-to-checkpoint";
 import { type RunSummary, toRunSummary } from "./run-views";
 
 const RESUMABLE = ["interrupted", "failed"];
@@ -17,27 +18,8 @@ export async function resumeRun(ctx: ServiceContext, input: { runId: string }): 
       status: run.status,
     });
   }
-  const keepThrough = run.checkpointArtifactId ? (run.checkpointIteration ?? -1) : -1;
   await ctx.db.$transaction(async (tx) => {
-    await tx.runStep.deleteMany({ where: { runId: run.id, iteration: { gt: keepThrough } } });
-    const steps = await tx.runStep.findMany({
-      where: { runId: run.id },
-      select: { iteration: true, metrics: true },
-    });
-    // Best-so-far must only reflect the iterations that are kept.
-    let bestIteration: number | null = null;
-    let bestReward: number | null = null;
-    for (const step of steps) {
-      const objective = (JSON.parse(step.metrics) as { objective?: unknown }).objective;
-      if (
-        typeof objective === "number" &&
-        Number.isFinite(objective) &&
-        (bestReward === null || objective > bestReward)
-      ) {
-        bestReward = objective;
-        bestIteration = step.iteration;
-      }
-    }
+    const { keepThrough, data } = await rewindToCheckpoint(tx, run);
     const changed = await tx.run.updateMany({
       where: { id: run.id, status: run.status },
       data: {
@@ -47,10 +29,10 @@ export async function resumeRun(ctx: ServiceContext, input: { runId: string }): 
         finishedAt: null,
         cancelRequestedAt: null,
         workerId: null,
-        iterationsDone: keepThrough + 1,
-        bestIteration,
-        bestReward,
-        ...(run.checkpointArtifactId ? {} : { checkpointIteration: null }),
+        leaseExpiresAt: null,
+        // A person asked for another go: the crash budget (DNO_WORKER_MAX_ATTEMPTS) starts over.
+        attempts: 0,
+        ...data,
       },
     });
     if (changed.count !== 1)
