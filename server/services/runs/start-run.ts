@@ -13,6 +13,8 @@ import { readStoredDocument, readSubmittedDocument, sameDocument } from "../work
 import { loadWorkflow } from "../workflows/load-workflow";
 import { loadVersionOfWorkflow } from "../versions/load-version";
 import { hashModels } from "./model-hashes";
+import type { PriorityBand } from "./queue-order";
+import { fairRankFor, priorityBandFor } from "./queue-placement";
 import { assertRunnable } from "./run-plan-check";
 import { type RunConfig, type RunSummary, toRunSummary } from "./run-views";
 
@@ -21,6 +23,8 @@ export type StartRunInput = {
   revisesRunId?: string;
   /** Iterations between checkpoints (1 = every iteration). */
   checkpointEvery?: number;
+  /** Queue band; "high" is for admins (queue-placement.ts). Default normal. */
+  priority?: PriorityBand;
 } & (
   | { versionId: string }
   | {
@@ -39,6 +43,8 @@ export interface StartRunResult {
 
 export async function startRun(ctx: ServiceContext, input: StartRunInput): Promise<StartRunResult> {
   const workflow = await loadWorkflow(ctx, input.workflowId, "run");
+  // Before anything is saved: a refused priority must not leave a version behind.
+  priorityBandFor(ctx.actor, input.priority);
   let versionId: string;
   let document: GraphDocument;
   let savedVersionId: string | null = null;
@@ -81,6 +87,7 @@ export async function startRun(ctx: ServiceContext, input: StartRunInput): Promi
     revisesRunId: input.revisesRunId ?? null,
     proposalId: null,
     checkpointEvery: input.checkpointEvery ?? 1,
+    ...(input.priority ? { priority: input.priority } : {}),
   });
   await recordActivity(ctx, {
     workflowId: workflow.id,
@@ -92,7 +99,8 @@ export async function startRun(ctx: ServiceContext, input: StartRunInput): Promi
 
 /**
  * Freezes a checked document into a queued Run of `versionId`. Shared with proposal runs, whose document is
- * the proposal's (not the version's) and which carry `proposalId`.
+ * the proposal's (not the version's) and which carry `proposalId`. The run joins the queue in the asked band
+ * (normal unless said) at its owner's next round-robin turn (queue-placement.ts).
  */
 export async function enqueueRun(
   ctx: ServiceContext,
@@ -105,9 +113,11 @@ export async function enqueueRun(
     revisesRunId: string | null;
     proposalId: string | null;
     checkpointEvery: number;
+    priority?: PriorityBand;
   },
 ): Promise<RunSummary> {
   const { document, versionId } = input;
+  const priority = priorityBandFor(ctx.actor, input.priority);
   const plan = assertRunnable(document, input.what);
   const version = await ctx.db.workflowVersion.findUniqueOrThrow({ where: { id: versionId } });
   const config: RunConfig = {
@@ -119,12 +129,16 @@ export async function enqueueRun(
     submittedAt: new Date().toISOString(),
   };
   const modelHashes = await hashModels([plan.sampler.params.model]);
+  const ownerId = ownerIdFor(ctx.actor);
+  const fairRank = await fairRankFor(ctx.db, { ownerId, priority });
   const run = await ctx.db.run.create({
     data: {
       workflowId: input.workflowId,
       workflowVersionId: versionId,
-      ownerId: ownerIdFor(ctx.actor),
+      ownerId,
       status: "queued",
+      priority,
+      fairRank,
       config: JSON.stringify(config),
       revisesRunId: input.revisesRunId,
       proposalId: input.proposalId,
@@ -134,12 +148,13 @@ export async function enqueueRun(
     },
     include: { workflowVersion: { select: { number: true } } },
   });
+  const bandWords = priority === 0 ? "" : `, ${input.priority} priority`;
   await ctx.db.runLogEntry.create({
     data: {
       runId: run.id,
       message: input.proposalId
-        ? `Queued a proposal on version ${version.number} (${plan.optimizer.params.iterations} iterations).`
-        : `Queued version ${version.number} (${plan.optimizer.params.iterations} iterations).`,
+        ? `Queued a proposal on version ${version.number} (${plan.optimizer.params.iterations} iterations${bandWords}).`
+        : `Queued version ${version.number} (${plan.optimizer.params.iterations} iterations${bandWords}).`,
     },
   });
   return toRunSummary(run);
