@@ -1,6 +1,7 @@
 "use client";
 /** Owner and admins: the people with an account, open sign-up, invitations. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import { describeError } from "@/app/_lib/errors";
 import { useTRPC } from "@/app/_trpc/provider";
@@ -51,6 +52,12 @@ export function AdminPanel() {
       <AppHeader />
       <main className="list-page settings-page">
         <h1>People and invitations</h1>
+        <p className="muted">
+          <Link href="/admin/workers" data-testid="admin.workers">
+            Workers
+          </Link>{" "}
+          — the machines that execute runs, what they run now and whether they are alive.
+        </p>
         {error ? (
           <p className="banner banner-error" role="alert">
             {error}

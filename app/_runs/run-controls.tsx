@@ -17,6 +17,7 @@ import type { EditorStore } from "../_editor/core/editor-store";
 import type { GraphDocument } from "../_editor/core/types";
 import { setLiveRun } from "./live-run-store";
 import { meterSummary } from "./pr-meter";
+import { QueuePlace } from "./queue-place";
 import { FINISHED, formatDuration, formatNumber } from "./run-types";
 import { formatTimeLeft } from "./time-left";
 import { usePngWorkflowDrop } from "./use-png-workflow-drop";
@@ -128,6 +129,7 @@ export function RunControls(props: {
             <span className={`run-status run-status-${run.status}`} data-testid="run.status">
               {run.status}
             </span>
+            {run.status === "queued" ? <QueuePlace runId={run.id} testId="run.queue" /> : null}
             <span data-testid="run.iteration">
               Iteration {latest ? latest.iteration + 1 : 0} / {run.iterationsPlanned ?? "?"}
             </span>

@@ -8,6 +8,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { describeError } from "@/app/_lib/errors";
 import { useTRPC } from "@/app/_trpc/provider";
+import { queueLine } from "./queue-words";
 import { FINISHED, formatDuration, formatNumber } from "./run-types";
 
 export function RunHistory(props: { readonly workflowId: string }) {
@@ -20,6 +21,14 @@ export function RunHistory(props: { readonly workflowId: string }) {
     refetchInterval: (query) =>
       query.state.data?.some((run) => !FINISHED.includes(run.status)) ? 1500 : false,
   });
+  // Queued runs show their place in line; asked only while some wait.
+  const anyQueued = runs.data?.some((run) => run.status === "queued") ?? false;
+  const queue = useQuery({
+    ...trpc.run.queue.queryOptions({ workflowId: props.workflowId }),
+    enabled: anyQueued,
+    refetchInterval: anyQueued ? 3000 : false,
+  });
+  const placeOf = (runId: string) => queue.data?.places.find((place) => place.runId === runId);
   const [picked, setPicked] = useState<string[]>([]);
   if (runs.isPending) return <div className="loading">Loading runs…</div>;
   if (runs.isError) {
@@ -88,6 +97,12 @@ export function RunHistory(props: { readonly workflowId: string }) {
                 <td>
                   <span className={`run-status run-status-${run.status}`}>{run.status}</span>
                   {run.revisesRunId ? <span className="muted"> · revision</span> : null}
+                  {run.status === "queued" && placeOf(run.id) ? (
+                    <span className="muted queue-place" data-testid={`run-history.queue.${run.id}`}>
+                      {" "}
+                      · {queueLine(placeOf(run.id) ?? { position: null, estimate: null })}
+                    </span>
+                  ) : null}
                 </td>
                 <td className="num">
                   {run.iterationsDone} / {run.iterationsPlanned ?? "?"}

@@ -16,6 +16,7 @@ import { useTRPC } from "@/app/_trpc/provider";
 import { IterationCommentButton, RunComments } from "@/app/_comments/run-comments";
 import { GuardSummary } from "./guard-summary";
 import { metricNames, RunCharts } from "./run-charts";
+import { QueuePlace } from "./queue-place";
 import { ReviewParams } from "./review-params";
 import { artifactUrl, FINISHED, formatDuration, formatNumber, type RunStep } from "./run-types";
 import { formatTimeLeft } from "./time-left";
@@ -138,6 +139,7 @@ export function RunView(props: { readonly runId: string }) {
         <span className={`run-status run-status-${live.status}`} data-testid="run-page.status">
           {live.status}
         </span>
+        {live.status === "queued" ? <QueuePlace runId={runId} testId="run-page.queue" /> : null}
         <span className="muted" data-testid="run-page.progress">
           {live.iterationsDone} / {live.iterationsPlanned ?? "?"} iterations ·{" "}
           {formatDuration(latest?.elapsedMs ?? run.durationMs)}

@@ -263,6 +263,12 @@ const PROCEDURES: Record<string, Row> = {
   },
   "run.get": { call: async (c, f) => c.run.get({ runId: await f.run() }), expected: needs("viewer") },
   "run.list": { call: (c, f) => c.run.list({ workflowId: f.workflowId }), expected: needs("viewer") },
+  // Queue places count everyone's runs but name none: whoever may view the run or workflow may ask.
+  "run.queuePosition": {
+    call: async (c, f) => c.run.queuePosition({ runId: await f.run() }),
+    expected: needs("viewer"),
+  },
+  "run.queue": { call: (c, f) => c.run.queue({ workflowId: f.workflowId }), expected: needs("viewer") },
   "run.compare": {
     call: async (c, f) => c.run.compare({ runIds: [await f.run(), await f.secondRun()] }),
     expected: needs("viewer"),
@@ -399,6 +405,9 @@ const PROCEDURES: Record<string, Row> = {
     call: async (c, f) => c.proposals.withdraw({ proposalId: await f.proposal() }),
     expected: onlyAuthor("reviewer", "forbidden"),
   },
+
+  // Run workers (issue 13): the admin's workers page.
+  "workers.list": { call: (c) => c.workers.list(), expected: ADMINS_ONLY },
 };
 
 /** HTTP routes (app/api/**\/route.ts) and how each is covered. */

@@ -8,6 +8,7 @@ import { proposalsRouter } from "./routers/proposals";
 import { runRouter } from "./routers/run";
 import { sharingRouter } from "./routers/sharing";
 import { versionRouter } from "./routers/version";
+import { workersRouter } from "./routers/workers";
 import { workflowRouter } from "./routers/workflow";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   activity: activityRouter,
   notifications: notificationsRouter,
   proposals: proposalsRouter,
+  workers: workersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,25 +3,38 @@ import { z } from "zod";
 import { graphDocumentInputSchema } from "@/nodes";
 import { cancelRun } from "../../services/runs/cancel-run";
 import { compareRuns } from "../../services/runs/compare-runs";
+import { getQueuePosition } from "../../services/runs/get-queue-position";
 import { getRun } from "../../services/runs/get-run";
+import { listQueuePositions } from "../../services/runs/list-queue-positions";
 import { listRuns } from "../../services/runs/list-runs";
 import { rerunWithChanges } from "../../services/runs/rerun-with-changes";
 import { resumeRun } from "../../services/runs/resume-run";
 import { startRun } from "../../services/runs/start-run";
-import { notifyRunQueued } from "../../worker/queue";
+import { announceQueuedRuns } from "../../worker/queue";
 import { publishRunEvent } from "../../worker/run-events";
 import { ensureEmbeddedWorker } from "../../worker/start-worker";
 import { watchRun } from "../../worker/watch-run";
 import { workerConfig } from "../../worker/worker-config";
+import type { ServiceContext } from "../../services/context";
 import { createTRPCRouter, publicProcedure } from "../trpc";
+import { presumedDeadAfterMs } from "./queue-settings";
 import { recordIdSchema, versionMessageSchema } from "./schemas";
 
-/** Runs are queued for a worker; make sure this process has one (unless a separate worker process is used). */
-async function queued<T>(result: T): Promise<T> {
+/**
+ * Runs are queued for a worker: make sure this process has one (unless separate worker processes are used)
+ * and tell the queue (pg-boss gets the run's job; local workers wake up).
+ */
+async function queued<T extends { id: string } | { run: { id: string } }>(
+  ctx: ServiceContext,
+  result: T,
+): Promise<T> {
   await ensureEmbeddedWorker();
-  notifyRunQueued();
+  await announceQueuedRuns(ctx, ["run" in result ? result.run.id : result.id]);
   return result;
 }
+
+/** The queue band asked for; "high" is refused to everyone but admins (services/runs/queue-placement.ts). */
+const prioritySchema = z.enum(["low", "normal", "high"]).optional();
 
 const paramChangeSchema = z.object({
   nodeId: z.string().min(1).max(100),
@@ -33,17 +46,18 @@ export const runRouter = createTRPCRouter({
   start: publicProcedure
     .input(
       z.union([
-        z.object({ workflowId: recordIdSchema, versionId: recordIdSchema }),
+        z.object({ workflowId: recordIdSchema, versionId: recordIdSchema, priority: prioritySchema }),
         z.object({
           workflowId: recordIdSchema,
           baseVersionId: recordIdSchema,
           document: graphDocumentInputSchema,
           message: versionMessageSchema.optional(),
+          priority: prioritySchema,
         }),
       ]),
     )
     .mutation(async ({ ctx, input }) =>
-      queued(await startRun(ctx, { ...input, checkpointEvery: workerConfig().checkpointEvery })),
+      queued(ctx, await startRun(ctx, { ...input, checkpointEvery: workerConfig().checkpointEvery })),
     ),
 
   cancel: publicProcedure.input(z.object({ runId: recordIdSchema })).mutation(async ({ ctx, input }) => {
@@ -56,7 +70,7 @@ export const runRouter = createTRPCRouter({
 
   resume: publicProcedure
     .input(z.object({ runId: recordIdSchema }))
-    .mutation(async ({ ctx, input }) => queued(await resumeRun(ctx, input))),
+    .mutation(async ({ ctx, input }) => queued(ctx, await resumeRun(ctx, input))),
 
   get: publicProcedure
     .input(z.object({ runId: recordIdSchema }))
@@ -65,6 +79,20 @@ export const runRouter = createTRPCRouter({
   list: publicProcedure
     .input(z.object({ workflowId: recordIdSchema, limit: z.int().min(1).max(500).optional() }))
     .query(({ ctx, input }) => listRuns(ctx, input)),
+
+  /** A queued run's place in line and estimated start (others' runs are counted, never named). */
+  queuePosition: publicProcedure
+    .input(z.object({ runId: recordIdSchema }))
+    .query(({ ctx, input }) =>
+      getQueuePosition(ctx, { runId: input.runId, presumedDeadAfterMs: presumedDeadAfterMs() }),
+    ),
+
+  /** The places of one workflow's queued runs (the runs list). */
+  queue: publicProcedure
+    .input(z.object({ workflowId: recordIdSchema }))
+    .query(({ ctx, input }) =>
+      listQueuePositions(ctx, { workflowId: input.workflowId, presumedDeadAfterMs: presumedDeadAfterMs() }),
+    ),
 
   compare: publicProcedure
     .input(z.object({ runIds: z.array(recordIdSchema).min(2).max(8) }))
@@ -78,7 +106,7 @@ export const runRouter = createTRPCRouter({
         message: versionMessageSchema.default(""),
       }),
     )
-    .mutation(async ({ ctx, input }) => queued(await rerunWithChanges(ctx, input))),
+    .mutation(async ({ ctx, input }) => queued(ctx, await rerunWithChanges(ctx, input))),
 
   /** Live progress over server-sent events; the event id is the last iteration, so reconnects resume there. */
   progress: publicProcedure
