@@ -1,7 +1,9 @@
 /**
- * The in-process event bus between the worker and progress subscribers (and cancel requests from the API
- * to the worker). Kept on globalThis so Next's hot reload and the instrumentation hook share one bus. A worker
- * in another process does not reach this bus; subscribers then fall back to polling the database.
+ * The event bus between the worker and progress subscribers (and cancel requests from the API to the
+ * worker). Kept on globalThis so Next's hot reload and the instrumentation hook share one bus.
+ * Within one machine's web server the embedded worker child's events arrive over IPC (worker-supervisor.ts);
+ * across processes on PostgreSQL, run-event-bridge.ts forwards every published event over LISTEN/NOTIFY and
+ * emits the other processes' events here with emitRemoteRunEvent (never forwarded again: no echo).
  */
 import { EventEmitter } from "node:events";
 import type { RunStatus, RunStepView } from "../services/runs/run-views";
@@ -19,8 +21,11 @@ export type RunEvent =
   | { type: "log"; runId: string; level: string; message: string; nodeId: string | null }
   | { type: "cancel-requested"; runId: string };
 
+export type RunEventForwarder = (event: RunEvent) => void;
+
 interface BusHolder {
   dnoRunEventBus?: EventEmitter;
+  dnoRunEventForwarder?: RunEventForwarder | null;
 }
 
 function bus(): EventEmitter {
@@ -33,9 +38,25 @@ function bus(): EventEmitter {
   return holder.dnoRunEventBus;
 }
 
-export function publishRunEvent(event: RunEvent): void {
+function emitLocally(event: RunEvent): void {
   bus().emit(`run:${event.runId}`, event);
   bus().emit("run:*", event);
+}
+
+/** An event of this process: to its subscribers, and to other processes when a bridge is running. */
+export function publishRunEvent(event: RunEvent): void {
+  emitLocally(event);
+  (globalThis as BusHolder).dnoRunEventForwarder?.(event);
+}
+
+/** An event that came from another process: to this process's subscribers only. */
+export function emitRemoteRunEvent(event: RunEvent): void {
+  emitLocally(event);
+}
+
+/** Installs (or with null removes) what carries published events to other processes. */
+export function setRunEventForwarder(forwarder: RunEventForwarder | null): void {
+  (globalThis as BusHolder).dnoRunEventForwarder = forwarder;
 }
 
 export function subscribeRunEvents(runId: string | "*", listener: (event: RunEvent) => void): () => void {
