@@ -96,6 +96,8 @@ const envSchema = z
         .regex(/^[A-Za-z0-9._-]{1,100}$/)
         .optional(),
     ),
+    // A worker process's live/ready HTTP port (server/worker/worker-health-server.ts); unset: none.
+    DNO_WORKER_HEALTH_PORT: unsetIfEmpty(z.coerce.number().int().min(1).max(65_535).optional()),
     NODE_ENV: unsetIfEmpty(z.enum(["development", "test", "production"]).default("development")),
     // Serving (server/http/): the interface `npm start`/`npm run dev` listen on, the Host names answered,
     // and the largest request body accepted (uploads have their own limit).
@@ -228,6 +230,8 @@ export interface WorkerEnv {
   maxAttempts: number;
   migrate: boolean;
   id: string | undefined;
+  /** Port of the worker process's /live and /ready endpoints; undefined: no health server. */
+  healthPort: number | undefined;
 }
 
 export class EnvironmentError extends Error {
@@ -265,6 +269,7 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
       maxAttempts: values.DNO_WORKER_MAX_ATTEMPTS,
       migrate: values.DNO_WORKER_MIGRATE === "1",
       id: values.DNO_WORKER_ID,
+      healthPort: values.DNO_WORKER_HEALTH_PORT,
     },
     dataDir: path.resolve(root, values.DNO_DATA_DIR ?? "data"),
     modelsDir: path.resolve(root, values.MODELS_DIR ?? "models"),
