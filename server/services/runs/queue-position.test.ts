@@ -12,6 +12,7 @@ import { createWorkflow } from "../workflows/create-workflow";
 import { getQueuePosition } from "./get-queue-position";
 import { listQueuePositions } from "./list-queue-positions";
 import { estimateQueue, NO_TIMING_REASON, NO_WORKER_REASON } from "./queue-position";
+import { resumeRun } from "./resume-run";
 import { startRun } from "./start-run";
 
 let database: TestDatabase;
@@ -106,6 +107,22 @@ describe("queue order at queue time", () => {
     expect(await rank(a4)).toBe(3);
     // Ben joins the round being served (1), not round 0 ahead of everything already under way.
     expect(await rank(b1)).toBe(1);
+  });
+
+  it("gives a resumed run its owner's next turn, as a new run", async () => {
+    const a1 = await queue(ana, anaWorkflow);
+    const a2 = await queue(ana, anaWorkflow);
+    const b1 = await queue(ben, benWorkflow);
+    const failedA = await queue(ana, anaWorkflow);
+    const failedB = await queue(ben, benWorkflow);
+    await database.db.run.updateMany({
+      where: { id: { in: [failedA, failedB, b1] } },
+      data: { status: "failed" },
+    });
+    await resumeRun(ana, { runId: failedA });
+    await resumeRun(ben, { runId: failedB });
+    // Ana's resumed run after her two waiting ones; Ben, with nothing waiting, joins the current round (0).
+    expect(await servingOrder()).toEqual([a1, failedB, a2, failedA]);
   });
 
   it("serves bands first: an admin's high run before everyone's normal runs, low runs last", async () => {

@@ -6,6 +6,7 @@
 import { AppError } from "../../errors";
 import type { ServiceContext } from "../context";
 import { loadRun } from "./load-run";
+import { fairRankFor } from "./queue-placement";
 import { rewindToCheckpoint } from "./rewind-to-checkpoint";
 import { type RunSummary, toRunSummary } from "./run-views";
 
@@ -20,6 +21,8 @@ export async function resumeRun(ctx: ServiceContext, input: { runId: string }): 
   }
   await ctx.db.$transaction(async (tx) => {
     const { keepThrough, data } = await rewindToCheckpoint(tx, run);
+    // It queues again like a new run: its owner's next round-robin turn in its band.
+    const fairRank = await fairRankFor(tx, { ownerId: run.ownerId, priority: run.priority });
     const changed = await tx.run.updateMany({
       where: { id: run.id, status: run.status },
       data: {
@@ -32,6 +35,7 @@ export async function resumeRun(ctx: ServiceContext, input: { runId: string }): 
         leaseExpiresAt: null,
         // A person asked for another go: the crash budget (DNO_WORKER_MAX_ATTEMPTS) starts over.
         attempts: 0,
+        fairRank,
         ...data,
       },
     });
