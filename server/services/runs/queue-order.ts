@@ -3,8 +3,9 @@
  * rows by it; the pg-boss one turns it into the job's priority) and by the queue position the UI shows.
  *
  * 1. Priority band first: the submitter's band (high 1, normal 0, low -1).
- * 2. Then round-robin by owner: a run's `fairRank` is how many runs its owner already had waiting when it was
- *    queued (0 for the first). Serving lower ranks first gives every owner one run per round, so one person
+ * 2. Then round-robin by owner: a run's `fairRank` is its owner's turn when it was queued (queue-placement.ts:
+ *    one after the owner's last waiting run, else the round being served; on a fresh queue, how many runs the
+ *    owner already had waiting). Serving lower ranks first gives every owner one run per round, so one person
  *    queueing 20 runs cannot push a colleague's single run to the back (start-time fair queueing).
  * 3. Then first come, first served (createdAt, then id for a total order).
  */
