@@ -5,6 +5,7 @@
  */
 import { isAppError } from "@/server/errors";
 import { decodePng, encodePng } from "@/server/models/image";
+import { artifactStorePlace } from "@/server/services/runs/artifact-store";
 import { getArtifact } from "@/server/services/runs/get-artifact";
 import type { ServiceContext } from "@/server/services/context";
 import { runImageDescription } from "@/server/services/workflows/import-names";
@@ -38,10 +39,11 @@ export async function artifactResponse(request: Request, ctx: ServiceContext, id
     if (isAppError(error) && error.code === "NOT_FOUND") return problem(404, error.message);
     if (isAppError(error) && error.code === "FORBIDDEN") return problem(403, error.message);
     if (isAppError(error) && error.code === "GONE") return problem(410, error.message);
+    // The log gets the store's own sentence (which bucket, what to check); the person a short one.
     console.error(`Artifact ${id} could not be read:`, error);
     return problem(
       500,
-      "The image could not be read from the data folder. Try again; if it keeps failing, tell the administrator.",
+      `The image could not be read from ${artifactStorePlace()}. Try again; if it keeps failing, tell the administrator.`,
     );
   }
   if (artifact.kind !== "image") return problem(404, "Only images are served.");

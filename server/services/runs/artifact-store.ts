@@ -1,33 +1,54 @@
 /**
- * Artifact files: PNG images and checkpoints under <data dir>/artifacts/<runId>/. The Artifact row keeps
- * the storage key (the path relative to the data dir), so moving to S3-compatible storage later only swaps
- * this module. Keys are built here from ids we generate, never from user input.
+ * Where run artifacts (iteration PNGs and checkpoints) live: one ArtifactStore interface
+ * (artifact-store-types.ts) with two implementations, chosen by the environment (server/env.ts):
+ * - the local folder <data dir>/artifacts/<runId>/ (artifact-store-local.ts), the embedded default;
+ * - an S3-compatible bucket when DNO_S3_BUCKET is set (artifact-store-s3.ts), for web servers and workers on
+ *   several machines.
+ * The Artifact row keeps the storage key (`<runId>/<file>`, the same in both), its size and sha256. Keys are
+ * built from ids we generate, never from user input. The functions below are what services call.
  */
-import { createHash } from "node:crypto";
-import fs from "node:fs/promises";
 import path from "node:path";
-import { dataDir } from "../../env";
+import { dataDir, getEnv } from "../../env";
+import { LocalArtifactStore } from "./artifact-store-local";
+import { S3ArtifactStore } from "./artifact-store-s3";
+import type { ArtifactStore, StoredFile } from "./artifact-store-types";
+
+export {
+  type ArtifactStore,
+  ArtifactFileUnavailable,
+  ArtifactStoreUnavailable,
+  type StoredFile,
+} from "./artifact-store-types";
 
 export function artifactRoot(): string {
   return path.join(dataDir(), "artifacts");
 }
 
-const SAFE_SEGMENT = /^[A-Za-z0-9_.-]+$/;
+/** One S3 client per distinct configuration: it keeps its connections open between requests. */
+const s3Stores = new Map<string, S3ArtifactStore>();
 
-function absolutePath(storageKey: string): string {
-  const root = artifactRoot();
-  const resolved = path.resolve(root, storageKey);
-  // Defence in depth: a key that escapes the artifact folder is refused even if a row was tampered with.
-  if (!resolved.startsWith(root + path.sep)) {
-    throw new Error(`Artifact key “${storageKey}” points outside the artifact folder; refusing to touch it.`);
+/**
+ * The store the environment asks for. Read per call (cheap), so tests may switch DNO_DATA_DIR or DNO_S3_*.
+ */
+export function getArtifactStore(source: Record<string, string | undefined> = process.env): ArtifactStore {
+  const settings = getEnv(source).s3;
+  if (!settings) return new LocalArtifactStore(path.join(dataDir(source), "artifacts"));
+  const key = JSON.stringify(settings);
+  let store = s3Stores.get(key);
+  if (!store) {
+    store = new S3ArtifactStore(settings);
+    s3Stores.set(key, store);
   }
-  return resolved;
+  return store;
 }
 
-export interface StoredFile {
-  storageKey: string;
-  byteSize: number;
-  sha256: string;
+/** "the data folder" or "the artifact storage", for sentences about a file that cannot be read. */
+export function artifactStorePlace(): string {
+  try {
+    return getArtifactStore().place;
+  } catch {
+    return "the artifact storage";
+  }
 }
 
 export async function writeArtifactFile(
@@ -35,76 +56,22 @@ export async function writeArtifactFile(
   fileName: string,
   bytes: Uint8Array,
 ): Promise<StoredFile> {
-  if (!SAFE_SEGMENT.test(runId) || !SAFE_SEGMENT.test(fileName)) {
-    throw new Error(`Unsafe artifact name “${runId}/${fileName}”.`);
-  }
-  const storageKey = `${runId}/${fileName}`;
-  const target = absolutePath(storageKey);
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  // Write then rename: a reader never sees half a file, and a crash leaves no torn checkpoint.
-  const temporary = `${target}.${process.pid}.tmp`;
-  await fs.writeFile(temporary, bytes);
-  await fs.rename(temporary, target);
-  return {
-    storageKey,
-    byteSize: bytes.byteLength,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
-  };
+  return getArtifactStore().put(runId, fileName, bytes);
 }
 
 export async function readArtifactFile(storageKey: string): Promise<Buffer> {
-  return fs.readFile(absolutePath(storageKey));
+  return getArtifactStore().get(storageKey);
 }
 
-/** An artifact's file is gone or no longer holds what was written (size or sha256 differ). */
-export class ArtifactFileUnavailable extends Error {
-  override name = "ArtifactFileUnavailable";
-  constructor(
-    readonly reason: "missing" | "corrupt",
-    storageKey: string,
-  ) {
-    super(`Artifact file ${storageKey} is ${reason}`);
-  }
-}
-
-/**
- * Reads an artifact's file and checks it against the size and sha256 stored when it was written, hashing
- * while reading and stopping as soon as the file turns out longer than it should be.
- */
+/** An artifact's bytes, checked against the size and sha256 stored when it was written. */
 export async function readVerifiedArtifactFile(
   storageKey: string,
   expected: { byteSize: number; sha256: string },
 ): Promise<Buffer> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(absolutePath(storageKey), "r");
-  } catch (error) {
-    const code = error instanceof Error && "code" in error ? error.code : undefined;
-    if (code === "ENOENT" || code === "ENOTDIR") throw new ArtifactFileUnavailable("missing", storageKey);
-    throw error;
-  }
-  try {
-    // One byte of room: a longer file is caught without reading all of it.
-    const bytes = Buffer.alloc(expected.byteSize + 1);
-    const hash = createHash("sha256");
-    let total = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(bytes, total, bytes.length - total, null);
-      if (bytesRead === 0) break;
-      hash.update(bytes.subarray(total, total + bytesRead));
-      total += bytesRead;
-      if (total > expected.byteSize) throw new ArtifactFileUnavailable("corrupt", storageKey);
-    }
-    if (total !== expected.byteSize || hash.digest("hex") !== expected.sha256) {
-      throw new ArtifactFileUnavailable("corrupt", storageKey);
-    }
-    return bytes.subarray(0, total);
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
+  return getArtifactStore().getVerified(storageKey, expected);
 }
 
 /** Removes an artifact's file; a file that is already gone is fine. */
 export async function deleteArtifactFile(storageKey: string): Promise<void> {
-  await fs.rm(absolutePath(storageKey), { force: true });
+  await getArtifactStore().delete(storageKey);
 }

@@ -2,16 +2,20 @@
 import { AppError } from "../../errors";
 import { assertCanOnWorkflow, assertSignedIn, notVisible } from "../authorization";
 import type { ServiceContext } from "../context";
-import { ArtifactFileUnavailable, readVerifiedArtifactFile } from "./artifact-store";
+import { ArtifactFileUnavailable, getArtifactStore } from "./artifact-store";
 import { readRunConfig } from "./run-views";
 
 /** What people read when an artifact's file cannot be served (the artifact route answers it with 410). */
-export function unavailable(kind: string, reason: "missing" | "corrupt"): AppError {
+export function unavailable(
+  kind: string,
+  reason: "missing" | "corrupt",
+  place = "the data folder",
+): AppError {
   const noun = kind === "image" ? "image" : kind === "checkpoint" ? "checkpoint" : "file";
   return new AppError(
     "GONE",
     reason === "missing"
-      ? `This ${noun}'s file is missing from the data folder. Run the workflow again to make a new one.`
+      ? `This ${noun}'s file is missing from ${place}. Run the workflow again to make a new one.`
       : `This ${noun}'s file is damaged: its contents no longer match what the run wrote. Run the workflow again to make a new one.`,
     { reason },
   );
@@ -25,8 +29,9 @@ export async function getArtifact(ctx: ServiceContext, input: { artifactId: stri
   });
   if (!artifact?.run || artifact.run.workflow.deletedAt) throw notVisible("Artifact", input.artifactId);
   await assertCanOnWorkflow(ctx, artifact.run.workflow, "view", { what: "Artifact", id: input.artifactId });
-  const bytes = await readVerifiedArtifactFile(artifact.storageKey, artifact).catch((error: unknown) => {
-    if (error instanceof ArtifactFileUnavailable) throw unavailable(artifact.kind, error.reason);
+  const store = getArtifactStore();
+  const bytes = await store.getVerified(artifact.storageKey, artifact).catch((error: unknown) => {
+    if (error instanceof ArtifactFileUnavailable) throw unavailable(artifact.kind, error.reason, store.place);
     throw error;
   });
   return {

@@ -1,6 +1,6 @@
 import { AppError, notFound } from "../../errors";
 import type { ServiceContext } from "../context";
-import { ArtifactFileUnavailable, readVerifiedArtifactFile } from "./artifact-store";
+import { ArtifactFileUnavailable, getArtifactStore } from "./artifact-store";
 
 /** The bytes of a run's checkpoint artifact, for the worker resuming it. */
 export async function readCheckpoint(
@@ -10,11 +10,12 @@ export async function readCheckpoint(
   const artifact = await ctx.db.artifact.findUnique({ where: { id: input.artifactId } });
   if (artifact?.kind !== "checkpoint") throw notFound("Checkpoint", input.artifactId);
   // A damaged checkpoint would resume from garbage: it is refused like a missing one.
-  const bytes = await readVerifiedArtifactFile(artifact.storageKey, artifact).catch((error: unknown) => {
+  const store = getArtifactStore();
+  const bytes = await store.getVerified(artifact.storageKey, artifact).catch((error: unknown) => {
     if (!(error instanceof ArtifactFileUnavailable)) throw error;
     throw new AppError(
       "GONE",
-      `The run's checkpoint file is ${error.reason === "missing" ? "missing from the data folder" : "damaged"}, ` +
+      `The run's checkpoint file is ${error.reason === "missing" ? `missing from ${store.place}` : "damaged"}, ` +
         "so the run cannot continue from it. Start the workflow again.",
       { reason: error.reason },
     );
