@@ -1,6 +1,6 @@
-/** How long a silent worker counts as live: the run lease (a worker past it has lost its runs). */
-import { DEFAULT_PRESUMED_DEAD_AFTER_MS } from "../../services/workers/worker-state";
+/** How long a silent worker counts as live: the run lease (a worker past it has lost its runs to the reaper). */
+import { getEnv } from "../../env";
 
 export function presumedDeadAfterMs(): number {
-  return DEFAULT_PRESUMED_DEAD_AFTER_MS;
+  return getEnv().worker.leaseMs;
 }
