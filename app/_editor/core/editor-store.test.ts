@@ -295,6 +295,20 @@ describe("click-to-add wiring and tidy up", () => {
     expect(doc()).toEqual(stacked);
   });
 
+  it("lays out a card never measured at the largest size measured for its type", async () => {
+    const { store, doc } = setup();
+    const tall = { width: 280, height: 700 };
+    // Unlinked cards are packed in rows: three never-measured Optimizers above the measured one.
+    const unmeasured = [0, 1, 2].map(() => store.addNode("optimizer", { x: 0, y: 0 }));
+    const measured = store.addNode("optimizer", { x: 0, y: 0 });
+    store.recordNodeSizes(new Map([[measured, tall]]));
+    expect(await store.tidyUp()).toBe("tidied");
+    const sizes = new Map([measured, ...unmeasured].map((id) => [id, tall]));
+    // Laid out at the default 220 px, the 700 px cards of the first row would cover the second row.
+    expect(overlappingPairs(store, [], sizes)).toEqual([]);
+    expect(doc().nodes).toHaveLength(4);
+  });
+
   it("drops a layout when the graph changed while it was computed", async () => {
     const { store, doc } = setup(exampleWorkflows[0]!.document);
     const pending = store.tidyUp();

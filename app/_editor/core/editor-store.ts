@@ -103,6 +103,8 @@ export class EditorStore {
   private pasteCount = 0;
   /** Card sizes the canvas measured; placement falls back to DEFAULT_NODE_SIZE for the rest. */
   private readonly nodeSizes = new Map<string, Size>();
+  /** The largest size measured per node type: the guess for a card of that type never measured. */
+  private readonly typeSizes = new Map<string, Size>();
   private moveStart: GraphDocument | null = null;
 
   private issues: readonly GraphIssue[] = [];
@@ -326,13 +328,30 @@ export class EditorStore {
 
   // ---- commands ------------------------------------------------------------------------------------------------
 
-  /** Sizes the canvas measured, so placement keeps real cards apart. Not part of the document or history. */
+  /**
+   * Sizes the canvas measured, so placement and Tidy up keep real cards apart. Not part of the document or
+   * history. Only full-detail sizes belong here: the canvas leaves out cards drawn compact (zoomed out).
+   */
   recordNodeSizes(sizes: ReadonlyMap<string, Size>): void {
-    for (const [id, size] of sizes) this.nodeSizes.set(id, { width: size.width, height: size.height });
+    for (const [id, size] of sizes) {
+      this.nodeSizes.set(id, { width: size.width, height: size.height });
+      const type = this.getNode(id)?.type;
+      if (type === undefined) continue;
+      const known = this.typeSizes.get(type);
+      this.typeSizes.set(type, {
+        width: Math.max(size.width, known?.width ?? 0),
+        height: Math.max(size.height, known?.height ?? 0),
+      });
+    }
+  }
+
+  /** A card's measured size, else the largest measured for its type, else the default. */
+  private sizeOf(node: GraphNode): Size {
+    return this.nodeSizes.get(node.id) ?? this.typeSizes.get(node.type) ?? DEFAULT_NODE_SIZE;
   }
 
   private rectOf(node: GraphNode): Rect {
-    const size = this.nodeSizes.get(node.id) ?? DEFAULT_NODE_SIZE;
+    const size = this.sizeOf(node);
     return { x: node.position.x, y: node.position.y, width: size.width, height: size.height };
   }
 
@@ -392,7 +411,8 @@ export class EditorStore {
     const before = this.document;
     if (before.nodes.length === 0) return "already-tidy";
     const origin = boundingBox(before.nodes.map((node) => this.rectOf(node)));
-    const positions = await this.kit.layout(before, this.nodeSizes);
+    const sizes = new Map(before.nodes.map((node) => [node.id, this.sizeOf(node)]));
+    const positions = await this.kit.layout(before, sizes);
     if (this.document !== before) return "graph-changed";
     const layoutBox = boundingBox(
       before.nodes.flatMap((node) => {

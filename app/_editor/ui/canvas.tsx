@@ -15,6 +15,7 @@ import {
   type NodeTypes,
   ReactFlow,
   useReactFlow,
+  useStoreApi,
 } from "@xyflow/react";
 import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { getNodeDefinition } from "@/nodes/registry";
@@ -22,7 +23,7 @@ import type { XY } from "../core/types";
 import { categoryColor } from "./category-colors";
 import { useEditorSelector, useEditorStore } from "./editor-context";
 import { estimateFitViewport, FlowMapper, type Measured } from "./flow-mapping";
-import { type CardNode, NodeCard } from "./node-card";
+import { COMPACT_CARD_ZOOM, type CardNode, NodeCard } from "./node-card";
 
 export const PALETTE_DRAG_TYPE = "application/x-dno-node";
 
@@ -59,6 +60,7 @@ export function Canvas(props: { readonly onPaletteDrop: (type: string, position:
   const [measured, setMeasured] = useState<ReadonlyMap<string, Measured>>(() => new Map());
   const mapper = useRef(new FlowMapper());
   const { screenToFlowPosition } = useReactFlow();
+  const flowStore = useStoreApi<CardNode>();
   const [refused, setRefused] = useState<RefusedConnection | null>(null);
   const { onPaletteDrop } = props;
 
@@ -99,7 +101,9 @@ export function Canvas(props: { readonly onPaletteDrop: (type: string, position:
       if (dragEnded) store.endMove();
       if (sizes) {
         const updates = sizes;
-        store.recordNodeSizes(updates);
+        // Zoomed out, cards draw compact (title and ports only): those heights are not the cards' real size,
+        // and placement and Tidy up given them would stack full cards on each other once zoomed back in.
+        if (flowStore.getState().transform[2] >= COMPACT_CARD_ZOOM) store.recordNodeSizes(updates);
         setMeasured((previous) => {
           const next = new Map(previous);
           for (const [id, size] of updates) {
@@ -111,7 +115,7 @@ export function Canvas(props: { readonly onPaletteDrop: (type: string, position:
       }
       if (selection) store.select({ nodes: selection, edges: store.getSnapshot().selectedEdgeIds });
     },
-    [store],
+    [store, flowStore],
   );
 
   const onEdgesChange = useCallback(
