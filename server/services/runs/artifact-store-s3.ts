@@ -52,14 +52,16 @@ function isMissing(error: unknown): boolean {
   return code === "NoSuchKey" || (status === 404 && code !== "NoSuchBucket");
 }
 
+/** Failures of the connection itself (nothing answered, or too late). */
+const NETWORK_CODES =
+  /^(ECONNRESET|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EPIPE|ERR_STREAM_PREMATURE_CLOSE|TimeoutError|RequestTimeout|AbortError)$/;
+
 /** A body read that failed for a reason another try may not meet (the connection, not the object). */
 function isTransient(error: unknown): boolean {
   if (error instanceof ArtifactFileUnavailable || error instanceof ArtifactStoreUnavailable) return false;
   const { status, code } = describeError(error);
   if (status !== undefined) return status >= 500 || status === 429;
-  return /^(ECONNRESET|ETIMEDOUT|EPIPE|ECONNREFUSED|EAI_AGAIN|ERR_STREAM_PREMATURE_CLOSE|TimeoutError|RequestTimeout|AbortError)$/.test(
-    code,
-  );
+  return NETWORK_CODES.test(code);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -120,12 +122,12 @@ export class S3ArtifactStore implements ArtifactStore {
         "default credentials) and that they may read, write and delete objects in the bucket";
     } else if (code === "NoSuchBucket" || (status === 404 && code === "NotFound")) {
       check = "the bucket does not exist: create it (MinIO: mc mb) or correct DNO_S3_BUCKET";
-    } else if (status === undefined) {
+    } else if (status === undefined && NETWORK_CODES.test(code)) {
       check =
         "the service could not be reached: check DNO_S3_ENDPOINT (and DNO_S3_REGION), the network, and that " +
         "the service is running";
     } else {
-      check = "check the storage service's own log";
+      check = "check the storage service's own log and the server log";
     }
     return new ArtifactStoreUnavailable(
       `Could not ${action} the ${this.describeBucket()} (${answered}): ${check}.`,
@@ -135,12 +137,13 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async put(runId: string, fileName: string, bytes: Uint8Array): Promise<StoredFile> {
     const storageKey = artifactKey(runId, fileName);
+    const key = this.objectKey(storageKey);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     try {
       await this.client.send(
         new PutObjectCommand({
           Bucket: this.settings.bucket,
-          Key: this.objectKey(storageKey),
+          Key: key,
           Body: bytes,
           ContentLength: bytes.byteLength,
           ContentType: artifactContentType(fileName),
@@ -156,10 +159,9 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   private async open(storageKey: string): Promise<Body | null> {
+    const key = this.objectKey(storageKey);
     try {
-      const output = await this.client.send(
-        new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(storageKey) }),
-      );
+      const output = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key }));
       return output.Body ?? null;
     } catch (error) {
       if (isMissing(error)) throw new ArtifactFileUnavailable("missing", storageKey);
@@ -214,11 +216,10 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async delete(storageKey: string): Promise<void> {
+    const key = this.objectKey(storageKey);
     try {
       // S3 answers 204 for a key that is already gone.
-      await this.client.send(
-        new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(storageKey) }),
-      );
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key }));
     } catch (error) {
       throw this.unavailable(`delete ${storageKey} from`, error);
     }
