@@ -11,6 +11,9 @@ export async function register(): Promise<void> {
   }
   if (report.seededExamples.length > 0)
     console.log(`Seeded example workflows: ${report.seededExamples.join(", ")}`);
+  // On PostgreSQL: run events (progress, cancels) to and from worker processes over LISTEN/NOTIFY.
+  const { startRunEventBridge } = await import("./server/worker/run-event-bridge");
+  startRunEventBridge();
   // The embedded run worker marks runs a previous process left running as interrupted, then takes queued runs.
   const { ensureEmbeddedWorker } = await import("./server/worker/start-worker");
   ensureEmbeddedWorker().catch(() => undefined);

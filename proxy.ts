@@ -4,7 +4,8 @@
  * The upload route is left out: with a proxy in front, Next buffers each request body for it, and uploads
  * are large; app/api/uploads makes the same checks itself (server/http/serving-guard.ts). Page requests without
  * a session cookie are sent to /sign-in (server/http/sign-in-redirect.ts). Security headers
- * come from next.config.js, on every response.
+ * come from next.config.js, on every response. The health endpoints (/api/health/live, /ready) are left out
+ * too: load balancers probe them by address, not by a name on the allow-list, and they answer a status only.
  */
 import { NextResponse } from "next/server";
 import type { NextRequest } from "next/server";
@@ -20,5 +21,5 @@ export function proxy(request: NextRequest): Response {
 }
 
 export const config = {
-  matcher: ["/((?!api/uploads(?:/|$)).*)"],
+  matcher: ["/((?!api/uploads(?:/|$)|api/health/).*)"],
 };

@@ -35,6 +35,7 @@ import { deleteWorkflow } from "../services/workflows/delete-workflow";
 import { saveWorkflow } from "../services/workflows/save-workflow";
 import { encodePng } from "../models/image";
 import { artifactResponse } from "./artifact-response";
+import { healthLiveResponse, healthReadyResponse } from "./health-response";
 import { modelSamplesResponse } from "./model-samples-response";
 import { appRouter, createCaller } from "./root";
 
@@ -429,6 +430,23 @@ const ROUTES: Record<string, { covered: string } | { rows: Record<string, Row> }
           return answerOf(response);
         },
         expected: needs("viewer"),
+      },
+    },
+  },
+  // Load balancers and orchestrators probe these without a session: a status and check names, nothing else.
+  "app/api/health/live/route.ts": {
+    rows: {
+      "GET /api/health/live": {
+        call: async () => answerOf(healthLiveResponse()),
+        expected: PUBLIC,
+      },
+    },
+  },
+  "app/api/health/ready/route.ts": {
+    rows: {
+      "GET /api/health/ready": {
+        call: async () => answerOf(await healthReadyResponse({ db: database.db, databaseUrl: database.url })),
+        expected: PUBLIC,
       },
     },
   },
