@@ -357,4 +357,18 @@ describe.skipIf(!serverUrl)("the run-event bridge across processes (PostgreSQL)"
     // The bridge itself never saw 1–3: the stream got them from the database.
     expect(deliveredIterations(runId)).toEqual([0, 4, 5]);
   }, 60_000);
+
+  it("lets a stopping process's last events leave before it exits", async () => {
+    await peerCaughtUp();
+    const runId = `last-words-${randomUUID()}`;
+    const seen: RunEvent[] = [];
+    const unsubscribe = subscribeRunEvents(runId, (event) => seen.push(event));
+    for (let index = 0; index < 50; index++) {
+      peer.send({ publish: { type: "log", runId, level: "info", message: `bye ${index}`, nodeId: null } });
+    }
+    await peer.stop();
+    await waitUntil(() => seen.length >= 50, 5000, "the last events");
+    unsubscribe();
+    expect(seen).toHaveLength(50);
+  }, 30_000);
 });

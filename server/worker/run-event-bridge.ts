@@ -190,7 +190,16 @@ export class RunEventBridge {
     void this.connect();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops listening and sending. Events still queued (a stopping worker's last statuses) get up to
+   * `drainMs` to leave first, including a reconnect in progress.
+   */
+  async stop(options: { drainMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.drainMs ?? 2000);
+    while (this.outbox.length > 0 && !this.isStopped() && Date.now() < deadline) {
+      void this.flush();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     this.currentState = "stopped";
     setRunEventForwarder(null);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
@@ -428,9 +437,10 @@ export function runEventBridge(): RunEventBridge | null {
   return bridge && bridge.state !== "stopped" ? bridge : null;
 }
 
-export async function stopRunEventBridge(): Promise<void> {
+/** Stops this process's bridge after its queued events left (at most `drainMs`, default 2 s). */
+export async function stopRunEventBridge(options: { drainMs?: number } = {}): Promise<void> {
   const holder = globalThis as BridgeHolder;
   const bridge = holder.dnoRunEventBridge;
   holder.dnoRunEventBridge = undefined;
-  await bridge?.stop();
+  await bridge?.stop(options);
 }
