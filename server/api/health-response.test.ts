@@ -2,7 +2,8 @@
  * The web server's health endpoints through their real route handlers (app/api/health/*), on a real SQLite
  * database (and PostgreSQL with its run-event bridge when DNO_TEST_POSTGRES_URL is set): live answers, ready
  * says which check fails — a database never migrated or missing one of this build's migrations, one that does
- * not answer, a PostgreSQL web server whose bridge is not listening — and never an address or a secret.
+ * not answer, an artifact folder that cannot be written, a PostgreSQL web server whose bridge is not
+ * listening — and never an address, a path or a secret.
  */
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -41,7 +42,7 @@ describe("GET /api/health/live and /api/health/ready (SQLite)", () => {
     expect(readyResponse.status).toBe(200);
     expect(await readyResponse.json()).toEqual({
       status: "ready",
-      checks: { database: "ok", events: "not-used" },
+      checks: { database: "ok", artifacts: "ok", events: "not-used" },
     });
   });
 
@@ -52,7 +53,7 @@ describe("GET /api/health/live and /api/health/ready (SQLite)", () => {
     try {
       expect(await readyReport({ db: empty, databaseUrl: url })).toEqual({
         status: "not-ready",
-        checks: { database: "not-migrated", events: "not-used" },
+        checks: { database: "not-migrated", artifacts: "ok", events: "not-used" },
       });
       await ensureDatabaseReady({ databaseUrl: url, db: empty, seed: false });
       expect((await readyReport({ db: empty, databaseUrl: url })).status).toBe("ready");
@@ -62,6 +63,28 @@ describe("GET /api/health/live and /api/health/ready (SQLite)", () => {
       expect((await readyReport({ db: empty, databaseUrl: url })).checks.database).toBe("not-migrated");
     } finally {
       await empty.$disconnect();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is not ready when the artifact folder cannot be written", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-health-"));
+    const saved = process.env.DNO_DATA_DIR;
+    // A data folder below a regular file: the artifacts folder cannot be created.
+    fs.writeFileSync(path.join(dir, "file"), "");
+    process.env.DNO_DATA_DIR = path.join(dir, "file", "data");
+    try {
+      const response = await ready();
+      expect(response.status).toBe(503);
+      const text = await response.text();
+      expect(JSON.parse(text)).toEqual({
+        status: "not-ready",
+        checks: { database: "ok", artifacts: "unavailable", events: "not-used" },
+      });
+      expect(text).not.toContain(dir);
+    } finally {
+      if (saved === undefined) delete process.env.DNO_DATA_DIR;
+      else process.env.DNO_DATA_DIR = saved;
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -77,7 +100,7 @@ describe("GET /api/health/live and /api/health/ready (SQLite)", () => {
       const text = await response.text();
       expect(JSON.parse(text)).toEqual({
         status: "not-ready",
-        checks: { database: "unreachable", events: "not-started" },
+        checks: { database: "unreachable", artifacts: "ok", events: "not-started" },
       });
       expect(text).not.toMatch(/127\.0\.0\.1|secret|nowhere|dno/);
     } finally {
@@ -116,7 +139,7 @@ describe.skipIf(!serverUrl)("GET /api/health/ready on PostgreSQL", () => {
       expect(before.status).toBe(503);
       expect(await before.json()).toEqual({
         status: "not-ready",
-        checks: { database: "ok", events: "not-started" },
+        checks: { database: "ok", artifacts: "ok", events: "not-started" },
       });
       const bridge = startRunEventBridge();
       expect(await bridge?.waitUntilConnected()).toBe(true);
@@ -124,7 +147,7 @@ describe.skipIf(!serverUrl)("GET /api/health/ready on PostgreSQL", () => {
       expect(after.status).toBe(200);
       expect(await after.json()).toEqual({
         status: "ready",
-        checks: { database: "ok", events: "connected" },
+        checks: { database: "ok", artifacts: "ok", events: "connected" },
       });
       await admin.query(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'dno-run-events'",

@@ -3,20 +3,26 @@
  * orchestrators: public (no sign-in, no Host allow-list: proxy.ts leaves /api/health out), JSON, and saying
  * only which check failed — never an error text, a host name or a path.
  *   live:  the process answers.
- *   ready: the database is reachable and migrated to this build, and on PostgreSQL this process's run-event
- *          bridge is listening (otherwise its progress streams would only poll).
+ *   ready: the database is reachable and migrated to this build, the artifact store answers, and on
+ *          PostgreSQL this process's run-event bridge is listening (else its progress streams only poll).
  */
 import { type DbClient, getDb } from "../db/client";
-import { type DatabaseProvider, resolveDatabaseTarget } from "../db/database-url";
+import { resolveDatabaseTarget } from "../db/database-url";
 import { databaseUrl } from "../env";
+import { type ArtifactsCheck, checkArtifacts } from "../services/health/check-artifacts";
 import { checkDatabase, type DatabaseCheck } from "../services/health/check-database";
-import { runEventBridge } from "../worker/run-event-bridge";
-
-export type EventsCheck = "connected" | "connecting" | "reconnecting" | "not-started" | "not-used";
+import type { ArtifactStore } from "../services/runs/artifact-store";
+import { type RunEventBridgeCheck, runEventBridgeCheck } from "../worker/run-event-bridge";
 
 export interface ReadyReport {
   status: "ready" | "not-ready";
-  checks: { database: DatabaseCheck; events: EventsCheck };
+  checks: { database: DatabaseCheck; artifacts: ArtifactsCheck; events: RunEventBridgeCheck };
+}
+
+export interface ReadyOptions {
+  db?: DbClient;
+  databaseUrl?: string;
+  artifacts?: ArtifactStore;
 }
 
 export function healthJson(status: number, body: unknown): Response {
@@ -30,29 +36,18 @@ export function healthLiveResponse(): Response {
   return healthJson(200, { status: "live" });
 }
 
-/** The run-event bridge's part of readiness: needed on PostgreSQL only. */
-export function eventsCheck(provider: DatabaseProvider): EventsCheck {
-  if (provider !== "postgresql") return "not-used";
-  const bridge = runEventBridge();
-  if (!bridge) return "not-started";
-  return bridge.state === "stopped" ? "not-started" : bridge.state;
-}
-
-export async function readyReport(
-  options: { db?: DbClient; databaseUrl?: string } = {},
-): Promise<ReadyReport> {
+export async function readyReport(options: ReadyOptions = {}): Promise<ReadyReport> {
   const provider = resolveDatabaseTarget(options.databaseUrl ?? databaseUrl()).provider;
-  const checks = {
-    database: await checkDatabase(options.db ?? getDb(), provider),
-    events: eventsCheck(provider),
-  };
-  const ready = checks.database === "ok" && (checks.events === "connected" || checks.events === "not-used");
-  return { status: ready ? "ready" : "not-ready", checks };
+  const [database, artifacts] = await Promise.all([
+    checkDatabase(options.db ?? getDb(), provider),
+    checkArtifacts(options.artifacts),
+  ]);
+  const events = runEventBridgeCheck(provider);
+  const ready = database === "ok" && artifacts === "ok" && (events === "connected" || events === "not-used");
+  return { status: ready ? "ready" : "not-ready", checks: { database, artifacts, events } };
 }
 
-export async function healthReadyResponse(
-  options: { db?: DbClient; databaseUrl?: string } = {},
-): Promise<Response> {
+export async function healthReadyResponse(options: ReadyOptions = {}): Promise<Response> {
   const report = await readyReport(options);
   return healthJson(report.status === "ready" ? 200 : 503, report);
 }

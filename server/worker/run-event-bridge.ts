@@ -18,7 +18,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { z } from "zod";
 import { type DbClient, getDb } from "../db/client";
-import { resolveDatabaseTarget } from "../db/database-url";
+import { type DatabaseProvider, resolveDatabaseTarget } from "../db/database-url";
 import { databaseUrl } from "../env";
 import { type ServiceContext, SYSTEM } from "../services/context";
 import { listRunSteps } from "../services/runs/list-run-steps";
@@ -443,4 +443,14 @@ export async function stopRunEventBridge(options: { drainMs?: number } = {}): Pr
   const bridge = holder.dnoRunEventBridge;
   holder.dnoRunEventBridge = undefined;
   await bridge?.stop(options);
+}
+
+/** The bridge's part of a health check: needed on PostgreSQL only ("not-used" on SQLite). */
+export type RunEventBridgeCheck = "connected" | "connecting" | "reconnecting" | "not-started" | "not-used";
+
+export function runEventBridgeCheck(provider: DatabaseProvider): RunEventBridgeCheck {
+  if (provider !== "postgresql") return "not-used";
+  const bridge = runEventBridge();
+  if (!bridge) return "not-started";
+  return bridge.state === "stopped" ? "not-started" : bridge.state;
 }

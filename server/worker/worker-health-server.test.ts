@@ -42,7 +42,7 @@ describe("the worker health server", () => {
   it("is ready only while registered, not stopped and with a recent heartbeat", async () => {
     const notReady = (worker: string) => ({
       status: 503,
-      body: { status: "not-ready", checks: { worker, events: "not-used" } },
+      body: { status: "not-ready", checks: { worker, artifacts: "ok", events: "not-used" } },
     });
     expect(await get("/ready")).toEqual(notReady("not-registered"));
     workerId = "health-worker-1";
@@ -52,7 +52,7 @@ describe("the worker health server", () => {
     });
     expect(await get("/ready")).toEqual({
       status: 200,
-      body: { status: "ready", checks: { worker: "ok", events: "not-used" } },
+      body: { status: "ready", checks: { worker: "ok", artifacts: "ok", events: "not-used" } },
     });
     await database.db.worker.update({
       where: { id: workerId },

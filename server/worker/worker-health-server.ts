@@ -1,8 +1,8 @@
 /**
  * A worker process's health endpoints on DNO_WORKER_HEALTH_PORT (unset: none), for systemd, compose or an
  * orchestrator: GET /live (the process answers) and GET /ready (registered, not stopping, heartbeat recent —
- * which also means the database answers — and on PostgreSQL the run-event bridge listening, which carries
- * cancels to this worker). JSON bodies that name only the failed check. Listens on every interface by
+ * which also means the database answers —, the artifact store answering, and on PostgreSQL the run-event
+ * bridge listening, which carries cancels to this worker). JSON bodies that name only the failed check. Listens on every interface by
  * default (probes come from outside the host); nothing but these two paths is served.
  */
 import http from "node:http";
@@ -10,8 +10,10 @@ import type { AddressInfo } from "node:net";
 import { type DbClient, getDb } from "../db/client";
 import { resolveDatabaseTarget } from "../db/database-url";
 import { databaseUrl } from "../env";
-import { type EventsCheck, eventsCheck } from "../api/health-response";
+import { type ArtifactsCheck, checkArtifacts } from "../services/health/check-artifacts";
 import { checkWorkerHeartbeat, type WorkerHeartbeatCheck } from "../services/health/check-worker-heartbeat";
+import type { ArtifactStore } from "../services/runs/artifact-store";
+import { type RunEventBridgeCheck, runEventBridgeCheck } from "./run-event-bridge";
 
 export interface WorkerHealthServerOptions {
   /** 0 picks a free port (tests). */
@@ -24,11 +26,12 @@ export interface WorkerHealthServerOptions {
   staleAfterMs: number;
   db?: DbClient;
   databaseUrl?: string;
+  artifacts?: ArtifactStore;
 }
 
 export interface WorkerReadyReport {
   status: "ready" | "not-ready";
-  checks: { worker: WorkerHeartbeatCheck; events: EventsCheck };
+  checks: { worker: WorkerHeartbeatCheck; artifacts: ArtifactsCheck; events: RunEventBridgeCheck };
 }
 
 export interface WorkerHealthServer {
@@ -40,15 +43,16 @@ export async function workerReadyReport(
   options: Omit<WorkerHealthServerOptions, "port" | "host">,
 ): Promise<WorkerReadyReport> {
   const provider = resolveDatabaseTarget(options.databaseUrl ?? databaseUrl()).provider;
-  const checks = {
-    worker: await checkWorkerHeartbeat(options.db ?? getDb(), {
+  const [worker, artifacts] = await Promise.all([
+    checkWorkerHeartbeat(options.db ?? getDb(), {
       workerId: options.workerId(),
       staleAfterMs: options.staleAfterMs,
     }),
-    events: eventsCheck(provider),
-  };
-  const ready = checks.worker === "ok" && (checks.events === "connected" || checks.events === "not-used");
-  return { status: ready ? "ready" : "not-ready", checks };
+    checkArtifacts(options.artifacts),
+  ]);
+  const events = runEventBridgeCheck(provider);
+  const ready = worker === "ok" && artifacts === "ok" && (events === "connected" || events === "not-used");
+  return { status: ready ? "ready" : "not-ready", checks: { worker, artifacts, events } };
 }
 
 function reply(response: http.ServerResponse, status: number, body: unknown): void {
