@@ -21,7 +21,8 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     aliases: ["objective"],
     text:
       "The number the optimizer pushes up: the rewards, each times its weight, minus any guard penalties. " +
-      "Higher is better. It can dip below zero when the penalties outweigh the rewards.",
+      "Runs show what it gained since the first picture, so it starts at 0 and rises as the picture gets " +
+      "better; the best picture has the highest.",
   },
   {
     id: "reward",
@@ -29,7 +30,8 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     aliases: [],
     text:
       "How well a picture does on what you asked for: brightness, a shape's or colour's probability, a JPEG " +
-      "size, or a scorer you uploaded. The optimizer changes the noise so that it rises.",
+      "size, or a scorer you uploaded. The optimizer changes the noise so that it rises. A JPEG size is " +
+      "shown as the share saved since the first picture (“14 % smaller JPEG size than at the start”).",
   },
   {
     id: "guard",
@@ -44,8 +46,9 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     term: "Fired",
     aliases: ["red dots"],
     text:
-      "A guard fired when it materially changed that iteration's update (pulled it back or clipped it) or " +
-      "stopped the run. A guard that only measured did not fire.",
+      "A guard fired when it changed that iteration's update by at least 5 % of what the rewards asked for " +
+      "or stopped the run (the reward-hacking meter fires from its percentile). A guard that only measured " +
+      "did not fire. The run page says how much each guard changed.",
   },
   {
     id: "pr",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exampleWorkflows } from "@/nodes/graph/examples";
-import { explainGuards, formatIterations } from "./guard-explanations";
+import { explainGuards, formatIterations, formatShare } from "./guard-explanations";
 
 const brighten = exampleWorkflows[0]!.document;
 const guardIds = brighten.nodes.filter((node) => node.type === "guard").map((node) => node.id);
@@ -47,5 +47,37 @@ describe("guard explanations", () => {
     }
     expect(explainGuards(undefined, [])).toEqual([]);
     expect(guardIds.length).toBeGreaterThan(0);
+  });
+
+  it("says how much a guard changed the update, on the iterations it fired and at most", () => {
+    const keeper = brighten.nodes.find((node) => node.params.kind === "prompt-keeper")!;
+    const change = [0.01, 0.2, 0.45, 0.31, 0.03];
+    const history = change.map((value, iteration) => ({
+      iteration,
+      metrics: { guards: { "prompt-keeper": { fired: value >= 0.05, change: value } } },
+    }));
+    const entry = explainGuards(brighten, history).find((e) => e.nodeId === keeper.id)!;
+    expect(entry.firedIterations).toEqual([1, 2, 3]);
+    expect(entry.change?.mean).toBeCloseTo((0.2 + 0.45 + 0.31) / 3, 12);
+    expect(entry.change?.largest).toBe(0.45);
+    expect(entry.change?.at).toBe(2);
+    expect(entry.sentence).toMatch(
+      /fired on 3 of 5 iterations \(1–3\): .+ On those iterations it changed the update by 32 % of what the rewards asked for on average \(at most 45 %, iteration 2\)\.$/,
+    );
+    expect(entry.detail).toMatch(/on the iterations it fired — 1: 20 %, 2: 45 %, 3: 31 %\.$/);
+    const quiet = explainGuards(brighten, history.slice(0, 1)).find((e) => e.nodeId === keeper.id)!;
+    expect(quiet.sentence).toMatch(/never fired: .+ Its largest change of the update was 1 %\.$/);
+    // Runs recorded before the change was measured read as before.
+    const old = explainGuards(brighten, steps({ "prompt-keeper": [1] }, 3)).find(
+      (e) => e.nodeId === keeper.id,
+    )!;
+    expect(old.change).toBeNull();
+    expect(old.sentence).toMatch(/fired on 1 of 3 iterations \(1\): .+ to keep it\.$/);
+  });
+
+  it("writes shares as people read them", () => {
+    expect(formatShare(0.3241)).toBe("32 %");
+    expect(formatShare(0.004)).toBe("0.4 %");
+    expect(formatShare(2.5)).toBe("250 %");
   });
 });

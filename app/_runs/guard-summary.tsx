@@ -21,7 +21,7 @@ export function GuardSummary(props: {
       </div>
       <ul>
         {explained.map((entry) => (
-          <li key={entry.nodeId} data-testid={`run-page.guard.${entry.nodeId}`} title={entry.kindLabel}>
+          <li key={entry.nodeId} data-testid={`run-page.guard.${entry.nodeId}`} title={entry.detail}>
             {entry.sentence}
           </li>
         ))}

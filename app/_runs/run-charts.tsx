@@ -19,6 +19,7 @@ import {
 } from "recharts";
 import type { GraphDocument } from "@/nodes/graph/document";
 import { metricLabels } from "@/nodes/kinds/metric-labels";
+import { shownRewardValues } from "@/nodes/kinds/score-display";
 import { meterBands, meterSummary } from "./pr-meter";
 import type { RunStep } from "./run-types";
 
@@ -37,12 +38,18 @@ const DASHES = ["", "6 3", "2 2", "8 3 2 3"];
 export interface ChartRun {
   label: string;
   steps: readonly RunStep[];
+  /** The run's document: rewards are drawn as they are shown (nodes/kinds/score-display.ts). */
+  document?: GraphDocument;
 }
 
-type Pick = (step: RunStep) => Record<string, number | null>;
+type Pick = (step: RunStep, run: ChartRun) => Record<string, number | null>;
 
 const pickers: { title: string; testId: string; pick: Pick; markFired?: boolean; meter?: boolean }[] = [
-  { title: "Rewards", testId: "chart.rewards", pick: (step) => step.metrics.rewards },
+  {
+    title: "Rewards (a JPEG size: the share saved since the start)",
+    testId: "chart.rewards",
+    pick: (step, run) => shownRewardValues(run.document, step.metrics.rewards, run.steps[0]?.metrics.rewards),
+  },
   {
     title: "Guard values (red dots: the guard fired)",
     testId: "chart.guards",
@@ -65,7 +72,7 @@ function chartData(runs: readonly ChartRun[], pick: Pick, names: Readonly<Record
   runs.forEach((run, runIndex) => {
     for (const step of run.steps) {
       const row = rows.get(step.iteration) ?? { iteration: step.iteration };
-      for (const [name, value] of Object.entries(pick(step))) {
+      for (const [name, value] of Object.entries(pick(step, run))) {
         const shown = names[name] ?? name;
         const key = runs.length > 1 ? `${run.label} · ${shown}` : shown;
         series.add(`${runIndex}\u0000${key}`);

@@ -4,7 +4,9 @@ import "./runs.css";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { describeError } from "@/app/_lib/errors";
+import { Term } from "@/app/_components/term";
 import { useTRPC } from "@/app/_trpc/provider";
+import { formatScoreGain, shownScore } from "@/nodes/kinds/score-display";
 import { metricNames, RUN_COLORS, RunCharts } from "./run-charts";
 import { artifactUrl, FINISHED, formatDuration, formatNumber } from "./run-types";
 
@@ -77,7 +79,9 @@ export function RunCompare(props: {
             </div>
             <div className="muted">
               {run.iterationsDone} / {run.iterationsPlanned ?? "?"} iterations · best{" "}
-              {formatNumber(run.bestReward)} · {formatDuration(run.durationMs)}
+              <Term id="score">score</Term>{" "}
+              {formatScoreGain(shownScore(run.bestReward, run.steps[0]?.metrics.objective), formatNumber)}{" "}
+              since the start · {formatDuration(run.durationMs)}
               {run.revisesRunId ? " · revision" : ""}
             </div>
             <div className="run-images" style={{ marginTop: 8 }}>
@@ -101,7 +105,11 @@ export function RunCompare(props: {
       </div>
       <h2>Curves (shared axes)</h2>
       <RunCharts
-        runs={runs.map((run, index) => ({ label: label(index), steps: run.steps }))}
+        runs={runs.map((run, index) => ({
+          label: label(index),
+          steps: run.steps,
+          document: comparison.data.documents[index],
+        }))}
         names={metricNames(comparison.data.documents[0])}
       />
       <h2>Parameter differences</h2>

@@ -18,6 +18,7 @@ import type { GraphDocument } from "../_editor/core/types";
 import { setLiveRun } from "./live-run-store";
 import { meterSummary } from "./pr-meter";
 import { QueuePlace } from "./queue-place";
+import { rewardShownAs, shownReward } from "@/nodes/kinds/score-display";
 import { FINISHED, formatDuration, formatNumber } from "./run-types";
 import { formatTimeLeft } from "./time-left";
 import { usePngWorkflowDrop } from "./use-png-workflow-drop";
@@ -136,7 +137,17 @@ export function RunControls(props: {
             {latest
               ? Object.entries(latest.metrics.rewards).map(([id, value]) => (
                   <span key={id} className="muted">
-                    {labelOf(id)}: <b data-testid={`run.reward.${id}`}>{formatNumber(value)}</b>
+                    {labelOf(id)}:{" "}
+                    <b data-testid={`run.reward.${id}`}>
+                      {
+                        shownReward(
+                          rewardShownAs(store.getSnapshot().document, id),
+                          value,
+                          progress.steps[0]?.metrics.rewards[id],
+                          formatNumber,
+                        ).text
+                      }
+                    </b>
                   </span>
                 ))
               : null}

@@ -12,6 +12,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { describeError } from "@/app/_lib/errors";
 import { runFailureSentence } from "@/nodes/graph/format-issues";
+import { formatScoreGain, shownScore } from "@/nodes/kinds/score-display";
 import { useTRPC } from "@/app/_trpc/provider";
 import { IterationCommentButton, RunComments } from "@/app/_comments/run-comments";
 import { GuardSummary } from "./guard-summary";
@@ -219,7 +220,13 @@ export function RunView(props: { readonly runId: string }) {
               />
               <div className="muted" data-testid="run-page.slider-label">
                 Iteration {shown.iteration} · <Term id="score">score</Term>{" "}
-                {formatNumber(shown.metrics.objective)}
+                <span data-testid="run-page.score">
+                  {formatScoreGain(
+                    shownScore(shown.metrics.objective, steps[0]?.metrics.objective),
+                    formatNumber,
+                  )}
+                </span>{" "}
+                since the start
                 {" · "}
                 <a
                   href={artifactUrl(shown.imageArtifactId, true) ?? "#"}
@@ -278,7 +285,7 @@ export function RunView(props: { readonly runId: string }) {
       />
 
       <h2>Curves</h2>
-      <RunCharts runs={[{ label: "run", steps }]} names={metricNames(run.document)} />
+      <RunCharts runs={[{ label: "run", steps, document: run.document }]} names={metricNames(run.document)} />
       <GuardSummary document={run.document} steps={steps} />
 
       <h2>

@@ -29,8 +29,22 @@ export interface KindDeclaration<Id extends string = string> {
  */
 export type RewardGradientKind = "analytic" | "classifier-vjp" | "onnx-vjp" | "none";
 
+/**
+ * How a reward whose own value is not what a person maximises is shown (nodes/kinds/score-display.ts): as the
+ * share of its first iteration's value saved ("JPEG size: 14 % smaller than at the start"). The
+ * engine's value, the objective and every gradient stay as they are: this is display only.
+ */
+export interface RewardShownAs {
+  /** "saved": 1 − value/start, for a reward that is minus a size (the JPEG size: 0.14 = 14 % smaller). */
+  readonly relativeToStart: "saved";
+  /** What the share is of, completing "… 14 % smaller than at the start": e.g. "JPEG size". */
+  readonly what: string;
+}
+
 export interface RewardKindDeclaration<Id extends string = string> extends KindDeclaration<Id> {
   readonly gradient: RewardGradientKind;
+  /** Shown relative to the run's first picture instead of as the raw value (see RewardShownAs). */
+  readonly shownAs?: RewardShownAs;
   /** Checks that only matter when running with this kind (blocks a run, not a save). */
   validate?(params: Readonly<Record<string, unknown>>): readonly ParamProblem[];
 }

@@ -25,6 +25,39 @@ import type { ImageBatch, Reward } from "./rewards/reward";
 import type { WeightedReward } from "./rewards/weighted-sum";
 import type { FloatArray } from "./tensor";
 
+/**
+ * A guard that adds a penalty or pulls the noise back counts as having fired only when it changed the
+ * update by at least this share of what the rewards asked for (METHOD.md §5, "How much a guard changed the
+ * update"): a penalty that is active but moves the update by under 5 % only measured.
+ */
+export const MATERIAL_CHANGE = 0.05;
+
+/** PR's report key: it fires from its calibrated percentile (METHOD.md §5), and its change is reported beside. */
+export const PR_GUARD_ID = "probability-regularization";
+
+function squaredNorm(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]! * values[i]!;
+  return sum;
+}
+
+/**
+ * The report with its measured change (a share; see GuardReport.change). Unless `keepFired` (PR, which fires
+ * from its calibrated percentile), an active guard fired only when the change is material; a stop always is.
+ * Without a measurable change (the rewards gave no direction) the guard's own verdict stands.
+ */
+export function withMeasuredChange<R extends GuardReport>(
+  report: R,
+  part: number,
+  rewards: number,
+  keepFired = false,
+): R {
+  if (!(rewards > 0) || !Number.isFinite(part) || !Number.isFinite(rewards)) return report;
+  const change = part / rewards;
+  if (keepFired) return { ...report, change };
+  return { ...report, change, fired: report.stop === true || (report.fired && change >= MATERIAL_CHANGE) };
+}
+
 export interface ObjectiveConfig {
   rewards: readonly WeightedReward[];
   /** Keeper floors; each names a reward of `rewards` (add it with weight 0 to keep it without maximizing it). */
@@ -50,6 +83,13 @@ export interface RewardStage {
   withoutGradient: string[];
   /** A keeper in stop mode fell below its floor. */
   stop: boolean;
+  /**
+   * For measuring how much the keepers and image guards changed the update (with a gradient only):
+   * Σ_r w_r·∂r/∂x of the differentiable rewards alone, and the norm of each keeper's and image guard's part
+   * of the image cotangent, by report id. With rewards left to an estimator, their reports are measured once
+   * the estimator's direction is known (`measureImageGuardChanges`).
+   */
+  changeParts?: { rewardPart: Float64Array; partNorms: Record<string, number> };
 }
 
 /** Checks the configuration once, before a run starts: every error at once, naming the part to fix. */
@@ -143,6 +183,7 @@ export async function evaluateRewardStage(
 
   const imageGuardReports: Record<string, GuardReport> = {};
   const imageGuardGradients: Float32Array[] = [];
+  const imageGuardGradientsById = new Map<string, Float32Array>();
   for (const guard of config.imageGuards ?? []) {
     const result = await guard.evaluate(images, {
       start: options.startImages ?? null,
@@ -150,7 +191,10 @@ export async function evaluateRewardStage(
     });
     imageGuardReports[guard.id] = result.report;
     for (let b = 0; b < batch; b++) keeperPenalty[b] = keeperPenalty[b]! + result.penalties[b]!;
-    if (result.gradient) imageGuardGradients.push(result.gradient);
+    if (result.gradient) {
+      imageGuardGradients.push(result.gradient);
+      imageGuardGradientsById.set(guard.id, result.gradient);
+    }
   }
 
   const withoutGradient: string[] = [];
@@ -184,7 +228,7 @@ export async function evaluateRewardStage(
       for (let i = 0; i < imageCotangent.length; i++) imageCotangent[i] = imageCotangent[i]! - gradient[i]!;
     }
   }
-  return {
+  const stage: RewardStage = {
     scores,
     weightedTotal,
     keeperReports,
@@ -194,6 +238,56 @@ export async function evaluateRewardStage(
     withoutGradient,
     stop,
   };
+  if (options.withGradient && (keepers.length > 0 || imageGuardGradients.length > 0)) {
+    // Measured apart from the cotangent (whose float operations stay as they were: runs reproduce).
+    const rewardPart = new Float64Array(images.data.length);
+    const perImage = images.data.length / batch;
+    for (const { reward, weight } of config.rewards) {
+      const gradient = gradients[reward.id];
+      if (!gradient || weight === 0) continue;
+      for (let i = 0; i < rewardPart.length; i++) rewardPart[i] = rewardPart[i]! + weight * gradient[i]!;
+    }
+    const partNorms: Record<string, number> = {};
+    for (const keeper of keepers) {
+      const gradient = gradients[keeper.rewardId];
+      const weights = keeperReports[keeper.id]!.rewardGradientWeights;
+      let sum = 0;
+      for (let b = 0; b < batch; b++) {
+        const w = weights[b]!;
+        if (w === 0 || !gradient) continue;
+        sum += w * w * squaredNorm(gradient.subarray(b * perImage, (b + 1) * perImage));
+      }
+      partNorms[keeper.id] = Math.sqrt(sum);
+    }
+    for (const guard of config.imageGuards ?? []) {
+      const gradient = imageGuardGradientsById.get(guard.id);
+      partNorms[guard.id] = gradient ? Math.sqrt(squaredNorm(gradient)) : 0;
+    }
+    stage.changeParts = { rewardPart, partNorms };
+    if (withoutGradient.length === 0) measureImageGuardChanges(stage, null);
+  }
+  return stage;
+}
+
+/**
+ * Sets the keepers' and image guards' `change` (and whether they fired) against the rewards' image-space
+ * direction: the differentiable rewards' Σ w·∂r/∂x, plus, with an estimator, its image-space direction per
+ * image (`estimated`, laid out like the images). The split is measured on the picture, not on the noise:
+ * pulling each part back through the model separately would cost a second backward pass.
+ */
+export function measureImageGuardChanges(stage: RewardStage, estimated: Float32Array | null): void {
+  const parts = stage.changeParts;
+  if (!parts) return;
+  let sum = 0;
+  for (let i = 0; i < parts.rewardPart.length; i++) {
+    const value = parts.rewardPart[i]! + (estimated ? estimated[i]! : 0);
+    sum += value * value;
+  }
+  const rewards = Math.sqrt(sum);
+  for (const [id, report] of Object.entries(stage.keeperReports))
+    stage.keeperReports[id] = withMeasuredChange(report, parts.partNorms[id] ?? 0, rewards);
+  for (const [id, report] of Object.entries(stage.imageGuardReports))
+    stage.imageGuardReports[id] = withMeasuredChange(report, parts.partNorms[id] ?? 0, rewards);
 }
 
 export interface NoiseStage {
@@ -236,11 +330,22 @@ export function applyNoiseGuards(
   const reports: Record<string, GuardReport> = {};
   let penalty = 0;
   let pr: number | null = null;
+  const rewardNorm = rewardGradient && lossGradientOut ? Math.sqrt(squaredNorm(rewardGradient)) : 0;
   for (const guard of guards) {
-    const report = guard.evaluate(z, iteration, lossGradientOut);
+    // What the guard adds to the loss gradient, measured on a copy (the sum itself is left as it was).
+    const before = rewardNorm > 0 ? Float64Array.from(lossGradientOut!) : null;
+    let report = guard.evaluate(z, iteration, lossGradientOut);
+    if (before) {
+      let sum = 0;
+      for (let i = 0; i < before.length; i++) {
+        const delta = lossGradientOut![i]! - before[i]!;
+        sum += delta * delta;
+      }
+      report = withMeasuredChange(report, Math.sqrt(sum), rewardNorm, guard.id === PR_GUARD_ID);
+    }
     reports[guard.id] = report;
     penalty += report.penalty ?? 0;
-    if (guard.id === "probability-regularization") pr = report.value;
+    if (guard.id === PR_GUARD_ID) pr = report.value;
   }
   return { reports, penalty, pr };
 }
@@ -249,11 +354,24 @@ export function applyNoiseGuards(
 export function projectIntoTrustRegions(
   guards: readonly NoisePenaltyGuard[],
   z: FloatArray,
+  /** z before the optimizer's step: the projection's change is its pull-back over the step's length. */
+  beforeStep?: FloatArray,
 ): Record<string, GuardReport> {
   const reports: Record<string, GuardReport> = {};
   for (const guard of guards) {
-    if (guard instanceof TrustRegionGuard && guard.mode === "project")
-      reports[`${guard.id}:projection`] = guard.project(z);
+    if (!(guard instanceof TrustRegionGuard && guard.mode === "project")) continue;
+    const stepped = beforeStep ? Float64Array.from(z) : null;
+    let report = guard.project(z);
+    if (stepped && beforeStep) {
+      let pulled = 0;
+      let step = 0;
+      for (let i = 0; i < z.length; i++) {
+        pulled += (stepped[i]! - z[i]!) ** 2;
+        step += (stepped[i]! - beforeStep[i]!) ** 2;
+      }
+      report = withMeasuredChange(report, Math.sqrt(pulled), Math.sqrt(step));
+    }
+    reports[`${guard.id}:projection`] = report;
   }
   return reports;
 }
@@ -274,7 +392,8 @@ export function objectiveValues(rewardStage: RewardStage, noiseStages: readonly 
 export interface IterationMetrics {
   iteration: number;
   rewards: Record<string, number>;
-  guards: Record<string, { value: number; fired: boolean }>;
+  /** `change`: how much the guard changed the update (GuardReport.change; with a batch, the largest). */
+  guards: Record<string, { value: number; fired: boolean; change?: number }>;
   /** PR (mean over images) when a PR guard ran, else null. */
   pr: number | null;
   /**
@@ -305,21 +424,27 @@ export function iterationMetrics(input: {
   };
   const rewards: Record<string, number> = {};
   for (const [id, values] of Object.entries(rewardStage.scores)) rewards[id] = mean(values);
-  const guards: Record<string, { value: number; fired: boolean }> = {};
-  for (const [id, report] of Object.entries(rewardStage.keeperReports)) {
-    guards[id] = { value: report.value, fired: report.fired };
-  }
-  for (const [id, report] of Object.entries(rewardStage.imageGuardReports))
-    guards[id] = { value: report.value, fired: report.fired };
+  const guards: IterationMetrics["guards"] = {};
+  const entry = (report: GuardReport) => ({
+    value: report.value,
+    fired: report.fired,
+    ...(report.change !== undefined ? { change: report.change } : {}),
+  });
+  for (const [id, report] of Object.entries(rewardStage.keeperReports)) guards[id] = entry(report);
+  for (const [id, report] of Object.entries(rewardStage.imageGuardReports)) guards[id] = entry(report);
   const guardIds = new Set(noiseStages.flatMap((stage) => Object.keys(stage.reports)));
   for (const id of guardIds) {
     const reports = noiseStages
       .map((stage) => stage.reports[id])
       .filter((r): r is GuardReport => r !== undefined);
-    guards[id] = { value: mean(reports.map((r) => r.value)), fired: reports.some((r) => r.fired) };
+    const changes = reports.map((r) => r.change).filter((c): c is number => c !== undefined);
+    guards[id] = {
+      value: mean(reports.map((r) => r.value)),
+      fired: reports.some((r) => r.fired),
+      ...(changes.length > 0 ? { change: Math.max(...changes) } : {}),
+    };
   }
-  for (const [id, report] of Object.entries(input.otherGuards ?? {}))
-    guards[id] = { value: report.value, fired: report.fired };
+  for (const [id, report] of Object.entries(input.otherGuards ?? {})) guards[id] = entry(report);
   const prValues = noiseStages.map((stage) => stage.pr).filter((v): v is number => v !== null);
   return {
     iteration: input.iteration,

@@ -154,7 +154,8 @@ describe("a guard kind registered at run time", () => {
     const result = await runDno({ plan: planRun(document, { skipValidation: true }), env });
     expect(result.history).toHaveLength(2);
     for (const record of result.history) {
-      expect(record.guards[CONSTANT]).toEqual({ value: 0.25, fired: true });
+      // A constant penalty has no gradient: it changed the update by 0 %, so it did not fire (only measured).
+      expect(record.guards[CONSTANT]).toEqual({ value: 0.25, fired: false, change: 0 });
       // objective = brightness − λ (no other guard, one image).
       expect(record.objective).toBeCloseTo(record.rewards["reward-1"]! - 0.25, 6);
     }

@@ -13,7 +13,7 @@ export interface IterationMetricsRecord {
   /** Per reward node id, the unweighted score. */
   rewards: Record<string, number>;
   /** Per guard node id, its value and whether it fired (penalized, projected, stopped) this iteration. */
-  guards: Record<string, { value: number; fired: boolean }>;
+  guards: Record<string, { value: number; fired: boolean; change?: number }>;
   /** Probability-regularization value (the reward-hacking meter), or null without a PR guard. */
   pr: number | null;
   /** The calibrated meter (percentile, band, chart thresholds); absent from older runs. */

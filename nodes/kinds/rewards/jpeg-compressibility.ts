@@ -7,4 +7,6 @@ export const jpegCompressibilityRewardKind = defineRewardKind({
   help: "A smaller JPEG file scores higher. It has no gradient: use the hybrid or zeroth-order estimator.",
   params: ["jpegQuality"],
   gradient: "none",
+  // The engine's value is −kB (smaller is better); people see how much smaller than at the start.
+  shownAs: { relativeToStart: "saved", what: "JPEG size" },
 });

@@ -14,6 +14,14 @@ export interface GuardReport {
   stop?: boolean;
   /** Extra numbers worth showing (floor, distance, norm, …). */
   detail?: Record<string, number>;
+  /**
+   * How much this guard changed this iteration's update, as a share of what the rewards asked for
+   * (0.32 = 32 %): ‖the guard's part of the gradient‖ / ‖the rewards' part‖, or for a projection
+   * ‖the pull-back‖ / ‖the optimizer's step‖. Measured by the objective (../objective.ts, METHOD.md §5),
+   * not by the guard; absent when it cannot be measured (no gradient this iteration, or a zeroth-order
+   * estimate of everything).
+   */
+  change?: number;
 }
 
 /**

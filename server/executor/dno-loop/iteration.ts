@@ -14,10 +14,14 @@
 import type { GuardReport } from "@/server/dno/guards/guard";
 import type { ProbabilityRegularizationPool } from "@/server/dno/guards/probability-regularization-pool";
 import { ProbabilityRegularizationGuard } from "@/server/dno/guards/probability-regularization-guard";
+import { TrustRegionGuard } from "@/server/dno/guards/trust-region";
 import {
   applyNoiseGuards,
   evaluateRewardStage,
   iterationMetrics,
+  measureImageGuardChanges,
+  PR_GUARD_ID,
+  withMeasuredChange,
   type NoiseStage,
   type RewardStage,
   projectIntoTrustRegions,
@@ -38,6 +42,8 @@ interface IterationScratch {
   imageCotangent: Float32Array | undefined;
   /** Rewards without a gradient this iteration (the estimator's black box). */
   blackBox: Set<string>;
+  /** The estimator's image-space directions, laid out like the images (to measure what the guards changed). */
+  estimated: Float32Array | null;
 }
 
 type PhaseTimings = { forward: number; backward: number; rewards: number; guards: number; update: number };
@@ -155,6 +161,7 @@ function generatorFor(setup: RunSetup, state: LoopState, scratch: IterationScrat
     async vjp(_z: Float32Array, direction: Float32Array): Promise<Float32Array> {
       // The black-box direction plus the exact image gradient of the differentiable rewards.
       const cotangent = Float32Array.from(direction);
+      scratch.estimated?.set(direction, b * direction.length);
       const imageCotangent = scratch.imageCotangent;
       if (imageCotangent) {
         const perImage = cotangent.length;
@@ -249,6 +256,7 @@ async function rewardAndBackwardPhase(
   if (estimates === "everything") {
     // Estimated in the forward phase.
   } else if (estimates === "rewards-without-gradient" && scratch.blackBox.size > 0) {
+    scratch.estimated = rewardStage.changeParts ? new Float32Array(image.data.length) : null;
     for (let b = 0; b < batch; b++) {
       const estimate = await estimateDirection(plan.estimator)(
         generatorFor(setup, state, scratch, b),
@@ -266,6 +274,7 @@ async function rewardAndBackwardPhase(
       );
       state.rewardGradients[b]!.set(estimate.gradient);
     }
+    measureImageGuardChanges(rewardStage, scratch.estimated);
   } else if (scratch.imageCotangent?.some((value) => value !== 0)) {
     await backprop(setup, state, scratch, scratch.imageCotangent, null);
   }
@@ -299,7 +308,18 @@ async function guardPhase(
     if (pooled) {
       const report = await pooled.report;
       for (let i = 0; i < lossGradient.length; i++) lossGradient[i] = lossGradient[i]! + pooled.gradient[i]!;
-      stage.reports[pooled.guard.id] = report;
+      let part = 0;
+      let rewards = 0;
+      for (let i = 0; i < lossGradient.length; i++) {
+        part += pooled.gradient[i]! * pooled.gradient[i]!;
+        rewards += state.rewardGradients[b]![i]! * state.rewardGradients[b]![i]!;
+      }
+      stage.reports[pooled.guard.id] = withMeasuredChange(
+        report,
+        Math.sqrt(part),
+        Math.sqrt(rewards),
+        pooled.guard.id === PR_GUARD_ID,
+      );
       stage.penalty += report.penalty ?? 0;
       stage.pr = report.value;
     }
@@ -364,9 +384,14 @@ function updatePhase(
       iteration,
       setup.iterations,
     );
+    // z before the step, only when a trust region projects: its change is measured against the step.
+    const projects = setup.noiseGuards.some((guards) =>
+      guards.some((guard) => guard instanceof TrustRegionGuard && guard.mode === "project"),
+    );
+    const beforeStep = projects ? setup.zs.map((z) => Float32Array.from(z)) : [];
     setup.optimizer.step(setup.zs, state.lossGradients);
     for (const [b, z] of setup.zs.entries())
-      Object.assign(otherGuards, projectIntoTrustRegions(setup.noiseGuards[b]!, z));
+      Object.assign(otherGuards, projectIntoTrustRegions(setup.noiseGuards[b]!, z, beforeStep[b]));
   }
   return Math.sqrt(gradNormSquared);
 }
@@ -397,6 +422,7 @@ export async function runIteration(
     forward: null,
     imageCotangent: undefined,
     blackBox: new Set(),
+    estimated: null,
   };
   const ms: PhaseTimings = { forward: 0, backward: 0, rewards: 0, guards: 0, update: 0 };
 

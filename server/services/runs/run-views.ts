@@ -21,7 +21,15 @@ export function isRunStatus(value: string): value is RunStatus {
 export const stepMetricsSchema = z.object({
   iteration: z.number(),
   rewards: z.record(z.string(), z.number().nullable()),
-  guards: z.record(z.string(), z.object({ value: z.number().nullable(), fired: z.boolean() })),
+  guards: z.record(
+    z.string(),
+    z.object({
+      value: z.number().nullable(),
+      fired: z.boolean(),
+      /** How much the guard changed the update (a share, METHOD.md §5); runs recorded before it have none. */
+      change: z.number().nullable().optional(),
+    }),
+  ),
   pr: z.number().nullable(),
   /** The calibrated meter (METHOD.md §5); runs recorded before it have none. */
   prMeter: z
