@@ -2,12 +2,15 @@
  * The embedded worker's child process (forked by worker-supervisor.ts with `node --import tsx`): runs the
  * queue like `npm run worker`, forwards its run events to the web server over IPC, takes cancels and queue
  * wake-ups from it, and sends a heartbeat so the server can tell a child stuck in a native call.
- * It never recovers runs: the supervisor settles the runs of a child it lost, by worker id.
+ * It never touches runs with a live lease: the supervisor settles (re-queues) the runs of a child it lost,
+ * by worker id, and every worker's reaper those of workers whose lease expired. Stopping (the server's
+ * "stop", SIGTERM) hands its runs back to the queue after their current iteration; a second SIGTERM exits.
  */
-import type { RunExecutor } from "./executor-port";
-import { notifyRunQueued } from "./queue";
+import { closeSharedBosses } from "./queue/pg-boss-queue";
+import { wakeLocalWorkers } from "./queue";
 import { publishRunEvent, subscribeRunEvents } from "./run-events";
 import { startWorker } from "./start-worker";
+import { testExecutorFromEnv } from "./testing/test-executor-from-env";
 import { type ChildMessage, isParentMessage } from "./worker-ipc";
 
 const HEARTBEAT_MS = 1000;
@@ -16,25 +19,13 @@ function send(message: ChildMessage): void {
   if (process.connected) process.send?.(message, () => undefined);
 }
 
-/** DNO_WORKER_TEST_EXECUTOR is set by the supervisor's tests only (a loop that can block the thread). */
-async function testExecutor(): Promise<RunExecutor | undefined> {
-  const spec = process.env.DNO_WORKER_TEST_EXECUTOR;
-  if (!spec) return undefined;
-  const { createBlockingTestExecutor } = await import("./testing/blocking-executor");
-  return createBlockingTestExecutor(spec);
-}
-
 async function main(): Promise<void> {
   if (!process.send) {
     throw new Error("This is the web server's worker child; start a worker yourself with `npm run worker`.");
   }
-  const executor = await testExecutor();
-  const worker = await startWorker({
-    recover: false,
-    migrate: false,
-    ...(process.env.DNO_WORKER_ID ? { workerId: process.env.DNO_WORKER_ID } : {}),
-    ...(executor ? { executor } : {}),
-  });
+  const executor = await testExecutorFromEnv();
+  // The worker id comes from DNO_WORKER_ID, set by the supervisor.
+  const worker = await startWorker({ migrate: false, ...(executor ? { executor } : {}) });
   // Cancels come from the server; everything else the worker publishes goes back to it.
   subscribeRunEvents("*", (event) => {
     if (event.type !== "cancel-requested") send({ type: "event", event });
@@ -44,18 +35,21 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await worker.stop();
+    await closeSharedBosses().catch(() => undefined);
     process.exit(0);
   };
+  // A second SIGTERM while stopping: leave now (the lease expires and the run resumes elsewhere).
+  const signalled = () => (stopping ? process.exit(1) : void stop());
   process.on("message", (message: unknown) => {
     if (!isParentMessage(message)) return;
     if (message.type === "cancel") publishRunEvent({ type: "cancel-requested", runId: message.runId });
-    else if (message.type === "wake") notifyRunQueued();
+    else if (message.type === "wake") wakeLocalWorkers();
     else void stop();
   });
   // The server went away (or Ctrl-C reached the whole process group): stop tidily, runs stay resumable.
   process.on("disconnect", () => void stop());
-  process.on("SIGINT", () => void stop());
-  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", signalled);
+  process.on("SIGTERM", signalled);
   setInterval(() => send({ type: "heartbeat" }), HEARTBEAT_MS);
   send({ type: "ready", workerId: worker.workerId });
 }

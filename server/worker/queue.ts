@@ -1,67 +1,86 @@
 /**
- * The run queue, behind one small interface (ARCHITECTURE.md, worker/): the embedded implementation below uses the Run
- * rows themselves as jobs (claimed with a conditional update); a scaled setup can put pg-boss or BullMQ
- * behind the same three methods without touching the worker or the executor.
+ * The run queue, behind one interface (ARCHITECTURE.md, worker/). The Run row is always the source of truth:
+ * a queue only says which run to try next, and a claim is the conditional update in claim-run.ts.
+ * - embedded (SQLite, or DNO_QUEUE=embedded): the Run table itself, in queue-order.ts's order;
+ * - pg-boss (default on PostgreSQL): a job per queued run carrying only its id, ordered by queuePriority()
+ *   (queue/pg-boss-queue.ts).
+ * Whatever queues a run (start, resume, the lease reaper, a worker handing a run back) calls
+ * `announceQueuedRuns`, and every worker's periodic `sweep` re-sends what a crash may have lost in between.
  */
-import { EventEmitter } from "node:events";
 import { type ClaimedRun, claimNextRun } from "../services/runs/claim-next-run";
 import type { ServiceContext } from "../services/context";
+import { getEnv } from "../env";
+import { onRunQueued, waitForLocalWake, wakeLocalWorkers } from "./queue/local-wake";
+import { createPgBossRunQueue, sendRunJobs } from "./queue/pg-boss-queue";
+import { workerConfig } from "./worker-config";
+
+export interface ClaimInput {
+  workerId: string;
+  device: string;
+  /** The lease the claim starts with (renewed by the holder every heartbeat). */
+  leaseMs: number;
+}
 
 export interface RunQueue {
-  /** A run was queued or resumed: wake idle workers now instead of at their next poll. */
-  notify(): void;
-  /** Takes the next queued run for this worker and device, or null when there is none. */
-  claim(input: { workerId: string; device: string }): Promise<ClaimedRun | null>;
-  /** Resolves on `notify`, after `timeoutMs`, or when `signal` aborts. */
+  readonly kind: "embedded" | "pg-boss";
+  /** These runs were queued (new, resumed, re-queued, handed back): make sure a worker will find them. */
+  enqueue(runIds: string[]): Promise<void>;
+  /** Claims the next queued run for this worker and device, or null when there is none. */
+  claim(input: ClaimInput): Promise<ClaimedRun | null>;
+  /** Resolves when this process queued a run, after `timeoutMs`, or when `signal` aborts. */
   waitForWork(timeoutMs: number, signal: AbortSignal): Promise<void>;
-}
-
-interface WakeHolder {
-  dnoRunQueueWake?: EventEmitter;
-}
-
-function wakeEmitter(): EventEmitter {
-  const holder = globalThis as WakeHolder;
-  if (!holder.dnoRunQueueWake) {
-    holder.dnoRunQueueWake = new EventEmitter();
-    holder.dnoRunQueueWake.setMaxListeners(0);
-  }
-  return holder.dnoRunQueueWake;
+  /** Makes every queued run findable again (pg-boss: a job for each queued run that lost its own). */
+  sweep(): Promise<void>;
 }
 
 /** The embedded queue: the database's Run table, plus an in-process wake-up so pickup is immediate. */
 export function createDatabaseRunQueue(ctx: ServiceContext): RunQueue {
   return {
-    notify() {
-      wakeEmitter().emit("wake");
+    kind: "embedded",
+    async enqueue() {
+      wakeLocalWorkers();
     },
     claim(input) {
       return claimNextRun(ctx, input);
     },
-    waitForWork(timeoutMs, signal) {
-      return new Promise((resolve) => {
-        if (signal.aborted) return resolve();
-        const done = () => {
-          clearTimeout(timer);
-          wakeEmitter().off("wake", done);
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = setTimeout(done, timeoutMs);
-        wakeEmitter().on("wake", done);
-        signal.addEventListener("abort", done);
-      });
-    },
+    waitForWork: waitForLocalWake,
+    // The rows are the queue: nothing can get lost between a row and its job.
+    async sweep() {},
   };
 }
 
-/** Wakes embedded workers of this process (called by the API after queueing). */
-export function notifyRunQueued(): void {
-  wakeEmitter().emit("wake");
+/** The queue this deployment uses (DNO_QUEUE; pg-boss by default on PostgreSQL). */
+export function createRunQueue(ctx: ServiceContext, databaseUrl: string): RunQueue {
+  const config = workerConfig();
+  if (config.queue === "embedded") return createDatabaseRunQueue(ctx);
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error(
+      "DNO_QUEUE=pg-boss needs a PostgreSQL DATABASE_URL (postgresql://…); with SQLite use DNO_QUEUE=embedded.",
+    );
+  }
+  return createPgBossRunQueue(ctx, databaseUrl);
 }
 
-/** Called on every wake-up of this process's queue (the worker supervisor passes them to its child). */
-export function onRunQueued(listener: () => void): () => void {
-  wakeEmitter().on("wake", listener);
-  return () => wakeEmitter().off("wake", listener);
+/**
+ * The one call for "these runs are queued now" (the API after start/resume/re-run/proposal run; workers after
+ * reaping or handing back): wakes this process's workers and, with pg-boss, sends each run its job. A failed
+ * send is only logged: the workers' sweep finds queued runs without a job.
+ */
+export async function announceQueuedRuns(
+  ctx: ServiceContext,
+  runIds: string[],
+  databaseUrl: string = getEnv().databaseUrl,
+): Promise<void> {
+  wakeLocalWorkers();
+  if (runIds.length === 0 || workerConfig().queue !== "pg-boss") return;
+  try {
+    await sendRunJobs(ctx, databaseUrl, runIds);
+  } catch (error) {
+    console.error(
+      `Queueing run(s) ${runIds.join(", ")} in pg-boss failed; the workers' sweep will pick them up:`,
+      error,
+    );
+  }
 }
+
+export { onRunQueued, waitForLocalWake, wakeLocalWorkers };

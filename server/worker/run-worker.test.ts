@@ -7,7 +7,6 @@ import { ExecutorError } from "@/server/executor/errors";
 import { cancelRun } from "../services/runs/cancel-run";
 import { getRun, type RunDetail } from "../services/runs/get-run";
 import { readArtifactFile } from "../services/runs/artifact-store";
-import { recoverInterruptedRuns } from "../services/runs/recover-interrupted-runs";
 import { resumeRun } from "../services/runs/resume-run";
 import { startRun } from "../services/runs/start-run";
 import { createWorkflow } from "../services/workflows/create-workflow";
@@ -46,13 +45,18 @@ async function submit(workflow: Awaited<ReturnType<typeof newWorkflow>>, checkpo
   return run;
 }
 
-function worker(executor: RunExecutor, concurrency = 1): RunWorker {
+function worker(
+  executor: RunExecutor,
+  concurrency = 1,
+  options: { leaseMs?: number; maxAttempts?: number } = {},
+): RunWorker {
   const instance = new RunWorker({
     ctx: fixture.database.ctx,
     queue: createDatabaseRunQueue(fixture.database.ctx),
     executor,
     concurrency,
     pollMs: 20,
+    ...options,
   });
   instance.start();
   return instance;
@@ -160,9 +164,9 @@ describe("run worker on the embedded queue", () => {
 
   it("fails a run on a NaN reward at that reward's node, keeps earlier iterations, and goes on with the next run", async () => {
     const runner = worker(createSmallLoopExecutor({ nanAtIteration: 3 }));
+    const workflow = await newWorkflow(6);
+    const bad = await submit(workflow);
     try {
-      const workflow = await newWorkflow(6);
-      const bad = await submit(workflow);
       const done = await finished(bad.id);
       expect(done.status).toBe("failed");
       expect(done.errorNodeId).toBe("reward-1");
@@ -176,6 +180,18 @@ describe("run worker on the embedded queue", () => {
     try {
       const next = await finished((await submit(await newWorkflow(3))).id);
       expect(next.status).toBe("succeeded");
+      // A person resumes the failed run: it continues after its last checkpoint with a fresh crash budget.
+      const resumed = await resumeRun(fixture.database.ctx, { runId: bad.id });
+      expect(resumed.status).toBe("queued");
+      expect(await fixture.database.db.run.findUniqueOrThrow({ where: { id: bad.id } })).toMatchObject({
+        attempts: 0,
+        leaseExpiresAt: null,
+        workerId: null,
+      });
+      const again = await finished(bad.id);
+      expect(again.status).toBe("succeeded");
+      expect(again.steps.map((step) => step.iteration)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(again.log.map((entry) => entry.message)).toContainEqual("Resuming after iteration 2.");
     } finally {
       await healthy.stop();
     }
@@ -208,7 +224,7 @@ describe("run worker on the embedded queue", () => {
   });
 
   it.each([1, 3])(
-    "marks runs left running at restart interrupted and resumes them with identical results (checkpoint every %i)",
+    "a dead worker's run stays its own while the lease lives (a starting worker leaves it alone), then is queued again and resumes with identical results (checkpoint every %i)",
     async (checkpointEvery) => {
       const iterations = 9;
       const reference = worker(createSmallLoopExecutor());
@@ -219,7 +235,8 @@ describe("run worker on the embedded queue", () => {
       } finally {
         await reference.stop();
       }
-      // A worker whose process "dies" after 5 iterations: its executor stops answering mid-run.
+      // A worker whose process "dies" after 5 iterations: its executor stops answering mid-run, and then the
+      // worker halts as a killed process would (no more writes, no more heartbeats).
       const inner = createSmallLoopExecutor();
       const dying: RunExecutor = {
         device: "cpu",
@@ -235,24 +252,26 @@ describe("run worker on the embedded queue", () => {
             },
           }),
       };
-      const crashed = worker(dying);
+      const leaseMs = 2500;
+      const crashed = worker(dying, 1, { leaseMs });
       const run = await submit(workflow, checkpointEvery);
       await waitFor(
         "five iterations",
         async () => (await getRun(fixture.database.ctx, { runId: run.id })).iterationsDone >= 5,
       );
-      // Server restart: everything still "running" is interrupted.
-      const recovered = await recoverInterruptedRuns(fixture.database.ctx);
-      expect(recovered).toContain(run.id);
-      await crashed.stop();
-      const interrupted = await getRun(fixture.database.ctx, { runId: run.id });
-      expect(interrupted.status).toBe("interrupted");
-      expect(interrupted.checkpointIteration).toBe(checkpointEvery === 1 ? 4 : 2);
+      await crashed.halt();
+      const held = await fixture.database.db.run.findUniqueOrThrow({ where: { id: run.id } });
+      expect(held).toMatchObject({ status: "running", workerId: crashed.workerId, attempts: 1 });
 
-      const resumed = await resumeRun(fixture.database.ctx, { runId: run.id });
-      expect(resumed.status).toBe("queued");
-      const again = worker(createSmallLoopExecutor());
+      // A worker starting now must not touch it: the lease is still alive.
+      const again = worker(createSmallLoopExecutor(), 1, { leaseMs });
       try {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const untouched = await fixture.database.db.run.findUniqueOrThrow({ where: { id: run.id } });
+        expect(untouched.leaseExpiresAt?.getTime()).toBeGreaterThan(Date.now());
+        expect(untouched).toMatchObject({ status: "running", workerId: crashed.workerId, attempts: 1 });
+
+        // Once the lease expires, the new worker's reaper queues it again and the worker resumes it.
         const done = await finished(run.id);
         expect(done.status).toBe("succeeded");
         expect(done.steps.map((step) => step.metrics.rewards)).toEqual(
@@ -269,14 +288,96 @@ describe("run worker on the embedded queue", () => {
         );
         expect(await imageHashes(done)).toEqual(await imageHashes(uninterrupted));
         expect(done.bestIteration).toBe(uninterrupted.bestIteration);
-        expect(done.log.map((entry) => entry.message)).toContainEqual(
-          expect.stringMatching(/^Resumed on cpu after iteration/),
+        const messages = done.log.map((entry) => entry.message);
+        expect(messages).toContainEqual(
+          `Worker ${crashed.workerId} stopped renewing its lease; queued again to continue after iteration ${checkpointEvery === 1 ? 4 : 2}.`,
         );
+        expect(messages).toContainEqual(expect.stringMatching(/^Resumed on cpu after iteration/));
+        const row = await fixture.database.db.run.findUniqueOrThrow({ where: { id: run.id } });
+        expect(row).toMatchObject({ attempts: 2, workerId: again.workerId, leaseExpiresAt: null });
       } finally {
         await again.stop();
       }
     },
   );
+
+  it("stopping hands a running run back after its current iteration, checkpointed; another worker finishes it identically", async () => {
+    const workflow = await newWorkflow(12, 5);
+    const reference = worker(createSmallLoopExecutor());
+    let uninterrupted: RunDetail;
+    try {
+      uninterrupted = await finished((await submit(workflow, 4)).id);
+    } finally {
+      await reference.stop();
+    }
+    const first = worker(createSmallLoopExecutor({ delayMs: 30 }));
+    const run = await submit(workflow, 4);
+    await waitFor(
+      "two iterations",
+      async () => (await getRun(fixture.database.ctx, { runId: run.id })).iterationsDone >= 2,
+    );
+    await first.stop();
+    const handedBack = await fixture.database.db.run.findUniqueOrThrow({ where: { id: run.id } });
+    // Checkpoints are every 4 iterations, but the iteration the worker finished on stopping has one.
+    expect(handedBack).toMatchObject({ status: "queued", workerId: null, leaseExpiresAt: null, attempts: 0 });
+    expect(handedBack.checkpointIteration).toBe(handedBack.iterationsDone - 1);
+    expect(handedBack.iterationsDone).toBeLessThan(12);
+    const workerRow = await fixture.database.db.worker.findUniqueOrThrow({ where: { id: first.workerId } });
+    expect(workerRow.stoppedAt).not.toBeNull();
+    expect(workerRow.runsDone).toBe(0);
+
+    const second = worker(createSmallLoopExecutor());
+    try {
+      const done = await finished(run.id);
+      expect(done.status).toBe("succeeded");
+      expect(done.steps.map((step) => step.metrics.objective)).toEqual(
+        uninterrupted.steps.map((step) => step.metrics.objective),
+      );
+      expect(await imageHashes(done)).toEqual(await imageHashes(uninterrupted));
+      expect(done.log.map((entry) => entry.message)).toContainEqual(
+        `Worker ${first.workerId} stopped and handed the run back; queued again to continue after iteration ${handedBack.checkpointIteration}.`,
+      );
+      expect(done.log.some((entry) => /interrupted/i.test(entry.message))).toBe(false);
+      const secondRow = await fixture.database.db.worker.findUniqueOrThrow({
+        where: { id: second.workerId },
+      });
+      expect(secondRow).toMatchObject({ runsDone: 1, stoppedAt: null, device: "cpu", concurrency: 1 });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("fails a run whose workers keep dying after DNO_WORKER_MAX_ATTEMPTS claims, with a sentence", {
+    timeout: 15_000,
+  }, async () => {
+    const workflow = await newWorkflow(200);
+    const run = await submit(workflow);
+    const hanging: RunExecutor = {
+      device: "cpu",
+      execute: (request) =>
+        new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(new Error("gone")))),
+    };
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const doomed = worker(hanging, 1, { leaseMs: 600, maxAttempts: 2 });
+      await waitFor("the claim", async () => doomed.activeRunIds.includes(run.id));
+      await doomed.halt();
+      expect(await fixture.database.db.run.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({
+        status: "running",
+        workerId: doomed.workerId,
+        attempts: attempt,
+      });
+    }
+    const reaper = worker(hanging, 1, { leaseMs: 600, maxAttempts: 2 });
+    try {
+      const done = await finished(run.id);
+      expect(done.status).toBe("failed");
+      expect(done.error).toMatch(
+        /^Its worker stopped responding 2 times while running it \(last: worker worker-.*\), so it was not started again\. Check the workers' logs/,
+      );
+    } finally {
+      await reaper.stop();
+    }
+  });
 
   it("20 submissions at once on two workers: every run completes or is cancelled, none lost or run twice", async () => {
     let running = 0;

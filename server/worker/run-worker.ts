@@ -3,18 +3,30 @@
  * one DNO run saturates a GPU), hands each to the executor, and persists what comes back: a RunStep with its
  * PNG per iteration, a checkpoint every K iterations, status and timings, the error with the failing node.
  * Nothing a run does can take the process down: every failure ends that run only.
+ * Leases (CLUSTER.md): every claim holds a lease on the Run row, renewed each heartbeat; a failed renewal
+ * aborts the run without writing anything more (writes are fenced anyway). Each heartbeat also reaps runs
+ * whose lease expired (their worker died) back into the queue. Stopping hands runs back to the queue after
+ * their current iteration; it never marks them interrupted.
  */
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { metricKeyNodes } from "@/nodes/kinds/metric-labels";
 import type { GraphDocument } from "@/nodes";
 import { encodePng } from "@/server/models/image";
+import { AppError } from "../errors";
 import type { ServiceContext } from "../services/context";
 import { appendRunLog } from "../services/runs/append-run-log";
-import type { ClaimedRun } from "../services/runs/claim-next-run";
+import type { ClaimedRun } from "../services/runs/claim-run";
 import { finishRun } from "../services/runs/finish-run";
-import { readCheckpoint } from "../services/runs/read-checkpoint";
-import { recordRunStep } from "../services/runs/record-run-step";
 import { listRunSteps } from "../services/runs/list-run-steps";
+import { readCheckpoint } from "../services/runs/read-checkpoint";
+import { reapExpiredRuns } from "../services/runs/reap-expired-runs";
+import { recordRunStep } from "../services/runs/record-run-step";
+import { releaseRun } from "../services/runs/release-run";
+import { renewRunLeases } from "../services/runs/renew-run-leases";
+import { heartbeatWorker } from "../services/workers/heartbeat-worker";
+import { registerWorker } from "../services/workers/register-worker";
+import { stopWorker } from "../services/workers/stop-worker";
 import { isJavaScriptInternalError, sanitizeErrorMessage } from "../sanitize-message";
 import { errorNodeIdOf, type ExecutorIteration, type RunExecutor } from "./executor-port";
 import type { RunQueue } from "./queue";
@@ -37,6 +49,43 @@ export interface RunWorkerOptions {
   abandonAfterMs?: number;
   /** How often a running run's row is checked for a cancel requested elsewhere (another process). */
   cancelPollMs?: number;
+  /** A claim's lease; renewed every `heartbeatMs`. Past it, other workers presume this one dead. */
+  leaseMs?: number;
+  heartbeatMs?: number;
+  /** Claims of one run before the reaper fails it instead of queueing it again. */
+  maxAttempts?: number;
+  /** On stop, how long the current iteration may take to finish before the run is handed back anyway. */
+  drainTimeoutMs?: number;
+  /** Write a Worker row (admin page) at start, heartbeat it, mark it stopped (default true). */
+  register?: boolean;
+}
+
+/** Why a run's controller was aborted, when it was not a cancel. */
+class LeaseLost extends Error {
+  constructor() {
+    super("the worker lost the run's lease");
+  }
+}
+class Released extends Error {
+  constructor() {
+    super("the worker is stopping");
+  }
+}
+class Halted extends Error {
+  constructor() {
+    super("the worker halted");
+  }
+}
+
+function isLeaseLostError(error: unknown): boolean {
+  return error instanceof AppError && error.code === "CONFLICT" && error.details.reason === "lease-lost";
+}
+
+interface ActiveRun {
+  controller: AbortController;
+  attempt: number;
+  draining: boolean;
+  drainTimer: ReturnType<typeof setTimeout> | null;
 }
 
 /** The executor did not return within the grace period after a cancel or stop. */
@@ -123,10 +172,17 @@ export class RunWorker {
   private readonly options: Required<Omit<RunWorkerOptions, "workerId">>;
   private readonly stopController = new AbortController();
   private readonly loops: Promise<void>[] = [];
-  private readonly active = new Map<string, AbortController>();
+  private readonly active = new Map<string, ActiveRun>();
+  private registered: Promise<void> = Promise.resolve();
+  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  private ticking: Promise<void> = Promise.resolve();
+  private tickBusy = false;
+  private ticks = 0;
+  private halted = false;
 
   constructor(options: RunWorkerOptions) {
-    this.workerId = options.workerId ?? `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.workerId = options.workerId ?? `worker-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const leaseMs = options.leaseMs ?? 30_000;
     this.options = {
       ctx: options.ctx,
       queue: options.queue,
@@ -135,6 +191,11 @@ export class RunWorker {
       pollMs: options.pollMs ?? 1000,
       abandonAfterMs: options.abandonAfterMs ?? 3000,
       cancelPollMs: options.cancelPollMs ?? 2000,
+      leaseMs,
+      heartbeatMs: options.heartbeatMs ?? Math.min(5000, Math.floor(leaseMs / 3)),
+      maxAttempts: options.maxAttempts ?? 3,
+      drainTimeoutMs: options.drainTimeoutMs ?? 60_000,
+      register: options.register ?? true,
     };
   }
 
@@ -144,23 +205,116 @@ export class RunWorker {
 
   start(): void {
     if (this.loops.length > 0) return;
-    for (let slot = 0; slot < this.options.concurrency; slot++) this.loops.push(this.loop());
+    const { ctx, executor, concurrency, register } = this.options;
+    if (register) {
+      this.registered = registerWorker(ctx, {
+        id: this.workerId,
+        host: hostname(),
+        pid: process.pid,
+        device: executor.device,
+        concurrency,
+      }).catch((error: unknown) => console.error(`Run worker ${this.workerId}: registering failed:`, error));
+    }
+    // The first tick reaps runs of workers that died before this one started (only expired leases).
+    this.runTick();
+    this.heartbeatTimer = setInterval(() => this.runTick(), this.options.heartbeatMs);
+    for (let slot = 0; slot < concurrency; slot++) this.loops.push(this.loop());
   }
 
-  /** Stops taking runs; running ones are aborted and end as interrupted (resumable), not cancelled. */
+  /**
+   * Graceful stop (SIGTERM): takes no more runs; each running run finishes its current iteration, records it
+   * with a checkpoint and goes back to the queue (its lease released) to continue on another worker; then
+   * the Worker row is marked stopped. A run that does not reach the end of its iteration within
+   * `drainTimeoutMs` is handed back from its last checkpoint.
+   */
   async stop(): Promise<void> {
     this.stopController.abort();
-    for (const controller of this.active.values()) controller.abort(new Error("worker stopping"));
+    for (const entry of this.active.values()) {
+      entry.draining = true;
+      entry.drainTimer = setTimeout(
+        () => entry.controller.abort(new Released()),
+        this.options.drainTimeoutMs,
+      );
+    }
+    await Promise.all(this.loops);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.ticking;
+    if (this.options.register && !this.halted) {
+      await this.registered;
+      await stopWorker(this.options.ctx, { id: this.workerId }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Stops at once and writes nothing more, as a killed process would (the second SIGTERM; tests of lost
+   * workers): runs stay `running` under this worker until their lease expires and a reaper queues them again.
+   */
+  async halt(): Promise<void> {
+    this.halted = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.stopController.abort();
+    for (const entry of this.active.values()) entry.controller.abort(new Halted());
     await Promise.all(this.loops);
   }
 
+  private runTick(): void {
+    if (this.tickBusy) return;
+    this.tickBusy = true;
+    this.ticking = this.tick().finally(() => {
+      this.tickBusy = false;
+    });
+  }
+
+  /** One heartbeat: renew the leases held (abort runs whose lease was lost), the Worker row, then reap. */
+  private async tick(): Promise<void> {
+    const { ctx, queue, leaseMs, maxAttempts, heartbeatMs } = this.options;
+    try {
+      if (this.halted) return;
+      const held = [...this.active.entries()].map(([id, entry]) => ({ id, attempt: entry.attempt }));
+      if (held.length > 0) {
+        const lost = await renewRunLeases(ctx, { workerId: this.workerId, leaseMs, runs: held });
+        for (const runId of lost) {
+          const entry = this.active.get(runId);
+          if (entry && !entry.controller.signal.aborted) entry.controller.abort(new LeaseLost());
+        }
+      }
+      if (this.halted) return;
+      if (this.options.register) {
+        await this.registered;
+        await heartbeatWorker(ctx, { id: this.workerId });
+      }
+      const reaped = await reapExpiredRuns(ctx, { leaseMs, maxAttempts });
+      if (reaped.requeued.length > 0) {
+        await queue.enqueue(reaped.requeued);
+        for (const runId of reaped.requeued) {
+          publishRunEvent({ type: "status", runId, status: "queued", error: null, errorNodeId: null });
+        }
+      }
+      for (const runId of reaped.failed) {
+        const run = await ctx.db.run.findUnique({ where: { id: runId }, select: { error: true } });
+        publishRunEvent({
+          type: "status",
+          runId,
+          status: "failed",
+          error: run?.error ?? null,
+          errorNodeId: null,
+        });
+      }
+      // About once a lease: make sure no queued run lost its job (pg-boss; a no-op on the embedded queue).
+      if (this.ticks++ % Math.max(1, Math.round(leaseMs / heartbeatMs)) === 0) await queue.sweep();
+    } catch (error) {
+      console.error(`Run worker ${this.workerId}: heartbeat failed, retrying at the next one:`, error);
+    }
+  }
+
   private async loop(): Promise<void> {
-    const { queue, executor, pollMs } = this.options;
+    const { queue, executor, pollMs, leaseMs } = this.options;
     const stopSignal = this.stopController.signal;
+    await this.registered;
     while (!stopSignal.aborted) {
       let claimed: ClaimedRun | null = null;
       try {
-        claimed = await queue.claim({ workerId: this.workerId, device: executor.device });
+        claimed = await queue.claim({ workerId: this.workerId, device: executor.device, leaseMs });
       } catch (error) {
         console.error(`Run worker ${this.workerId}: claiming failed, retrying:`, error);
       }
@@ -168,16 +322,38 @@ export class RunWorker {
         await queue.waitForWork(pollMs, stopSignal);
         continue;
       }
+      if (stopSignal.aborted) {
+        // Stopped while claiming: hand it straight back (halted: write nothing, the lease will expire).
+        if (!this.halted) await this.handBack(claimed.id, claimed.attempt);
+        break;
+      }
       await this.execute(claimed);
     }
+  }
+
+  private async handBack(runId: string, attempt: number): Promise<void> {
+    const { ctx, queue } = this.options;
+    const released = await releaseRun(ctx, { runId, workerId: this.workerId, attempt }).catch(
+      (error: unknown) => {
+        console.error(`Run ${runId}: handing it back failed (its lease will expire instead):`, error);
+        return false;
+      },
+    );
+    if (!released) return;
+    publishRunEvent({ type: "status", runId, status: "queued", error: null, errorNodeId: null });
+    await queue.enqueue([runId]).catch((error: unknown) => {
+      console.error(`Run ${runId}: re-queueing failed (the sweep will find it):`, error);
+    });
   }
 
   private async execute(claimed: ClaimedRun): Promise<void> {
     const { ctx, executor } = this.options;
     const runId = claimed.id;
     const controller = new AbortController();
-    this.active.set(runId, controller);
+    const entry: ActiveRun = { controller, attempt: claimed.attempt, draining: false, drainTimer: null };
+    this.active.set(runId, entry);
     let cancelRequested = false;
+    let leaseLost = false;
     const unsubscribe = subscribeRunEvents(runId, (event) => {
       if (event.type === "cancel-requested") {
         cancelRequested = true;
@@ -203,6 +379,8 @@ export class RunWorker {
       level: "info" | "warning" | "error" = "info",
       nodeId: string | null = null,
     ) => {
+      // A worker that lost the lease (or halted) writes nothing more, not even log lines.
+      if (leaseLost || this.halted || controller.signal.reason instanceof LeaseLost) return Promise.resolve();
       publishRunEvent({ type: "log", runId, level, message, nodeId });
       return appendRunLog(ctx, { runId, message, level, nodeId }).catch(() => undefined);
     };
@@ -243,7 +421,7 @@ export class RunWorker {
         document: claimed.config.document,
         signal: controller.signal,
         resume,
-        onLog: (entry) => void log(entry.message, entry.level, entry.nodeId ?? null),
+        onLog: (logEntry) => void log(logEntry.message, logEntry.level, logEntry.nodeId ?? null),
         onIteration: async (report) => {
           if (controller.signal.aborted) return;
           const bad = firstNonFinite(claimed.config.document, report);
@@ -258,12 +436,15 @@ export class RunWorker {
           const checkpointEvery = claimed.config.checkpointEvery;
           const iteration = report.metrics.iteration;
           const lastPlanned = iteration + 1 >= planned;
+          // A stopping worker checkpoints the iteration it finishes, so the next worker loses nothing.
           const wantCheckpoint =
-            report.checkpoint !== null && ((iteration + 1) % checkpointEvery === 0 || lastPlanned);
+            report.checkpoint !== null &&
+            ((iteration + 1) % checkpointEvery === 0 || lastPlanned || entry.draining);
           const png = encodePng(report.image);
           const recorded = await recordRunStep(ctx, {
             runId,
             workerId: this.workerId,
+            attempt: claimed.attempt,
             metrics: report.metrics,
             elapsedMs,
             image: { png, width: report.image.width, height: report.image.height },
@@ -285,6 +466,8 @@ export class RunWorker {
           if (recorded.cancelRequested && !controller.signal.aborted) {
             cancelRequested = true;
             controller.abort(new Error("cancelled"));
+          } else if (entry.draining && !lastPlanned && !controller.signal.aborted) {
+            controller.abort(new Released());
           }
         },
       });
@@ -293,6 +476,7 @@ export class RunWorker {
       const summary = await finishRun(ctx, {
         runId,
         workerId: this.workerId,
+        attempt: claimed.attempt,
         status: "succeeded",
         message: result.stoppedEarly
           ? `Finished early after ${result.iterations} iterations (a guard stopped it).`
@@ -301,54 +485,56 @@ export class RunWorker {
       if (summary)
         publishRunEvent({ type: "status", runId, status: "succeeded", error: null, errorNodeId: null });
     } catch (error) {
-      if (error instanceof AbandonedRun) {
-        await log(
-          `The run's current model call did not stop within ${Math.round(error.afterMs / 100) / 10} s; ` +
-            "the worker moved on and lets that call end in the background.",
-          "warning",
+      leaseLost ||= controller.signal.reason instanceof LeaseLost || isLeaseLostError(error);
+      if (this.halted) {
+        // Nothing more is written: the lease expires and another worker resumes the run.
+      } else if (leaseLost) {
+        console.warn(
+          `Run ${runId}: worker ${this.workerId} lost its lease (another worker may have it now); stopped without writing.`,
         );
-      }
-      if (cancelRequested) {
-        const summary = await finishRun(ctx, {
-          runId,
-          workerId: this.workerId,
-          status: "cancelled",
-          message: "Cancelled; the iterations done so far are kept.",
-        }).catch(() => null);
-        if (summary)
-          publishRunEvent({ type: "status", runId, status: "cancelled", error: null, errorNodeId: null });
-      } else if (this.stopController.signal.aborted) {
-        // Shutting down: leave it resumable, exactly like a crash would (but tidily).
-        await ctx.db.run
-          .updateMany({
-            where: { id: runId, status: "running", workerId: this.workerId },
-            data: { status: "interrupted", finishedAt: new Date(), workerId: null },
-          })
-          .catch(() => undefined);
-        await log(
-          "Interrupted: the worker stopped. Resume it to continue from the last checkpoint.",
-          "warning",
-        );
-        publishRunEvent({ type: "status", runId, status: "interrupted", error: null, errorNodeId: null });
       } else {
-        // The full error (stack, paths) goes to the log; the run keeps the sanitized sentence.
-        console.error(`Run ${runId} failed:`, error);
-        const message = describeFailure(error, runId);
-        const nodeId = error instanceof NodeFailure ? error.nodeId : errorNodeIdOf(error);
-        const summary = await finishRun(ctx, {
-          runId,
-          workerId: this.workerId,
-          status: "failed",
-          error: message,
-          errorNodeId: nodeId,
-        }).catch((finishError: unknown) => {
-          console.error(`Run ${runId}: could not record its failure:`, finishError);
-          return null;
-        });
-        if (summary)
-          publishRunEvent({ type: "status", runId, status: "failed", error: message, errorNodeId: nodeId });
+        if (error instanceof AbandonedRun) {
+          await log(
+            `The run's current model call did not stop within ${Math.round(error.afterMs / 100) / 10} s; ` +
+              "the worker moved on and lets that call end in the background.",
+            "warning",
+          );
+        }
+        if (cancelRequested) {
+          const summary = await finishRun(ctx, {
+            runId,
+            workerId: this.workerId,
+            attempt: claimed.attempt,
+            status: "cancelled",
+            message: "Cancelled; the iterations done so far are kept.",
+          }).catch(() => null);
+          if (summary)
+            publishRunEvent({ type: "status", runId, status: "cancelled", error: null, errorNodeId: null });
+        } else if (controller.signal.reason instanceof Released) {
+          // Shutting down: the run goes back to the queue from its last checkpoint, for another worker.
+          await this.handBack(runId, claimed.attempt);
+        } else {
+          // The full error (stack, paths) goes to the log; the run keeps the sanitized sentence.
+          console.error(`Run ${runId} failed:`, error);
+          const message = describeFailure(error, runId);
+          const nodeId = error instanceof NodeFailure ? error.nodeId : errorNodeIdOf(error);
+          const summary = await finishRun(ctx, {
+            runId,
+            workerId: this.workerId,
+            attempt: claimed.attempt,
+            status: "failed",
+            error: message,
+            errorNodeId: nodeId,
+          }).catch((finishError: unknown) => {
+            console.error(`Run ${runId}: could not record its failure:`, finishError);
+            return null;
+          });
+          if (summary)
+            publishRunEvent({ type: "status", runId, status: "failed", error: message, errorNodeId: nodeId });
+        }
       }
     } finally {
+      if (entry.drainTimer) clearTimeout(entry.drainTimer);
       clearInterval(cancelWatch);
       unsubscribe();
       this.active.delete(runId);

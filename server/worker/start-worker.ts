@@ -1,16 +1,17 @@
 /**
  * Starting a worker, shared by the Next server (embedded, from instrumentation.ts) and the separate entry
- * point (main.ts): recover runs a previous process left running, then take runs from the queue.
+ * point (main.ts): register it and take runs from the queue. It never touches runs whose lease is alive
+ * (another worker holds them); runs of dead workers come back through the lease reaper every worker runs.
  */
 import { getDb } from "../db/client";
+import { getEnv } from "../env";
 import { ensureDatabaseReady } from "../db/ready";
 import { formatDevice } from "../onnx/providers";
 import { getOnnxRuntime } from "../onnx/runtime";
 import { type ServiceContext, SYSTEM } from "../services/context";
-import { recoverInterruptedRuns } from "../services/runs/recover-interrupted-runs";
 import { createDnoExecutor } from "./dno-executor";
 import type { RunExecutor } from "./executor-port";
-import { createDatabaseRunQueue } from "./queue";
+import { createRunQueue, type RunQueue } from "./queue";
 import { RunWorker } from "./run-worker";
 import { workerConfig } from "./worker-config";
 import { WorkerSupervisor } from "./worker-supervisor";
@@ -23,12 +24,13 @@ interface WorkerHolder {
 }
 
 export interface StartWorkerOptions {
-  recover?: boolean;
   migrate?: boolean;
   /** Set by the supervisor, so it knows which runs its child holds before the child reports. */
   workerId?: string;
-  /** Instead of the DNO executor (tests of the child process only). */
+  /** Instead of the DNO executor (tests of the worker processes only). */
   executor?: RunExecutor;
+  /** Instead of the configured queue (tests). */
+  queue?: RunQueue;
 }
 
 /**
@@ -58,33 +60,35 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     }
   }
   const config = workerConfig();
-  if (options.recover !== false) {
-    const recovered = await recoverInterruptedRuns(ctx);
-    if (recovered.length > 0)
-      console.log(`Marked ${recovered.length} run(s) interrupted; they can be resumed.`);
-  }
   const worker = new RunWorker({
     ctx,
-    queue: createDatabaseRunQueue(ctx),
+    queue: options.queue ?? createRunQueue(ctx, getEnv().databaseUrl),
     executor: options.executor ?? createDnoExecutor({ device: await resolvedDevice(config.device) }),
     concurrency: config.concurrency,
-    ...(options.workerId ? { workerId: options.workerId } : {}),
+    leaseMs: config.leaseMs,
+    heartbeatMs: config.heartbeatMs,
+    maxAttempts: config.maxAttempts,
+    ...(options.workerId ? { workerId: options.workerId } : config.id ? { workerId: config.id } : {}),
   });
   worker.start();
   return worker;
 }
 
 /**
- * The child-process worker: the server recovers runs a previous process left running (once, here; a
- * restarted child must not touch runs of its predecessor the supervisor settles itself), then forks.
+ * The child-process worker: the server migrates, then forks. Runs a previous server left running come back
+ * when their lease expires (the child's reaper), never earlier: another worker may still hold them.
  */
 async function startSupervisedWorker(): Promise<WorkerSupervisor> {
   await ensureDatabaseReady();
   const ctx: ServiceContext = { db: getDb(), actor: SYSTEM };
-  const recovered = await recoverInterruptedRuns(ctx);
-  if (recovered.length > 0)
-    console.log(`Marked ${recovered.length} run(s) interrupted; they can be resumed.`);
-  const supervisor = new WorkerSupervisor({ ctx, killAfterMs: workerConfig().killAfterMs });
+  const config = workerConfig();
+  const supervisor = new WorkerSupervisor({
+    ctx,
+    killAfterMs: config.killAfterMs,
+    leaseMs: config.leaseMs,
+    heartbeatMs: config.heartbeatMs,
+    maxAttempts: config.maxAttempts,
+  });
   supervisor.start();
   return supervisor;
 }

@@ -8,8 +8,11 @@
  *   call: the child is killed, the run marked cancelled, and a fresh child takes the queue;
  * - a child silent for longer than the ONNX limits allow while it holds a run is killed the same way, and the
  *   run fails with a sentence saying so;
- * - a child that crashes leaves its runs interrupted (resumable) and is restarted with backoff.
- * Only the supervisor settles its children's runs, by their worker id; children never recover runs.
+ * - a child that crashes has its runs queued again at once (they resume from their last checkpoint, on this
+ *   child's successor or any other worker) and is restarted with backoff;
+ * - while the child lives, the supervisor renews its runs' leases too: a child blocked in a long native call
+ *   cannot, and must not look dead to other workers for that (the silence limit above bounds it).
+ * Only the supervisor settles its children's runs, by their worker id; workers never touch live leases.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -19,8 +22,9 @@ import { readOnnxLimits } from "../onnx/config";
 import type { ServiceContext } from "../services/context";
 import { finishRun } from "../services/runs/finish-run";
 import { listWorkerRuns } from "../services/runs/list-worker-runs";
-import { recoverInterruptedRuns } from "../services/runs/recover-interrupted-runs";
-import { onRunQueued } from "./queue";
+import { reapExpiredRuns } from "../services/runs/reap-expired-runs";
+import { renewRunLeases } from "../services/runs/renew-run-leases";
+import { announceQueuedRuns, onRunQueued } from "./queue";
 import { publishRunEvent, subscribeRunEvents } from "./run-events";
 import { isChildMessage, type ParentMessage } from "./worker-ipc";
 
@@ -41,6 +45,11 @@ export interface WorkerSupervisorOptions {
   entry?: string;
   /** Extra environment for the child (tests). */
   env?: Record<string, string>;
+  /** The run lease and its renewal period (DNO_WORKER_LEASE_MS, DNO_WORKER_HEARTBEAT_MS). */
+  leaseMs?: number;
+  heartbeatMs?: number;
+  /** Claims of one run before it fails instead of being queued again (DNO_WORKER_MAX_ATTEMPTS). */
+  maxAttempts?: number;
 }
 
 type KillReason = "cancel" | "silent" | "stop";
@@ -65,6 +74,10 @@ export class WorkerSupervisor {
   private readonly checkEveryMs: number;
   private readonly entry: string;
   private readonly extraEnv: Record<string, string>;
+  private readonly leaseMs: number;
+  private readonly heartbeatMs: number;
+  private readonly maxAttempts: number;
+  private lastRenewalAt = 0;
   private child: ChildState | null = null;
   /** Runs asked to stop, with the time by which they must have ended. */
   private readonly deadlines = new Map<string, number>();
@@ -87,6 +100,9 @@ export class WorkerSupervisor {
     this.checkEveryMs = options.checkEveryMs ?? 500;
     this.entry = options.entry ?? path.join(repoRoot(), "server", "worker", "child-main.ts");
     this.extraEnv = options.env ?? {};
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.heartbeatMs = options.heartbeatMs ?? Math.min(5000, Math.floor(this.leaseMs / 3));
+    this.maxAttempts = options.maxAttempts ?? 3;
   }
 
   /** The current child's worker id (the Run rows it holds carry it), or null between children. */
@@ -111,14 +127,17 @@ export class WorkerSupervisor {
       onRunQueued(() => this.send({ type: "wake" })),
     );
     // The server exiting takes its child along (nothing asynchronous can run then); runs it held are
-    // recovered as interrupted at the next start.
+    // queued again once their lease expires.
     process.once("exit", this.killOnExit);
     this.checkTimer = setInterval(() => void this.check(), this.checkEveryMs);
     this.checkTimer.unref();
     this.spawn();
   }
 
-  /** Stops the child (its runs end interrupted, resumable); kills it if it does not exit in time. */
+  /**
+   * Stops the child: it hands its runs back to the queue after their current iteration; killed if it does not
+   * exit in time (its runs are then queued again from their last checkpoint).
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
@@ -220,6 +239,14 @@ export class WorkerSupervisor {
           this.deadlines.set(run.id, now + this.killAfterMs);
         }
       }
+      if (held.length > 0 && now - this.lastRenewalAt >= this.heartbeatMs) {
+        this.lastRenewalAt = now;
+        await renewRunLeases(this.ctx, {
+          workerId: state.workerId,
+          leaseMs: this.leaseMs,
+          runs: held.map((run) => ({ id: run.id })),
+        });
+      }
       if (held.some((run) => (this.deadlines.get(run.id) ?? Number.POSITIVE_INFINITY) <= now)) {
         this.kill(state, "cancel");
       } else if (held.length > 0 && now - state.lastHeartbeatAt > this.silentAfterMs) {
@@ -282,14 +309,20 @@ export class WorkerSupervisor {
         await this.finish(state, run.id, "failed", { error });
       }
     }
-    // The rest were healthy runs of a crashed, stopped or killed child: resumable, as after a restart.
-    const interrupted = await recoverInterruptedRuns(this.ctx, {
+    // The rest were healthy runs of a crashed or killed child: queued again at once (no need to wait for
+    // the lease, the child is gone), to resume from their last checkpoint.
+    const reaped = await reapExpiredRuns(this.ctx, {
       workerIds: [state.workerId],
-      reason: state.killedFor === "stop" || this.stopping ? "the server stopping" : "a worker restart",
+      leaseMs: this.leaseMs,
+      maxAttempts: this.maxAttempts,
     });
-    for (const runId of interrupted) {
-      publishRunEvent({ type: "status", runId, status: "interrupted", error: null, errorNodeId: null });
+    for (const runId of reaped.requeued) {
+      publishRunEvent({ type: "status", runId, status: "queued", error: null, errorNodeId: null });
     }
+    for (const runId of reaped.failed) {
+      publishRunEvent({ type: "status", runId, status: "failed", error: null, errorNodeId: null });
+    }
+    await announceQueuedRuns(this.ctx, reaped.requeued);
   }
 
   private async finish(

@@ -14,7 +14,7 @@ import {
 import { runProposal } from "../../services/proposals/run-proposal";
 import { updateProposal } from "../../services/proposals/update-proposal";
 import { withdrawProposal } from "../../services/proposals/withdraw-proposal";
-import { notifyRunQueued } from "../../worker/queue";
+import { announceQueuedRuns } from "../../worker/queue";
 import { ensureEmbeddedWorker } from "../../worker/start-worker";
 import { workerConfig } from "../../worker/worker-config";
 import { createTRPCRouter, publicProcedure } from "../trpc";
@@ -65,7 +65,7 @@ export const proposalsRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const run = await runProposal(ctx, { ...input, checkpointEvery: workerConfig().checkpointEvery });
       await ensureEmbeddedWorker();
-      notifyRunQueued();
+      await announceQueuedRuns(ctx, [run.id]);
       return run;
     }),
 

@@ -1,6 +1,8 @@
 /**
  * Ends a run the worker held: succeeded, failed (with the message and the failing node) or cancelled.
- * Conditional on the worker still holding it, so a run recovered as interrupted is not overwritten.
+ * Fenced: conditional on the worker still holding it (running, its worker id, its claim count) in the same
+ * transaction as the log line, so a holder whose lease was lost (the run re-queued or finished elsewhere)
+ * can never end it.
  */
 import { recordActivity } from "../activity/record-activity";
 import type { ServiceContext } from "../context";
@@ -10,34 +12,49 @@ import { type RunSummary, toRunSummary } from "./run-views";
 export interface FinishRunInput {
   runId: string;
   workerId: string;
+  /** The claim count the holder claimed under (its fencing token); omitted by the supervisor. */
+  attempt?: number;
   status: "succeeded" | "failed" | "cancelled";
   error?: string | null;
   errorNodeId?: string | null;
   message?: string;
 }
 
+/** Null when the worker no longer holds the run (its lease was lost): nothing was written then. */
 export async function finishRun(ctx: ServiceContext, input: FinishRunInput): Promise<RunSummary | null> {
-  const finished = await ctx.db.run.updateMany({
-    where: { id: input.runId, status: "running", workerId: input.workerId },
-    data: {
-      status: input.status,
-      error: input.error ?? null,
-      errorNodeId: input.errorNodeId ?? null,
-      finishedAt: new Date(),
-    },
-  });
-  if (finished.count === 0) return null;
   const message =
     input.message ??
     (input.status === "failed" ? `Failed: ${input.error ?? "unknown error"}` : `Run ${input.status}.`);
-  await ctx.db.runLogEntry.create({
-    data: {
-      runId: input.runId,
-      message,
-      level: input.status === "failed" ? "error" : "info",
-      nodeId: input.errorNodeId ?? null,
-    },
+  const finished = await ctx.db.$transaction(async (tx) => {
+    const changed = await tx.run.updateMany({
+      where: {
+        id: input.runId,
+        status: "running",
+        workerId: input.workerId,
+        ...(input.attempt !== undefined ? { attempts: input.attempt } : {}),
+      },
+      data: {
+        status: input.status,
+        error: input.error ?? null,
+        errorNodeId: input.errorNodeId ?? null,
+        finishedAt: new Date(),
+        leaseExpiresAt: null,
+      },
+    });
+    if (changed.count === 0) return false;
+    await tx.runLogEntry.create({
+      data: {
+        runId: input.runId,
+        message,
+        level: input.status === "failed" ? "error" : "info",
+        nodeId: input.errorNodeId ?? null,
+      },
+    });
+    // The admin page's "runs done" (no Worker row for workers from tests or before registration).
+    await tx.worker.updateMany({ where: { id: input.workerId }, data: { runsDone: { increment: 1 } } });
+    return true;
   });
+  if (!finished) return null;
   const run = await ctx.db.run.findUniqueOrThrow({
     where: { id: input.runId },
     include: { workflowVersion: { select: { number: true } } },
@@ -51,7 +68,7 @@ export async function finishRun(ctx: ServiceContext, input: FinishRunInput): Pro
  * the person who started it (none for runs the app started itself). A failure here is logged, never passed
  * on: the run has finished either way.
  */
-async function announceFinishedRun(
+export async function announceFinishedRun(
   ctx: ServiceContext,
   run: {
     id: string;

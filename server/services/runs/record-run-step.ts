@@ -1,7 +1,9 @@
 /**
  * Persists one finished iteration: its image (PNG artifact), its metrics (RunStep row), optionally the
- * checkpoint to resume after it, and the run's progress counters, in that order, so that a crash between
- * writes never leaves a RunStep pointing at a missing file or a checkpoint ahead of its steps.
+ * checkpoint to resume after it, and the run's progress counters: files first, then every row in one
+ * transaction fenced on the holder (running, worker id, claim count), so a crash never leaves a RunStep
+ * pointing at a missing file or a checkpoint ahead of its steps, and a worker that lost its lease records
+ * nothing (CONFLICT with details.reason "lease-lost").
  * Answers whether a cancel was requested meanwhile, which is how a worker in another process learns of it.
  */
 import { AppError } from "../../errors";
@@ -12,6 +14,8 @@ import type { StepMetrics } from "./run-views";
 export interface RecordRunStepInput {
   runId: string;
   workerId: string;
+  /** The claim count the worker claimed under (its fencing token, claim-run.ts). */
+  attempt?: number;
   metrics: StepMetrics;
   elapsedMs: number;
   image: { png: Uint8Array; width: number; height: number } | null;
@@ -32,92 +36,111 @@ export async function recordRunStep(
 ): Promise<RecordRunStepResult> {
   const { runId, metrics } = input;
   const iteration = metrics.iteration;
-  const run = await ctx.db.run.findUnique({ where: { id: runId } });
-  if (run?.status !== "running" || run.workerId !== input.workerId) {
-    // Another worker took over (or the run was recovered as interrupted): this worker must stop writing.
-    throw new AppError("CONFLICT", `Run “${runId}” is no longer held by worker ${input.workerId}.`);
-  }
-  let imageArtifactId: string | null = null;
-  if (input.image) {
-    const file = await writeArtifactFile(runId, `${String(iteration).padStart(5, "0")}.png`, input.image.png);
-    const artifact = await ctx.db.artifact.upsert({
-      where: { storageKey: file.storageKey },
-      create: {
-        runId,
-        kind: "image",
-        role: "iteration",
-        iteration,
-        mimeType: "image/png",
-        width: input.image.width,
-        height: input.image.height,
-        ...file,
-      },
-      update: { ...file, width: input.image.width, height: input.image.height },
+  const holder = {
+    id: runId,
+    status: "running",
+    workerId: input.workerId,
+    ...(input.attempt !== undefined ? { attempts: input.attempt } : {}),
+  };
+  const lost = () =>
+    // Another worker took over (the lease expired and the run was queued again) or the run ended: this
+    // worker must stop writing.
+    new AppError("CONFLICT", `Run “${runId}” is no longer held by worker ${input.workerId}.`, {
+      reason: "lease-lost",
     });
-    imageArtifactId = artifact.id;
-  }
-  const objective = metrics.objective;
-  const improves =
-    objective !== null &&
-    Number.isFinite(objective) &&
-    (run.bestReward === null || objective > run.bestReward);
-  const bestIteration = improves ? iteration : run.bestIteration;
-  const bestReward = improves ? objective : run.bestReward;
-  const stepData = { metrics: JSON.stringify(metrics), imageArtifactId, elapsedMs: input.elapsedMs };
-  await ctx.db.runStep.upsert({
-    where: { runId_iteration: { runId, iteration } },
-    create: { runId, iteration, ...stepData },
-    update: stepData,
-  });
-  let checkpointArtifactId: string | null = null;
-  if (input.checkpoint) {
-    const file = await writeArtifactFile(
-      runId,
-      `checkpoint-${String(iteration).padStart(5, "0")}.bin`,
-      input.checkpoint,
-    );
-    const artifact = await ctx.db.artifact.upsert({
-      where: { storageKey: file.storageKey },
-      create: {
-        runId,
-        kind: "checkpoint",
-        role: "resume",
-        iteration,
-        mimeType: "application/octet-stream",
-        ...file,
+  if ((await ctx.db.run.count({ where: holder })) === 0) throw lost();
+  // Files first (their names are fixed per iteration, so a retry overwrites them), rows after, fenced.
+  const imageFile = input.image
+    ? await writeArtifactFile(runId, `${String(iteration).padStart(5, "0")}.png`, input.image.png)
+    : null;
+  const checkpointFile = input.checkpoint
+    ? await writeArtifactFile(runId, `checkpoint-${String(iteration).padStart(5, "0")}.bin`, input.checkpoint)
+    : null;
+  const written = await ctx.db.$transaction(async (tx) => {
+    const run = await tx.run.findFirst({ where: holder });
+    if (!run) throw lost();
+    let imageArtifactId: string | null = null;
+    if (imageFile && input.image) {
+      const artifact = await tx.artifact.upsert({
+        where: { storageKey: imageFile.storageKey },
+        create: {
+          runId,
+          kind: "image",
+          role: "iteration",
+          iteration,
+          mimeType: "image/png",
+          width: input.image.width,
+          height: input.image.height,
+          ...imageFile,
+        },
+        update: { ...imageFile, width: input.image.width, height: input.image.height },
+      });
+      imageArtifactId = artifact.id;
+    }
+    const objective = metrics.objective;
+    const improves =
+      objective !== null &&
+      Number.isFinite(objective) &&
+      (run.bestReward === null || objective > run.bestReward);
+    const bestIteration = improves ? iteration : run.bestIteration;
+    const bestReward = improves ? objective : run.bestReward;
+    let checkpointArtifactId: string | null = null;
+    if (checkpointFile) {
+      const artifact = await tx.artifact.upsert({
+        where: { storageKey: checkpointFile.storageKey },
+        create: {
+          runId,
+          kind: "checkpoint",
+          role: "resume",
+          iteration,
+          mimeType: "application/octet-stream",
+          ...checkpointFile,
+        },
+        update: checkpointFile,
+      });
+      checkpointArtifactId = artifact.id;
+    }
+    // The fence: the Run row changes only while this worker still holds this claim, in the same
+    // transaction as the step, so a stale holder can never record a step.
+    const fenced = await tx.run.updateMany({
+      where: holder,
+      data: {
+        iterationsDone: iteration + 1,
+        bestIteration,
+        bestReward,
+        lastHeartbeatAt: new Date(),
+        ...(checkpointArtifactId ? { checkpointArtifactId, checkpointIteration: iteration } : {}),
       },
-      update: file,
     });
-    checkpointArtifactId = artifact.id;
-  }
-  const updated = await ctx.db.run.update({
-    where: { id: runId },
-    data: {
-      iterationsDone: iteration + 1,
+    if (fenced.count === 0) throw lost();
+    const stepData = { metrics: JSON.stringify(metrics), imageArtifactId, elapsedMs: input.elapsedMs };
+    await tx.runStep.upsert({
+      where: { runId_iteration: { runId, iteration } },
+      create: { runId, iteration, ...stepData },
+      update: stepData,
+    });
+    // Only the newest checkpoint is ever resumed from; older ones (megabytes each at real scale) go.
+    const stale = checkpointArtifactId
+      ? await tx.artifact.findMany({
+          where: { runId, kind: "checkpoint", id: { not: checkpointArtifactId } },
+          select: { id: true, storageKey: true },
+        })
+      : [];
+    if (stale.length > 0) {
+      await tx.artifact.deleteMany({ where: { id: { in: stale.map((artifact) => artifact.id) } } });
+    }
+    return {
+      imageArtifactId,
+      checkpointArtifactId,
+      cancelRequested: run.cancelRequestedAt !== null,
       bestIteration,
       bestReward,
-      lastHeartbeatAt: new Date(),
-      ...(checkpointArtifactId ? { checkpointArtifactId, checkpointIteration: iteration } : {}),
-    },
+      stale,
+    };
   });
-  if (checkpointArtifactId) {
-    // Only the newest checkpoint is ever resumed from; older ones (megabytes each at real scale) go.
-    const stale = await ctx.db.artifact.findMany({
-      where: { runId, kind: "checkpoint", id: { not: checkpointArtifactId } },
-      select: { id: true, storageKey: true },
-    });
-    if (stale.length > 0) {
-      await ctx.db.artifact.deleteMany({ where: { id: { in: stale.map((artifact) => artifact.id) } } });
-      await Promise.all(
-        stale.map((artifact) => deleteArtifactFile(artifact.storageKey).catch(() => undefined)),
-      );
-    }
-  }
-  return {
-    imageArtifactId,
-    checkpointArtifactId,
-    cancelRequested: updated.cancelRequestedAt !== null,
-    bestIteration,
-    bestReward,
-  };
+  await Promise.all(
+    written.stale.map((artifact) => deleteArtifactFile(artifact.storageKey).catch(() => undefined)),
+  );
+  const { stale: _stale, ...result } = written;
+  return result;
 }
