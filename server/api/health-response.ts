@@ -9,14 +9,14 @@
 import { type DbClient, getDb } from "../db/client";
 import { resolveDatabaseTarget } from "../db/database-url";
 import { databaseUrl } from "../env";
-import { type ArtifactsCheck, checkArtifacts } from "../services/health/check-artifacts";
 import { checkDatabase, type DatabaseCheck } from "../services/health/check-database";
 import type { ArtifactStore } from "../services/runs/artifact-store";
+import { type ArtifactStoreCheck, checkArtifactStore } from "../services/runs/check-artifact-store";
 import { type RunEventBridgeCheck, runEventBridgeCheck } from "../worker/run-event-bridge";
 
 export interface ReadyReport {
   status: "ready" | "not-ready";
-  checks: { database: DatabaseCheck; artifacts: ArtifactsCheck; events: RunEventBridgeCheck };
+  checks: { database: DatabaseCheck; artifacts: ArtifactStoreCheck; events: RunEventBridgeCheck };
 }
 
 export interface ReadyOptions {
@@ -40,7 +40,7 @@ export async function readyReport(options: ReadyOptions = {}): Promise<ReadyRepo
   const provider = resolveDatabaseTarget(options.databaseUrl ?? databaseUrl()).provider;
   const [database, artifacts] = await Promise.all([
     checkDatabase(options.db ?? getDb(), provider),
-    checkArtifacts(options.artifacts),
+    checkArtifactStore(options.artifacts),
   ]);
   const events = runEventBridgeCheck(provider);
   const ready = database === "ok" && artifacts === "ok" && (events === "connected" || events === "not-used");

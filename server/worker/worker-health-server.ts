@@ -10,9 +10,9 @@ import type { AddressInfo } from "node:net";
 import { type DbClient, getDb } from "../db/client";
 import { resolveDatabaseTarget } from "../db/database-url";
 import { databaseUrl } from "../env";
-import { type ArtifactsCheck, checkArtifacts } from "../services/health/check-artifacts";
 import { checkWorkerHeartbeat, type WorkerHeartbeatCheck } from "../services/health/check-worker-heartbeat";
 import type { ArtifactStore } from "../services/runs/artifact-store";
+import { type ArtifactStoreCheck, checkArtifactStore } from "../services/runs/check-artifact-store";
 import { type RunEventBridgeCheck, runEventBridgeCheck } from "./run-event-bridge";
 
 export interface WorkerHealthServerOptions {
@@ -31,7 +31,7 @@ export interface WorkerHealthServerOptions {
 
 export interface WorkerReadyReport {
   status: "ready" | "not-ready";
-  checks: { worker: WorkerHeartbeatCheck; artifacts: ArtifactsCheck; events: RunEventBridgeCheck };
+  checks: { worker: WorkerHeartbeatCheck; artifacts: ArtifactStoreCheck; events: RunEventBridgeCheck };
 }
 
 export interface WorkerHealthServer {
@@ -48,7 +48,7 @@ export async function workerReadyReport(
       workerId: options.workerId(),
       staleAfterMs: options.staleAfterMs,
     }),
-    checkArtifacts(options.artifacts),
+    checkArtifactStore(options.artifacts),
   ]);
   const events = runEventBridgeCheck(provider);
   const ready = worker === "ok" && artifacts === "ok" && (events === "connected" || events === "not-used");
