@@ -57,8 +57,11 @@ export async function recordRunStep(
     ? await writeArtifactFile(runId, `checkpoint-${String(iteration).padStart(5, "0")}.bin`, input.checkpoint)
     : null;
   const written = await ctx.db.$transaction(async (tx) => {
-    const run = await tx.run.findFirst({ where: holder });
-    if (!run) throw lost();
+    // The fence first: a write as the transaction's first statement also takes SQLite's write lock before
+    // anything is read, so concurrent worker processes wait for each other instead of failing busy.
+    const fence = await tx.run.updateMany({ where: holder, data: { lastHeartbeatAt: new Date() } });
+    if (fence.count === 0) throw lost();
+    const run = await tx.run.findFirstOrThrow({ where: { id: runId } });
     let imageArtifactId: string | null = null;
     if (imageFile && input.image) {
       const artifact = await tx.artifact.upsert({
@@ -100,10 +103,9 @@ export async function recordRunStep(
       });
       checkpointArtifactId = artifact.id;
     }
-    // The fence: the Run row changes only while this worker still holds this claim, in the same
-    // transaction as the step, so a stale holder can never record a step.
-    const fenced = await tx.run.updateMany({
-      where: holder,
+    // Within the fenced transaction: a stale holder can never record a step.
+    await tx.run.update({
+      where: { id: runId },
       data: {
         iterationsDone: iteration + 1,
         bestIteration,
@@ -112,7 +114,6 @@ export async function recordRunStep(
         ...(checkpointArtifactId ? { checkpointArtifactId, checkpointIteration: iteration } : {}),
       },
     });
-    if (fenced.count === 0) throw lost();
     const stepData = { metrics: JSON.stringify(metrics), imageArtifactId, elapsedMs: input.elapsedMs };
     await tx.runStep.upsert({
       where: { runId_iteration: { runId, iteration } },

@@ -22,8 +22,10 @@ export async function releaseRun(ctx: ServiceContext, input: ReleaseRunInput): P
         workerId: input.workerId,
         attempts: input.attempt,
       };
-      const run = await tx.run.findFirst({ where: holder });
-      if (!run) return false;
+      // A write first (SQLite takes its write lock before anything is read); it also checks the holder.
+      const held = await tx.run.updateMany({ where: holder, data: { lastHeartbeatAt: new Date() } });
+      if (held.count === 0) return false;
+      const run = await tx.run.findUniqueOrThrow({ where: { id: input.runId } });
       const { keepThrough, data } = await rewindToCheckpoint(tx, run);
       const changed = await tx.run.updateMany({
         where: holder,

@@ -1,0 +1,276 @@
+/**
+ * Real worker processes (`node --import tsx server/worker/main.ts`, as `npm run worker`) on one machine and
+ * one database, with the small loop executor (DNO_WORKER_TEST_EXECUTOR) so the model is not the point:
+ * - two workers run runs side by side and a third starting next to them leaves their runs alone; SIGTERM
+ *   makes one finish its iteration, hand its run back and exit 0; every run ends bit-identical to the same
+ *   run in one process, each iteration recorded once;
+ * - a second SIGTERM exits at once, the run stays with the dead worker until its lease expires, then
+ *   another worker resumes it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exampleWorkflows, type GraphDocument } from "@/nodes";
+import { getRun, type RunDetail } from "../services/runs/get-run";
+import { startRun } from "../services/runs/start-run";
+import { createTestDatabase, type TestDatabase } from "../services/test-database";
+import { createWorkflow } from "../services/workflows/create-workflow";
+import { createDatabaseRunQueue } from "./queue";
+import { RunWorker } from "./run-worker";
+import { createSmallLoopExecutor } from "./testing/small-loop-executor";
+
+const repoRoot = path.resolve(import.meta.dirname, "..", "..");
+let database: TestDatabase;
+let dataDir: string;
+const previousDataDir = process.env.DNO_DATA_DIR;
+const processes: ChildProcess[] = [];
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-worker-processes-"));
+  process.env.DNO_DATA_DIR = dataDir;
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  for (const child of processes)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  await database.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
+  else process.env.DNO_DATA_DIR = previousDataDir;
+});
+
+interface WorkerProcess {
+  child: ChildProcess;
+  workerId: Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
+
+function startWorkerProcess(env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/worker/main.ts"], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      DNO_DATA_DIR: dataDir,
+      DNO_QUEUE: "embedded",
+      DNO_WORKER_LEASE_MS: "3000",
+      DNO_WORKER_CONCURRENCY: "1",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  processes.push(child);
+  let output = "";
+  let announce: (id: string) => void = () => undefined;
+  const workerId = new Promise<string>((resolve) => {
+    announce = resolve;
+  });
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    const started = /Run worker (\S+) started/.exec(output);
+    if (started?.[1]) announce(started[1]);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  return { child, workerId, exited, output: () => output };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | false>, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)),
+  ]);
+}
+
+function smallDocument(iterations: number, seed: number): GraphDocument {
+  const example = exampleWorkflows.find((candidate) => candidate.slug === "brighten-with-a-guard");
+  if (!example) throw new Error("the brighten example is missing");
+  const document = structuredClone(example.document);
+  for (const node of document.nodes) {
+    if (node.type === "optimizer") node.params = { ...node.params, iterations, learningRate: 0.05 };
+    if (node.type === "noise") node.params = { ...node.params, seed };
+  }
+  return document;
+}
+
+async function submitMany(iterations: number, seed: number, count: number) {
+  const workflow = await createWorkflow(database.ctx, {
+    name: `Processes ${seed}`,
+    document: smallDocument(iterations, seed),
+  });
+  const runs: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const { run } = await startRun(database.ctx, {
+      workflowId: workflow.id,
+      versionId: workflow.headVersion.id,
+      checkpointEvery: 1,
+    });
+    runs.push(run.id);
+  }
+  return runs;
+}
+
+/** The same run in this process, uninterrupted: what every run must equal. */
+async function reference(iterations: number, seed: number): Promise<RunDetail> {
+  const [runId] = await submitMany(iterations, seed, 1);
+  const worker = new RunWorker({
+    ctx: database.ctx,
+    queue: createDatabaseRunQueue(database.ctx),
+    executor: createSmallLoopExecutor(),
+    pollMs: 20,
+  });
+  worker.start();
+  try {
+    return await waitFor("the reference run", async () => {
+      const run = await getRun(database.ctx, { runId: runId ?? "" });
+      return run.status === "succeeded" ? run : null;
+    });
+  } finally {
+    await worker.stop();
+  }
+}
+
+const numbers = (run: RunDetail) =>
+  run.steps.map((step) => [
+    step.iteration,
+    step.metrics.objective,
+    step.metrics.gradNorm,
+    step.metrics.rewards,
+  ]);
+
+describe("worker processes on one machine", () => {
+  it("two workers never disturb each other's runs, a third starting leaves them alone, SIGTERM hands a run back and exits 0", async () => {
+    const iterations = 100;
+    const expected = numbers(await reference(iterations, 3));
+    const a = startWorkerProcess({ DNO_WORKER_TEST_EXECUTOR: "loop:60" });
+    const b = startWorkerProcess({ DNO_WORKER_TEST_EXECUTOR: "loop:60" });
+    const [idA, idB] = await Promise.all([a.workerId, b.workerId]);
+    const runs = await submitMany(iterations, 3, 4);
+    const heldBy = async () => {
+      const rows = await database.db.run.findMany({ where: { id: { in: runs }, status: "running" } });
+      return new Map(rows.map((row) => [row.id, row.workerId]));
+    };
+    const both = await waitFor("each worker to hold a run", async () => {
+      const held = await heldBy();
+      const holders = new Set(held.values());
+      return holders.has(idA) && holders.has(idB) ? held : null;
+    });
+    const runOfA = [...both.entries()].find(([, holder]) => holder === idA)?.[0] ?? "";
+
+    // A third worker starts next to them: it must not touch their runs.
+    const c = startWorkerProcess({ DNO_WORKER_TEST_EXECUTOR: "loop:60" });
+    const idC = await c.workerId;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const rowOfA = await database.db.run.findUniqueOrThrow({ where: { id: runOfA } });
+    expect(rowOfA.status === "succeeded" || rowOfA.workerId === idA).toBe(true);
+
+    // SIGTERM: A finishes its iteration, hands its run back, marks itself stopped and exits 0.
+    const handedBack = await waitFor("worker A to hold a run", async () => {
+      const row = await database.db.run.findFirst({ where: { workerId: idA, status: "running" } });
+      return row && row.iterationsDone > 0 ? row.id : null;
+    });
+    a.child.kill("SIGTERM");
+    expect(await within(a.exited, 30_000, "worker A stopping")).toEqual({ code: 0, signal: null });
+    expect(a.output()).toContain(`Run worker ${idA} stopped.`);
+    const workerA = await database.db.worker.findUniqueOrThrow({ where: { id: idA } });
+    expect(workerA.stoppedAt).not.toBeNull();
+
+    await waitFor("all four runs to succeed", async () => {
+      const open = await database.db.run.count({ where: { id: { in: runs }, status: { not: "succeeded" } } });
+      return open === 0;
+    });
+    for (const runId of runs) {
+      const run = await getRun(database.ctx, { runId });
+      // Identical to the uninterrupted run, every iteration recorded once.
+      expect(numbers(run)).toEqual(expected);
+      const messages = run.log.map((entry) => entry.message);
+      // Nobody took a live run from anyone.
+      expect(
+        messages.some((message) => /stopped renewing its lease|exited; queued again/.test(message)),
+      ).toBe(false);
+      expect(messages.some((message) => /interrupted/i.test(message))).toBe(false);
+    }
+    const handedBackLog = (await getRun(database.ctx, { runId: handedBack })).log.map(
+      (entry) => entry.message,
+    );
+    expect(handedBackLog).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^Worker ${idA} stopped and handed the run back; queued again to continue after iteration \\d+\\.$`,
+        ),
+      ),
+    );
+    const workers = await database.db.worker.findMany({ where: { id: { in: [idA, idB, idC] } } });
+    expect(workers.reduce((sum, worker) => sum + worker.runsDone, 0)).toBe(4);
+    expect(workers.map((worker) => worker.concurrency)).toEqual([1, 1, 1]);
+
+    b.child.kill("SIGTERM");
+    c.child.kill("SIGTERM");
+    expect(await within(b.exited, 30_000, "worker B stopping")).toEqual({ code: 0, signal: null });
+    expect(await within(c.exited, 30_000, "worker C stopping")).toEqual({ code: 0, signal: null });
+  }, 300_000);
+
+  it("a second SIGTERM exits at once; the run waits for its lease to expire, then resumes on another worker", async () => {
+    const iterations = 8;
+    const expected = numbers(await reference(iterations, 9));
+    // Slow iterations: the first SIGTERM would wait for the current one to finish.
+    const slow = startWorkerProcess({ DNO_WORKER_TEST_EXECUTOR: "loop:2000" });
+    const idSlow = await slow.workerId;
+    const [runId] = await submitMany(iterations, 9, 1);
+    await waitFor("the slow worker to record an iteration", async () => {
+      const row = await database.db.run.findUniqueOrThrow({ where: { id: runId ?? "" } });
+      return row.workerId === idSlow && row.iterationsDone >= 1;
+    });
+    slow.child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const secondAt = Date.now();
+    slow.child.kill("SIGTERM");
+    const exit = await within(slow.exited, 10_000, "the second SIGTERM");
+    expect(Date.now() - secondAt).toBeLessThan(3000);
+    expect(exit.code).toBe(1);
+    expect(slow.output()).toContain("second SIGTERM, exiting now");
+    // Nothing was handed back: the run is still the dead worker's, with a live lease.
+    const held = await database.db.run.findUniqueOrThrow({ where: { id: runId ?? "" } });
+    expect(held).toMatchObject({ status: "running", workerId: idSlow, attempts: 1 });
+
+    const fresh = startWorkerProcess({ DNO_WORKER_TEST_EXECUTOR: "loop:20" });
+    const idFresh = await fresh.workerId;
+    const done = await waitFor("the run to resume and succeed", async () => {
+      const run = await getRun(database.ctx, { runId: runId ?? "" });
+      return run.status === "succeeded" ? run : null;
+    });
+    expect(numbers(done)).toEqual(expected);
+    expect(done.log.map((entry) => entry.message)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^Worker ${idSlow} stopped renewing its lease; queued again to continue after iteration \\d+\\.$`,
+        ),
+      ),
+    );
+    expect(await database.db.run.findUniqueOrThrow({ where: { id: runId ?? "" } })).toMatchObject({
+      workerId: idFresh,
+      attempts: 2,
+    });
+    fresh.child.kill("SIGTERM");
+    expect(await within(fresh.exited, 30_000, "the fresh worker stopping")).toEqual({
+      code: 0,
+      signal: null,
+    });
+  }, 300_000);
+});
