@@ -8,7 +8,9 @@
  */
 import { workerConfig } from "./worker-config";
 import { closeSharedBosses } from "./queue/pg-boss-queue";
+import { startRunEventBridge, stopRunEventBridge } from "./run-event-bridge";
 import { startWorker } from "./start-worker";
+import { startWorkerHealthServer } from "./worker-health-server";
 import { testExecutorFromEnv } from "./testing/test-executor-from-env";
 
 async function main(): Promise<void> {
@@ -21,7 +23,20 @@ async function main(): Promise<void> {
   const early = () => process.exit(0);
   process.on("SIGINT", early);
   process.on("SIGTERM", early);
+  // On PostgreSQL: this worker's progress to every web server, their cancels to it (LISTEN/NOTIFY).
+  startRunEventBridge();
+  // Live/ready probes for systemd, compose or an orchestrator; before the worker, so a taken port fails
+  // the start before anything is registered or claimed (not ready until the worker has registered).
+  let registeredId: string | null = null;
+  if (config.healthPort !== undefined) {
+    await startWorkerHealthServer({
+      port: config.healthPort,
+      workerId: () => registeredId,
+      staleAfterMs: config.leaseMs,
+    });
+  }
   const worker = await startWorker({ migrate: config.migrate, ...(executor ? { executor } : {}) });
+  registeredId = worker.workerId;
   process.off("SIGINT", early);
   process.off("SIGTERM", early);
   console.log(
@@ -38,6 +53,8 @@ async function main(): Promise<void> {
     );
     try {
       await worker.stop();
+      // After the worker: its last statuses (runs handed back) still reach the web servers.
+      await stopRunEventBridge();
       await closeSharedBosses();
     } catch (error) {
       console.error(`Run worker ${worker.workerId}: stopping failed:`, error);
