@@ -1,9 +1,11 @@
 /**
  * The S3 artifact store against a real S3-compatible server (s3rver, started here on a free port): put, get,
  * verified get, delete; an object changed behind the store's back reads as "corrupt", a gone one as "missing";
- * readiness and its sentences for a wrong bucket, refused credentials and an unreachable service.
+ * a body cut off mid-read is fetched again (through a proxy that drops connections); readiness and its
+ * sentences for a wrong bucket, refused credentials and an unreachable service.
  */
 import { createHash } from "node:crypto";
+import net from "node:net";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getEnv } from "../../env";
@@ -42,6 +44,64 @@ function sha256(bytes: Uint8Array): string {
 
 async function overwrite(objectKey: string, bytes: Uint8Array): Promise<void> {
   await raw.send(new PutObjectCommand({ Bucket: s3.bucket, Key: objectKey, Body: bytes }));
+}
+
+/**
+ * A TCP proxy in front of s3rver that, when told to, cuts the next responses off after some bytes (the
+ * connection drops mid-body, as a flaky network or a restarting load balancer would).
+ */
+async function cuttingProxy(targetPort: number) {
+  let toCut = 0;
+  let cutAfter = 0;
+  const state = { cuts: 0 };
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, "127.0.0.1");
+    sockets.add(client).add(upstream);
+    let sent = 0;
+    let cutting = false;
+    client.on("data", (chunk) => {
+      // A new request on this connection: decide whether its response is cut.
+      if (!cutting && toCut > 0) {
+        toCut -= 1;
+        cutting = true;
+        sent = 0;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on("data", (chunk: Buffer) => {
+      if (!cutting) return void client.write(chunk);
+      const room = cutAfter - sent;
+      sent += chunk.length;
+      if (room > chunk.length) return void client.write(chunk);
+      client.write(chunk.subarray(0, Math.max(0, room)));
+      state.cuts += 1;
+      client.destroy();
+      upstream.destroy();
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    get cuts() {
+      return state.cuts;
+    },
+    cutNextResponses(count: number, afterBytes: number) {
+      toCut = count;
+      cutAfter = afterBytes;
+      state.cuts = 0;
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 async function reason(promise: Promise<unknown>): Promise<string> {
@@ -114,6 +174,34 @@ describe("S3ArtifactStore on s3rver", () => {
     await expect(artifacts.put("run", "a/b.png", new Uint8Array(1))).rejects.toThrow(/Unsafe artifact name/);
     await expect(artifacts.get("../../etc/passwd")).rejects.toThrow(/not a run artifact's key/);
     await expect(artifacts.delete("run/x/y")).rejects.toThrow(/not a run artifact's key/);
+  });
+
+  it("a body cut off mid-read is fetched again; a connection cut every time ends in a sentence", async () => {
+    const proxy = await cuttingProxy(Number(new URL(s3.endpoint).port));
+    try {
+      const artifacts = store({ DNO_S3_ENDPOINT: `http://127.0.0.1:${proxy.port}` });
+      const bytes = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7) % 256);
+      const file = await artifacts.put("run-4", "checkpoint-00000.bin", bytes);
+
+      proxy.cutNextResponses(1, 50_000);
+      expect((await artifacts.getVerified(file.storageKey, file)).equals(Buffer.from(bytes))).toBe(true);
+      expect(proxy.cuts).toBe(1);
+
+      proxy.cutNextResponses(100, 50_000);
+      const error = await artifacts.getVerified(file.storageKey, file).then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(ArtifactStoreUnavailable);
+      expect((error as Error).message).toMatch(
+        /^Could not read run-4\/checkpoint-00000\.bin from the bucket “dno-test-artifacts” at http:\/\/127\.0\.0\.1:\d+ \(/,
+      );
+      // Three tries of the body, no more.
+      expect(proxy.cuts).toBe(3);
+      artifacts.destroy();
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("check() passes on the bucket and says what to check otherwise, never a secret", async () => {
