@@ -99,19 +99,21 @@ describe("loader errors, each with its message", () => {
     );
   });
 
-  it("a v-prediction model is refused, a clip_sample config only warned about", async () => {
+  it("an unknown prediction type is refused, a clip_sample config only warned about", async () => {
     const error = await problemsOf(
       writeTinyModelFolder({
         overrides: {
           "scheduler/scheduler_config.json": JSON.stringify({
             _class_name: "DDIMScheduler",
-            prediction_type: "v_prediction",
+            prediction_type: "flow_prediction",
             clip_sample: true,
           }),
         },
       }),
     );
-    expect(error.message).toContain('prediction_type "v_prediction" is not supported; supported: epsilon');
+    expect(error.message).toContain(
+      'prediction_type "flow_prediction" is not supported; supported: epsilon, v_prediction, sample',
+    );
     expect(error.problems).toContainEqual(
       expect.objectContaining({ severity: "warning", code: "unsupported-option" }),
     );
@@ -184,7 +186,7 @@ describe("loader errors, each with its message", () => {
     ]);
   });
 
-  it("a float16 export is named as such", async () => {
+  it("a float16 export loads: the app sees float32, the runtime casts at the boundary", async () => {
     const fp16 = buildTinyOnnx({
       inputs: [{ name: "latent_sample", type: "float16", shape: ["batch", 4, "h", "w"] }],
       outputs: [{ name: "sample", type: "float32", shape: ["batch", 3, "h", "w"] }],
@@ -194,10 +196,16 @@ describe("loader errors, each with its message", () => {
         { op: "Conv", inputs: ["latent32", "weight"], outputs: ["sample"] },
       ],
     });
-    const error = await problemsOf(writeTinyModelFolder({ overrides: { "vae_decoder/model.onnx": fp16 } }));
-    expect(error.message).toContain(
-      'vae_decoder/model.onnx: input "latent_sample" is float16; only float32 exports are supported',
+    const model = await loadModelFolder(
+      writeTinyModelFolder({ overrides: { "vae_decoder/model.onnx": fp16 } }),
+      { runtime: await runtimePromise },
     );
+    expect(model.vaeDecoder.inputs[0]).toMatchObject({ type: "float32", castFrom: "float16" });
+    const outputs = await model.vaeDecoder.run({
+      latent_sample: { type: "float32", data: new Float32Array(4 * 4 * 4).fill(1.5), dims: [1, 4, 4, 4] },
+    });
+    // 4 channels × 0.1 × 1.5, through a float16 input.
+    expect(outputs.sample?.data[0]).toBeCloseTo(0.6, 5);
   });
 
   it("a decoder that does not output RGB", async () => {
@@ -247,9 +255,17 @@ describe("loader errors, each with its message", () => {
     );
   });
 
-  it("a latent size that cannot be determined", async () => {
-    const error = await problemsOf(writeTinyModelFolder({ overrides: { "unet/config.json": null } }));
-    expect(error.message).toContain("unet/model.onnx: cannot determine the latent size");
+  it("a latent size the export leaves open: SD's default with a warning naming unet/config.json", async () => {
+    const model = await loadModelFolder(writeTinyModelFolder({ overrides: { "unet/config.json": null } }), {
+      runtime: await runtimePromise,
+    });
+    expect(model.latent).toEqual({ channels: 4, height: 64, width: 64 });
+    expect(model.warnings).toContainEqual(
+      expect.objectContaining({
+        file: "unet/config.json",
+        message: expect.stringContaining("using 64×64 latents (512×512 pixels)"),
+      }),
+    );
   });
 
   it("a missing VAE config is a warning with the default scaling factor", async () => {

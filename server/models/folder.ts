@@ -16,11 +16,12 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { decodeModel } from "@/server/autodiff/proto";
 import { OnnxError } from "@/server/onnx/errors";
 import type { ElementType, OnnxModel, OnnxRuntime, TensorSpec } from "@/server/onnx/types";
 import { clipTokenizerJson } from "./clip-tokenizer";
 import { ModelFolderError, type ModelFolderProblem } from "./errors";
-import { type DdimConfig, ddimConfigSchema } from "./scheduler/ddim";
+import { type DdimConfig, ddimConfigSchema, SUPPORTED_PREDICTION_TYPES } from "./scheduler/ddim";
 import { createPromptTokenizer, declaredTokenizerLength, type PromptTokenizer } from "./tokenizer";
 
 export const REQUIRED_FILES = [
@@ -246,12 +247,21 @@ export function inspectModelFolder(dir: string): ModelFolderInspection {
       });
     } else {
       scheduler = parsed.data;
-      if (scheduler.prediction_type !== "epsilon") {
+      if (!(SUPPORTED_PREDICTION_TYPES as readonly string[]).includes(scheduler.prediction_type)) {
         problems.push({
           code: "unsupported-option",
           severity: "error",
           file: "scheduler/scheduler_config.json",
-          message: `prediction_type "${scheduler.prediction_type}" is not supported; supported: epsilon`,
+          message: `prediction_type "${scheduler.prediction_type}" is not supported; supported: ${SUPPORTED_PREDICTION_TYPES.join(", ")}`,
+        });
+      }
+      if (scheduler.rescale_betas_zero_snr) {
+        problems.push({
+          code: "unsupported-option",
+          severity: "error",
+          file: "scheduler/scheduler_config.json",
+          message:
+            "rescale_betas_zero_snr is true, which DNO's sampler does not implement; set it to false only if the model was trained without it",
         });
       }
       if (scheduler.clip_sample) {
@@ -389,6 +399,36 @@ function pickOutput(model: OnnxModel, preferred: string): TensorSpec | undefined
   return model.outputs.find((output) => output.name === preferred) ?? model.outputs[0];
 }
 
+/** The text encoder's per-token states: `last_hidden_state`, else `hidden_states`, else its first output. */
+function pickHiddenOutput(model: OnnxModel): TensorSpec | undefined {
+  return (
+    model.outputs.find((output) => output.name === "last_hidden_state") ??
+    model.outputs.find((output) => output.name === "hidden_states") ??
+    model.outputs[0]
+  );
+}
+
+/** Graph files up to this size are read to find sizes the inputs leave dynamic (weights usually live beside). */
+const GRAPH_SCAN_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The input channels of the first convolution that reads `input` (the UNet's conv_in weight is
+ * [out, in, k, k]), for exports whose inputs are fully dynamic and that ship no config.json.
+ */
+export function inputChannelsFromGraph(file: string, input: string): number | undefined {
+  try {
+    if (statSync(file).size > GRAPH_SCAN_MAX_BYTES) return undefined;
+    const graph = decodeModel(readFileSync(file)).graph;
+    const conv = graph.nodes.find((node) => node.opType === "Conv" && node.inputs[0] === input);
+    const weight = conv && graph.initializers.find((tensor) => tensor.name === conv.inputs[1]);
+    const dim = weight?.dims?.[1];
+    const channels = dim === undefined || dim === null ? undefined : Number(dim);
+    return channels !== undefined && Number.isInteger(channels) && channels > 0 ? channels : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Loads and validates a model folder; throws ModelFolderError listing every problem found.
  * Sessions come from `runtime` (cached by file hash, so loading twice is cheap).
@@ -486,7 +526,7 @@ export async function loadModelFolder(
   }
 
   const inputIds = textEncoder?.inputs.find((input) => input.name === "input_ids");
-  const hiddenOutput = textEncoder ? pickOutput(textEncoder, "last_hidden_state") : undefined;
+  const hiddenOutput = textEncoder ? pickHiddenOutput(textEncoder) : undefined;
   const sample = unet?.inputs.find((input) => input.name === "sample");
   const timestep = unet?.inputs.find((input) => input.name === "timestep");
   const hiddenInput = unet?.inputs.find((input) => input.name === "encoder_hidden_states");
@@ -522,8 +562,33 @@ export async function loadModelFolder(
     fixedDim(hiddenInput, 2) ??
     configNumber(inspection.textEncoderConfig, "hidden_size");
   const channels =
-    fixedDim(sample, 1) ?? fixedDim(latentInput, 1) ?? configNumber(inspection.unetConfig, "in_channels");
-  const sampleSize = configNumber(inspection.unetConfig, "sample_size");
+    fixedDim(sample, 1) ??
+    fixedDim(latentInput, 1) ??
+    configNumber(inspection.unetConfig, "in_channels") ??
+    (unet ? inputChannelsFromGraph(unet.path, "sample") : undefined);
+  let sampleSize = configNumber(inspection.unetConfig, "sample_size");
+  if (
+    sampleSize === undefined &&
+    unet &&
+    (fixedDim(sample, 2) ?? fixedDim(latentInput, 2)) === undefined &&
+    inspection.scheduler
+  ) {
+    // Public exports (the runwayml ONNX branch) ship no unet/config.json and leave height/width dynamic:
+    // take the size diffusers' pipelines default to for these architectures.
+    const v768 = hiddenWidth === 1024 && inspection.scheduler.prediction_type === "v_prediction";
+    sampleSize = v768 ? 96 : 64;
+    problems.push({
+      code: "file-missing",
+      severity: "warning",
+      file: "unet/config.json",
+      message:
+        `the export does not fix the latent size; using ${sampleSize}×${sampleSize} latents (${sampleSize * 8}×${sampleSize * 8} pixels), ` +
+        (v768
+          ? "the default of v-prediction SD-2.x models"
+          : "the default of SD-1.x and SD-2.x-base models") +
+        '; add unet/config.json with "sample_size" to choose another',
+    });
+  }
   const height = fixedDim(sample, 2) ?? fixedDim(latentInput, 2) ?? sampleSize;
   const width = fixedDim(sample, 3) ?? fixedDim(latentInput, 3) ?? sampleSize;
 

@@ -5,7 +5,7 @@
  * and repeated loads of the same model reuse one session. Tensors are created from host tensors and
  * disposed in `run`, in one place.
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,6 +15,7 @@ import { bounded, formatSeconds } from "./bounded";
 import { type OnnxConfig, type OnnxLimits, readOnnxConfig, readOnnxLimits } from "./config";
 import { OnnxError } from "./errors";
 import { checkFeeds } from "./feeds";
+import { float32ToHalf, halfToFloat32 } from "./float16";
 import { expectedAdapter, realGpuHost } from "./gpu-host";
 import { readModelFile } from "./model-file";
 import { type DeviceInfo, type ProbeResult, type ProviderProbes, selectExecutionProvider } from "./providers";
@@ -160,6 +161,10 @@ const knownElementTypes: readonly ElementType[] = [
 function toSpecs(metadata: readonly ort.InferenceSession.ValueMetadata[]): TensorSpec[] {
   return metadata.map((value) => {
     if (!value.isTensor) return { name: value.name, type: "unknown", shape: [] };
+    // float16 inputs and outputs are cast at the boundary: callers see float32 (float16.ts).
+    if (value.type === "float16") {
+      return { name: value.name, type: "float32", shape: [...value.shape], castFrom: "float16" };
+    }
     const type = (knownElementTypes as readonly string[]).includes(value.type)
       ? (value.type as ElementType)
       : "unknown";
@@ -167,7 +172,10 @@ function toSpecs(metadata: readonly ort.InferenceSession.ValueMetadata[]): Tenso
   });
 }
 
-function toOrtTensor(tensor: HostTensor): ort.Tensor {
+function toOrtTensor(tensor: HostTensor, spec?: TensorSpec): ort.Tensor {
+  if (spec?.castFrom === "float16" && tensor.type === "float32") {
+    return new ort.Tensor("float16", float32ToHalf(tensor.data), tensor.dims);
+  }
   return new ort.Tensor(tensor.type, tensor.data, tensor.dims);
 }
 
@@ -175,6 +183,8 @@ function toHostTensor(modelName: string, outputName: string, value: ort.OnnxValu
   const dims = [...value.dims];
   if (value.type === "float32" && value.data instanceof Float32Array)
     return { type: "float32", data: value.data, dims };
+  if (value.type === "float16" && value.data instanceof Uint16Array)
+    return { type: "float32", data: halfToFloat32(value.data), dims };
   if (value.type === "int64" && value.data instanceof BigInt64Array)
     return { type: "int64", data: value.data, dims };
   if (value.type === "int32" && value.data instanceof Int32Array)
@@ -302,6 +312,34 @@ function firstLine(error: unknown, modelPath: string): string {
   return line.split(path.resolve(modelPath)).join(name).split(modelPath).join(name);
 }
 
+/**
+ * What the session cache key must add for a model whose weights may live beside it (external data, e.g.
+ * `unet/weights.pb`): the graph file alone is the same for every fine-tune exported by one script, so the
+ * folder and the identity (size, mtime) of the other data files there join the key. ONNX Runtime reads
+ * external data relative to the model's own folder only.
+ */
+function externalDataKey(modelPath: string): string {
+  const dir = path.dirname(path.resolve(modelPath));
+  const own = path.basename(modelPath);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir)
+      .filter((entry) => entry !== own && !/\.(json|md|txt|onnx)$/i.test(entry))
+      .sort();
+  } catch {
+    return "";
+  }
+  const files = entries.flatMap((entry) => {
+    try {
+      const stat = statSync(path.join(dir, entry));
+      return stat.isFile() ? [`${entry}:${stat.size}:${stat.mtimeMs}`] : [];
+    } catch {
+      return [];
+    }
+  });
+  return files.length === 0 ? "" : `|${dir}|${files.join(",")}`;
+}
+
 class OrtModel implements OnnxModel {
   constructor(
     readonly name: string,
@@ -367,10 +405,31 @@ class OrtModel implements OnnxModel {
     }
     // ONNX Runtime tensors reference the host arrays: creating them once and reusing them is safe while the
     // caller rewrites the arrays' contents between runs.
+    // float16 inputs/outputs get half-precision buffers of their own, converted before and after each run.
+    const beforeRun: (() => void)[] = [];
+    const afterRun: (() => void)[] = [];
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(tensor);
+    for (const [name, tensor] of Object.entries(feeds)) {
+      const spec = this.inputs.find((input) => input.name === name);
+      if (spec?.castFrom === "float16" && tensor.type === "float32") {
+        const half = new Uint16Array(tensor.data.length);
+        ortFeeds[name] = new ort.Tensor("float16", half, tensor.dims);
+        beforeRun.push(() => float32ToHalf(tensor.data, half));
+      } else {
+        ortFeeds[name] = toOrtTensor(tensor);
+      }
+    }
     const ortFetches: Record<string, ort.Tensor> = {};
-    for (const [name, tensor] of Object.entries(outputs)) ortFetches[name] = toOrtTensor(tensor);
+    for (const [name, tensor] of Object.entries(outputs)) {
+      const spec = this.outputs.find((output) => output.name === name);
+      if (spec?.castFrom === "float16" && tensor.type === "float32") {
+        const half = new Uint16Array(tensor.data.length);
+        ortFetches[name] = new ort.Tensor("float16", half, tensor.dims);
+        afterRun.push(() => halfToFloat32(half, tensor.data));
+      } else {
+        ortFetches[name] = toOrtTensor(tensor);
+      }
+    }
     const tensors = [...Object.values(ortFeeds), ...Object.values(ortFetches)];
     let disposed = false;
     let inFlight = 0;
@@ -382,10 +441,12 @@ class OrtModel implements OnnxModel {
         if (disposed)
           throw new OnnxError("ONNX_RUN_FAILED", `Bound run of model "${this.name}" was disposed`);
         inFlight += 1;
+        for (const convert of beforeRun) convert();
         await this.boundedRun(ortFeeds, ortFetches, options?.signal, () => {
           inFlight -= 1;
           disposeTensors();
         });
+        for (const convert of afterRun) convert();
       },
       dispose: () => {
         if (disposed) return;
@@ -409,13 +470,17 @@ class OrtModel implements OnnxModel {
     let handedToRun = false;
     try {
       for (const [name, tensor] of Object.entries(feeds)) {
-        const ortTensor = toOrtTensor(tensor);
+        const ortTensor = toOrtTensor(
+          tensor,
+          this.inputs.find((input) => input.name === name),
+        );
         created.push(ortTensor);
         ortFeeds[name] = ortTensor;
       }
       for (const output of this.outputs) {
         const preallocated = options?.outputs?.[output.name];
-        if (preallocated) {
+        // A float16 output comes back as ORT allocates it and is converted into the preallocated tensor.
+        if (preallocated && output.castFrom !== "float16") {
           const ortTensor = toOrtTensor(preallocated);
           created.push(ortTensor);
           ortFetches[output.name] = ortTensor;
@@ -428,6 +493,11 @@ class OrtModel implements OnnxModel {
       const outputs: Record<string, HostTensor> = {};
       for (const [name, value] of Object.entries(results)) {
         const preallocated = options?.outputs?.[name];
+        const castFrom = this.outputs.find((output) => output.name === name)?.castFrom;
+        if (preallocated && castFrom === "float16" && preallocated.type === "float32") {
+          const converted = toHostTensor(this.name, name, value);
+          if (converted.type === "float32") preallocated.data.set(converted.data);
+        }
         // A preallocated output was written in place: hand back the caller's own tensor.
         outputs[name] = preallocated ?? toHostTensor(this.name, name, value);
       }
@@ -475,7 +545,7 @@ class OrtRuntime implements OnnxRuntime {
       { timeoutMs: loadTimeoutMs, signal, timedOut, cancelled },
     );
     this.reserveDeviceMemory(name, sha256, size);
-    const key = `${sha256}|${this.executionProvider}|${this.intraOpThreads}`;
+    const key = `${sha256}|${this.executionProvider}|${this.intraOpThreads}${externalDataKey(modelPath)}`;
     const session = await this.sessionFor(key, modelPath, name, {
       timeoutMs: Math.max(1, deadline - performance.now()),
       signal,

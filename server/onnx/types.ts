@@ -21,6 +21,11 @@ export interface TensorSpec {
   readonly name: string;
   readonly type: ElementType | "unknown";
   readonly shape: readonly (number | string)[];
+  /**
+   * The model stores this input or output as float16: `type` is then float32, what callers feed and get back,
+   * and the runtime casts at the session boundary (float16 exports look like float32 ones to the app).
+   */
+  readonly castFrom?: "float16";
 }
 
 export interface RunOptions {

@@ -27,7 +27,12 @@ export const ddimConfigSchema = z.object({
   timestep_spacing: z.enum(["leading", "trailing", "linspace"]).default("leading"),
   prediction_type: z.string().default("epsilon"),
   clip_sample: z.boolean().default(true),
+  rescale_betas_zero_snr: z.boolean().default(false),
 });
+
+/** What the UNet predicts: the noise ε, the velocity v = sqrt(ᾱ)·ε − sqrt(1−ᾱ)·x0, or x0 itself. */
+export const SUPPORTED_PREDICTION_TYPES = ["epsilon", "v_prediction", "sample"] as const;
+export type PredictionType = (typeof SUPPORTED_PREDICTION_TYPES)[number];
 
 export type DdimConfig = z.infer<typeof ddimConfigSchema>;
 
@@ -121,15 +126,20 @@ export function ddimTimesteps(config: DdimConfig, steps: number): number[] {
   return timesteps;
 }
 
-/** One DDIM transition's coefficients: x_{t−1} = a·x_t + b·ε̂ + σ·z. */
+/**
+ * One DDIM transition's coefficients: x_{t−1} = a·x_t + b·m̂ + σ·z, where m̂ is the (guided) model output.
+ * For an ε-prediction model m̂ = ε̂; for other prediction types `ddimPlan` folds the conversion to ε̂, which is
+ * linear in x_t and m̂, into a and b (`withPrediction`), so the sampler and the chain's backward pass treat
+ * every model alike.
+ */
 export interface DdimCoefficients {
   readonly timestep: number;
   readonly prevTimestep: number;
   readonly alphaProd: number;
   readonly alphaProdPrev: number;
-  /** sqrt(ᾱ_{t−1}/ᾱ_t) */
+  /** sqrt(ᾱ_{t−1}/ᾱ_t) for ε-prediction */
   readonly latentScale: number;
-  /** sqrt(1−ᾱ_{t−1}−σ²) − sqrt(ᾱ_{t−1}/ᾱ_t)·sqrt(1−ᾱ_t) */
+  /** sqrt(1−ᾱ_{t−1}−σ²) − sqrt(ᾱ_{t−1}/ᾱ_t)·sqrt(1−ᾱ_t) for ε-prediction: the model output's coefficient */
   readonly epsilonScale: number;
   /** σ_t */
   readonly sigma: number;
@@ -146,6 +156,38 @@ export function ddimCoefficients(
   const epsilonScale =
     Math.sqrt(Math.max(1 - alphaProdPrev - sigma * sigma, 0)) - latentScale * Math.sqrt(1 - alphaProd);
   return { alphaProd, alphaProdPrev, latentScale, epsilonScale, sigma };
+}
+
+/**
+ * Rewrites ε-prediction coefficients (a, b) for a model predicting something else, with ε̂ = c_x·x_t + c_m·m̂:
+ * a' = a + b·c_x, b' = b·c_m.
+ *   v_prediction: ε̂ = sqrt(1−ᾱ)·x_t + sqrt(ᾱ)·v̂   (so x̂0 = sqrt(ᾱ)·x_t − sqrt(1−ᾱ)·v̂)
+ *   sample:       ε̂ = (x_t − sqrt(ᾱ)·x̂0) / sqrt(1−ᾱ)
+ */
+export function withPrediction<T extends Omit<DdimCoefficients, "timestep" | "prevTimestep">>(
+  coefficients: T,
+  predictionType: string,
+): T {
+  const { alphaProd, latentScale, epsilonScale } = coefficients;
+  let latentFromX: number;
+  let fromOutput: number;
+  if (predictionType === "epsilon") return coefficients;
+  if (predictionType === "v_prediction") {
+    latentFromX = Math.sqrt(1 - alphaProd);
+    fromOutput = Math.sqrt(alphaProd);
+  } else if (predictionType === "sample") {
+    latentFromX = 1 / Math.sqrt(1 - alphaProd);
+    fromOutput = -Math.sqrt(alphaProd) / Math.sqrt(1 - alphaProd);
+  } else {
+    throw new RangeError(
+      `prediction_type "${predictionType}" is not supported; supported: ${SUPPORTED_PREDICTION_TYPES.join(", ")}`,
+    );
+  }
+  return {
+    ...coefficients,
+    latentScale: latentScale + epsilonScale * latentFromX,
+    epsilonScale: epsilonScale * fromOutput,
+  };
 }
 
 /** The default of the last-step convention: noise-free, as the DNO authors' sampler (METHOD.md §2). */
@@ -186,7 +228,10 @@ export function ddimPlan(
     const alphaProdPrev =
       prevTimestep >= 0 ? (schedule.alphasCumprod[prevTimestep] ?? 1) : schedule.finalAlphaCumprod;
     const stepEta = index === timesteps.length - 1 && !finalStepNoise ? 0 : eta;
-    return { timestep, prevTimestep, ...ddimCoefficients(alphaProd, alphaProdPrev, stepEta) };
+    return withPrediction(
+      { timestep, prevTimestep, ...ddimCoefficients(alphaProd, alphaProdPrev, stepEta) },
+      config.prediction_type,
+    );
   });
 }
 
