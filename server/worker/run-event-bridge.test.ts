@@ -8,6 +8,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
 import pg from "pg";
@@ -370,5 +371,75 @@ describe.skipIf(!serverUrl)("the run-event bridge across processes (PostgreSQL)"
     await waitUntil(() => seen.length >= 50, 5000, "the last events");
     unsubscribe();
     expect(seen).toHaveLength(50);
+  }, 30_000);
+
+  it("drops a connection that stops answering without closing, and listens again", async () => {
+    // A TCP relay to the server whose current connections can be frozen (a partition: nothing in, nothing out).
+    const target = new URL(url);
+    const frozen = new Set<net.Socket>();
+    const pairs: net.Socket[][] = [];
+    const relay = net.createServer((incoming) => {
+      const outgoing = net.connect(Number(target.port || 5432), target.hostname);
+      pairs.push([incoming, outgoing]);
+      const pipe = (from: net.Socket, to: net.Socket) =>
+        from.on("data", (chunk) => {
+          if (!frozen.has(from)) to.write(chunk);
+        });
+      pipe(incoming, outgoing);
+      pipe(outgoing, incoming);
+      for (const socket of [incoming, outgoing]) {
+        socket.on("error", () => undefined);
+        socket.on("close", () => {
+          incoming.destroy();
+          outgoing.destroy();
+        });
+      }
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const relayed = new URL(url);
+    relayed.host = `127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
+    const sender = new pg.Client({ connectionString: url });
+    await sender.connect();
+    try {
+      await stopRunEventBridge();
+      const through = startRunEventBridge({
+        databaseUrl: relayed.toString(),
+        db,
+        reconnectMs: { initial: 50, max: 200 },
+        ping: { everyMs: 100, timeoutMs: 300 },
+      });
+      expect(await through?.waitUntilConnected()).toBe(true);
+      const runId = `frozen-${randomUUID()}`;
+      const seen: string[] = [];
+      const unsubscribe = subscribeRunEvents(runId, (event) => {
+        if (event.type === "log") seen.push(event.message);
+      });
+      const notify = (s: number, message: string) =>
+        sender.query("SELECT pg_notify($1, $2)", [
+          "dno_run_events",
+          JSON.stringify({
+            o: "elsewhere",
+            s,
+            t: Date.now(),
+            e: { type: "log", runId, level: "info", message, nodeId: null },
+          }),
+        ]);
+      await notify(1, "before");
+      await waitUntil(() => seen.length === 1, 5000, "the first event");
+
+      for (const pair of pairs) for (const socket of pair) frozen.add(socket);
+      await waitUntil(() => through?.state !== "connected", 3000, "the frozen connection to be dropped");
+      expect(await through?.waitUntilConnected(5000)).toBe(true);
+      expect(through?.connectionCount).toBe(2);
+      await notify(2, "after");
+      await waitUntil(() => seen.length === 2, 5000, "an event on the new connection");
+      unsubscribe();
+      expect(seen).toEqual(["before", "after"]);
+    } finally {
+      await stopRunEventBridge();
+      await sender.end();
+      for (const pair of pairs) for (const socket of pair) socket.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
   }, 30_000);
 });

@@ -134,6 +134,11 @@ export interface RunEventBridgeOptions {
   db?: DbClient;
   /** Reconnect delays: doubles from `initial` up to `max`, with ±20 % jitter. */
   reconnectMs?: { initial: number; max: number };
+  /**
+   * A connection that stops answering without closing (a network partition, a frozen server) is noticed by
+   * a `SELECT 1` every `everyMs` that must answer within `timeoutMs` (default every 15 s, within 5 s).
+   */
+  ping?: { everyMs: number; timeoutMs: number };
   channel?: string;
 }
 
@@ -153,6 +158,8 @@ export class RunEventBridge {
   private readonly lastSequence = new Map<string, number>();
   private chain: Promise<void> = Promise.resolve();
   private failures = 0;
+  private readonly ping: { everyMs: number; timeoutMs: number };
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly connectedWaiters: (() => void)[] = [];
   private readonly deliveryListeners = new Set<(delivery: RunEventDelivery) => void>();
@@ -162,6 +169,7 @@ export class RunEventBridge {
     this.url = options.databaseUrl;
     this.ctx = { db: options.db ?? getDb(), actor: SYSTEM };
     this.backoff = options.reconnectMs ?? { initial: 250, max: 10_000 };
+    this.ping = options.ping ?? { everyMs: 15_000, timeoutMs: 5000 };
     this.channel = options.channel ?? RUN_EVENT_CHANNEL;
     if (!/^[a-z_][a-z0-9_]*$/.test(this.channel)) throw new Error(`Bad channel name “${this.channel}”.`);
   }
@@ -188,6 +196,28 @@ export class RunEventBridge {
   start(): void {
     setRunEventForwarder((event) => this.forward(event));
     void this.connect();
+    this.pingTimer = setInterval(() => void this.checkConnection(), this.ping.everyMs);
+    this.pingTimer.unref();
+  }
+
+  /** A connection that does not answer in time is dropped and reopened like a closed one. */
+  private async checkConnection(): Promise<void> {
+    const client = this.client;
+    if (!client || this.currentState !== "connected") return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const answered = await Promise.race([
+      client.query("SELECT 1").then(
+        () => true,
+        () => true, // a failed query comes with the connection's own error
+      ),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.ping.timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!answered) {
+      this.lost(client, new Error(`no answer within ${this.ping.timeoutMs} ms`));
+    }
   }
 
   /**
@@ -203,6 +233,7 @@ export class RunEventBridge {
     this.currentState = "stopped";
     setRunEventForwarder(null);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.pingTimer) clearInterval(this.pingTimer);
     const client = this.client;
     this.client = null;
     for (const wake of this.connectedWaiters.splice(0)) wake();
@@ -258,8 +289,9 @@ export class RunEventBridge {
     try {
       while (this.outbox.length > 0 && this.currentState === "connected" && this.client) {
         const batch = this.outbox.slice(0, MAX_BATCH);
+        const client = this.client;
         try {
-          await this.client.query(
+          await client.query(
             "SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS sent(payload, n) ORDER BY n",
             [this.channel, batch],
           );
@@ -282,6 +314,9 @@ export class RunEventBridge {
       connectionString: this.url,
       application_name: "dno-run-events",
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      // A server that accepts the socket but never answers must not hold the reconnect forever.
+      connectionTimeoutMillis: Math.max(5000, this.ping.timeoutMs),
     });
     this.client = client;
     client.on("error", (error) => this.lost(client, error));
@@ -315,6 +350,11 @@ export class RunEventBridge {
     // A closed client may still report errors; they are expected now.
     client.on("error", () => undefined);
     client.end().catch(() => undefined);
+    // A connection that stopped answering would keep its socket (and a NOTIFY in flight) forever: close it
+    // hard, so that query fails and the outbox goes out on the next connection.
+    (
+      client as unknown as { connection?: { stream?: { destroy?: () => void } } }
+    ).connection?.stream?.destroy?.();
     if (this.currentState === "stopped") return;
     const delay =
       Math.min(this.backoff.max, this.backoff.initial * 2 ** this.failures) * (0.8 + 0.4 * Math.random());
