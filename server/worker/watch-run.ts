@@ -1,7 +1,9 @@
 /**
  * The progress stream of one run, for the tRPC subscription: first what is already stored (so a reload or a
- * late subscriber catches up), then live events from the in-process bus; when the bus is silent (a worker in
- * another process), the database is polled. Ends when the run has finished and everything was sent.
+ * late subscriber catches up), then live events from this process's bus (which the worker child's IPC and,
+ * on PostgreSQL, the run-event bridge feed from other processes). A gap in the iterations (events missed while
+ * the bridge reconnected) is read from the stored steps, and while the bus is silent the database is polled.
+ * Ends when the run has finished and everything was sent.
  */
 import type { ServiceContext } from "../services/context";
 import { listRunSteps } from "../services/runs/list-run-steps";
