@@ -12,6 +12,7 @@ import type { ServiceContext } from "../services/context";
 import { getEnv } from "../env";
 import { onRunQueued, waitForLocalWake, wakeLocalWorkers } from "./queue/local-wake";
 import { createPgBossRunQueue, sendRunJobs } from "./queue/pg-boss-queue";
+import { publishRunEvent } from "./run-events";
 import { workerConfig } from "./worker-config";
 
 export interface ClaimInput {
@@ -72,6 +73,11 @@ export async function announceQueuedRuns(
   databaseUrl: string = getEnv().databaseUrl,
 ): Promise<void> {
   wakeLocalWorkers();
+  // Watchers see the run waiting again; on PostgreSQL the run-event bridge carries this to the workers of
+  // other processes, which wake up on it instead of at their next poll.
+  for (const runId of runIds) {
+    publishRunEvent({ type: "status", runId, status: "queued", error: null, errorNodeId: null });
+  }
   if (runIds.length === 0 || workerConfig().queue !== "pg-boss") return;
   try {
     await sendRunJobs(ctx, databaseUrl, runIds);

@@ -379,6 +379,28 @@ describe("run worker on the embedded queue", () => {
     }
   });
 
+  it("DNO_WORKER_CONCURRENCY runs at a time on one worker, each under its own lease", async () => {
+    const runner = worker(createSmallLoopExecutor({ delayMs: 40 }), 2);
+    try {
+      const workflow = await newWorkflow(15);
+      const runs = [await submit(workflow), await submit(workflow), await submit(workflow)];
+      const together = await waitFor("two runs at once", async () => {
+        const rows = await fixture.database.db.run.findMany({
+          where: { id: { in: runs.map((run) => run.id) }, status: "running" },
+        });
+        return rows.length === 2 ? rows : null;
+      });
+      expect(together.every((row) => row.workerId === runner.workerId && row.leaseExpiresAt !== null)).toBe(
+        true,
+      );
+      for (const run of runs) expect((await finished(run.id)).status).toBe("succeeded");
+      const row = await fixture.database.db.worker.findUniqueOrThrow({ where: { id: runner.workerId } });
+      expect(row).toMatchObject({ concurrency: 2, runsDone: 3 });
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it("20 submissions at once on two workers: every run completes or is cancelled, none lost or run twice", async () => {
     let running = 0;
     let maxRunningPerWorker = 0;

@@ -30,6 +30,7 @@ import { stopWorker } from "../services/workers/stop-worker";
 import { isJavaScriptInternalError, sanitizeErrorMessage } from "../sanitize-message";
 import { errorNodeIdOf, type ExecutorIteration, type RunExecutor } from "./executor-port";
 import type { RunQueue } from "./queue";
+import { wakeLocalWorkers } from "./queue/local-wake";
 import { publishRunEvent, subscribeRunEvents } from "./run-events";
 
 export interface RunWorkerOptions {
@@ -179,6 +180,7 @@ export class RunWorker {
   private tickBusy = false;
   private ticks = 0;
   private halted = false;
+  private unsubscribeQueued: () => void = () => undefined;
 
   constructor(options: RunWorkerOptions) {
     this.workerId = options.workerId ?? `worker-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -215,6 +217,11 @@ export class RunWorker {
         concurrency,
       }).catch((error: unknown) => console.error(`Run worker ${this.workerId}: registering failed:`, error));
     }
+    // A run queued by another process (its status event arrives through the run-event bridge) wakes the
+    // idle slots now rather than at their next poll.
+    this.unsubscribeQueued = subscribeRunEvents("*", (event) => {
+      if (event.type === "status" && event.status === "queued") wakeLocalWorkers();
+    });
     // The first tick reaps runs of workers that died before this one started (only expired leases).
     this.runTick();
     this.heartbeatTimer = setInterval(() => this.runTick(), this.options.heartbeatMs);
@@ -237,6 +244,7 @@ export class RunWorker {
       );
     }
     await Promise.all(this.loops);
+    this.unsubscribeQueued();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.ticking;
     if (this.options.register && !this.halted) {
@@ -251,6 +259,7 @@ export class RunWorker {
    */
   async halt(): Promise<void> {
     this.halted = true;
+    this.unsubscribeQueued();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.stopController.abort();
     for (const entry of this.active.values()) entry.controller.abort(new Halted());

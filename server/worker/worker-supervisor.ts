@@ -316,12 +316,10 @@ export class WorkerSupervisor {
       leaseMs: this.leaseMs,
       maxAttempts: this.maxAttempts,
     });
-    for (const runId of reaped.requeued) {
-      publishRunEvent({ type: "status", runId, status: "queued", error: null, errorNodeId: null });
-    }
     for (const runId of reaped.failed) {
       publishRunEvent({ type: "status", runId, status: "failed", error: null, errorNodeId: null });
     }
+    // Also tells watchers (status "queued") and, with pg-boss, sends the runs' jobs.
     await announceQueuedRuns(this.ctx, reaped.requeued);
   }
 
