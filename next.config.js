@@ -37,7 +37,13 @@ export default function nextConfig(phase) {
   const largeBodies = Number.isSafeInteger(maxBodyBytes) && maxBodyBytes > 10 * MIB;
   return {
     // Native addons stay outside the bundle: Next must require them from node_modules at run time.
-    serverExternalPackages: ["onnxruntime-node", "better-sqlite3", "@prisma/adapter-better-sqlite3", "pg", "pg-boss"],
+    serverExternalPackages: [
+      "onnxruntime-node",
+      "better-sqlite3",
+      "@prisma/adapter-better-sqlite3",
+      "pg",
+      "pg-boss",
+    ],
     reactStrictMode: true,
     poweredByHeader: false,
     typedRoutes: false,
