@@ -50,9 +50,13 @@ export default defineConfig({
     { name: "setup", testMatch: /auth\.setup\.ts$/, use: { browserName: "chromium" } },
     {
       name: "chromium",
+      testIgnore: /cluster-.*\.spec\.ts$/,
       use: { browserName: "chromium", storageState: OWNER_STATE_FILE },
       dependencies: ["setup"],
     },
+    // No browser: starts its own PostgreSQL database, S3 server, `next start` and worker processes
+    // (server/cluster/testing/cluster.ts); the webServer below is not used by it.
+    { name: "cluster", testMatch: /cluster-.*\.spec\.ts$/ },
   ],
   webServer: {
     command: `node e2e/reset-e2e-db.mjs "${E2E_DATABASE_FILE}" && npx next start -p ${PORT}`,

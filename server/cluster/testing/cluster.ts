@@ -28,6 +28,8 @@ export interface ClusterOptions {
   /** A killed worker's run is queued again this long after its last renewal. */
   leaseMs?: number;
   heartbeatMs?: number;
+  /** Claims of one run before it fails (DNO_WORKER_MAX_ATTEMPTS; unset: the default). */
+  maxAttempts?: number;
   /** Extra environment for every worker (e.g. ORT_THREADS). */
   workerEnv?: Record<string, string>;
   /** Where progress lines go (stderr of the bench, the test's log). */
@@ -42,6 +44,8 @@ export interface ClusterProcess {
   dataDir: string;
   /** Resolves with the exit code (null after a signal) when the process has exited. */
   exited: Promise<number | null>;
+  /** True once it said it started (a worker: it takes runs from then on). */
+  ready: boolean;
   /** The last lines it printed (stdout and stderr), for failure messages. */
   tail(): string;
 }
@@ -124,7 +128,7 @@ function spawnProcess(
     });
   });
   if (child.pid === undefined) throw new Error(`Could not start ${name}.`);
-  return { name, pid: child.pid, child, dataDir, exited, tail: () => lines.join("\n") };
+  return { name, pid: child.pid, child, dataDir, exited, ready: false, tail: () => lines.join("\n") };
 }
 
 function signalGroup(processInfo: ClusterProcess, signal: NodeJS.Signals): void {
@@ -166,8 +170,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   let s3: TestS3Server | null = null;
   let db: DbClient | null = null;
   let workerNumber = 0;
+  let stopped = false;
 
   const stop = async () => {
+    if (stopped) return;
+    stopped = true;
     for (const processInfo of all) {
       signalGroup(processInfo, "SIGCONT");
       signalGroup(processInfo, "SIGKILL");
@@ -243,9 +250,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       120_000,
       web,
     );
+    web.ready = true;
     log(`cluster: web server (${webKind}) at ${webUrl}`);
 
     const startWorker = async (): Promise<ClusterProcess> => {
+      if (stopped) throw new Error("The cluster was stopped.");
       workerNumber++;
       const name = `worker-${workerNumber}`;
       const dataDir = ownDataDir(name);
@@ -258,6 +267,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           DNO_WORKER_LEASE_MS: String(options.leaseMs ?? 3000),
           DNO_WORKER_HEARTBEAT_MS: String(options.heartbeatMs ?? 500),
           ORT_THREADS: "1",
+          ...(options.maxAttempts ? { DNO_WORKER_MAX_ATTEMPTS: String(options.maxAttempts) } : {}),
           ...options.workerEnv,
         },
         dataDir,
@@ -267,11 +277,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       live.add(worker);
       void worker.exited.then(() => live.delete(worker));
       await waitUntil("start-up line", () => /worker .*started/i.test(worker.tail()), 120_000, worker);
+      worker.ready = true;
       log(`cluster: ${name} (pid ${worker.pid}) started`);
       return worker;
     };
 
-    for (let index = 0; index < options.workers; index++) await startWorker();
+    await Promise.all(Array.from({ length: options.workers }, () => startWorker()));
 
     const client = db;
     return {
