@@ -13,6 +13,8 @@ import { z } from "zod";
 import { decodeModel, encodeModel } from "@/server/autodiff/proto";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import type { HostTensor } from "@/server/onnx/types";
+import { createDiffusionRuntime } from "./diffusion-runtime";
+import { listModels, modelDirectories } from "./discovery";
 import { type DiffusionModel, loadModelFolder } from "./folder";
 import { encodePrompts, sample } from "./sampler";
 
@@ -185,6 +187,27 @@ describe("SD-1.5-architecture export (float32, UNet weights in unet/weights.pb)"
       expect([image.height, image.width]).toEqual([128, 128]);
       expect(relativeError(corner, fixture.tensor("image_corner"))).toBeLessThan(1e-4);
       expect(mean).toBeCloseTo(fixture.manifest.image.image_mean, 4);
+    },
+    SLOW,
+  );
+});
+
+describe("through MODELS_DIR and the model picker", () => {
+  it(
+    "each folder is listed as user:<folder>, usable, and loads by its id",
+    async () => {
+      const directories = { ...modelDirectories({}), userDir: tinyDir, dataDir: undefined };
+      const listed = listModels(directories).filter((model) => model.source === "user");
+      for (const id of ["user:sd15", "user:sd15-fp16", "user:sd21"]) {
+        const summary = listed.find((model) => model.id === id);
+        expect(summary?.valid).toBe(true);
+        // Listing reads files and configs only; the one thing it can say already is the missing VAE config.
+        expect(summary?.problems).toEqual([
+          expect.objectContaining({ severity: "warning", file: "vae_decoder/config.json" }),
+        ]);
+      }
+      const runtime = createDiffusionRuntime({ onnx: await runtimePromise, directories });
+      expect(await runtime.latentShape("user:sd21")).toEqual({ channels: 4, height: 64, width: 64 });
     },
     SLOW,
   );
