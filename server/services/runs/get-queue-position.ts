@@ -32,8 +32,8 @@ export async function getQueuePosition(
   const place = queue.places.get(run.id);
   return {
     runId: run.id,
-    // The queue was read after the run: a run claimed in between is no longer in it.
-    status: status === "queued" && !place ? "running" : status,
+    // The queue is read after the run: one claimed or cancelled in between has no place (position null).
+    status,
     position: place?.position ?? null,
     estimate: place?.estimate ?? null,
     queued: queue.queued,
