@@ -5,12 +5,16 @@
  *   makes one finish its iteration, hand its run back and exit 0; every run ends bit-identical to the same
  *   run in one process, each iteration recorded once;
  * - a second SIGTERM exits at once, the run stays with the dead worker until its lease expires, then
- *   another worker resumes it.
+ *   another worker resumes it;
+ * - on PostgreSQL (DNO_TEST_POSTGRES_URL) with the pg-boss queue: a worker killed mid-run has its run
+ *   resumed by the other once the lease expires, every run identical.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import { getRun, type RunDetail } from "../services/runs/get-run";
@@ -18,6 +22,7 @@ import { startRun } from "../services/runs/start-run";
 import { createTestDatabase, type TestDatabase } from "../services/test-database";
 import { createWorkflow } from "../services/workflows/create-workflow";
 import { createDatabaseRunQueue } from "./queue";
+import { closeSharedBosses, sendRunJobs } from "./queue/pg-boss-queue";
 import { RunWorker } from "./run-worker";
 import { createSmallLoopExecutor } from "./testing/small-loop-executor";
 
@@ -48,14 +53,14 @@ interface WorkerProcess {
   output(): string;
 }
 
-function startWorkerProcess(env: Record<string, string>): WorkerProcess {
+function startWorkerProcess(env: Record<string, string>, databaseUrl?: string): WorkerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "server/worker/main.ts"], {
     cwd: repoRoot,
     env: {
       ...process.env,
-      DATABASE_URL: database.url,
+      DATABASE_URL: databaseUrl ?? database.url,
       DNO_DATA_DIR: dataDir,
-      DNO_QUEUE: "embedded",
+      DNO_QUEUE: databaseUrl ? "pg-boss" : "embedded",
       DNO_WORKER_LEASE_MS: "3000",
       DNO_WORKER_CONCURRENCY: "1",
       ...env,
@@ -109,14 +114,14 @@ function smallDocument(iterations: number, seed: number): GraphDocument {
   return document;
 }
 
-async function submitMany(iterations: number, seed: number, count: number) {
-  const workflow = await createWorkflow(database.ctx, {
+async function submitMany(iterations: number, seed: number, count: number, on: TestDatabase = database) {
+  const workflow = await createWorkflow(on.ctx, {
     name: `Processes ${seed}`,
     document: smallDocument(iterations, seed),
   });
   const runs: string[] = [];
   for (let index = 0; index < count; index++) {
-    const { run } = await startRun(database.ctx, {
+    const { run } = await startRun(on.ctx, {
       workflowId: workflow.id,
       versionId: workflow.headVersion.id,
       checkpointEvery: 1,
@@ -127,18 +132,18 @@ async function submitMany(iterations: number, seed: number, count: number) {
 }
 
 /** The same run in this process, uninterrupted: what every run must equal. */
-async function reference(iterations: number, seed: number): Promise<RunDetail> {
-  const [runId] = await submitMany(iterations, seed, 1);
+async function reference(iterations: number, seed: number, on: TestDatabase = database): Promise<RunDetail> {
+  const [runId] = await submitMany(iterations, seed, 1, on);
   const worker = new RunWorker({
-    ctx: database.ctx,
-    queue: createDatabaseRunQueue(database.ctx),
+    ctx: on.ctx,
+    queue: createDatabaseRunQueue(on.ctx),
     executor: createSmallLoopExecutor(),
     pollMs: 20,
   });
   worker.start();
   try {
     return await waitFor("the reference run", async () => {
-      const run = await getRun(database.ctx, { runId: runId ?? "" });
+      const run = await getRun(on.ctx, { runId: runId ?? "" });
       return run.status === "succeeded" ? run : null;
     });
   } finally {
@@ -272,5 +277,70 @@ describe("worker processes on one machine", () => {
       code: 0,
       signal: null,
     });
+  }, 300_000);
+});
+
+const postgresServer = process.env.DNO_TEST_POSTGRES_URL;
+
+describe.skipIf(!postgresServer)("worker processes on PostgreSQL with the pg-boss queue", () => {
+  const databaseName = `dno_test_${randomUUID().replaceAll("-", "")}`;
+  let admin: pg.Client;
+  let url: string;
+  let onPostgres: TestDatabase;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: postgresServer });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${databaseName}"`);
+    const parsed = new URL(postgresServer ?? "");
+    parsed.pathname = `/${databaseName}`;
+    url = parsed.toString();
+    onPostgres = await createTestDatabase({ url });
+  });
+  afterAll(async () => {
+    await closeSharedBosses();
+    await onPostgres?.close();
+    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await admin?.end();
+  });
+
+  it("two workers share the queue; one is killed mid-run and the other resumes its run after the lease; all identical", async () => {
+    const iterations = 60;
+    const expected = numbers(await reference(iterations, 21, onPostgres));
+    const a = startWorkerProcess({ DNO_WORKER_TEST_EXECUTOR: "loop:50" }, url);
+    const b = startWorkerProcess({ DNO_WORKER_TEST_EXECUTOR: "loop:50" }, url);
+    const [idA, idB] = await Promise.all([a.workerId, b.workerId]);
+    const runs = await submitMany(iterations, 21, 4, onPostgres);
+    // What the web server does after queueing: one pg-boss job per run.
+    await sendRunJobs(onPostgres.ctx, url, runs);
+    const killed = await waitFor("worker A to be well into a run", async () => {
+      const row = await onPostgres.db.run.findFirst({ where: { workerId: idA, status: "running" } });
+      return row && row.iterationsDone >= 3 ? row.id : null;
+    });
+    a.child.kill("SIGKILL");
+    await within(a.exited, 10_000, "worker A dying");
+    await waitFor("all four runs to succeed", async () => {
+      const open = await onPostgres.db.run.count({
+        where: { id: { in: runs }, status: { not: "succeeded" } },
+      });
+      return open === 0;
+    });
+    for (const runId of runs) {
+      const run = await getRun(onPostgres.ctx, { runId });
+      expect(numbers(run)).toEqual(expected);
+    }
+    const killedLog = (await getRun(onPostgres.ctx, { runId: killed })).log.map((entry) => entry.message);
+    expect(killedLog).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^Worker ${idA} stopped renewing its lease; queued again to continue after iteration \\d+\\.$`,
+        ),
+      ),
+    );
+    expect(await onPostgres.db.run.findUniqueOrThrow({ where: { id: killed } })).toMatchObject({
+      workerId: idB,
+    });
+    b.child.kill("SIGTERM");
+    expect(await within(b.exited, 30_000, "worker B stopping")).toEqual({ code: 0, signal: null });
   }, 300_000);
 });
