@@ -140,6 +140,26 @@ describe.skipIf(!serverUrl)("the pg-boss run queue", () => {
     await database.db.run.update({ where: { id: lost }, data: { status: "cancelled" } });
   });
 
+  it("a job fetched by a worker that died before completing it is re-sent by the sweep", async () => {
+    const runId = await queuedRun();
+    await queue.enqueue([runId]);
+    const boss = await sharedBoss(url);
+    const [job] = await boss.fetch<unknown>(RUN_QUEUE_NAME, { batchSize: 1 });
+    expect(job?.data).toEqual({ runId });
+    // Fetched moments ago: the sweep leaves it to its worker.
+    await queue.sweep();
+    expect(await claim()).toBeNull();
+    // That worker died half a minute ago without completing it.
+    await boss
+      .getDb()
+      .executeSql("UPDATE pgboss.job SET started_on = now() - interval '60 seconds' WHERE id = $1", [
+        job?.id,
+      ]);
+    await queue.sweep();
+    expect((await claim())?.id).toBe(runId);
+    await database.db.run.update({ where: { id: runId }, data: { status: "cancelled" } });
+  });
+
   it("a worker on the pg-boss queue runs an announced run to the end", async () => {
     const worker = new RunWorker({
       ctx: database.ctx,

@@ -20,6 +20,8 @@ export const RUN_QUEUE_NAME = "dno-runs";
 const BOSS_SCHEMA = "pgboss";
 /** Jobs fetched and skipped per claim before the worker waits for the next poll. */
 const MAX_SKIPS_PER_CLAIM = 50;
+/** A fetched job not completed within this many seconds was lost with its worker. */
+const ACTIVE_JOB_LOST_AFTER_S = 30;
 /** Queued runs looked at per sweep (first in the queue order). */
 const SWEEP_BATCH = 1000;
 
@@ -108,14 +110,17 @@ export async function sendRunJobs(
   return runs.length;
 }
 
-/** Run ids that have a job waiting or being fetched right now. */
+/**
+ * Run ids that have a job waiting, or one fetched moments ago (a claim takes milliseconds; a job still
+ * active after ACTIVE_JOB_LOST_AFTER_S belonged to a worker that died between fetching and completing it,
+ * and pg-boss would only expire it after its own 15 minutes).
+ */
 async function runIdsWithJobs(boss: PgBoss): Promise<Set<string>> {
-  const { rows } = await boss
-    .getDb()
-    .executeSql(
-      `SELECT singleton_key FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`,
-      [RUN_QUEUE_NAME],
-    );
+  const { rows } = await boss.getDb().executeSql(
+    `SELECT singleton_key FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND (state IN ('created', 'retry')
+       OR (state = 'active' AND started_on > now() - $2 * interval '1 second'))`,
+    [RUN_QUEUE_NAME, ACTIVE_JOB_LOST_AFTER_S],
+  );
   const ids = new Set<string>();
   for (const row of rows as { singleton_key: unknown }[]) {
     if (typeof row.singleton_key === "string") ids.add(row.singleton_key);
