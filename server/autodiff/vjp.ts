@@ -10,18 +10,19 @@
  */
 import type { onnx } from "onnx-proto";
 import { Emitter } from "./emitter";
-import { InvalidVjpRequestError, UnsupportedOpError } from "./errors";
+import { InvalidVjpRequestError, UnsupportedOpError, UnsupportedOpFormError } from "./errors";
 import type { TensorInfo } from "./infer";
 import { UNKNOWN, initializerInfo, inferNode, mergeInfo } from "./infer";
 import type { Graph, Model, Node, ValueInfo } from "./ir";
 import { DataType, defaultOpset, isFloatType } from "./ir";
 import { modelToProto, toModel, type ModelProto } from "./proto";
 import { RULES } from "./rules";
+import { SCATTER_ADD_OPSET, SCATTER_ADD_REFUSAL } from "./rules/index-helpers";
 import type { NodeView } from "./rules/types";
 import { NON_DIFFERENTIABLE } from "./rules/types";
 
 /** Bump when the emitted graphs change, so cached VJP models are rebuilt. */
-export const BUILDER_VERSION = 5;
+export const BUILDER_VERSION = 6;
 
 /** The emitted backward ops (Where, GreaterOrEqual, Range, ScatterElements…) need at least this. */
 export const MIN_OPSET = 11;
@@ -112,8 +113,51 @@ export function buildVjpModel(input: Uint8Array | onnx.IModelProto | Model, requ
   return modelToProto(buildVjpIr(input, request));
 }
 
+/**
+ * Default-domain ops whose meaning changed between opsets 13 and 16 (RoiAlign-16's default coordinate
+ * transformation). Every other op's versions in that range only add types or optional attributes and inputs
+ * whose defaults keep the old behaviour (Reshape allowzero, BatchNormalization, Shape start/end, Pow, …),
+ * so a graph without them means the same at opset 16.
+ */
+const CHANGED_BY_OPSET_16 = new Set(["RoiAlign"]);
+
+/** The opset a VJP model may be raised to for scatter-add, or undefined when the model's meaning would change. */
+function raisedOpset(model: Model): number | undefined {
+  const opset = defaultOpset(model);
+  if (opset < 13 || opset >= SCATTER_ADD_OPSET) return undefined;
+  const changes = model.graph.nodes.some(
+    (node) => (node.domain === "" || node.domain === "ai.onnx") && CHANGED_BY_OPSET_16.has(node.opType),
+  );
+  return changes ? undefined : SCATTER_ADD_OPSET;
+}
+
+/**
+ * The VJP model's IR. Gradients of index lookups with repeated positions (Gather, GatherElements, GatherND,
+ * Tile, overlapping MaxPool) add contributions with ScatterElements reduction="add", which needs opset 16: a
+ * model exported at opset 13–15 (SD exports are opset 14) gets a VJP model that declares opset 16 — its
+ * forward nodes mean the same there (`CHANGED_BY_OPSET_16`) — instead of a refusal.
+ */
 export function buildVjpIr(input: Uint8Array | onnx.IModelProto | Model, request: VjpRequest): Model {
-  const { model, opset, nodes, infos } = analyzeModel(input);
+  const model = toModel(input);
+  try {
+    return buildVjpIrAtOpset(model, request, undefined);
+  } catch (error) {
+    const raised = raisedOpset(model);
+    if (
+      !(error instanceof UnsupportedOpFormError) ||
+      !error.message.endsWith(SCATTER_ADD_REFUSAL) ||
+      !raised
+    ) {
+      throw error;
+    }
+    return buildVjpIrAtOpset(model, request, raised);
+  }
+}
+
+function buildVjpIrAtOpset(model: Model, request: VjpRequest, raised: number | undefined): Model {
+  const analyzed = analyzeModel(model);
+  const { nodes, infos } = analyzed;
+  const opset = raised ?? analyzed.opset;
   const graph = model.graph;
   const inputNames = new Set(graph.inputs.map((i) => i.name));
   const initializerNames = new Set(graph.initializers.map((t) => t.name ?? ""));
@@ -319,6 +363,15 @@ export function buildVjpIr(input: Uint8Array | onnx.IModelProto | Model, request
   const cotangentInput: ValueInfo = { name: cotangentName, elemType: ofInfo.elemType, shape: ofInfo.shape };
   return {
     ...model,
+    // A raised opset needs IR version 8 (the IR of opsets 15–16).
+    ...(raised === undefined
+      ? {}
+      : {
+          irVersion: Math.max(model.irVersion, 8),
+          opsetImports: model.opsetImports.map((entry) =>
+            entry.domain === "" || entry.domain === "ai.onnx" ? { ...entry, version: raised } : entry,
+          ),
+        }),
     producerName: `${model.producerName || "model"}+dno-studio-vjp`,
     graph: {
       name: `${graph.name}_vjp`,

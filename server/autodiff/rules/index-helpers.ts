@@ -7,6 +7,13 @@ import { UnsupportedOpFormError } from "../errors";
 import type { Emitter } from "../emitter";
 import { DataType, attr, makeTensor } from "../ir";
 
+/** ScatterElements has reduction="add" from this opset on. */
+export const SCATTER_ADD_OPSET = 16;
+/** The refusal's reason; `buildVjpIr` recognizes it and retries with the VJP model's opset raised. */
+export const SCATTER_ADD_REFUSAL =
+  "scatter-add of repeated indices needs opset >= 16, and the model's opset could not be raised " +
+  "(it is below 13, or the model uses an op whose meaning changed by opset 16: re-export it at opset 16 or later)";
+
 /** int64 tensor shaped like x whose elements are 0, 1, 2, … in row-major order. */
 export function positionsLike(g: Emitter, x: string): string {
   const size = g.op1("Size", [x]);
@@ -29,8 +36,8 @@ export function scatterToPositions(
   opName: string,
   nodeName: string,
 ): string {
-  if (duplicates && g.opset < 16) {
-    throw new UnsupportedOpFormError(opName, nodeName, "scatter-add of repeated indices needs opset >= 16");
+  if (duplicates && g.opset < SCATTER_ADD_OPSET) {
+    throw new UnsupportedOpFormError(opName, nodeName, SCATTER_ADD_REFUSAL);
   }
   const zero = makeTensor(g.fresh("zero"), g.elemType(dy), [1], [0]);
   const size = g.reshape(g.op1("Size", [x]), [1]);
