@@ -49,6 +49,8 @@ export async function reapExpiredRuns(ctx: ServiceContext, input: ReapExpiredRun
       id: true,
       workerId: true,
       attempts: true,
+      leaseExpiresAt: true,
+      lastHeartbeatAt: true,
       checkpointArtifactId: true,
       checkpointIteration: true,
     },
@@ -58,50 +60,46 @@ export async function reapExpiredRuns(ctx: ServiceContext, input: ReapExpiredRun
   for (const run of candidates) {
     const worker = run.workerId ?? "unknown";
     const giveUp = run.attempts >= input.maxAttempts;
-    const outcome = await ctx.db
-      .$transaction(async (tx) => {
-        // Conditional on the same holder and claim: a renewal or another reaper in between wins.
-        const fence = { id: run.id, status: "running", workerId: run.workerId, attempts: run.attempts };
-        if (giveUp) {
-          const error =
-            `Its worker stopped responding ${run.attempts} times while running it (last: worker ${worker}), so it ` +
-            "was not started again. Check the workers' logs (memory, device), then resume the run to try once more.";
-          const changed = await tx.run.updateMany({
-            where: fence,
-            data: { status: "failed", error, finishedAt: now, workerId: null, leaseExpiresAt: null },
-          });
-          if (changed.count === 0) return null;
-          await tx.runLogEntry.create({
-            data: { runId: run.id, level: "error", message: `Failed: ${error}` },
-          });
-          return "failed" as const;
-        }
-        const { keepThrough, data } = await rewindToCheckpoint(tx, run);
-        const changed = await tx.run.updateMany({
-          where: fence,
-          data: { status: "queued", workerId: null, leaseExpiresAt: null, ...data },
-        });
-        if (changed.count === 0) {
-          // Keep the steps the rewind dropped: the holder is alive after all.
-          throw new LeaseRenewed();
-        }
+    const outcome = await ctx.db.$transaction(async (tx) => {
+      // First, and conditional on exactly what was seen (holder, claim, lease, heartbeat): a renewal, a
+      // recorded step or another reaper in between wins. Taking the holder off the row first also locks it,
+      // so the holder's own fenced writes wait for this transaction and then find the run gone.
+      const fence = {
+        id: run.id,
+        status: "running",
+        workerId: run.workerId,
+        attempts: run.attempts,
+        ...(input.workerIds
+          ? {}
+          : { leaseExpiresAt: run.leaseExpiresAt, lastHeartbeatAt: run.lastHeartbeatAt }),
+      };
+      const taken = await tx.run.updateMany({ where: fence, data: { workerId: null, leaseExpiresAt: null } });
+      if (taken.count === 0) return null;
+      if (giveUp) {
+        const error =
+          `Its worker stopped responding ${run.attempts} times while running it (last: worker ${worker}), so it ` +
+          "was not started again. Check the workers' logs (memory, device), then resume the run to try once more.";
+        await tx.run.update({ where: { id: run.id }, data: { status: "failed", error, finishedAt: now } });
         await tx.runLogEntry.create({
-          data: {
-            runId: run.id,
-            level: "warning",
-            message:
-              `Worker ${worker} ${input.workerIds ? "exited" : "stopped renewing its lease"}; queued again to ` +
-              (keepThrough >= 0
-                ? `continue after iteration ${keepThrough}.`
-                : "start over (no checkpoint yet)."),
-          },
+          data: { runId: run.id, level: "error", message: `Failed: ${error}` },
         });
-        return "requeued" as const;
-      })
-      .catch((error: unknown) => {
-        if (error instanceof LeaseRenewed) return null;
-        throw error;
+        return "failed" as const;
+      }
+      const { keepThrough, data } = await rewindToCheckpoint(tx, run);
+      await tx.run.update({ where: { id: run.id }, data: { status: "queued", ...data } });
+      await tx.runLogEntry.create({
+        data: {
+          runId: run.id,
+          level: "warning",
+          message:
+            `Worker ${worker} ${input.workerIds ? "exited" : "stopped renewing its lease"}; queued again to ` +
+            (keepThrough >= 0
+              ? `continue after iteration ${keepThrough}.`
+              : "start over (no checkpoint yet)."),
+        },
       });
+      return "requeued" as const;
+    });
     if (outcome === "requeued") {
       reaped.requeued.push(run.id);
       console.warn(`Run ${run.id}: worker ${worker} stopped renewing its lease; the run is queued again.`);
@@ -119,6 +117,3 @@ export async function reapExpiredRuns(ctx: ServiceContext, input: ReapExpiredRun
   }
   return reaped;
 }
-
-/** Rolls the reaper's transaction back when the holder renewed its lease meanwhile. */
-class LeaseRenewed extends Error {}
