@@ -6,8 +6,12 @@
  * Only changed values are sent; the server applies them to the run's own document and validates them.
  */
 import { useState } from "react";
+import { ParameterLabel, ParameterValue } from "@/app/_components/parameter-value";
+import { ParamField } from "@/app/_editor/ui/param-field";
+import { useModelOptions } from "@/app/_editor/ui/use-model-options";
 import { describeParams, isParamVisible } from "@/nodes/describe-params";
 import type { GraphDocument } from "@/nodes/graph/document";
+import { issueNodeName } from "@/nodes/graph/format-issues";
 import { getNodeDefinition } from "@/nodes/registry";
 
 export interface ParamChange {
@@ -16,23 +20,8 @@ export interface ParamChange {
   value: unknown;
 }
 
-function parseEdited(original: unknown, text: string): unknown {
-  if (typeof original === "number") {
-    const value = Number(text);
-    return text.trim() === "" || !Number.isFinite(value) ? original : value;
-  }
-  if (typeof original === "boolean") return text === "true";
-  if (typeof original === "string") return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return original;
-  }
-}
-
-function display(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const noCommit = () => undefined;
 
 export function ReviewParams(props: {
   readonly document: GraphDocument;
@@ -43,99 +32,68 @@ export function ReviewParams(props: {
   readonly onPropose?: (changes: ParamChange[], message: string, onError: (message: string) => void) => void;
 }) {
   const { onRerun, onPropose } = props;
-  const [edits, setEdits] = useState<Record<string, string>>({});
+  const readOnly = !onRerun && !onPropose;
+  const { modelOptions } = useModelOptions();
+  // Edited values by node, then param: the editor's own fields send typed values.
+  const [edits, setEdits] = useState<Record<string, Record<string, unknown>>>({});
   const [message, setMessage] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const changes: ParamChange[] = [];
-  for (const node of props.document.nodes) {
-    for (const [param, original] of Object.entries(node.params)) {
-      const edited = edits[`${node.id}\u0000${param}`];
-      if (edited === undefined) continue;
-      const value = parseEdited(original, edited);
-      if (JSON.stringify(value) !== JSON.stringify(original)) changes.push({ nodeId: node.id, param, value });
-    }
-  }
+  const changes: ParamChange[] = props.document.nodes.flatMap((node) =>
+    Object.entries(edits[node.id] ?? {})
+      .filter(([param, value]) => !sameValue(value, node.params[param]))
+      .map(([param, value]) => ({ nodeId: node.id, param, value })),
+  );
   return (
     <div className="run-card" data-testid="review">
-      <table className="run-table">
-        <thead>
-          <tr>
-            <th>Node</th>
-            <th>Parameter</th>
-            <th>Value</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.document.nodes.flatMap((node) => {
-            const definition = getNodeDefinition(node.type);
-            const fields = definition ? describeParams(definition) : [];
-            // Only the parameters that apply to this node's current settings, as in the editor's card.
-            const visible = Object.entries(node.params).filter(([param]) => {
-              const field = fields.find((candidate) => candidate.name === param);
-              return !field || isParamVisible(field, node.params);
-            });
-            return visible.map(([param, value], index) => {
-              const field = fields.find((candidate) => candidate.name === param);
-              const key = `${node.id}\u0000${param}`;
-              const options =
-                field && "options" in field && Array.isArray(field.options)
-                  ? (field.options as unknown[])
-                  : null;
-              const edited = edits[key];
-              const accessibleName = `${node.label ?? node.id} › ${field?.label ?? param}`;
-              return (
-                <tr
-                  key={key}
+      <div className="review-nodes">
+        {props.document.nodes.map((node) => {
+          const definition = getNodeDefinition(node.type);
+          const fields = definition ? describeParams(definition) : [];
+          const params = { ...node.params, ...edits[node.id] };
+          // The parameters that apply to this node's current settings, drawn by the editor's own fields.
+          const visible = fields.filter((field) => isParamVisible(field, params));
+          const undeclared = Object.keys(node.params).filter(
+            (param) => !fields.some((field) => field.name === param),
+          );
+          if (visible.length + undeclared.length === 0) return null;
+          return (
+            <fieldset className="review-node" key={node.id} data-testid={`review.node.${node.id}`}>
+              <legend>{issueNodeName(node, definition)}</legend>
+              {visible.map((field) => (
+                <div
+                  key={field.name}
                   className={
-                    edited !== undefined && edited !== display(value) ? "run-diff-changed" : undefined
+                    sameValue(params[field.name], node.params[field.name]) ? undefined : "run-diff-changed"
                   }
                 >
-                  <td>{index === 0 ? (node.label ?? node.id) : ""}</td>
-                  <td>{field?.label ?? param}</td>
-                  <td>
-                    {options ? (
-                      <select
-                        className="input run-param-input"
-                        value={edited ?? display(value)}
-                        onChange={(event) => setEdits({ ...edits, [key]: event.target.value })}
-                        disabled={!onRerun && !onPropose}
-                        aria-label={accessibleName}
-                        data-testid={`review.${node.id}.${param}`}
-                      >
-                        {options.map((option) => {
-                          const optionValue =
-                            typeof option === "object" && option !== null && "value" in option
-                              ? (option as { value: unknown }).value
-                              : option;
-                          // The editor's wording for the choice ("Adam", "Initial noise and every step").
-                          const optionLabel =
-                            typeof option === "object" && option !== null && "label" in option
-                              ? String((option as { label: unknown }).label)
-                              : String(optionValue);
-                          return (
-                            <option key={String(optionValue)} value={String(optionValue)}>
-                              {optionLabel}
-                            </option>
-                          );
-                        })}
-                      </select>
-                    ) : (
-                      <input
-                        className="input run-param-input"
-                        value={edited ?? display(value)}
-                        onChange={(event) => setEdits({ ...edits, [key]: event.target.value })}
-                        readOnly={!onRerun && !onPropose}
-                        aria-label={accessibleName}
-                        data-testid={`review.${node.id}.${param}`}
-                      />
-                    )}
-                  </td>
-                </tr>
-              );
-            });
-          })}
-        </tbody>
-      </table>
+                  <ParamField
+                    nodeId={node.id}
+                    testIdPrefix="review"
+                    field={field}
+                    value={params[field.name]}
+                    readOnly={readOnly}
+                    modelOptions={modelOptions}
+                    onChange={(param, value) =>
+                      setEdits((previous) => ({
+                        ...previous,
+                        [node.id]: { ...previous[node.id], [param]: value },
+                      }))
+                    }
+                    onCommit={noCommit}
+                  />
+                </div>
+              ))}
+              {undeclared.map((param) => (
+                // A setting this version of the app no longer declares: shown, not editable.
+                <div className="param" key={param}>
+                  <ParameterLabel nodeType={node.type} param={param} />
+                  <ParameterValue nodeType={node.type} param={param} value={node.params[param]} />
+                </div>
+              ))}
+            </fieldset>
+          );
+        })}
+      </div>
       {!onRerun && !onPropose ? (
         <p className="muted" data-testid="review.view-only">
           You have view access: you can read these parameters but not propose changes. Ask the owner for a

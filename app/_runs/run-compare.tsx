@@ -3,12 +3,25 @@
 import "./runs.css";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { ParameterLabel, ParameterValue } from "@/app/_components/parameter-value";
 import { describeError } from "@/app/_lib/errors";
-import { Term } from "@/app/_components/term";
 import { useTRPC } from "@/app/_trpc/provider";
+import { issueNodeName } from "@/nodes/graph/format-issues";
+import { getNodeDefinition } from "@/nodes/registry";
+import { Term } from "@/app/_components/term";
 import { formatScoreGain, shownScore } from "@/nodes/kinds/score-display";
 import { metricNames, RUN_COLORS, RunCharts } from "./run-charts";
 import { artifactUrl, FINISHED, formatDuration, formatNumber } from "./run-types";
+
+/** The server sends each differing value as JSON (null where the node or param is absent). */
+function parsedValue(json: string | null): unknown {
+  if (json === null) return undefined;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return json;
+  }
+}
 
 export function RunCompare(props: {
   readonly workflowId: string;
@@ -129,20 +142,43 @@ export function RunCompare(props: {
             </tr>
           </thead>
           <tbody>
-            {differences.map((difference) => (
-              <tr
-                key={`${difference.nodeId}.${difference.param ?? ""}`}
-                data-testid={`compare.diff.${difference.nodeId}.${difference.param ?? "node"}`}
-              >
-                <td>{difference.nodeName}</td>
-                <td>{difference.param ?? "(node present?)"}</td>
-                {difference.values.map((value, index) => (
-                  <td key={runs[index]?.id ?? index} className="num">
-                    {value ?? "—"}
+            {differences.map((difference) => {
+              const node = comparison.data.documents
+                .flatMap((document) => document.nodes)
+                .find((candidate) => candidate.id === difference.nodeId);
+              const nodeType = node?.type;
+              const { param } = difference;
+              return (
+                <tr
+                  key={`${difference.nodeId}.${param ?? ""}`}
+                  data-testid={`compare.diff.${difference.nodeId}.${param ?? "node"}`}
+                >
+                  {/* The name its card shows ("Optimizer 1", or the label the person gave it). */}
+                  <td>{node ? issueNodeName(node, getNodeDefinition(node.type)) : difference.nodeName}</td>
+                  <td>
+                    {param === null || nodeType === undefined ? (
+                      (param ?? "Node type")
+                    ) : (
+                      <ParameterLabel nodeType={nodeType} param={param} />
+                    )}
                   </td>
-                ))}
-              </tr>
-            ))}
+                  {difference.values.map((value, index) => (
+                    <td key={runs[index]?.id ?? index} className="num">
+                      {value === null ? (
+                        "—"
+                      ) : param === null ? (
+                        // The node's type in this run (it differs between the runs or is missing there).
+                        (getNodeDefinition(value)?.title ?? value)
+                      ) : nodeType === undefined ? (
+                        value
+                      ) : (
+                        <ParameterValue nodeType={nodeType} param={param} value={parsedValue(value)} />
+                      )}
+                    </td>
+                  ))}
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}

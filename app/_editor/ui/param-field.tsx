@@ -20,6 +20,8 @@ export interface ParamFieldProps {
   readonly modelOptions: readonly ModelOption[] | null;
   readonly onChange: (param: string, value: unknown) => void;
   readonly onCommit: () => void;
+  /** Test ids are `<prefix>.<node>.<param>`: "param" on the canvas, "review" in the run page's review table. */
+  readonly testIdPrefix?: string;
 }
 
 function asNumber(value: unknown, fallback: number): number {
@@ -111,7 +113,7 @@ function parseNumberList(integer: boolean) {
 function ParamFieldImpl(props: ParamFieldProps) {
   const { nodeId, field, value, error, readOnly, onChange, onCommit } = props;
   const inputId = useId();
-  const testId = `param.${nodeId}.${field.name}`;
+  const testId = `${props.testIdPrefix ?? "param"}.${nodeId}.${field.name}`;
   const invalid = error !== undefined;
   const integer = field.valueKind === "integer" || field.item?.valueKind === "integer";
   const itemLabels = field.items?.map((item, index) => item.label ?? `#${index + 1}`);
@@ -297,6 +299,8 @@ function ParamFieldImpl(props: ParamFieldProps) {
             className="select nodrag"
             data-testid={testId}
             value={String(value ?? "")}
+            // A narrow select cuts a long choice: the whole label on hover.
+            title={field.options?.find((option) => option.value === value)?.label}
             disabled={readOnly}
             aria-invalid={invalid}
             onChange={(event) => {

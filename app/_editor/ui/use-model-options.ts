@@ -1,0 +1,31 @@
+"use client";
+/**
+ * The server's models as the "model" widget's options (name, card summary, vocabulary, sample grid), shared
+ * by the editor and the run page's review table so both pickers read alike. Until the list arrives the
+ * options are null and the picker shows the stored value.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { useTRPC } from "@/app/_trpc/provider";
+import type { ModelOption } from "./node-card";
+
+export function useModelOptions() {
+  const trpc = useTRPC();
+  const models = useQuery({ ...trpc.models.list.queryOptions(), staleTime: 60_000 });
+  const modelOptions = useMemo(
+    () =>
+      models.data?.map(
+        (model): ModelOption => ({
+          value: model.id,
+          label: `${model.name}${model.source === "upload" ? " (uploaded)" : ""}${model.valid ? "" : " (cannot be loaded)"}`,
+          ...(model.cardSummary ? { summary: model.cardSummary } : {}),
+          ...(model.vocabulary ? { vocabulary: model.vocabulary } : {}),
+          ...(model.hasSamples
+            ? { samplesUrl: `/api/models/samples?model=${encodeURIComponent(model.id)}` }
+            : {}),
+        }),
+      ) ?? null,
+    [models.data],
+  );
+  return { models: models.data, modelOptions };
+}
