@@ -1,4 +1,7 @@
-/** Versions: every save is a version; an older one can be opened read-only and restored. */
+/**
+ * Versions: every save is a version; an older one can be viewed read-only, copied to the canvas and
+ * restored — one verb per action (app/_lib/version-verbs.ts), the same words on buttons, tooltips and notices.
+ */
 import { expect, test } from "@playwright/test";
 import { EditorPage } from "./pages/editor-page";
 import { WorkflowListPage } from "./pages/workflow-list-page";
@@ -18,13 +21,32 @@ test("restore an older version", async ({ page }) => {
   await expect(page.getByTestId("versions.item.3")).toContainText("Seventy steps");
   await expect(page.getByTestId("versions.item.2")).toContainText("Twenty-five steps");
 
-  // Open v2 read-only: its own canvas, the value it was saved with.
+  // One verb per action; the retired near-synonyms (Open, Load) are gone.
+  const actions = page.getByTestId("versions.item.2").locator(".version-actions");
+  await expect(actions).toHaveText(/^View\s*Copy to canvas\s*Review\s*Restore$/);
+  await expect(page.getByTestId("versions.item.2.load")).toHaveAttribute("title", /unsaved changes/);
+  await expect(page.getByTestId("versions.item.2.restore")).toHaveAttribute("title", /newest/);
+  await page.getByTestId("versions.list").screenshot({ path: test.info().outputPath("versions.png") });
+
+  // Copy to canvas: an undoable, unsaved edit.
+  await page.getByTestId("versions.item.2.load").click();
+  await expect(editor.param(sampler, "steps")).toHaveValue("25");
+  await expect(editor.unsaved()).toBeVisible();
+  await editor.undo();
+  await expect(editor.param(sampler, "steps")).toHaveValue("70");
+
+  // View v2 read-only: its own canvas, the value it was saved with.
   await page.getByTestId("versions.item.2.preview").click();
   const preview = page.getByTestId("version-preview");
   await expect(preview).toBeVisible();
   await expect(preview.getByTestId(`param.${sampler}.steps`)).toHaveValue("25");
+  await expect(preview.getByTestId("version-preview.load")).toHaveText("Copy to canvas");
+  await expect(preview.getByTestId("version-preview.restore")).toHaveText("Restore");
   await preview.getByTestId("version-preview.restore").click();
 
+  await expect(page.getByTestId("editor.notice")).toHaveText(
+    "Restored version 2: it is now version 4, the newest.",
+  );
   await expect(page.getByTestId("versions.item.4")).toContainText("restored", { ignoreCase: true });
   await expect(editor.saved()).toContainText("version 4");
   await expect(editor.param(sampler, "steps")).toHaveValue("25");

@@ -1,3 +1,5 @@
+import { VERSION_VERBS } from "./version-verbs";
+
 /**
  * Plain-word explanations of the terms the app shows (issue 11: "jargon with no help"). One entry per term;
  * `<Term>` shows the text on hover and keyboard focus, and /glossary lists them all. Facts match METHOD.md.
@@ -117,6 +119,39 @@ export const GLOSSARY: readonly GlossaryEntry[] = [
     term: "Step size (learning rate)",
     aliases: ["learning rate", "lr"],
     text: "How far each iteration moves the noise. Too large overshoots; too small needs many iterations.",
+  },
+  {
+    id: "version",
+    term: "Version",
+    aliases: ["Saved to run"],
+    text:
+      "Every save makes a numbered version; none is ever overwritten. Run saves unsaved changes first, as a " +
+      "version called “Saved to run”, because a run always uses a saved version.",
+  },
+  // The verbs of the versions panel, worded once in version-verbs.ts.
+  {
+    id: "view-version",
+    term: `${VERSION_VERBS.view.label} (a version)`,
+    aliases: [],
+    text: VERSION_VERBS.view.help,
+  },
+  {
+    id: "copy-to-canvas",
+    term: VERSION_VERBS.copyToCanvas.label,
+    aliases: [],
+    text: VERSION_VERBS.copyToCanvas.help,
+  },
+  {
+    id: "restore-version",
+    term: `${VERSION_VERBS.restore.label} (a version)`,
+    aliases: [],
+    text: VERSION_VERBS.restore.help,
+  },
+  {
+    id: "review-version",
+    term: `${VERSION_VERBS.review.label} (a version)`,
+    aliases: [],
+    text: VERSION_VERBS.review.help,
   },
 ];
 

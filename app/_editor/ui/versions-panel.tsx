@@ -1,7 +1,8 @@
 "use client";
 /**
- * Saved versions of the workflow: open one read-only, load it into the canvas as an undoable edit, or
- * restore it (the server stores a new head version equal to the old one; nothing is overwritten). Each says
+ * Saved versions of the workflow, one verb per action (app/_lib/version-verbs.ts): “View” one read-only,
+ * “Copy to canvas” as an undoable edit, or “Restore” it (the server stores a new head version equal to the old
+ * one; nothing is overwritten). Each says
  * who made it (an accepted proposal credits its author and names who accepted it); pick two to see what
  * changed between them, worded like the editor (nodes/graph/readable-diff.ts); “Review” opens a version in
  * review mode, where changes become a proposal.
@@ -13,6 +14,7 @@ import { useMemo, useState } from "react";
 import { DiffList } from "@/app/_proposals/diff-list";
 import { ConfirmDialog, Dialog } from "@/app/_components/dialog";
 import { describeError } from "@/app/_lib/errors";
+import { copyToCanvasStep, VERSION_VERBS } from "@/app/_lib/version-verbs";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
 import type { GraphDocument, GraphIssue } from "../core/types";
 import { EditorStoreContext, ReadOnlyContext, useEditorSelector, useEditorStore } from "./editor-context";
@@ -40,7 +42,7 @@ interface PreviewTarget {
 function VersionPreview(props: {
   readonly target: PreviewTarget;
   readonly onClose: () => void;
-  readonly onLoad: () => void;
+  readonly onCopyToCanvas: () => void;
   readonly onRestore: () => void;
 }) {
   const { document } = props.target;
@@ -88,16 +90,23 @@ function VersionPreview(props: {
         <button type="button" className="btn" onClick={props.onClose}>
           Close
         </button>
-        <button type="button" className="btn" onClick={props.onLoad} data-testid="version-preview.load">
-          Load into canvas
+        <button
+          type="button"
+          className="btn"
+          title={VERSION_VERBS.copyToCanvas.help}
+          onClick={props.onCopyToCanvas}
+          data-testid="version-preview.load"
+        >
+          {VERSION_VERBS.copyToCanvas.label}
         </button>
         <button
           type="button"
           className="btn btn-primary"
+          title={VERSION_VERBS.restore.help}
           onClick={props.onRestore}
           data-testid="version-preview.restore"
         >
-          Restore this version
+          {VERSION_VERBS.restore.label}
         </button>
       </div>
     </Dialog>
@@ -142,7 +151,13 @@ function VersionDiffDialog(props: {
 
 export function VersionsPanel(props: {
   readonly workflowId: string;
-  readonly onRestored: (versionId: string, number: number, document: GraphDocument) => void;
+  /** After Restore: the new head version (`number`) and the version it restored (`fromNumber`). */
+  readonly onRestored: (
+    versionId: string,
+    number: number,
+    document: GraphDocument,
+    fromNumber: number,
+  ) => void;
 }) {
   const { workflowId, onRestored } = props;
   const trpc = useTRPC();
@@ -171,13 +186,13 @@ export function VersionsPanel(props: {
     }
   };
 
-  const load = async (versionId: string) => {
+  const copyToCanvas = async (versionId: string) => {
     const target = await fetchVersion(versionId);
-    if (target) store.replaceDocument(target.document, `Load version ${target.number}`);
+    if (target) store.replaceDocument(target.document, copyToCanvasStep(target.number));
     setPreview(null);
   };
 
-  const doRestore = (versionId: string) => {
+  const doRestore = (versionId: string, fromNumber: number) => {
     const baseVersionId = store.getSnapshot().savedVersionId;
     if (!baseVersionId) return;
     setError(null);
@@ -188,7 +203,7 @@ export function VersionsPanel(props: {
           setConfirmRestore(null);
           setPreview(null);
           const restored = await fetchVersion(result.version.id);
-          if (restored) onRestored(restored.versionId, restored.number, restored.document);
+          if (restored) onRestored(restored.versionId, restored.number, restored.document, fromNumber);
           void queryClient.invalidateQueries({ queryKey: trpc.version.list.queryKey() });
           void queryClient.invalidateQueries({ queryKey: trpc.workflow.list.queryKey() });
         },
@@ -202,7 +217,7 @@ export function VersionsPanel(props: {
 
   const askRestore = (versionId: string, number: number) => {
     if (dirty) setConfirmRestore({ versionId, number });
-    else doRestore(versionId);
+    else doRestore(versionId, number);
   };
 
   if (versions.isPending) return <div className="muted">Loading versions…</div>;
@@ -272,41 +287,42 @@ export function VersionsPanel(props: {
               <button
                 type="button"
                 className="btn btn-small"
+                title={VERSION_VERBS.view.help}
                 data-testid={`versions.item.${version.number}.preview`}
                 onClick={async () => {
                   const target = await fetchVersion(version.id);
                   if (target) setPreview(target);
                 }}
               >
-                Open
+                {VERSION_VERBS.view.label}
               </button>
               <button
                 type="button"
                 className="btn btn-small"
-                title="Put this version's graph on the canvas (undoable; save to keep it)"
+                title={VERSION_VERBS.copyToCanvas.help}
                 data-testid={`versions.item.${version.number}.load`}
-                onClick={() => void load(version.id)}
+                onClick={() => void copyToCanvas(version.id)}
               >
-                Load
+                {VERSION_VERBS.copyToCanvas.label}
               </button>
               <Link
                 className="btn btn-small"
-                title="Open this version in review mode: your changes become a proposal, not a new version"
+                title={VERSION_VERBS.review.help}
                 href={`/workflows/${workflowId}/review?version=${version.id}`}
                 data-testid={`versions.item.${version.number}.review`}
               >
-                Review
+                {VERSION_VERBS.review.label}
               </Link>
               {!isHead ? (
                 <button
                   type="button"
                   className="btn btn-small"
-                  title="Make this the current version (saved as a new version)"
+                  title={VERSION_VERBS.restore.help}
                   data-testid={`versions.item.${version.number}.restore`}
                   disabled={restore.isPending}
                   onClick={() => askRestore(version.id, version.number)}
                 >
-                  Restore
+                  {VERSION_VERBS.restore.label}
                 </button>
               ) : null}
             </div>
@@ -317,8 +333,8 @@ export function VersionsPanel(props: {
         <VersionPreview
           target={preview}
           onClose={() => setPreview(null)}
-          onLoad={() => {
-            store.replaceDocument(preview.document, `Load version ${preview.number}`);
+          onCopyToCanvas={() => {
+            store.replaceDocument(preview.document, copyToCanvasStep(preview.number));
             setPreview(null);
           }}
           onRestore={() => askRestore(preview.versionId, preview.number)}
@@ -339,7 +355,7 @@ export function VersionsPanel(props: {
           message="You have unsaved changes. Restoring replaces the canvas with that version and your unsaved changes are lost."
           confirmLabel="Discard changes and restore"
           busy={restore.isPending}
-          onConfirm={() => doRestore(confirmRestore.versionId)}
+          onConfirm={() => doRestore(confirmRestore.versionId, confirmRestore.number)}
           onCancel={() => setConfirmRestore(null)}
         />
       ) : null}

@@ -4,9 +4,9 @@
  * store for one opened workflow and talks to the server (save, versions, export); everything about the
  * graph itself happens in the store.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { useTRPC, useTRPCClient } from "@/app/_trpc/provider";
 import { AppHeader } from "@/app/_components/app-header";
 import { ActivityFeed } from "@/app/_comments/activity-feed";
@@ -14,6 +14,7 @@ import { commentBadges, useCommentRequest } from "@/app/_comments/comment-badges
 import { EditorCommentsPanel, useEditorCommentCounts } from "@/app/_comments/editor-comments-panel";
 import { Dialog } from "@/app/_components/dialog";
 import { describeError, downloadText, safeFileName } from "@/app/_lib/errors";
+import { restoredNotice, savedToRunNotice } from "@/app/_lib/version-verbs";
 import Link from "next/link";
 import { ReviewBanner, ReviewControls, type ReviewTarget } from "@/app/_proposals/review-controls";
 import { LIVE_RUN_SLOT_ID, RunControls } from "@/app/_runs/run-controls";
@@ -27,8 +28,9 @@ import { Canvas } from "./canvas";
 import { EditorStoreContext, ReadOnlyContext, useEditorSelector, useEditorStore } from "./editor-context";
 import { HelpDialog } from "./help-panel";
 import { IssuesPanel, useFocusNode } from "./issues-panel";
-import { type ModelOption, ModelOptionsContext } from "./node-card";
+import { ModelOptionsContext } from "./node-card";
 import { Palette } from "./palette";
+import { useModelOptions } from "./use-model-options";
 import { useEditorShortcuts } from "./use-shortcuts";
 import { VersionsPanel } from "./versions-panel";
 
@@ -150,27 +152,11 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
 
   const save = useMutation(trpc.workflow.save.mutationOptions());
   // The Sampler's model picker lists the server's models; until they arrive it shows the stored value.
-  const models = useQuery({ ...trpc.models.list.queryOptions(), staleTime: 60_000 });
-  const modelOptions = useMemo(
-    () =>
-      models.data?.map(
-        (model): ModelOption => ({
-          value: model.id,
-          label: `${model.name}${model.source === "upload" ? " (uploaded)" : ""}${model.valid ? "" : " (cannot be loaded)"}`,
-          ...(model.cardSummary ? { summary: model.cardSummary } : {}),
-          ...(model.vocabulary ? { vocabulary: model.vocabulary } : {}),
-          ...(model.hasSamples
-            ? { samplesUrl: `/api/models/samples?model=${encodeURIComponent(model.id)}` }
-            : {}),
-        }),
-      ) ?? null,
-    [models.data],
-  );
+  const { models, modelOptions } = useModelOptions();
   // Prompt words the Sampler's model never saw: a warning on the Prompt, once the model list is here.
   useEffect(() => {
-    const list = models.data;
-    store.setExtraValidation(list ? (doc) => promptVocabularyIssues(doc, list) : null);
-  }, [models.data, store]);
+    store.setExtraValidation(models ? (doc) => promptVocabularyIssues(doc, models) : null);
+  }, [models, store]);
   const client = useTRPCClient();
 
   // Leaving with unsaved edits asks first (the browser shows its own wording).
@@ -419,6 +405,8 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
                   onVersionSaved={(versionId, number, savedGraph) => {
                     store.markSaved(versionId, savedGraph);
                     setVersionNumber(number);
+                    // Run saved the canvas first: say so, instead of a version appearing silently.
+                    setNotice(savedToRunNotice(number));
                   }}
                   onMessage={setNotice}
                 />
@@ -509,10 +497,10 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
           ) : (
             <VersionsPanel
               workflowId={workflow.id}
-              onRestored={(versionId, number, document) => {
+              onRestored={(versionId, number, document, fromNumber) => {
                 store.load(document, versionId);
                 setVersionNumber(number);
-                setNotice(`Restored as version ${number}.`);
+                setNotice(restoredNotice(fromNumber, number));
               }}
             />
           )}
