@@ -25,6 +25,13 @@ const NO_ISSUES = new Map();
 const NO_SIZES: ReadonlyMap<string, Measured> = new Map();
 
 describe("FlowMapper", () => {
+  it("names each card's frame for screen readers: its label, else its type and number", () => {
+    const doc = documentWith(2);
+    const labelled = { ...doc, nodes: [{ ...doc.nodes[0]!, label: "Cat prompt" }, doc.nodes[1]!] };
+    const nodes = new FlowMapper().nodes(labelled, NONE, NO_ISSUES, NO_SIZES, true);
+    expect(nodes.map((node) => node.ariaLabel)).toEqual(["Cat prompt", "Sampler 1"]);
+  });
+
   it("reuses the React Flow object of every node that did not change", () => {
     const mapper = new FlowMapper();
     const doc = documentWith(50);

@@ -54,6 +54,11 @@ function estimateCard(type: string): Estimate {
   return estimate;
 }
 
+function cardName(node: GraphNode): string {
+  if (node.label !== undefined && node.label.trim() !== "") return node.label;
+  return `${getNodeDefinition(node.type)?.title ?? node.type} ${/-(\d+)$/.exec(node.id)?.[1] ?? node.id}`;
+}
+
 interface NodeCacheEntry {
   readonly graphNode: GraphNode;
   readonly selected: boolean;
@@ -108,6 +113,8 @@ export class FlowMapper {
         selected: isSelected,
         draggable,
         dragHandle: ".node-head",
+        // What a screen reader says when Tab reaches the card's frame ("Sampler 1", "Keep colours").
+        ariaLabel: cardName(graphNode),
         ...(size ? { measured: size } : estimateCard(graphNode.type)),
       };
       next.set(graphNode.id, { graphNode, selected: isSelected, issues, measured: size, flowNode });
