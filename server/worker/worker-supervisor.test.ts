@@ -15,7 +15,10 @@ import { getRun, type RunDetail } from "../services/runs/get-run";
 import { startRun } from "../services/runs/start-run";
 import { createTestDatabase, type TestDatabase } from "../services/test-database";
 import { createWorkflow } from "../services/workflows/create-workflow";
+import { createDatabaseRunQueue } from "./queue";
 import { type RunEvent, publishRunEvent, subscribeRunEvents } from "./run-events";
+import { RunWorker } from "./run-worker";
+import { createSmallLoopExecutor } from "./testing/small-loop-executor";
 import { WorkerSupervisor, type WorkerSupervisorOptions } from "./worker-supervisor";
 
 let database: TestDatabase;
@@ -160,6 +163,46 @@ describe("the worker in a supervised child process", () => {
       await supervisor.stop();
     }
   }, 90_000);
+
+  it("while its child is blocked in a native call, the supervisor keeps the child's leases alive: another worker's reaper leaves the run alone", async () => {
+    const stuck = await submit(3);
+    const supervisor = supervise([stuck.id], {
+      silentAfterMs: 60_000,
+      leaseMs: 1500,
+      heartbeatMs: 300,
+      env: {
+        DATABASE_URL: database.url,
+        DNO_DATA_DIR: dataDir,
+        DNO_WORKER_TEST_EXECUTOR: `block:${stuck.id}`,
+        DNO_WORKER_LEASE_MS: "1500",
+      },
+    });
+    // Another worker next to it, reaping expired leases every 300 ms.
+    const other = new RunWorker({
+      ctx: database.ctx,
+      queue: createDatabaseRunQueue(database.ctx),
+      executor: createSmallLoopExecutor(),
+      leaseMs: 1500,
+      heartbeatMs: 300,
+      pollMs: 100,
+    });
+    try {
+      await waitFor("the stuck run to start", async () => (await status(stuck.id)) === "running");
+      const holder = supervisor.workerId;
+      other.start();
+      // Three leases long, the child's JS thread never runs.
+      await new Promise((resolve) => setTimeout(resolve, 4500));
+      const row = await database.db.run.findUniqueOrThrow({ where: { id: stuck.id } });
+      expect(row).toMatchObject({ status: "running", workerId: holder, attempts: 1 });
+      expect(row.leaseExpiresAt?.getTime()).toBeGreaterThan(Date.now());
+    } finally {
+      await other.stop();
+      await cancelRun(database.ctx, { runId: stuck.id });
+      publishRunEvent({ type: "cancel-requested", runId: stuck.id });
+      await finished(stuck.id, 60_000);
+      await supervisor.stop();
+    }
+  }, 120_000);
 
   it("a crashed child's run is queued again at once and resumes on the restarted child", async () => {
     const long = await submit(60);
