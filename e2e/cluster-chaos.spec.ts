@@ -49,6 +49,7 @@ test("30 runs from two accounts survive workers killed at random: none lost, non
   } catch {
     throw new Error(`The chaos scenario exited ${code} without a report:\n${stdout.slice(-2000)}`);
   }
+  console.log(`chaos report: ${last}`);
   expect(report.problems, `chaos seed ${report.seed}`).toEqual([]);
   expect(report.succeeded).toBe(report.runs);
   expect(report.runs).toBe(30);

@@ -4,7 +4,7 @@
  * their API tokens; every few seconds a random worker is SIGKILLed and a fresh one started. It returns what
  * it saw and every broken rule as a sentence (`problems`):
  *   - all runs succeeded, none lost (one Run row each), none finished twice (one "run finished" activity
- *     per run, each run having its own workflow);
+ *     per run, each run having its own workflow; the workers' runsDone add up to the number of runs);
  *   - each run has exactly one RunStep per iteration, 0…N−1 without gaps;
  *   - every step's metrics and image sha256 equal the same run executed uninterrupted in one process;
  *   - the progress streams followed through the web server delivered every iteration, in order, then the
@@ -209,6 +209,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const count = finishCount.get(run.workflowId) ?? 0;
       if (count !== 1) problems.push(`run ${run.id} was finished ${count} times`);
     }
+
+    // …and the workers' own count agrees (finish and runsDone are one transaction).
+    const done = await live.db.worker.aggregate({ _sum: { runsDone: true } });
+    if ((done._sum.runsDone ?? 0) !== runCount)
+      problems.push(`the workers count ${done._sum.runsDone ?? 0} finished runs, ${runCount} expected`);
 
     // One step per iteration, contiguous (read before the cluster goes away).
     const stored = await Promise.all(runIds.map((runId) => storedSteps(live.db, runId)));
