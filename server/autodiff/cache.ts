@@ -5,9 +5,10 @@
  * rebuilt and rewritten, never trusted.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { copyFile, link, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import type { Model } from "./ir";
 import { decodeModel, encodeModel } from "./proto";
 import type { VjpRequest } from "./vjp";
 import { BUILDER_VERSION, buildVjpModel } from "./vjp";
@@ -123,11 +124,62 @@ export async function getVjpModel(
   return { bytes, file, source: "built", rejected: cached === "missing" ? undefined : cached, buildMs };
 }
 
-/** Same, for a model file on disk. */
+/** The external-data files a model's initializers name (ONNX `location`s, relative to the model's folder). */
+export function externalDataLocations(model: Model): string[] {
+  const locations = new Set<string>();
+  for (const tensor of model.graph.initializers) {
+    if (tensor.dataLocation !== 1) continue;
+    const location = tensor.externalData?.find((entry) => entry.key === "location")?.value;
+    if (location) locations.add(location);
+  }
+  return [...locations].sort();
+}
+
+/**
+ * Same, for a model file on disk. A VJP model keeps the forward model's external-data references (the UNet's
+ * `weights.pb`), which ONNX Runtime resolves inside the loaded file's own folder only: such an entry gets a
+ * folder of its own, per forward folder and weights, holding the VJP model and a hard link to (or, across file
+ * systems, a copy of) each weights file. Locations that are absolute or leave the model's folder are refused.
+ */
 export async function getVjpModelForFile(
   modelFile: string,
   request: VjpRequest,
   options: VjpCacheOptions = {},
 ): Promise<CachedVjp> {
-  return getVjpModel(new Uint8Array(await readFile(modelFile)), request, options);
+  const modelBytes = new Uint8Array(await readFile(modelFile));
+  const cached = await getVjpModel(modelBytes, request, options);
+  const locations = externalDataLocations(decodeModel(modelBytes));
+  if (locations.length === 0) return cached;
+  const sourceDir = path.dirname(path.resolve(modelFile));
+  const identity: string[] = [sourceDir];
+  for (const location of locations) {
+    const normalized = path.normalize(location);
+    if (path.isAbsolute(location) || normalized.startsWith("..") || normalized.includes(`..${path.sep}`)) {
+      throw new Error(
+        `${path.basename(modelFile)} names external data "${location}" outside its folder; re-export it with its weights beside it`,
+      );
+    }
+    const info = await stat(path.join(sourceDir, normalized));
+    identity.push(`${normalized}:${info.size}:${info.mtimeMs}:${info.ino}`);
+  }
+  const entryDir = path.join(
+    path.dirname(cached.file),
+    `${path.basename(cached.file, ".onnx")}-${sha256(identity.join("|")).slice(0, 16)}`,
+  );
+  const entryFile = path.join(entryDir, "model.onnx");
+  await mkdir(entryDir, { recursive: true });
+  for (const location of locations) {
+    const target = path.join(entryDir, path.normalize(location));
+    const existing = await stat(target).catch(() => undefined);
+    if (existing) continue;
+    await mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
+    const source = path.join(sourceDir, path.normalize(location));
+    await link(source, temp).catch(() => copyFile(source, temp));
+    await rename(temp, target);
+  }
+  const written = await stat(entryFile).catch(() => undefined);
+  if (cached.source === "built" || written?.size !== cached.bytes.length)
+    await writeAtomic(entryFile, cached.bytes);
+  return { ...cached, file: entryFile };
 }
