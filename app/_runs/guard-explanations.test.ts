@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exampleWorkflows } from "@/nodes/graph/examples";
-import { explainGuards, formatIterations, formatShare } from "./guard-explanations";
+import { explainGuards, formatIterations, formatShare, formatTimes } from "./guard-explanations";
 
 const brighten = exampleWorkflows[0]!.document;
 const guardIds = brighten.nodes.filter((node) => node.type === "guard").map((node) => node.id);
@@ -73,6 +73,19 @@ describe("guard explanations", () => {
     )!;
     expect(old.change).toBeNull();
     expect(old.sentence).toMatch(/fired on 1 of 3 iterations \(1\): .+ to keep it\.$/);
+  });
+
+  it("says a guard that outweighed the rewards as a multiple", () => {
+    const keeper = brighten.nodes.find((node) => node.params.kind === "prompt-keeper")!;
+    const history = [55.89, 20, 28.84].map((value, iteration) => ({
+      iteration,
+      metrics: { guards: { "prompt-keeper": { fired: true, change: value } } },
+    }));
+    const entry = explainGuards(brighten, history).find((e) => e.nodeId === keeper.id)!;
+    expect(entry.sentence).toMatch(
+      /its push on the update was 35 times the rewards' own on average \(at most 56 times, iteration 0\): it, not the rewards, steered the picture\.$/,
+    );
+    expect(formatTimes(1.26)).toBe("1.3 times");
   });
 
   it("writes shares as people read them", () => {

@@ -32,6 +32,11 @@ export interface GuardExplanation {
   readonly detail: string;
 }
 
+/** 34.9 → "35 times", 1.26 → "1.3 times". */
+export function formatTimes(share: number): string {
+  return `${share < 10 ? share.toFixed(1) : Math.round(share)} times`;
+}
+
 /** 0.3241 → "32 %", 0.004 → "0.4 %", 2.5 → "250 %". */
 export function formatShare(share: number): string {
   const percent = share * 100;
@@ -97,12 +102,17 @@ export function explainGuards(
             )
           : null;
       const label = node.label ?? kind.label;
-      const amount = change
-        ? measured.length === 1
-          ? ` It changed the update by ${formatShare(change.largest)} of what the rewards asked for.`
-          : ` On those iterations it changed the update by ${formatShare(change.mean)} of what the rewards ` +
-            `asked for on average (at most ${formatShare(change.largest)}, iteration ${change.at}).`
-        : "";
+      const amount = !change
+        ? ""
+        : change.mean >= 1
+          ? // A guard that outweighs the rewards is said as a multiple: "3491 % of" reads as a typo.
+            ` On those iterations its push on the update was ${formatTimes(change.mean)} the rewards' own on ` +
+            `average (at most ${formatTimes(change.largest)}, iteration ${change.at}): it, not the rewards, ` +
+            "steered the picture."
+          : measured.length === 1
+            ? ` It changed the update by ${formatShare(change.largest)} of what the rewards asked for.`
+            : ` On those iterations it changed the update by ${formatShare(change.mean)} of what the rewards ` +
+              `asked for on average (at most ${formatShare(change.largest)}, iteration ${change.at}).`;
       const quietLargest = steps
         .map(changeAt)
         .filter((value): value is number => value !== null)
