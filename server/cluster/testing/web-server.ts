@@ -1,7 +1,8 @@
 /**
  * The cluster harness's web server when there is no production build to `next start`: the app's own tRPC
  * handler (`/api/trpc/*`, progress streams included) and artifact route (`/api/artifacts/<id>`) behind a
- * plain Node HTTP server on 127.0.0.1:$PORT. Same code paths as the routes in app/api/, without pages.
+ * plain Node HTTP server on 127.0.0.1:$PORT, with the run-event bridge started as instrumentation.ts starts
+ * it. Same code paths as the routes in app/api/, without pages.
  *
  *   PORT=3200 DATABASE_URL=postgresql://… node --import tsx server/cluster/testing/web-server.ts
  */
@@ -11,6 +12,7 @@ import { artifactResponse } from "../../api/artifact-response";
 import { handleTrpcRequest } from "../../api/handle-trpc-request";
 import { createTRPCContext } from "../../api/trpc";
 import { ensureDatabaseReady } from "../../db/ready";
+import { startRunEventBridge } from "../../worker/run-event-bridge";
 
 async function route(request: Request): Promise<Response> {
   const url = new URL(request.url);
@@ -42,6 +44,8 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT);
   if (!Number.isInteger(port) || port <= 0) throw new Error("Set PORT to the port to listen on.");
   await ensureDatabaseReady({ seed: false });
+  // As instrumentation.ts does for `next start`: workers' progress arrives over LISTEN/NOTIFY.
+  startRunEventBridge();
   const server = http.createServer((incoming, outgoing) => {
     // Aborts the handler (and a progress stream's generator) when the client goes away.
     const controller = new AbortController();
