@@ -131,7 +131,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       smallRunDocument({ seed: 1000 + index, steps: samplerSteps, iterations }),
     );
 
-    // SIGKILL a random worker every 4–7 s and start a fresh one, from the first submission until the runs
+    // SIGKILL a random worker every 3–6 s and start a fresh one, from the first submission until the runs
     // are done or time is up (the runs then get at least two more minutes).
     const runIds: string[] = new Array(runCount);
     let submitted = false;
@@ -145,7 +145,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const starting: Promise<unknown>[] = [];
       const deadline = chaosStart + chaosMs + Math.max(chaosMs, 120_000);
       while (!halted && Date.now() < deadline && (!submitted || (await finishedCount()) < runCount)) {
-        await new Promise((resolve) => setTimeout(resolve, chaosMs > 0 ? 4000 + next() * 3000 : 500));
+        const killing = Date.now() - chaosStart < chaosMs;
+        await new Promise((resolve) => setTimeout(resolve, killing ? 3000 + next() * 3000 : 500));
         if (halted || Date.now() - chaosStart > chaosMs) continue;
         // Workers that are taking runs (killing one still starting would test little).
         const workers = live.workers().filter((worker) => worker.ready);
