@@ -9,6 +9,7 @@ import { useState } from "react";
 import { describeError } from "@/app/_lib/errors";
 import { useTRPC } from "@/app/_trpc/provider";
 import { queueLine } from "./queue-words";
+import { formatScoreGain, shownScore } from "@/nodes/kinds/score-display";
 import { FINISHED, formatDuration, formatNumber } from "./run-types";
 
 export function RunHistory(props: { readonly workflowId: string }) {
@@ -74,7 +75,7 @@ export function RunHistory(props: { readonly workflowId: string }) {
               <th>Status</th>
               <th>Iterations</th>
               <th>
-                Best <Term id="score">score</Term>
+                Best <Term id="score">score</Term> (gained)
               </th>
               <th>Duration</th>
               <th />
@@ -107,7 +108,9 @@ export function RunHistory(props: { readonly workflowId: string }) {
                 <td className="num">
                   {run.iterationsDone} / {run.iterationsPlanned ?? "?"}
                 </td>
-                <td className="num">{formatNumber(run.bestReward)}</td>
+                <td className="num" data-testid={`run-history.best.${run.id}`}>
+                  {formatScoreGain(shownScore(run.bestReward, run.startObjective), formatNumber)}
+                </td>
                 <td className="num">{formatDuration(run.durationMs)}</td>
                 <td>
                   <Link href={`/runs/${run.id}`} data-testid={`run-history.open.${run.id}`}>

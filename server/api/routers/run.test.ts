@@ -148,6 +148,10 @@ describe("run router", () => {
     await collect(third.run.id);
     const listed = await caller.run.list({ workflowId: workflow.id });
     expect(listed.map((entry) => entry.id)).toEqual([third.run.id, again.run.id, run.id]);
+    // Lists show the best score as gained since the start: each run comes with its first objective.
+    const firstRun = await caller.run.get({ runId: run.id });
+    expect(listed[2]!.startObjective).toBe(firstRun.steps[0]!.metrics.objective);
+    expect(typeof listed[2]!.startObjective).toBe("number");
   });
 
   it("cancels through the bus within one iteration, then compares and re-runs with a tweaked guard", async () => {
