@@ -53,7 +53,7 @@ export function AdminPanel() {
       <main className="list-page settings-page">
         <h1>People and invitations</h1>
         <p className="muted">
-          <Link href="/admin/workers" data-testid="admin.workers">
+          <Link href="/admin/workers" data-testid="admin.workers" className="inline-link">
             Workers
           </Link>{" "}
           — the machines that execute runs, what they run now and whether they are alive.

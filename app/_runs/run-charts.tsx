@@ -19,7 +19,7 @@ import {
 } from "recharts";
 import type { GraphDocument } from "@/nodes/graph/document";
 import { metricLabels } from "@/nodes/kinds/metric-labels";
-import { shownRewardValues } from "@/nodes/kinds/score-display";
+import { rewardShownAs, shownRewardValues } from "@/nodes/kinds/score-display";
 import { meterBands, meterSummary } from "./pr-meter";
 import type { RunStep } from "./run-types";
 
@@ -44,9 +44,26 @@ export interface ChartRun {
 
 type Pick = (step: RunStep, run: ChartRun) => Record<string, number | null>;
 
-const pickers: { title: string; testId: string; pick: Pick; markFired?: boolean; meter?: boolean }[] = [
+/** Whether some run has a reward drawn as a share rather than its raw value (a JPEG size). */
+function hasShareReward(runs: readonly ChartRun[]): boolean {
+  return runs.some((run) =>
+    (run.document?.nodes ?? []).some((node) => rewardShownAs(run.document, node.id) !== undefined),
+  );
+}
+
+const pickers: {
+  title: string;
+  /** The title when it depends on what is drawn. */
+  titleFor?: (runs: readonly ChartRun[]) => string;
+  testId: string;
+  pick: Pick;
+  markFired?: boolean;
+  meter?: boolean;
+}[] = [
   {
-    title: "Rewards (a JPEG size: the share saved since the start)",
+    title: "Rewards",
+    titleFor: (runs) =>
+      hasShareReward(runs) ? "Rewards (a JPEG size is drawn as the share saved since the start)" : "Rewards",
     testId: "chart.rewards",
     pick: (step, run) => shownRewardValues(run.document, step.metrics.rewards, run.steps[0]?.metrics.rewards),
   },
@@ -100,7 +117,7 @@ export function RunCharts(props: {
   const names = props.names ?? {};
   return (
     <div className="run-grid">
-      {pickers.map(({ title, testId, pick, markFired, meter }) => {
+      {pickers.map(({ title, titleFor, testId, pick, markFired, meter }) => {
         const { rows, series } = chartData(runs, pick, names);
         if (series.length === 0) return null;
         // Bands only when every run shares them (same noise shape and guard settings).
@@ -122,7 +139,7 @@ export function RunCharts(props: {
         return (
           <div className="run-card" key={title} data-testid={testId}>
             <div className="muted">
-              {title}
+              {titleFor ? titleFor(runs) : title}
               {reading ? <span data-testid="chart.pr.percentile"> · latest: {reading}</span> : null}
             </div>
             <ResponsiveContainer width="100%" height={props.height ?? 200}>

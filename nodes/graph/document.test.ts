@@ -217,6 +217,13 @@ describe("version 1 fixture", () => {
     const sampler = example.nodes.find((node) => node.type === "sampler");
     expect(sampler?.params.finalStepNoise).toBe(false);
     if (sampler) sampler.params.finalStepNoise = true;
+    // The example was retuned to keep its promise (issue 11: a yellow circle that grows on a blue that stays
+    // blue, eta 0, 20 iterations); the saved v1 file keeps what it was saved with.
+    const prompt = example.nodes.find((node) => node.type === "prompt");
+    expect(prompt?.params.text).toBe("a yellow circle on a blue background");
+    if (prompt) prompt.params.text = "a red circle on a blue background";
+    expect(sampler?.params.eta).toBe(0);
+    if (sampler) sampler.params.eta = 1;
     // Likewise a saved v1 Optimizer keeps what it ran (Adam, constant step size, clipped gradient, μ 0.01),
     // while the example uses the new defaults and two guards added since (prompt keeper, keep the best).
     const optimizer = example.nodes.find((node) => node.type === "optimizer");
@@ -229,6 +236,7 @@ describe("version 1 fixture", () => {
         smoothing: 0.01,
         schedule: "constant",
         normalizeGradient: false,
+        iterations: 30,
       };
     const added = new Set(["guard-2", "guard-3"]);
     example.nodes = example.nodes.filter((node) => !added.has(node.id));
