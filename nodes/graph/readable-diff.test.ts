@@ -70,7 +70,7 @@ describe("diffGraphs", () => {
     node(after, "sampler-1").params.finalStepNoise = true;
     node(after, "prompt-1").params.text = "a blue square";
     expect(diffGraphs(before, after).changes.map((change) => change.text)).toEqual([
-      "Prompt 1 › Prompt: “a red circle on a blue background” → “a blue square”",
+      "Prompt 1 › Prompt: “a yellow circle on a blue background” → “a blue square”",
       expect.stringMatching(/^Sampler 1 › .+: off → on$/),
       "Probability regularization › Patience: 10 iterations → 20 iterations",
     ]);

@@ -72,20 +72,23 @@ export async function announceQueuedRuns(
   runIds: string[],
   databaseUrl: string = getEnv().databaseUrl,
 ): Promise<void> {
+  // The job first, then the wake-ups: a worker woken before the job exists finds nothing and sleeps until
+  // its next poll (bench:cluster measured claims of ~1 s that way instead of a few ms).
+  if (runIds.length > 0 && workerConfig().queue === "pg-boss") {
+    try {
+      await sendRunJobs(ctx, databaseUrl, runIds);
+    } catch (error) {
+      console.error(
+        `Queueing run(s) ${runIds.join(", ")} in pg-boss failed; the workers' sweep will pick them up:`,
+        error,
+      );
+    }
+  }
   wakeLocalWorkers();
   // Watchers see the run waiting again; on PostgreSQL the run-event bridge carries this to the workers of
   // other processes, which wake up on it instead of at their next poll.
   for (const runId of runIds) {
     publishRunEvent({ type: "status", runId, status: "queued", error: null, errorNodeId: null });
-  }
-  if (runIds.length === 0 || workerConfig().queue !== "pg-boss") return;
-  try {
-    await sendRunJobs(ctx, databaseUrl, runIds);
-  } catch (error) {
-    console.error(
-      `Queueing run(s) ${runIds.join(", ")} in pg-boss failed; the workers' sweep will pick them up:`,
-      error,
-    );
   }
 }
 

@@ -206,7 +206,14 @@ describe("image guards in the objective", () => {
       gradNorm: 0,
       ms: { forward: 0, backward: 0, rewards: 0, guards: 0, update: 0 },
     });
-    expect(metrics.guards["image-trust-region"]).toEqual({ value: alone.report.value, fired: true });
+    // Its change is its part of the image cotangent over the rewards' part (METHOD.md §5).
+    const norm = (values: ArrayLike<number>) => Math.hypot(...Array.from(values));
+    const change = norm(alone.gradient!) / norm(brightness.gradient.map((g) => 2 * g));
+    expect(metrics.guards["image-trust-region"]).toEqual({
+      value: alone.report.value,
+      fired: true,
+      change: expect.closeTo(change, 6),
+    });
     expect(metrics.objective).toBeCloseTo(2 * brightness.scores[0]! - alone.penalties[0]!, 12);
   });
 });
