@@ -46,7 +46,21 @@ export function NotificationsMenu() {
         data-testid="notifications.bell"
         onClick={() => setOpen((shown) => !shown)}
       >
-        <span aria-hidden="true">🔔</span>
+        {/* Drawn, not an emoji: a machine without an emoji font shows an empty box for 🔔. */}
+        <svg
+          aria-hidden="true"
+          width="14"
+          height="14"
+          viewBox="0 0 24 24"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        >
+          <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+          <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+        </svg>
         {count > 0 ? (
           <span className="count-badge" data-testid="notifications.count">
             {badgeNumber(count)}

@@ -142,7 +142,11 @@ export function RunCharts(props: {
               {titleFor ? titleFor(runs) : title}
               {reading ? <span data-testid="chart.pr.percentile"> · latest: {reading}</span> : null}
             </div>
-            <ResponsiveContainer width="100%" height={props.height ?? 200}>
+            {/* The legend sits inside the chart's height: each series beyond two gets a line of its own. */}
+            <ResponsiveContainer
+              width="100%"
+              height={(props.height ?? 200) + Math.min(Math.max(series.length - 2, 0), 10) * 18}
+            >
               <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis
@@ -157,7 +161,7 @@ export function RunCharts(props: {
                   tickFormatter={(value: number) => Number(value.toPrecision(3)).toString()}
                 />
                 <Tooltip contentStyle={{ background: "var(--bg-elevated)", borderColor: "var(--border)" }} />
-                {series.length > 1 ? <Legend /> : null}
+                {series.length > 1 ? <Legend wrapperStyle={{ fontSize: 12, lineHeight: "16px" }} /> : null}
                 {bands ? (
                   <ReferenceArea
                     y1={bands.driftingFrom}
