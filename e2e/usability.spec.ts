@@ -1,11 +1,14 @@
 /**
  * Issue 11 in the browser: cards never overlap after click-to-add, paste and Tidy up; a card added next to
  * the selected one is wired to it; the live run panel shows the latest image without pressing Fit and never
- * covers the canvas; the model picker says what the model knows; glossary terms explain themselves.
+ * covers the canvas; the model picker says what the model knows; glossary terms explain themselves; the examples
+ * open with no card on another.
  */
 import { expect, type Page, test } from "@playwright/test";
+import { TOUR_STORAGE_KEY } from "./accounts";
 import { EditorPage } from "./pages/editor-page";
 import { WorkflowListPage } from "./pages/workflow-list-page";
+import { invitedPerson } from "./people";
 
 interface Box {
   x: number;
@@ -230,4 +233,34 @@ test("the model picker says what the model knows; terms explain themselves", asy
   await page.goto("/glossary");
   await expect(page.getByTestId("glossary")).toContainText("reward-hacking meter");
   await expect(page.locator("#gamma")).toContainText("probability regularization");
+});
+
+test("a new person's examples open fitted, at full detail, with no two cards overlapping", async ({
+  browser,
+  page,
+}) => {
+  // A fresh account gets fresh copies of the examples (other specs edit the owner's).
+  const stamp = Date.now().toString(36);
+  const person = await invitedPerson(browser, page.request, {
+    name: "Nora Newcomer",
+    email: `nora-${stamp}@usability.example`,
+    password: "a-long-password-for-nora",
+  });
+  const newcomer = await person.newPage();
+  await newcomer.addInitScript((key) => window.localStorage.setItem(key, "done"), TOUR_STORAGE_KEY);
+  const list = new WorkflowListPage(newcomer);
+  for (const name of [
+    "Brighten with a guard",
+    "Maximize a reward with probability regularization",
+    "Non-differentiable reward (JPEG) with the hybrid estimator",
+  ]) {
+    await list.goto();
+    await list.open(name);
+    await expect(newcomer.locator('[data-testid^="canvas.node."]').first()).toBeVisible();
+    await newcomer.waitForTimeout(500);
+    // Above the zoom where cards draw compact, so these are the cards' real sizes.
+    expect(await canvasZoom(newcomer), name).toBeGreaterThan(0.35);
+    expect(await overlappingCards(newcomer), name).toEqual([]);
+  }
+  await person.close();
 });

@@ -59,8 +59,25 @@ describe("automatic layout (elkjs)", () => {
   });
 
   it("ships examples whose cards do not overlap and that open fitted to the window (no stored viewport)", () => {
+    // The tallest each card type was measured at full detail in Chromium at 1440×900 (2026-11-30, the
+    // examples' own parameters): the default size alone let guard cards of the examples overlap on screen.
+    const measuredHeight: Record<string, number> = {
+      prompt: 201,
+      noise: 223,
+      sampler: 389,
+      reward: 279,
+      guard: 338,
+      optimizer: 419,
+    };
     for (const example of exampleWorkflows) {
+      const sizes = new Map(
+        example.document.nodes.map((node) => [
+          node.id,
+          { width: 280, height: measuredHeight[node.type] ?? LAYOUT_DEFAULT_SIZE.height },
+        ]),
+      );
       expect(hasOverlappingCards(example.document), example.slug).toBe(false);
+      expect(hasOverlappingCards(example.document, sizes), example.slug).toBe(false);
       expect(example.document.viewport, example.slug).toBeUndefined();
     }
   });
