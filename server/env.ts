@@ -70,6 +70,11 @@ const envSchema = z
     ORT_MAX_MODEL_BYTES: optionalPositiveInt,
     ORT_LOAD_TIMEOUT_MS: optionalPositiveInt,
     ORT_RUN_TIMEOUT_MS: optionalPositiveInt,
+    // Memory (server/onnx/memory-budget.ts): the most host (or device) memory one run may plan to use, in MiB
+    // (unset: 85 % of this machine's memory), and whether the backward pass recomputes each UNet forward
+    // (checkpointing) or keeps the forward's activations; auto keeps them when they fit the budget.
+    DNO_MEMORY_BUDGET_MB: optionalPositiveInt,
+    DNO_MEMORY_MODE: unsetIfEmpty(z.enum(["auto", "recompute", "store"]).default("auto")),
     // Run workers (server/worker/worker-config.ts reads them). The embedded worker: in a supervised child
     // process or in this one, and how long a cancelled run may take before its stuck child is killed.
     DNO_WORKER_MODE: unsetIfEmpty(z.enum(["child", "inprocess"]).default("child")),
@@ -184,6 +189,9 @@ export interface ServerEnv {
   ortExecutionProvider: "cpu" | "cuda" | "webgpu" | "auto";
   /** Intra-op threads for ONNX Runtime; undefined lets the runtime decide. */
   ortThreads: number | undefined;
+  /** DNO_MEMORY_BUDGET_MB; undefined: 85 % of the machine's memory (server/onnx/memory-budget.ts). */
+  memoryBudgetMb: number | undefined;
+  memoryMode: "auto" | "recompute" | "store";
   nodeEnv: "development" | "test" | "production";
   /** Interface to listen on (scripts/start.mjs passes it to next); undefined means 127.0.0.1. */
   host: string | undefined;
@@ -275,6 +283,8 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
     modelsDir: path.resolve(root, values.MODELS_DIR ?? "models"),
     ortExecutionProvider: values.ORT_EXECUTION_PROVIDER,
     ortThreads: values.ORT_THREADS,
+    memoryBudgetMb: values.DNO_MEMORY_BUDGET_MB,
+    memoryMode: values.DNO_MEMORY_MODE,
     nodeEnv: values.NODE_ENV,
     host: values.HOST,
     allowedHosts: values.ALLOWED_HOSTS,
