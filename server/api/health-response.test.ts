@@ -5,12 +5,11 @@
  * not answer, an artifact folder that cannot be written, a PostgreSQL web server whose bridge is not
  * listening — and never an address, a path or a secret.
  */
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createThrowawayPostgres, type ThrowawayPostgres } from "../db/testing/throwaway-postgres";
 import { GET as live } from "@/app/api/health/live/route";
 import { GET as ready } from "@/app/api/health/ready/route";
 import { createDbClient } from "../db/client";
@@ -112,23 +111,17 @@ describe("GET /api/health/live and /api/health/ready (SQLite)", () => {
 const serverUrl = process.env.DNO_TEST_POSTGRES_URL;
 
 describe.skipIf(!serverUrl)("GET /api/health/ready on PostgreSQL", () => {
-  const databaseName = `dno_test_${randomUUID().replaceAll("-", "")}`;
-  let admin: pg.Client;
+  let database: ThrowawayPostgres;
   let url: string;
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    const parsed = new URL(serverUrl ?? "");
-    parsed.pathname = `/${databaseName}`;
-    url = parsed.toString();
+    database = await createThrowawayPostgres(serverUrl ?? "");
+    url = database.url;
     await ensureDatabaseReady({ databaseUrl: url, seed: false });
   }, 60_000);
   afterAll(async () => {
     await stopRunEventBridge();
-    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin?.end();
+    await database?.drop();
   });
 
   it("is ready only while this process's run-event bridge listens", async () => {
@@ -149,9 +142,9 @@ describe.skipIf(!serverUrl)("GET /api/health/ready on PostgreSQL", () => {
         status: "ready",
         checks: { database: "ok", artifacts: "ok", events: "connected" },
       });
-      await admin.query(
+      await database.admin.query(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'dno-run-events'",
-        [databaseName],
+        [database.name],
       );
       const deadline = Date.now() + 5000;
       while (bridge?.state === "connected" && Date.now() < deadline)

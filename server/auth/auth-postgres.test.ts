@@ -3,9 +3,8 @@
  * adapter. Runs when DNO_TEST_POSTGRES_URL names a server where the user may create databases; skipped
  * otherwise (as server/services/postgres.test.ts).
  */
-import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createThrowawayPostgres, type ThrowawayPostgres } from "../db/testing/throwaway-postgres";
 import { createDbClient, type DbClient } from "../db/client";
 import { ensureDatabaseReady } from "../db/ready";
 import { userActor } from "../services/context";
@@ -16,18 +15,13 @@ const serverUrl = process.env.DNO_TEST_POSTGRES_URL;
 const BASE = "http://localhost:3000";
 
 describe.skipIf(!serverUrl)("accounts on PostgreSQL", () => {
-  const databaseName = `dno_auth_${randomUUID().replaceAll("-", "")}`;
-  let admin: pg.Client;
+  let database: ThrowawayPostgres;
   let db: DbClient;
   let auth: Auth;
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    const parsed = new URL(serverUrl ?? "");
-    parsed.pathname = `/${databaseName}`;
-    const url = parsed.toString();
+    database = await createThrowawayPostgres(serverUrl ?? "", "dno_auth");
+    const url = database.url;
     db = createDbClient(url);
     await ensureDatabaseReady({ databaseUrl: url, db, seed: false });
     auth = createAuth(db, url, { secret: "a-test-secret-that-is-long-enough-0123456789", baseUrl: BASE });
@@ -35,8 +29,7 @@ describe.skipIf(!serverUrl)("accounts on PostgreSQL", () => {
 
   afterAll(async () => {
     await db?.$disconnect();
-    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin?.end();
+    await database?.drop();
   });
 
   it("creates the owner, signs in with a cookie, and rate-limits wrong passwords", async () => {

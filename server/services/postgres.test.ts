@@ -3,9 +3,8 @@
  * Runs when DNO_TEST_POSTGRES_URL names a server where the user may create databases, e.g.
  * postgresql://dno:dno@127.0.0.1:5432/postgres (.ci/run starts one); skipped otherwise.
  */
-import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createThrowawayPostgres, type ThrowawayPostgres } from "../db/testing/throwaway-postgres";
 import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import { applyMigrations, checkMigrations } from "../../prisma/migration-runner";
 import { createDbClient } from "../db/client";
@@ -30,18 +29,13 @@ function exampleDocument(): GraphDocument {
 }
 
 describe.skipIf(!serverUrl)("services on PostgreSQL", () => {
-  const databaseName = `dno_test_${randomUUID().replaceAll("-", "")}`;
-  let admin: pg.Client;
+  let database: ThrowawayPostgres;
   let url: string;
   let ctx: ServiceContext;
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    const parsed = new URL(serverUrl ?? "");
-    parsed.pathname = `/${databaseName}`;
-    url = parsed.toString();
+    database = await createThrowawayPostgres(serverUrl ?? "");
+    url = database.url;
     const db = createDbClient(url);
     await ensureDatabaseReady({ databaseUrl: url, db });
     const owner = await createTestUser(db, {
@@ -56,8 +50,7 @@ describe.skipIf(!serverUrl)("services on PostgreSQL", () => {
 
   afterAll(async () => {
     await ctx?.db.$disconnect();
-    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin?.end();
+    await database?.drop();
   });
 
   it("migrated the database (re-run is a no-op) and the PostgreSQL migrations match the schema", async () => {

@@ -13,6 +13,7 @@ import path from "node:path";
 import readline from "node:readline";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createThrowawayPostgres, type ThrowawayPostgres } from "../db/testing/throwaway-postgres";
 import { exampleWorkflows } from "@/nodes";
 import { createDbClient, type DbClient } from "../db/client";
 import { ensureDatabaseReady } from "../db/ready";
@@ -160,8 +161,7 @@ async function waitUntil(check: () => boolean, timeoutMs: number, what: string):
 }
 
 describe.skipIf(!serverUrl)("the run-event bridge across processes (PostgreSQL)", () => {
-  const databaseName = `dno_test_${randomUUID().replaceAll("-", "")}`;
-  let admin: pg.Client;
+  let database: ThrowawayPostgres;
   let url: string;
   let db: DbClient;
   let ctx: ServiceContext;
@@ -194,12 +194,8 @@ describe.skipIf(!serverUrl)("the run-event bridge across processes (PostgreSQL)"
   }
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    const parsed = new URL(serverUrl ?? "");
-    parsed.pathname = `/${databaseName}`;
-    url = parsed.toString();
+    database = await createThrowawayPostgres(serverUrl ?? "");
+    url = database.url;
     db = createDbClient(url);
     await ensureDatabaseReady({ databaseUrl: url, db, seed: false });
     const owner = await createTestUser(db, { name: "Owner", email: "owner@bridge.test", role: "owner" });
@@ -217,8 +213,7 @@ describe.skipIf(!serverUrl)("the run-event bridge across processes (PostgreSQL)"
     await peer?.stop();
     await stopRunEventBridge();
     await db?.$disconnect();
-    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin?.end();
+    await database?.drop();
   });
 
   function deliveredIterations(runId: string): number[] {
@@ -323,7 +318,7 @@ describe.skipIf(!serverUrl)("the run-event bridge across processes (PostgreSQL)"
     const connections = bridge.connectionCount;
     const pid = bridge.backendPid();
     expect(pid).not.toBeNull();
-    await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+    await database.admin.query("SELECT pg_terminate_backend($1)", [pid]);
     await waitUntil(() => bridge.state !== "connected", 5000, "the bridge to notice");
     // Published while this process is not listening: lost to its bus, but stored.
     for (const iteration of [1, 2, 3]) {

@@ -10,12 +10,11 @@
  *   resumed by the other once the lease expires, every run identical.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createThrowawayPostgres, type ThrowawayPostgres } from "../db/testing/throwaway-postgres";
 import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import { getRun, type RunDetail } from "../services/runs/get-run";
 import { startRun } from "../services/runs/start-run";
@@ -283,25 +282,19 @@ describe("worker processes on one machine", () => {
 const postgresServer = process.env.DNO_TEST_POSTGRES_URL;
 
 describe.skipIf(!postgresServer)("worker processes on PostgreSQL with the pg-boss queue", () => {
-  const databaseName = `dno_test_${randomUUID().replaceAll("-", "")}`;
-  let admin: pg.Client;
+  let database: ThrowawayPostgres;
   let url: string;
   let onPostgres: TestDatabase;
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: postgresServer });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    const parsed = new URL(postgresServer ?? "");
-    parsed.pathname = `/${databaseName}`;
-    url = parsed.toString();
+    database = await createThrowawayPostgres(postgresServer ?? "");
+    url = database.url;
     onPostgres = await createTestDatabase({ url });
   });
   afterAll(async () => {
     await closeSharedBosses();
     await onPostgres?.close();
-    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin?.end();
+    await database?.drop();
   });
 
   it("two workers share the queue; one is killed mid-run and the other resumes its run after the lease; all identical", async () => {

@@ -7,12 +7,11 @@
  * killed (SIGKILL), stopped (SIGTERM) and started at any time; `stop()` tears everything down.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
+import { createThrowawayPostgres } from "../../db/testing/throwaway-postgres";
 import { createDbClient, type DbClient } from "../../db/client";
 import { repoRoot } from "../../db/repo-root";
 import { ensureDatabaseReady } from "../../db/ready";
@@ -162,9 +161,7 @@ async function waitUntil(
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const log = options.log ?? (() => undefined);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "dno-cluster-"));
-  const databaseName = `dno_cluster_${randomUUID().replaceAll("-", "")}`;
-  const admin = new pg.Client({ connectionString: options.postgresServerUrl });
-  await admin.connect();
+  const database = await createThrowawayPostgres(options.postgresServerUrl, "dno_cluster");
   const all: ClusterProcess[] = [];
   const live = new Set<ClusterProcess>();
   let s3: TestS3Server | null = null;
@@ -182,19 +179,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await Promise.all(all.map((processInfo) => processInfo.exited));
     await db?.$disconnect().catch(() => undefined);
     await s3?.stop().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`).catch(() => undefined);
-    await admin.end().catch(() => undefined);
+    await database.drop().catch(() => undefined);
     fs.rmSync(root, { recursive: true, force: true });
   };
 
   try {
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    const parsed = new URL(options.postgresServerUrl);
-    parsed.pathname = `/${databaseName}`;
-    const databaseUrl = parsed.toString();
+    const databaseUrl = database.url;
     db = createDbClient(databaseUrl);
     await ensureDatabaseReady({ databaseUrl, db, seed: false });
-    log(`cluster: database ${databaseName} migrated`);
+    log(`cluster: database ${database.name} migrated`);
 
     s3 = await startS3Server({ bucket: "dno-cluster" });
     log(`cluster: S3 server at ${s3.endpoint}, bucket ${s3.bucket}`);

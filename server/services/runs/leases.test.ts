@@ -4,12 +4,11 @@
  * queued again from the checkpoint (or fails after the last attempt), and a stale holder can neither record
  * a step nor finish the run, so no step is ever recorded twice.
  */
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createThrowawayPostgres, type ThrowawayPostgres } from "../../db/testing/throwaway-postgres";
 import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import { AppError } from "../../errors";
 import { createTestDatabase, type TestDatabase } from "../test-database";
@@ -50,8 +49,7 @@ describe.each([
   const skip = postgres && !serverUrl;
   let database: TestDatabase;
   let dataDir: string;
-  let admin: pg.Client | null = null;
-  const databaseName = `dno_test_${randomUUID().replaceAll("-", "")}`;
+  let postgresDatabase: ThrowawayPostgres | null = null;
   const previousDataDir = process.env.DNO_DATA_DIR;
 
   beforeAll(async () => {
@@ -60,22 +58,15 @@ describe.each([
     process.env.DNO_DATA_DIR = dataDir;
     let url: string | undefined;
     if (postgres) {
-      admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE "${databaseName}"`);
-      const parsed = new URL(serverUrl ?? "");
-      parsed.pathname = `/${databaseName}`;
-      url = parsed.toString();
+      postgresDatabase = await createThrowawayPostgres(serverUrl ?? "");
+      url = postgresDatabase.url;
     }
     database = await createTestDatabase(url ? { url } : {});
   });
   afterAll(async () => {
     if (skip) return;
     await database?.close();
-    if (admin) {
-      await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-      await admin.end();
-    }
+    await postgresDatabase?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
     if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
     else process.env.DNO_DATA_DIR = previousDataDir;

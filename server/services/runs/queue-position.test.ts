@@ -4,9 +4,8 @@
  * count other people's runs without naming them, and the estimated start from seeded Worker, Run and RunStep
  * rows with known values.
  */
-import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createThrowawayPostgres, type ThrowawayPostgres } from "../../db/testing/throwaway-postgres";
 import { exampleWorkflows } from "@/nodes";
 import { type ServiceContext, userActor } from "../context";
 import { createTestDatabase, createTestUser, type TestDatabase } from "../test-database";
@@ -59,21 +58,15 @@ interface Target {
 }
 const targets: Target[] = [{ name: "SQLite", open: () => createTestDatabase() }];
 if (postgresServer) {
-  const databaseName = `dno_test_${randomUUID().replaceAll("-", "")}`;
-  let server: pg.Client | null = null;
+  let database: ThrowawayPostgres | null = null;
   targets.push({
     name: "PostgreSQL",
     async open() {
-      server = new pg.Client({ connectionString: postgresServer });
-      await server.connect();
-      await server.query(`CREATE DATABASE "${databaseName}"`);
-      const url = new URL(postgresServer);
-      url.pathname = `/${databaseName}`;
-      return createTestDatabase({ url: url.toString() });
+      database = await createThrowawayPostgres(postgresServer);
+      return createTestDatabase({ url: database.url });
     },
     async drop() {
-      await server?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-      await server?.end();
+      await database?.drop();
     },
   });
 }

@@ -5,12 +5,11 @@
  * waiting job, the sweep re-sends a job for a queued run that lost its own, and a worker on this queue runs
  * a run to the end.
  */
-import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createThrowawayPostgres, type ThrowawayPostgres } from "../../db/testing/throwaway-postgres";
 import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import { cancelRun } from "../../services/runs/cancel-run";
 import { getRun } from "../../services/runs/get-run";
@@ -35,9 +34,8 @@ function smallDocument(iterations: number): GraphDocument {
 }
 
 describe.skipIf(!serverUrl)("the pg-boss run queue", () => {
-  const databaseName = `dno_test_${randomUUID().replaceAll("-", "")}`;
+  let postgresDatabase: ThrowawayPostgres;
   const previousDataDir = process.env.DNO_DATA_DIR;
-  let admin: pg.Client;
   let url: string;
   let database: TestDatabase;
   let dataDir: string;
@@ -46,12 +44,8 @@ describe.skipIf(!serverUrl)("the pg-boss run queue", () => {
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "dno-pgboss-"));
     process.env.DNO_DATA_DIR = dataDir;
-    admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    const parsed = new URL(serverUrl ?? "");
-    parsed.pathname = `/${databaseName}`;
-    url = parsed.toString();
+    postgresDatabase = await createThrowawayPostgres(serverUrl ?? "");
+    url = postgresDatabase.url;
     database = await createTestDatabase({ url });
     queue = createPgBossRunQueue(database.ctx, url);
   });
@@ -59,8 +53,7 @@ describe.skipIf(!serverUrl)("the pg-boss run queue", () => {
   afterAll(async () => {
     await closeSharedBosses();
     await database?.close();
-    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin?.end();
+    await postgresDatabase?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
     if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
     else process.env.DNO_DATA_DIR = previousDataDir;
