@@ -105,6 +105,24 @@ function rewardParams(kinds: readonly RewardKindDeclaration[]) {
       accept: ".onnx",
       visibleWhen: onlyFor("modelAsset"),
     }),
+    scorerInput: z
+      .enum(["as-is", "clip"])
+      .default("as-is")
+      .meta({
+        widget: "select",
+        label: "Scorer input",
+        help:
+          "How the picture is prepared for the scoring model. “CLIP” does what CLIP-based scorers (such as " +
+          "aesthetic predictors) were trained with: the shorter side resized to 224 px (bicubic, smoothed when " +
+          "shrinking), the middle 224×224 cut out, and CLIP's colour normalization; “Input size” and the " +
+          "normalization settings are then not used. “As set below” stretches the picture to “Input size” and " +
+          "uses the normalization settings.",
+        optionLabels: {
+          "as-is": "As set below (Input size, mean, spread)",
+          clip: "CLIP (224 px, CLIP mean/std)",
+        },
+        visibleWhen: onlyFor("scorerInput"),
+      }),
     resize: z
       .int()
       .min(1)
@@ -113,7 +131,9 @@ function rewardParams(kinds: readonly RewardKindDeclaration[]) {
       .meta({
         widget: "number",
         label: "Input size",
-        help: "The picture is resized to this many pixels wide and high before it goes into the scoring model.",
+        help:
+          "The picture is resized to this many pixels wide and high before it goes into the scoring model " +
+          "(not used when “Scorer input” is CLIP).",
         unit: "px",
         step: 1,
         visibleWhen: onlyFor("resize"),
@@ -127,7 +147,7 @@ function rewardParams(kinds: readonly RewardKindDeclaration[]) {
         label: "Normalization mean",
         help:
           "Subtracted from each colour channel (pixel values 0 to 1) before scoring, as the model was trained. " +
-          "The default is the common ImageNet setting.",
+          "The default is the common ImageNet setting. Not used when “Scorer input” is CLIP.",
         itemLabels: ["R", "G", "B"],
         step: 0.001,
         visibleWhen: onlyFor("mean"),
@@ -139,7 +159,9 @@ function rewardParams(kinds: readonly RewardKindDeclaration[]) {
       .meta({
         widget: "numberList",
         label: "Normalization spread",
-        help: "Each colour channel is divided by this after the mean is subtracted (the model's training setting).",
+        help:
+          "Each colour channel is divided by this after the mean is subtracted (the model's training setting). " +
+          "Not used when “Scorer input” is CLIP.",
         itemLabels: ["R", "G", "B"],
         step: 0.001,
         visibleWhen: onlyFor("std"),

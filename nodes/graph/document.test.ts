@@ -209,7 +209,14 @@ describe("version 1 fixture", () => {
     if (!result.ok) throw new Error(result.error.message);
     expect(result.migratedFrom).toBe(1);
     // Params added after v1 are absent from the saved file (their defaults apply when the node is read).
-    const addedSinceV1 = ["firesAtPercentile", "imageRadius", "imageStrength", "keepFloor", "keepStrength"];
+    const addedSinceV1 = [
+      "firesAtPercentile",
+      "imageRadius",
+      "imageStrength",
+      "keepFloor",
+      "keepStrength",
+      "scorerInput",
+    ];
     const example = structuredClone(exampleWorkflows[0]!.document);
     for (const node of example.nodes) for (const name of addedSinceV1) delete node.params[name];
     // The one intended difference: a saved v1 Sampler keeps its convention (noise on the last step), the

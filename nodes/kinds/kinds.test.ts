@@ -47,7 +47,7 @@ describe("declared kinds", () => {
     expect(reward.visible("weight")).toBeUndefined();
     expect(reward.visible("target")).toEqual(["classifier-probability"]);
     expect(reward.visible("jpegQuality")).toEqual(["jpeg-compressibility", "jpeg-incompressibility"]);
-    for (const name of ["modelAsset", "resize", "mean", "std", "outputIndex"])
+    for (const name of ["modelAsset", "scorerInput", "resize", "mean", "std", "outputIndex"])
       expect(reward.visible(name), name).toEqual(["custom-onnx"]);
     expect(reward.required("conditioning")).toEqual(["prompt-faithfulness"]);
     expect([...NON_DIFFERENTIABLE_REWARD_KINDS]).toEqual(["jpeg-compressibility", "jpeg-incompressibility"]);

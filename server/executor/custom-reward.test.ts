@@ -10,6 +10,7 @@ import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { buildTinyOnnx } from "@/server/onnx/tiny-onnx";
 import { createAssetFiles } from "@/server/services/assets/resolve-asset-file";
 import { createTestDatabase, type TestDatabase } from "@/server/services/test-database";
+import { CLIP_SIZE, clipPreprocess } from "./clip-preprocess";
 import { bilinearTaps, type CustomRewardSettings, createCustomOnnxReward, preprocess } from "./custom-reward";
 
 /** A scorer: two 1×1-conv channels through tanh, averaged over the image → [batch, 2]. */
@@ -145,5 +146,52 @@ describe("custom ONNX reward", () => {
     } finally {
       await database.db.asset.update({ where: { id: scorerId }, data: { deletedAt: null } });
     }
+  });
+});
+
+describe("custom ONNX reward with CLIP scorer input", () => {
+  it("feeds the scorer CLIP's 224 px preprocessing and differentiates through it (finite differences)", async () => {
+    const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    const clipReward = await createCustomOnnxReward(
+      // Input size and normalization are set to other values: CLIP must ignore them.
+      { ...settings(scorerId), scorerInput: "clip" },
+      onnx,
+      {
+        vjpCache: { dir: mkdtempSync(path.join(tmpdir(), "dno-clip-vjp-")) },
+        where: "Reward “Mine”",
+        assets,
+      },
+    );
+    const rng = createRng(5);
+    const batch = 2;
+    const size = 64;
+    const data = Float32Array.from({ length: batch * 3 * size * size }, () => rng.uniform() * 1.8 - 0.9);
+    const images: ImageBatch = { data, batch, channels: 3, height: size, width: size };
+    // The scorer by hand on the CLIP input: output 1 is mean(tanh(−0.2 r + 0.6 g + 0.9 b)).
+    const input = clipPreprocess(images);
+    const plane = CLIP_SIZE * CLIP_SIZE;
+    const { scores, gradient } = await clipReward.valueAndGradient!(images);
+    for (let b = 0; b < batch; b++) {
+      let expected = 0;
+      for (let p = 0; p < plane; p++) {
+        const at = b * 3 * plane + p;
+        expected += Math.tanh(-0.2 * input[at]! + 0.6 * input[at + plane]! + 0.9 * input[at + 2 * plane]!);
+      }
+      expect(scores[b]).toBeCloseTo(expected / plane, 5);
+    }
+    const direction = Float32Array.from({ length: data.length }, () => rng.normal());
+    let analytic = 0;
+    for (let i = 0; i < data.length; i++) analytic += gradient[i]! * direction[i]!;
+    const h = 1e-2;
+    const at = async (sign: number) => {
+      const values = await clipReward.evaluate({
+        ...images,
+        data: data.map((v, i) => v + sign * h * direction[i]!),
+      });
+      return values[0]! + values[1]!;
+    };
+    const numeric = ((await at(1)) - (await at(-1))) / (2 * h);
+    expect(Math.abs(numeric)).toBeGreaterThan(1e-3);
+    expect(Math.abs(analytic - numeric)).toBeLessThan(2e-3 * Math.max(1, Math.abs(numeric)));
   });
 });

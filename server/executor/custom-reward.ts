@@ -1,6 +1,9 @@
 /**
  * Custom ONNX reward: any user model image → score, differentiated through the autodiff.
  *
+ * With “Scorer input” CLIP, the picture is prepared as CLIP does (clip-preprocess.ts: shorter side to 224 with
+ * antialiased bicubic, center crop, CLIP mean/std); otherwise:
+ *
  *   u = (x + 1)/2                        decoder output [-1, 1] → pixels in [0, 1]
  *   v = resize_bilinear(u, R×R)          half-pixel centres (ONNX Resize "linear", torch align_corners=False)
  *   n = (v − mean_c)/std_c               per channel
@@ -15,6 +18,7 @@ import { cotangentInputName, gradientOutputName } from "@/server/autodiff/vjp";
 import { gradientBuffer, type ImageBatch, type Reward, requireRgb } from "@/server/dno/rewards/reward";
 import { OnnxError, type OnnxErrorCode } from "@/server/onnx/errors";
 import type { OnnxModel, OnnxRuntime } from "@/server/onnx/types";
+import { CLIP_SIZE, clipPreprocess, clipPreprocessAdjoint } from "./clip-preprocess";
 import { ExecutorError } from "./errors";
 
 /** Load failures whose message is already for people (and names no server path). */
@@ -28,6 +32,8 @@ export interface CustomRewardSettings {
   readonly id: string;
   /** The uploaded scorer's asset id (never a path): resolved through the asset store only. */
   readonly modelAsset: string;
+  /** "clip": CLIP's preprocessing (224 px, CLIP mean/std); `resize`, `mean` and `std` are then unused. */
+  readonly scorerInput?: "as-is" | "clip";
   readonly resize: number;
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
@@ -176,12 +182,16 @@ export async function createCustomOnnxReward(
   }
   // Pictures go in as 3 × resize × resize: a model that declares another fixed size is told apart here, in
   // words, rather than by ONNX Runtime's shape error at the first score.
+  const clip = settings.scorerInput === "clip";
+  const size = clip ? CLIP_SIZE : settings.resize;
   const expected = input.shape.slice(1);
-  const fed = [3, settings.resize, settings.resize];
-  if (expected.length === 3 && expected.some((size, i) => typeof size === "number" && size !== fed[i])) {
+  const fed = [3, size, size];
+  if (expected.length === 3 && expected.some((dim, i) => typeof dim === "number" && dim !== fed[i])) {
     const fix =
       expected[0] === 3 && typeof expected[1] === "number" && expected[1] === expected[2]
-        ? ` Set “Input size” to ${expected[1]}.`
+        ? clip
+          ? ` Set “Scorer input” to “As set below” and “Input size” to ${expected[1]}.`
+          : ` Set “Input size” to ${expected[1]}.`
         : " It must take RGB pictures (3 channels) of a square size.";
     throw new ExecutorError(
       "MODEL_UNAVAILABLE",
@@ -202,8 +212,8 @@ export async function createCustomOnnxReward(
   };
   const run = async (images: ImageBatch) => {
     requireRgb(options.where, images);
-    const inputData = preprocess(images, settings);
-    const dims = [images.batch, 3, settings.resize, settings.resize];
+    const inputData = clip ? clipPreprocess(images) : preprocess(images, settings);
+    const dims = [images.batch, 3, size, size];
     const outputs = await model.run({ [input.name]: { type: "float32", data: inputData, dims } });
     const values = outputs[output.name];
     if (values?.type !== "float32") {
@@ -250,7 +260,8 @@ export async function createCustomOnnxReward(
         );
       }
       const gradient = gradientBuffer(options.where, images, gradientOut);
-      preprocessAdjoint(images, settings, inputGradient.data, gradient);
+      if (clip) clipPreprocessAdjoint(images, inputGradient.data, gradient);
+      else preprocessAdjoint(images, settings, inputGradient.data, gradient);
       return { scores, gradient };
     },
   };

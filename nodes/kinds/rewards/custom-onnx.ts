@@ -5,7 +5,7 @@ export const customOnnxRewardKind = defineRewardKind({
   order: 9,
   label: "Custom ONNX scoring model",
   help: "Your own uploaded ONNX model scores the picture (higher is better).",
-  params: ["modelAsset", "resize", "mean", "std", "outputIndex"],
+  params: ["modelAsset", "scorerInput", "resize", "mean", "std", "outputIndex"],
   gradient: "onnx-vjp",
   validate(params) {
     if (params.modelAsset === "") {

@@ -7,6 +7,7 @@ export const customOnnxRewardImplementation = defineRewardImplementation("custom
       {
         id: planned.id,
         modelAsset: planned.params.modelAsset,
+        scorerInput: planned.params.scorerInput,
         resize: planned.params.resize,
         mean: planned.params.mean,
         std: planned.params.std,
