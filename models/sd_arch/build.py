@@ -5,6 +5,7 @@ diffusers-ONNX exports (see export.py), in float32 and float16.
     /usr/bin/python3 models/sd_arch/build.py                  # scaled-down builds → models/sd_arch/tiny/ (committed)
     /usr/bin/python3 models/sd_arch/build.py --scale full     # full size → .cache/sd-arch/ (GBs, minutes, not in CI)
     /usr/bin/python3 models/sd_arch/build.py --count          # check the full-size parameter counts, no export
+    /usr/bin/python3 models/sd_arch/build.py --scale full --fp16-only   # redo <arch>-fp16 from a built <arch>/
 
 Folders written (for each of sd15, sd21): <arch>/ (float32, UNet weights in unet/weights.pb) and
 <arch>-fp16/ (float16). The scaled-down builds also get fixtures/ (a PyTorch generation, fixtures.py).
@@ -31,6 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 from sd_arch import bpe, configs, export, fixtures, nets  # noqa: E402
 
 TINY_VOCAB = 1024
+PARTS = ["text_encoder", "unet", "vae_encoder", "vae_decoder"]
 TOKENS = 77
 # 16×16 latents (128 px): the test gives the folder a unet/config.json with this sample_size (the 64×64
 # default of a config-less folder is checked by loading only), which keeps the generation test to seconds.
@@ -60,14 +62,33 @@ def build(arch_key: str, scale: str, out: Path, log, fixtures_only: bool = False
     parts = export.export_parts(folder, te, unet, venc, vdec, cfg, TOKENS, log)
     export.write_configs(folder, cfg)
     log(f"{arch_key}: float32 export {time.time() - t0:.1f}s")
-    t0 = time.time()
-    export.export_fp16(folder16, folder, parts)
-    export.write_configs(folder16, cfg)
-    shutil.copytree(folder / "tokenizer", folder16 / "tokenizer")
-    log(f"{arch_key}: float16 export {time.time() - t0:.1f}s")
+    build_fp16(arch_key, cfg, folder, folder16, parts, log)
     if scale == "tiny":
         write_fixtures(arch_key, cfg, folder, vocab, vocab_size, te, unet, vdec, log)
     return counts
+
+
+def build_fp16(arch_key: str, cfg: dict, folder: Path, folder16: Path, parts: list[str], log) -> None:
+    """The float16 variant of the float32 folder `folder`, written to `folder16`."""
+    t0 = time.time()
+    export.export_fp16(folder16, folder, parts, log)
+    export.write_configs(folder16, cfg)
+    shutil.copytree(folder / "tokenizer", folder16 / "tokenizer")
+    log(f"{arch_key}: float16 export {time.time() - t0:.1f}s")
+
+
+def fp16_only(arch_key: str, scale: str, out: Path, log) -> None:
+    """Rewrites `<arch>-fp16` from an already built float32 folder (no PyTorch build, no re-export)."""
+    arch = configs.ARCHITECTURES[arch_key]
+    cfg = configs.scaled(arch) if scale == "tiny" else arch
+    folder, folder16 = out / arch_key, out / f"{arch_key}-fp16"
+    missing = [p for p in PARTS if not (folder / p / "model.onnx").exists()]
+    if missing or not (folder / "tokenizer").is_dir():
+        sys.exit(f"{folder} is not a complete float32 build (missing: {', '.join(missing) or 'tokenizer'}); "
+                 "build it without --fp16-only first")
+    if folder16.exists():
+        shutil.rmtree(folder16)
+    build_fp16(arch_key, cfg, folder, folder16, PARTS, log)
 
 
 def write_fixtures(arch_key, cfg, folder, vocab, vocab_size, te, unet, vdec, log) -> None:
@@ -92,6 +113,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--count", action="store_true", help="only check the full-size parameter counts")
     ap.add_argument("--fixtures-only", action="store_true", help="rewrite the scaled-down builds' fixtures only")
+    ap.add_argument("--fp16-only", action="store_true",
+                    help="rewrite <arch>-fp16 from the float32 folder already built in the output folder")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     start = time.time()
@@ -112,6 +135,11 @@ def main() -> None:
                 sys.exit(1)
         return
     out = args.out or (HERE / "tiny" if args.scale == "tiny" else HERE.parent.parent / ".cache" / "sd-arch")
+    if args.fp16_only:
+        for key in keys:
+            fp16_only(key, args.scale, out, log)
+        log("done")
+        return
     stats = {key: build(key, args.scale, out, log, args.fixtures_only) for key in keys}
     log(f"done: {json.dumps(stats)}")
 

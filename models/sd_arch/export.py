@@ -11,7 +11,9 @@ convert_stable_diffusion_checkpoint_to_onnx.py, the runwayml "onnx" branch):
 
 Opset 14, every axis but the fixed ones dynamic, no per-part config.json. The UNet always keeps its weights
 in one external file `weights.pb` (as the conversion script does); any other part over 2 GB does too.
-The float16 variant converts the float32 graph (weights, constants, inputs and outputs).
+The float16 variant converts the float32 graph (weights, constants, inputs and outputs) in place, tensor by
+tensor: a protobuf message cannot exceed 2 GB, so the full-size UNet (3.4 GB of float32) is never serialized
+whole, only written with its weights in `weights.pb`.
 """
 
 from __future__ import annotations
@@ -53,9 +55,16 @@ def _export(module: torch.nn.Module, args: tuple, path: Path, inputs: list[str],
     for f in tmp.iterdir():
         f.unlink()
     tmp.rmdir()
-    size = sum(t.ByteSize() for t in model.graph.initializer)
-    _save(model, path, always_external or size > TWO_GB)
+    _save(model, path, always_external or tensor_bytes(model) > TWO_GB)
     return model
+
+
+def tensor_bytes(model: onnx.ModelProto) -> int:
+    """Bytes of the weights held in the graph: initializers and Constant nodes' tensors (external data not counted)."""
+    size = sum(t.ByteSize() for t in model.graph.initializer)
+    for n in model.graph.node:
+        size += sum(a.t.ByteSize() for a in n.attribute if a.type == onnx.AttributeProto.TENSOR)
+    return size
 
 
 def export_parts(folder: Path, te, unet, venc, vdec, cfg: dict, tokens: int, log) -> list[str]:
@@ -63,23 +72,29 @@ def export_parts(folder: Path, te, unet, venc, vdec, cfg: dict, tokens: int, log
     u, v, t = cfg["unet"], cfg["vae"], cfg["text"]
     lat = 8  # trace size; every spatial axis is dynamic in the graph
     models = {}
-    t0 = time.time()
-    models["text_encoder"] = _export(
-        te, (torch.zeros(1, tokens, dtype=torch.int32),), folder / "text_encoder/model.onnx",
-        ["input_ids"], ["last_hidden_state", "pooler_output"], {"input_ids": {0: "batch", 1: "sequence"}})
-    models["unet"] = _export(
-        unet, (torch.randn(2, u["in_channels"], lat, lat), torch.randn(2), torch.randn(2, tokens, t["hidden_size"])),
-        folder / "unet/model.onnx", ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
-        {"sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}, "timestep": {0: "batch"},
-         "encoder_hidden_states": {0: "batch", 1: "sequence"}}, always_external=True)
-    log(f"text encoder + unet exported in {time.time() - t0:.1f}s")
-    models["vae_encoder"] = _export(
-        venc, (torch.randn(1, v["in_channels"], lat * 8, lat * 8),), folder / "vae_encoder/model.onnx",
-        ["sample"], ["latent_sample"], {"sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}})
-    models["vae_decoder"] = _export(
-        vdec, (torch.randn(1, v["latent_channels"], lat, lat),), folder / "vae_decoder/model.onnx",
-        ["latent_sample"], ["sample"], {"latent_sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}})
+
+    def part(name: str, *args, **kwargs) -> None:
+        t0 = time.time()
+        log(f"{folder.name}/{name}: exporting (float32)…")
+        models[name] = _export(*args, **kwargs)
+        log(f"{folder.name}/{name}: exported in {time.time() - t0:.1f}s ({_folder_mb(folder / name):.0f} MB)")
+
+    part("text_encoder", te, (torch.zeros(1, tokens, dtype=torch.int32),), folder / "text_encoder/model.onnx",
+         ["input_ids"], ["last_hidden_state", "pooler_output"], {"input_ids": {0: "batch", 1: "sequence"}})
+    part("unet", unet,
+         (torch.randn(2, u["in_channels"], lat, lat), torch.randn(2), torch.randn(2, tokens, t["hidden_size"])),
+         folder / "unet/model.onnx", ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
+         {"sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}, "timestep": {0: "batch"},
+          "encoder_hidden_states": {0: "batch", 1: "sequence"}}, always_external=True)
+    part("vae_encoder", venc, (torch.randn(1, v["in_channels"], lat * 8, lat * 8),), folder / "vae_encoder/model.onnx",
+         ["sample"], ["latent_sample"], {"sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}})
+    part("vae_decoder", vdec, (torch.randn(1, v["latent_channels"], lat, lat),), folder / "vae_decoder/model.onnx",
+         ["latent_sample"], ["sample"], {"latent_sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}})
     return list(models)
+
+
+def _folder_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file()) / 1024 ** 2
 
 
 # ----------------------------------------------------------------------------- float16
@@ -93,8 +108,8 @@ def _fp16_tensor(t: TensorProto) -> TensorProto:
 
 def to_float16(model: onnx.ModelProto) -> onnx.ModelProto:
     """Every float32 tensor of the graph becomes float16 (weights, constants, casts, inputs, outputs), except the
-    inputs that ONNX requires to be float32 (Resize's scales)."""
-    model = onnx.ModelProto.FromString(model.SerializeToString())
+    inputs that ONNX requires to be float32 (Resize's scales). Converts `model` in place and returns it: copying
+    it through SerializeToString fails for models over 2 GB (the full-size UNet)."""
     g = model.graph
     keep = {n.input[2] for n in g.node if n.op_type == "Resize" and len(n.input) > 2 and n.input[2]}
     for i, t in enumerate(g.initializer):
@@ -116,14 +131,17 @@ def to_float16(model: onnx.ModelProto) -> onnx.ModelProto:
     return model
 
 
-def export_fp16(folder: Path, source: Path, parts: list[str]) -> None:
+def export_fp16(folder: Path, source: Path, parts: list[str], log=lambda msg: None) -> None:
     """Converts the float32 parts saved in `source` (external data included) into `folder`."""
     for part in parts:
+        t0 = time.time()
+        log(f"{folder.name}/{part}: converting to float16…")
         path = folder / part / "model.onnx"
         path.parent.mkdir(parents=True, exist_ok=True)
         half = to_float16(onnx.load(str(source / part / "model.onnx")))
-        size = sum(t.ByteSize() for t in half.graph.initializer)
-        _save(half, path, part == "unet" or size > TWO_GB)
+        _save(half, path, part == "unet" or tensor_bytes(half) > TWO_GB)
+        del half
+        log(f"{folder.name}/{part}: float16 in {time.time() - t0:.1f}s ({_folder_mb(path.parent):.0f} MB)")
 
 
 # ----------------------------------------------------------------------------- folder files
