@@ -1,0 +1,354 @@
+/**
+ * Store mode (METHOD.md §4): a VJP model split into
+ *   (a) forward-with-residuals: the forward inputs → `of` plus the intermediate tensors the backward reads;
+ *   (b) backward: residuals + `grad_<of>` (+ the forward inputs it reads) → `grad_<wrt>`,
+ * so a caller that keeps (a)'s residuals per call runs (b) instead of recomputing the forward inside the VJP.
+ *
+ * A post-pass over the built VJP model (`buildVjpIr` with exposeForward), so it follows whatever the builder
+ * emits. Each node is classified by what it depends on: the cotangent (backward), neither the forward inputs
+ * nor the cotangent (constants and weight-only math: recomputed in whichever part reads them, never stored per
+ * call), the forward graph that computes `of` (forward), or the rest — math the VJP rules emit on forward
+ * tensors only: integer results (shape chains of un-broadcasting) are computed in (a) and kept, float
+ * results (s·(1−s) and the like) in (b) from the residuals. Then cheap view ops (Reshape, Transpose, Slice,
+ * Cast, …) whose inputs (b) has anyway move into (b): both x and reshape(x) would otherwise be stored.
+ * Both parts reference the forward initializers (and external-data locations) unchanged.
+ */
+import type { onnx } from "onnx-proto";
+import { InvalidVjpRequestError } from "./errors";
+import type { TensorInfo } from "./infer";
+import type { Model, Node, ValueInfo } from "./ir";
+import { DataType } from "./ir";
+import { toModel } from "./proto";
+import { analyzeModel, buildVjpIr, cotangentInputName, type VjpRequest } from "./vjp";
+
+/** Bump when the split's output changes, so cached split models are rebuilt. */
+export const SPLIT_VERSION = 1;
+
+export interface Residual {
+  /** The name under which (a) returns it and (b) takes it. */
+  readonly name: string;
+  /** ONNX element type as transported (bool/uint8/int8/int16/uint16 travel as int32). */
+  readonly elemType: number;
+  /** Rank when known (dims are left symbolic in both models). */
+  readonly rank: number | null;
+}
+
+export interface SplitVjp {
+  /** (a): forward inputs → [of, ...residual names]. */
+  readonly forward: Model;
+  /** (b): forward inputs it reads, residuals, grad_<of> → grad_<wrt>. */
+  readonly backward: Model;
+  readonly residuals: readonly Residual[];
+  /** Forward graph inputs (b) reads directly (callers keep those anyway: x_t, the conditioning). */
+  readonly backwardForwardInputs: readonly string[];
+}
+
+/** Element types the ONNX session boundary passes as they are (float16 comes back as float32 there). */
+const TRANSPORTED = new Set<number>([DataType.FLOAT, DataType.FLOAT16, DataType.INT64, DataType.INT32]);
+/** Integer-like types carried losslessly as int32. */
+const WIDENED = new Set<number>([
+  DataType.BOOL,
+  DataType.UINT8,
+  DataType.INT8,
+  DataType.INT16,
+  DataType.UINT16,
+]);
+
+/**
+ * Ops cheap enough to recompute in (b) when all their inputs are there anyway: data movement only (or an
+ * elementwise cast), so storing their output next to their input would double memory for nothing.
+ */
+const REMATERIALIZED = new Set([
+  "Identity",
+  "Reshape",
+  "Flatten",
+  "Squeeze",
+  "Unsqueeze",
+  "Transpose",
+  "Expand",
+  "Slice",
+  "Split",
+  "Concat",
+  "Cast",
+  "Shape",
+  "Size",
+]);
+
+const WIDENED_SUFFIX = "__residual_i32";
+
+/** Every name a node reads: its inputs and the outer-scope names its subgraphs (If/Loop bodies) read. */
+function reads(node: Node): string[] {
+  const names = node.inputs.filter((name) => name !== "");
+  for (const a of node.attributes) {
+    for (const sub of [a.g, ...(a.graphs ?? [])]) {
+      for (const inner of (sub as onnx.IGraphProto | null | undefined)?.node ?? [])
+        for (const name of inner.input ?? []) if (name) names.push(name);
+    }
+  }
+  return names;
+}
+
+function isIntegerType(elemType: number): boolean {
+  return elemType === DataType.INT64 || elemType === DataType.INT32;
+}
+
+/**
+ * Splits the VJP of `request` over `input` into (a) and (b). Throws InvalidVjpRequestError when a residual
+ * has an element type the session boundary cannot carry losslessly (float64), naming it.
+ */
+export function splitVjpIr(input: Uint8Array | onnx.IModelProto | Model, request: VjpRequest): SplitVjp {
+  const vjp = buildVjpIr(input, { ...request, exposeForward: true });
+  return splitBuiltVjp(vjp, request.of);
+}
+
+/** The split of an already built VJP model (built with exposeForward, so `of` is one of its outputs). */
+export function splitBuiltVjp(vjp: Model, of: string): SplitVjp {
+  const graph = vjp.graph;
+  if (!graph.outputs.some((o) => o.name === of)) {
+    throw new InvalidVjpRequestError(`The VJP model does not return '${of}': build it with exposeForward`);
+  }
+  const cotangent = cotangentInputName(of);
+  const { nodes, infos } = analyzeModel(vjp);
+  const forwardInputs = graph.inputs.filter((i) => i.name !== cotangent);
+  const forwardInputNames = new Set(forwardInputs.map((i) => i.name));
+  const initializerNames = new Set(graph.initializers.map((t) => t.name ?? ""));
+  const producer = new Map<string, number>();
+  nodes.forEach((node, k) => {
+    for (const o of node.outputs) if (o) producer.set(o, k);
+  });
+
+  // Dependencies: on the forward inputs, on the cotangent.
+  const dependsOnInput = new Set<string>(forwardInputNames);
+  const dependsOnCotangent = new Set<string>([cotangent]);
+  const nodeInput: boolean[] = [];
+  const nodeCotangent: boolean[] = [];
+  nodes.forEach((node, k) => {
+    const names = reads(node);
+    nodeInput[k] = names.some((n) => dependsOnInput.has(n));
+    nodeCotangent[k] = names.some((n) => dependsOnCotangent.has(n));
+    for (const o of node.outputs) {
+      if (!o) continue;
+      if (nodeInput[k]) dependsOnInput.add(o);
+      if (nodeCotangent[k]) dependsOnCotangent.add(o);
+    }
+  });
+
+  // What computes `of`.
+  const required = new Set<number>();
+  {
+    const needed = new Set<string>([of]);
+    for (let k = nodes.length - 1; k >= 0; k--) {
+      const node = nodes[k]!;
+      if (!node.outputs.some((o) => needed.has(o))) continue;
+      required.add(k);
+      for (const name of reads(node)) needed.add(name);
+    }
+  }
+
+  const elemTypeOf = (name: string): number => infos.get(name)?.elemType ?? 0;
+  // Which part computes each node: "f" (a), "b" (b), "s" (both, as needed: constants).
+  const inForward = new Set<number>();
+  const inBackward = new Set<number>();
+  const shared = new Set<number>();
+  nodes.forEach((node, k) => {
+    if (nodeCotangent[k]) inBackward.add(k);
+    else if (!nodeInput[k]) shared.add(k);
+    else if (required.has(k)) inForward.add(k);
+    else if (node.outputs.every((o) => !o || isIntegerType(elemTypeOf(o)))) inForward.add(k);
+    else inBackward.add(k);
+  });
+
+  // Names (b) can read without storing anything: initializers, forward inputs, the cotangent.
+  const freeInBackward = (name: string): boolean =>
+    initializerNames.has(name) || forwardInputNames.has(name) || name === cotangent;
+  const producedInBackward = (name: string): boolean => {
+    const k = producer.get(name);
+    return k !== undefined && (inBackward.has(k) || shared.has(k));
+  };
+
+  /** Tensors (b) reads that (a) must hand over. */
+  const residualSet = (): Set<string> => {
+    const needed = new Set<string>();
+    for (const k of inBackward) {
+      for (const name of reads(nodes[k]!)) {
+        if (freeInBackward(name) || producedInBackward(name)) continue;
+        needed.add(name);
+      }
+    }
+    return needed;
+  };
+
+  // Rematerialize cheap view ops whose inputs are free or stored anyway.
+  for (let changed = true; changed; ) {
+    changed = false;
+    const residuals = residualSet();
+    for (const name of residuals) {
+      const k = producer.get(name);
+      if (k === undefined || !inForward.has(k)) continue;
+      const node = nodes[k]!;
+      if (node.domain !== "" || !REMATERIALIZED.has(node.opType)) continue;
+      const available = reads(node).every(
+        (input) =>
+          freeInBackward(input) ||
+          producedInBackward(input) ||
+          residuals.has(input) ||
+          isIntegerType(elemTypeOf(input)),
+      );
+      // Shape/Size of a residual: the residual is stored anyway; of anything else, keep the small result.
+      if (!available) continue;
+      if ((node.opType === "Shape" || node.opType === "Size") && !residuals.has(node.inputs[0] ?? ""))
+        continue;
+      inBackward.add(k);
+      changed = true;
+    }
+  }
+
+  /** Dead-code elimination over `candidates` from `outputs`, in the original order. */
+  const keep = (candidates: (k: number) => boolean, outputs: string[]): Node[] => {
+    const live = new Set(outputs);
+    const kept: Node[] = [];
+    for (let k = nodes.length - 1; k >= 0; k--) {
+      const node = nodes[k]!;
+      if (!candidates(k) || !node.outputs.some((o) => live.has(o))) continue;
+      kept.push(node);
+      for (const name of reads(node)) live.add(name);
+    }
+    return kept.reverse();
+  };
+  const symbolic = (elemType: number, rank: number | null, name: string): ValueInfo => ({
+    name,
+    elemType,
+    shape: rank === null ? null : Array.from({ length: rank }, () => null),
+  });
+
+  const gradOutputs = graph.outputs.filter((o) => o.name !== of);
+  const backwardNodes = keep(
+    (k) => inBackward.has(k) || shared.has(k),
+    gradOutputs.map((o) => o.name),
+  );
+
+  // Residuals and forward inputs from the nodes (b) really keeps, in the order (a) computes them.
+  const backwardProduced = new Set(backwardNodes.flatMap((n) => n.outputs));
+  const backwardReads = new Set(backwardNodes.flatMap((n) => reads(n)));
+  const residualNames = [...backwardReads]
+    .filter((name) => !freeInBackward(name) && !backwardProduced.has(name))
+    .sort((x, y) => (producer.get(x) ?? 0) - (producer.get(y) ?? 0));
+  const residuals: Residual[] = [];
+  const widened: string[] = [];
+  for (const name of residualNames) {
+    const info: TensorInfo | undefined = infos.get(name);
+    const elemType = info?.elemType ?? 0;
+    const rank = info?.shape ? info.shape.length : null;
+    if (TRANSPORTED.has(elemType)) residuals.push({ name, elemType, rank });
+    else if (WIDENED.has(elemType)) {
+      residuals.push({ name: `${name}${WIDENED_SUFFIX}`, elemType: DataType.INT32, rank });
+      widened.push(name);
+    } else {
+      throw new InvalidVjpRequestError(
+        `Cannot keep tensor '${name}' between the forward and backward passes: its element type (${elemType}) ` +
+          "cannot be carried losslessly; use recompute mode (DNO_MEMORY_MODE=recompute)",
+      );
+    }
+  }
+
+  const backwardForwardInputs = forwardInputs.map((i) => i.name).filter((name) => backwardReads.has(name));
+
+  const ofInfo = graph.outputs.find((o) => o.name === of)!;
+  const forwardOutputNames = [of, ...residualNames.filter((name) => name !== of)];
+  const forwardNodes = keep((k) => inForward.has(k) || shared.has(k), forwardOutputNames);
+  for (const name of widened) {
+    forwardNodes.push({
+      opType: "Cast",
+      domain: "",
+      name: `${name}${WIDENED_SUFFIX}_cast`,
+      inputs: [name],
+      outputs: [`${name}${WIDENED_SUFFIX}`],
+      attributes: [{ name: "to", type: 2, i: DataType.INT32 }],
+    });
+  }
+  const residualOutputs = residuals
+    .filter((r) => r.name !== of)
+    .map((r) => symbolic(r.elemType, r.rank, r.name));
+  const forwardLive = new Set(forwardNodes.flatMap((n) => reads(n)));
+
+  const unwiden: Node[] = widened.map((name) => ({
+    opType: "Cast",
+    domain: "",
+    name: `${name}${WIDENED_SUFFIX}_uncast`,
+    inputs: [`${name}${WIDENED_SUFFIX}`],
+    outputs: [name],
+    attributes: [{ name: "to", type: 2, i: elemTypeOf(name) }],
+  }));
+  const backwardLive = backwardReads;
+  const cotangentInfo = graph.inputs.find((i) => i.name === cotangent)!;
+
+  const forward: Model = {
+    ...vjp,
+    producerName: `${vjp.producerName}+split-forward`,
+    graph: {
+      name: `${graph.name}_forward`,
+      nodes: forwardNodes,
+      inputs: forwardInputs,
+      outputs: [ofInfo, ...residualOutputs],
+      initializers: graph.initializers.filter((t) => forwardLive.has(t.name ?? "")),
+      valueInfo: graph.valueInfo.filter(
+        (v) => forwardLive.has(v.name) && !forwardOutputNames.includes(v.name),
+      ),
+    },
+  };
+  const backward: Model = {
+    ...vjp,
+    producerName: `${vjp.producerName}+split-backward`,
+    graph: {
+      name: `${graph.name}_backward`,
+      nodes: [...unwiden, ...backwardNodes],
+      inputs: [
+        ...forwardInputs.filter((i) => backwardForwardInputs.includes(i.name)),
+        ...residuals.map((r) => (r.name === of ? ofInfo : symbolic(r.elemType, r.rank, r.name))),
+        cotangentInfo,
+      ],
+      outputs: gradOutputs,
+      initializers: graph.initializers.filter((t) => backwardLive.has(t.name ?? "")),
+      valueInfo: graph.valueInfo.filter((v) => backwardLive.has(v.name) && !residualNames.includes(v.name)),
+    },
+  };
+  return { forward, backward, residuals, backwardForwardInputs };
+}
+
+/** Bytes per element as the host keeps a residual (float16 comes back from the session as float32). */
+const HOST_BYTES: Record<number, number> = {
+  [DataType.FLOAT]: 4,
+  [DataType.FLOAT16]: 4,
+  [DataType.INT64]: 8,
+  [DataType.INT32]: 4,
+};
+
+/**
+ * Host bytes of the residuals one call of (a) returns for inputs of these dims (from shape inference on
+ * (a) with its inputs fixed), or undefined when a residual's size cannot be inferred.
+ */
+export function residualBytesPerCall(
+  forward: Uint8Array | onnx.IModelProto | Model,
+  residuals: readonly Residual[],
+  inputDims: Readonly<Record<string, readonly number[]>>,
+): number | undefined {
+  const model = toModel(forward);
+  const fixed: Model = {
+    ...model,
+    graph: {
+      ...model.graph,
+      inputs: model.graph.inputs.map((input) => {
+        const dims = inputDims[input.name];
+        return dims ? { ...input, shape: [...dims] } : input;
+      }),
+    },
+  };
+  const { infos } = analyzeModel(fixed);
+  let total = 0;
+  for (const residual of residuals) {
+    const shape = infos.get(residual.name)?.shape;
+    if (!shape || shape.some((d) => typeof d !== "number")) return undefined;
+    total += (shape as number[]).reduce((a, b) => a * b, 1) * (HOST_BYTES[residual.elemType] ?? 8);
+  }
+  return total;
+}
