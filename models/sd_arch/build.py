@@ -115,6 +115,10 @@ def main() -> None:
     ap.add_argument("--fixtures-only", action="store_true", help="rewrite the scaled-down builds' fixtures only")
     ap.add_argument("--fp16-only", action="store_true",
                     help="rewrite <arch>-fp16 from the float32 folder already built in the output folder")
+    # --- aesthetic scorer (reward-clip helper's part, models/sd_arch/aesthetic.py) ---
+    ap.add_argument("--aesthetic", action="store_true",
+                    help="build only the aesthetic-predictor-shaped scorer (CLIP ViT-L/14 tower + LAION MLP head)")
+    # --- end aesthetic scorer ---
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     start = time.time()
@@ -122,6 +126,10 @@ def main() -> None:
     def log(msg: str) -> None:
         print(f"[{time.time() - start:6.1f}s] {msg}", flush=True)
 
+    if args.aesthetic:  # the scorer only (aesthetic.py); full size → .cache/sd-arch/aesthetic, ~1.2 GB
+        from sd_arch import aesthetic
+        log(f"done: {json.dumps(aesthetic.main(args.scale, args.out, log))}")
+        return
     keys = ["sd15", "sd21"] if args.arch == "all" else [args.arch]
     if args.count:
         for key in keys:
