@@ -40,7 +40,7 @@ const metaSchema = z.object({
   builderVersion: z.number(),
 });
 
-function sha256(data: Uint8Array | string): string {
+export function sha256(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
@@ -85,7 +85,7 @@ async function readVerified(file: string, metaFile: string, key: string): Promis
   return bytes;
 }
 
-async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
+export async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(temp, data);
   await rename(temp, file);
@@ -148,8 +148,28 @@ export async function getVjpModelForFile(
 ): Promise<CachedVjp> {
   const modelBytes = new Uint8Array(await readFile(modelFile));
   const cached = await getVjpModel(modelBytes, request, options);
+  const entryDir = await externalDataEntry(modelFile, modelBytes, cached.file);
+  if (!entryDir) return cached;
+  const entryFile = path.join(entryDir, "model.onnx");
+  const written = await stat(entryFile).catch(() => undefined);
+  if (cached.source === "built" || written?.size !== cached.bytes.length)
+    await writeAtomic(entryFile, cached.bytes);
+  return { ...cached, file: entryFile };
+}
+
+/**
+ * For a model file with external-data weights: the folder (beside the cache entry `entryFile`, one per
+ * forward folder and weights identity) holding a hard link to (or, across file systems, a copy of) each
+ * weights file, where models derived from it must be written to load. Undefined when the model has none.
+ * Locations that are absolute or leave the model's folder are refused.
+ */
+export async function externalDataEntry(
+  modelFile: string,
+  modelBytes: Uint8Array,
+  entryFile: string,
+): Promise<string | undefined> {
   const locations = externalDataLocations(decodeModel(modelBytes));
-  if (locations.length === 0) return cached;
+  if (locations.length === 0) return undefined;
   const sourceDir = path.dirname(path.resolve(modelFile));
   const identity: string[] = [sourceDir];
   for (const location of locations) {
@@ -163,10 +183,9 @@ export async function getVjpModelForFile(
     identity.push(`${normalized}:${info.size}:${info.mtimeMs}:${info.ino}`);
   }
   const entryDir = path.join(
-    path.dirname(cached.file),
-    `${path.basename(cached.file, ".onnx")}-${sha256(identity.join("|")).slice(0, 16)}`,
+    path.dirname(entryFile),
+    `${path.basename(entryFile, ".onnx")}-${sha256(identity.join("|")).slice(0, 16)}`,
   );
-  const entryFile = path.join(entryDir, "model.onnx");
   await mkdir(entryDir, { recursive: true });
   for (const location of locations) {
     const target = path.join(entryDir, path.normalize(location));
@@ -178,8 +197,5 @@ export async function getVjpModelForFile(
     await link(source, temp).catch(() => copyFile(source, temp));
     await rename(temp, target);
   }
-  const written = await stat(entryFile).catch(() => undefined);
-  if (cached.source === "built" || written?.size !== cached.bytes.length)
-    await writeAtomic(entryFile, cached.bytes);
-  return { ...cached, file: entryFile };
+  return entryDir;
 }

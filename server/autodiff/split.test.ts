@@ -1,6 +1,7 @@
 /**
  * The store-mode split of a VJP model: which tensors are kept, both parts valid in ONNX Runtime, and
- * (b)∘(a) equal to the VJP model on small graphs and on the bundled and tiny SD-1.5 UNets.
+ * (b)∘(a) equal to the VJP model on small graphs and on the bundled UNet (the tiny SD-1.5 UNet, with
+ * external weights, through the cache: split-cache.test.ts).
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -140,7 +141,6 @@ describe("splitVjpIr on small graphs", () => {
 });
 
 const BUNDLED_UNET = path.resolve(import.meta.dirname, "../../models/tiny-shapes-sd/unet/model.onnx");
-const TINY_SD15_UNET = path.resolve(import.meta.dirname, "../../models/sd_arch/tiny/sd15/unet/model.onnx");
 
 describe.skipIf(!existsSync(BUNDLED_UNET))("splitVjpIr on the bundled UNet", () => {
   it("(b)∘(a) equals the VJP model", async () => {
@@ -162,23 +162,3 @@ describe.skipIf(!existsSync(BUNDLED_UNET))("splitVjpIr on the bundled UNet", () 
     expect(residualBytes).toBeGreaterThan(0);
   }, 120_000);
 });
-
-const sd15Timeout = 600_000;
-describe.skipIf(!existsSync(TINY_SD15_UNET) || process.env.DNO_SKIP_SLOW_SPLIT === "1")(
-  "splitVjpIr on the tiny SD-1.5-architecture UNet (external data)",
-  () => {
-    it(
-      "(b)∘(a) equals the VJP model",
-      async () => {
-        // The graph references unet/weights.pb: evaluate from bytes with the weights inlined is not possible,
-        // so the parts are written beside the weights by the cache test; here the graph is checked on its own.
-        const bytes = readFileSync(TINY_SD15_UNET);
-        const model = decodeModel(bytes);
-        const split = splitVjpIr(model, { wrt: ["sample"], of: "out_sample" });
-        expect(split.residuals.length).toBeGreaterThan(0);
-        expect(split.backward.graph.nodes.length).toBeGreaterThan(0);
-      },
-      sd15Timeout,
-    );
-  },
-);
