@@ -150,6 +150,35 @@ describe("custom ONNX reward", () => {
 });
 
 describe("custom ONNX reward with CLIP scorer input", () => {
+  it("a scorer that declares another fixed size is told to use the stretch at its size", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "dno-fixed-")), "fixed.onnx");
+    writeFileSync(
+      file,
+      buildTinyOnnx({
+        inputs: [{ name: "image", type: "float32", shape: ["batch", 3, 64, 64] }],
+        outputs: [{ name: "score", type: "float32", shape: ["batch", 3] }],
+        nodes: [
+          {
+            op: "ReduceMean",
+            inputs: ["image"],
+            outputs: ["score"],
+            intsAttributes: { axes: [2, 3] },
+            intAttributes: { keepdims: 0 },
+          },
+        ],
+      }),
+    );
+    const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    await expect(
+      createCustomOnnxReward({ ...settings("fixed"), scorerInput: "clip" }, onnx, {
+        where: "Reward “Mine”",
+        assets: { scorerFile: async () => file },
+      }),
+    ).rejects.toThrow(
+      "Reward “Mine”: the scoring model expects images of 3×64×64, got 3×224×224. Set “Scorer input” to “As set below” and “Input size” to 64.",
+    );
+  });
+
   it("feeds the scorer CLIP's 224 px preprocessing and differentiates through it (finite differences)", async () => {
     const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
     const clipReward = await createCustomOnnxReward(
