@@ -11,12 +11,25 @@
  * stored per step). The decoder's VJP includes the latent scaling: image = D(x_0 / s).
  * VJP models come from the autodiff builder through its disk cache and run as ordinary sessions of
  * server/onnx (cached by file hash).
+ *
+ * Memory modes (METHOD.md §4). "recompute" (checkpointing) is the above. "store": the forward of a DNO
+ * iteration runs the UNet's split forward model (server/autodiff/split.ts), which also returns the
+ * activations its backward reads, keeps them per step, and the backward runs the split backward model per
+ * step instead of the whole VJP — no forward recomputed, at the cost of T steps of activations in memory.
+ * Plain generations (and the estimators' perturbed forwards) keep using the plain forward model.
  */
 import { getVjpModelForFile, type VjpCacheOptions } from "@/server/autodiff/cache";
+import { type CachedSplitVjp, getSplitVjpModelForFile } from "@/server/autodiff/split-cache";
 import { cotangentInputName, gradientOutputName } from "@/server/autodiff/vjp";
 import type { DiffusionModel } from "@/server/models/folder";
 import type { ImageTensor } from "@/server/models/image";
-import { type Conditioning, decodeLatents, latentSize, sample } from "@/server/models/sampler";
+import {
+  type Conditioning,
+  decodeLatents,
+  latentSize,
+  sample,
+  type UnetCaller,
+} from "@/server/models/sampler";
 import { type DdimCoefficients, ddimPlan } from "@/server/models/scheduler/ddim";
 import type { HostTensor, OnnxModel, OnnxRuntime } from "@/server/onnx/types";
 import { ExecutorError, throwIfAborted } from "./errors";
@@ -30,6 +43,24 @@ export interface SamplerSettings {
    * exactly 0 (z_1 stays in the optimized noise set and PR still sees it; METHOD.md §2).
    */
   readonly finalStepNoise?: boolean;
+}
+
+/** How the backward pass gets the UNet's activations: recomputed inside the VJP, or kept from the forward. */
+export type BackwardMemoryMode = "recompute" | "store";
+
+export interface ChainOptions {
+  /** Default "recompute". */
+  readonly memoryMode?: BackwardMemoryMode;
+}
+
+/** What a store-mode forward kept for its backward. */
+interface StoredForward {
+  /** The forward's checkpoints: the backward uses the stored activations only for exactly these. */
+  readonly latents: readonly Float32Array[];
+  readonly conditioning: Conditioning;
+  /** Per step, per UNet call: the residuals; a step's entry is released once its backward has run. */
+  readonly steps: (Record<string, HostTensor>[] | null)[];
+  bytes: number;
 }
 
 export interface ChainForward {
@@ -74,35 +105,80 @@ function setTimestep(tensor: HostTensor, timestep: number): void {
 export class DiffusionChain {
   private unetVjp: OnnxModel | null = null;
   private vaeVjp: OnnxModel | null = null;
+  private unetSplit: { forward: OnnxModel; backward: OnnxModel; entry: CachedSplitVjp } | null = null;
+  private stored: StoredForward | null = null;
+  readonly memoryMode: BackwardMemoryMode;
 
   constructor(
     readonly model: DiffusionModel,
     private readonly onnx: OnnxRuntime,
     private readonly vjpCache: VjpCacheOptions = {},
-  ) {}
+    options: ChainOptions = {},
+  ) {
+    this.memoryMode = options.memoryMode ?? "recompute";
+  }
+
+  /** Bytes of activations the last store-mode forward kept that no backward has released yet. */
+  get storedBytes(): number {
+    return this.stored?.bytes ?? 0;
+  }
+
+  /** Forgets the activations of the last store-mode forward (the next forward or its backward frees them anyway). */
+  releaseStored(): void {
+    this.stored = null;
+  }
 
   get latentSize(): number {
     return latentSize(this.model);
   }
 
-  /** Builds (or reads from the cache) and loads the UNet and VAE-decoder VJP models. */
+  private differentiationError(part: string, error: unknown): ExecutorError {
+    const detail = error instanceof Error ? error.message : String(error);
+    return new ExecutorError(
+      "MODEL_UNAVAILABLE",
+      `Cannot differentiate ${part} of model “${this.model.name}”: ${detail}`,
+      { cause: error },
+    );
+  }
+
+  private async loadVjp(file: string, wrt: string, of: string, name: string): Promise<OnnxModel> {
+    try {
+      const cached = await getVjpModelForFile(file, { wrt: [wrt], of }, this.vjpCache);
+      return await this.onnx.load(cached.file, { name });
+    } catch (error) {
+      throw this.differentiationError(name.replace(" VJP", ""), error);
+    }
+  }
+
+  /** The UNet's whole VJP model (recompute mode, and store mode's fallback for single images). */
+  private async unetVjpModel(): Promise<OnnxModel> {
+    this.unetVjp ??= await this.loadVjp(this.model.unet.path, "sample", this.model.io.unetOutput, "unet VJP");
+    return this.unetVjp;
+  }
+
+  /** The UNet's split forward (a) and backward (b) models (store mode). */
+  private async unetSplitModels(): Promise<NonNullable<DiffusionChain["unetSplit"]>> {
+    if (this.unetSplit) return this.unetSplit;
+    try {
+      const entry = await getSplitVjpModelForFile(
+        this.model.unet.path,
+        { wrt: ["sample"], of: this.model.io.unetOutput },
+        this.vjpCache,
+      );
+      const forward = await this.onnx.load(entry.forwardFile, { name: "unet forward (store mode)" });
+      const backward = await this.onnx.load(entry.backwardFile, { name: "unet backward (store mode)" });
+      this.unetSplit = { forward, backward, entry };
+      return this.unetSplit;
+    } catch (error) {
+      throw this.differentiationError("unet", error);
+    }
+  }
+
+  /** Builds (or reads from the cache) and loads the UNet's backward models (per memory mode) and the VAE decoder's VJP. */
   async prepareBackward(): Promise<void> {
-    if (this.unetVjp && this.vaeVjp) return;
-    const load = async (file: string, wrt: string, of: string, name: string): Promise<OnnxModel> => {
-      try {
-        const cached = await getVjpModelForFile(file, { wrt: [wrt], of }, this.vjpCache);
-        return await this.onnx.load(cached.file, { name });
-      } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
-        throw new ExecutorError(
-          "MODEL_UNAVAILABLE",
-          `Cannot differentiate ${name.replace(" VJP", "")} of model “${this.model.name}”: ${detail}`,
-          { cause: error },
-        );
-      }
-    };
-    this.unetVjp ??= await load(this.model.unet.path, "sample", this.model.io.unetOutput, "unet VJP");
-    this.vaeVjp ??= await load(
+    if (this.memoryMode === "store") await this.unetSplitModels();
+    else await this.unetVjpModel();
+    this.vaeVjp ??= await this.loadVjp(
       this.model.vaeDecoder.path,
       this.model.io.vaeInput,
       this.model.io.vaeOutput,
@@ -116,13 +192,24 @@ export class DiffusionChain {
     });
   }
 
+  /**
+   * Samples and decodes. With `keepActivations` in store mode, the UNet calls run the split forward model and
+   * their activations are kept for the next `samplerBackward` over these latents (one forward's at a time).
+   */
   async forward(
     conditioning: Conditioning,
     xT: Float32Array,
     stepNoises: readonly Float32Array[] | null,
     settings: SamplerSettings,
     signal?: AbortSignal,
+    options: { keepActivations?: boolean } = {},
   ): Promise<ChainForward> {
+    const keep = options.keepActivations === true && this.memoryMode === "store";
+    // The previous forward's activations go before this one's are made.
+    if (keep) this.stored = null;
+    const steps: Record<string, HostTensor>[][] = [];
+    const bytes = { total: 0 };
+    const split = keep ? await this.unetSplitModels() : null;
     const result = await sample({
       model: this.model,
       conditioning,
@@ -134,10 +221,98 @@ export class DiffusionChain {
       finalStepNoise: settings.finalStepNoise,
       decode: false,
       signal,
+      ...(split
+        ? {
+            createUnetCaller: (_model: DiffusionModel, c: Conditioning, w: number) =>
+              this.storingUnetCaller(split.forward, c, w, steps, bytes),
+          }
+        : {}),
     });
+    if (keep) this.stored = { latents: result.latents, conditioning, steps, bytes: bytes.total };
     const x0 = result.latents[result.latents.length - 1]!;
     const image = await decodeLatents(this.model, x0, conditioning.batch);
     return { latents: result.latents, image };
+  }
+
+  /** The CFG UNet call of store mode: (a) per call, its residuals appended to `steps` (one entry per step). */
+  private storingUnetCaller(
+    forward: OnnxModel,
+    conditioning: Conditioning,
+    guidanceScale: number,
+    steps: Record<string, HostTensor>[][],
+    bytes: { total: number },
+  ): UnetCaller {
+    const { rows, chunk, half } = this.unetRows(conditioning);
+    const size = this.latentSize;
+    const sampleInput = new Float32Array(rows * size);
+    const timestep = timestepTensor(this.model, chunk);
+    const outputName = this.model.io.unetOutput;
+    const calls = this.unetFeeds(conditioning, sampleInput, timestep);
+    const call = async (latent: Float32Array, t: number, guided: Float32Array): Promise<void> => {
+      sampleInput.set(latent, 0);
+      sampleInput.set(latent, half);
+      setTimestep(timestep, t);
+      const kept: Record<string, HostTensor>[] = [];
+      const epsilon = new Float32Array(rows * size);
+      for (const [index, feeds] of calls.entries()) {
+        const outputs = await forward.run(feeds);
+        epsilon.set(outputOf(forward, outputs, outputName), index * chunk * size);
+        const residuals: Record<string, HostTensor> = {};
+        for (const [name, tensor] of Object.entries(outputs)) {
+          if (name === outputName && !this.unetSplit?.entry.residuals.some((r) => r.name === name)) continue;
+          residuals[name] = tensor;
+          bytes.total += tensor.data.byteLength;
+        }
+        kept.push(residuals);
+      }
+      steps.push(kept);
+      for (let i = 0; i < half; i++) {
+        const uncond = epsilon[i]!;
+        guided[i] = uncond + guidanceScale * (epsilon[half + i]! - uncond);
+      }
+    };
+    return Object.assign(call, { dispose: () => {} });
+  }
+
+  /** Rows of one CFG call (2B), the UNet's call size, and one CFG half's values. */
+  private unetRows(conditioning: Conditioning): { rows: number; chunk: number; half: number } {
+    const rows = 2 * conditioning.batch;
+    const chunk = this.model.fixedBatch.unet ?? rows;
+    if (rows % chunk !== 0) {
+      throw new ExecutorError(
+        "MODEL_UNAVAILABLE",
+        `The UNet of “${this.model.name}” takes batches of exactly ${chunk}; guidance needs ${rows}.`,
+      );
+    }
+    return { rows, chunk, half: conditioning.batch * this.latentSize };
+  }
+
+  /** The UNet's forward feeds per call, as views of `sampleInput` and the conditioning. */
+  private unetFeeds(
+    conditioning: Conditioning,
+    sampleInput: Float32Array,
+    timestep: HostTensor,
+  ): Record<string, HostTensor>[] {
+    const { rows, chunk } = this.unetRows(conditioning);
+    const size = this.latentSize;
+    const { channels, height, width } = this.model.latent;
+    const hiddenRow = conditioning.tokens * conditioning.width;
+    return Array.from({ length: rows / chunk }, (_, call) => {
+      const start = call * chunk;
+      return {
+        sample: {
+          type: "float32",
+          data: sampleInput.subarray(start * size, (start + chunk) * size),
+          dims: [chunk, channels, height, width],
+        },
+        timestep,
+        encoder_hidden_states: {
+          type: "float32",
+          data: conditioning.hidden.subarray(start * hiddenRow, (start + chunk) * hiddenRow),
+          dims: [chunk, conditioning.tokens, conditioning.width],
+        },
+      };
+    });
   }
 
   /** Decodes several latent batches at once (the estimators' perturbed points). */
@@ -191,7 +366,9 @@ export class DiffusionChain {
 
   /**
    * The reverse pass through the DDIM chain: from ∂objective/∂x_0 to ∂objective/∂x_T and (when asked)
-   * ∂objective/∂z_t of every step. `latents` are the forward's checkpoints x_T … x_0.
+   * ∂objective/∂z_t of every step. `latents` are the forward's checkpoints x_T … x_0. When they are those of
+   * the last store-mode forward (same array), its kept activations feed the split backward model, each step's
+   * released once used; otherwise each step runs the whole VJP model (recomputing the forward).
    */
   async samplerBackward(
     conditioning: Conditioning,
@@ -200,58 +377,47 @@ export class DiffusionChain {
     settings: SamplerSettings,
     options: { stepNoiseGradients: boolean; signal?: AbortSignal },
   ): Promise<ChainGradient> {
-    await this.prepareBackward();
-    const vjp = this.unetVjp!;
     const plan = this.plan(settings);
     if (latents.length !== plan.length + 1) {
       throw new RangeError(`samplerBackward: ${latents.length} checkpoints for ${plan.length} steps.`);
     }
-    const batch = conditioning.batch;
+    const stored =
+      this.stored?.latents === latents &&
+      this.stored.conditioning === conditioning &&
+      this.stored.steps.length === plan.length
+        ? this.stored
+        : null;
+    // Used once: a second backward over the same forward (or a single image of it) recomputes.
+    this.stored = null;
+    const split = stored ? await this.unetSplitModels() : null;
+    const vjp = split ? split.backward : await this.unetVjpModel();
+    const { rows, chunk, half } = this.unetRows(conditioning);
     const size = this.latentSize;
-    const half = batch * size;
-    const rows = 2 * batch;
-    const chunk = this.model.fixedBatch.unet ?? rows;
-    if (rows % chunk !== 0) {
-      throw new ExecutorError(
-        "MODEL_UNAVAILABLE",
-        `The UNet of “${this.model.name}” takes batches of exactly ${chunk}; guidance needs ${rows}.`,
-      );
-    }
     const { channels, height, width } = this.model.latent;
     const sampleInput = new Float32Array(rows * size);
     const cotangent = new Float32Array(rows * size);
     const gradSample = new Float32Array(rows * size);
     const timestep = timestepTensor(this.model, chunk);
-    const hiddenRow = conditioning.tokens * conditioning.width;
     const cotangentName = cotangentInputName(this.model.io.unetOutput);
     const gradName = gradientOutputName("sample");
-    const calls = Array.from({ length: rows / chunk }, (_, call) => {
+    const declared = new Set(vjp.inputs.map((input) => input.name));
+    const calls = this.unetFeeds(conditioning, sampleInput, timestep).map((forwardFeeds, call) => {
       const start = call * chunk;
-      const rowsOf = (data: Float32Array, perRow: number) =>
-        data.subarray(start * perRow, (start + chunk) * perRow);
+      const feeds: Record<string, HostTensor> = {
+        [cotangentName]: {
+          type: "float32",
+          data: cotangent.subarray(start * size, (start + chunk) * size),
+          dims: [chunk, channels, height, width],
+        },
+      };
+      // The split backward reads only some forward inputs (often none).
+      for (const [name, tensor] of Object.entries(forwardFeeds)) if (declared.has(name)) feeds[name] = tensor;
       return {
-        feeds: {
-          sample: {
-            type: "float32",
-            data: rowsOf(sampleInput, size),
-            dims: [chunk, channels, height, width],
-          },
-          timestep,
-          encoder_hidden_states: {
-            type: "float32",
-            data: rowsOf(conditioning.hidden, hiddenRow),
-            dims: [chunk, conditioning.tokens, conditioning.width],
-          },
-          [cotangentName]: {
-            type: "float32",
-            data: rowsOf(cotangent, size),
-            dims: [chunk, channels, height, width],
-          },
-        } satisfies Record<string, HostTensor>,
+        feeds,
         outputs: {
           [gradName]: {
             type: "float32",
-            data: rowsOf(gradSample, size),
+            data: gradSample.subarray(start * size, (start + chunk) * size),
             dims: [chunk, channels, height, width],
           } satisfies HostTensor,
         },
@@ -280,7 +446,18 @@ export class DiffusionChain {
         cotangent[half + i] = condScale * g[i]!;
       }
       setTimestep(timestep, step.timestep);
-      for (const call of calls) await vjp.run(call.feeds, { outputs: call.outputs });
+      const residuals = stored?.steps[index];
+      if (stored && !residuals)
+        throw new RangeError(`samplerBackward: the activations of step ${index + 1} were released.`);
+      for (const [k, call] of calls.entries()) {
+        const feeds = residuals ? { ...call.feeds, ...residuals[k] } : call.feeds;
+        await vjp.run(feeds, { outputs: call.outputs });
+      }
+      if (stored) {
+        for (const kept of stored.steps[index] ?? [])
+          for (const tensor of Object.values(kept)) stored.bytes -= tensor.data.byteLength;
+        stored.steps[index] = null;
+      }
       for (let i = 0; i < half; i++)
         next[i] = step.latentScale * g[i]! + gradSample[i]! + gradSample[half + i]!;
       [g, next] = [next, g];

@@ -123,6 +123,11 @@ export interface SampleOptions {
   readonly decode?: boolean;
   readonly signal?: AbortSignal;
   readonly onStep?: (info: SampleStepInfo) => void;
+  /**
+   * Makes the CFG UNet call instead of `createUnetCaller` (the DNO chain's store mode runs a forward model
+   * that also returns the activations its backward reads, and keeps them per step).
+   */
+  readonly createUnetCaller?: typeof createUnetCaller;
 }
 
 export interface SampleResult {
@@ -288,7 +293,7 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
       }
     });
   }
-  const callUnet = createUnetCaller(model, conditioning, guidanceScale);
+  const callUnet = (options.createUnetCaller ?? createUnetCaller)(model, conditioning, guidanceScale);
   try {
     const guided = new Float32Array(batch * size);
     const latents: Float32Array[] = [Float32Array.from(xT)];
