@@ -31,7 +31,7 @@
  * (--threads sets ORT_THREADS in the children; --models-dir takes the build folders from elsewhere, e.g.
  * models/sd_arch/tiny for a quick check of the script itself.)
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createExecutorEnvironment } from "@/server/executor/environment";
@@ -79,6 +79,8 @@ interface ChildResult {
   backward_ms: number[];
   peak_rss_mb: number;
   rss_after_mb: Record<string, number>;
+  /** What the run's log said about its memory mode (the mode actually used, and why). */
+  memory_log: string[];
   loadavg: number[];
 }
 
@@ -137,6 +139,7 @@ async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
   const forwardMs: number[] = [];
   const backwardMs: number[] = [];
   const generateMs: number[] = [];
+  const memoryLog: string[] = [];
   const executor = createDnoExecutor({ environment: async () => env });
   // The run's set-up (prompt encoding, the VJP models built or read from the cache and their sessions
   // created, once per process) is what happens before the first iteration's own time starts.
@@ -148,7 +151,10 @@ async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
     document,
     signal: new AbortController().signal,
     resume: null,
-    onLog: (entry) => console.error(`[${entry.level}] ${entry.message}`),
+    onLog: (entry) => {
+      console.error(`[${entry.level}] ${entry.message}`);
+      if (/memory|recompute|store/i.test(entry.message)) memoryLog.push(entry.message);
+    },
     onIteration: async ({ metrics }) => {
       const ms = metrics.ms;
       if (iterMs.length === 0) setUpMs = performance.now() - executeStarted - (ms.total ?? 0);
@@ -175,6 +181,7 @@ async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
     backward_ms: backwardMs,
     peak_rss_mb: mb(readRssMb("self")?.peak ?? Number.NaN),
     rss_after_mb: rssAfter,
+    memory_log: memoryLog,
     loadavg: loadAverage(),
   };
 }
@@ -183,9 +190,10 @@ async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
 
 /** Whether the chain reads DNO_MEMORY_MODE yet (store mode is being added to server/executor/chain.ts). */
 function storeModeAvailable(): boolean {
-  return ["server/executor/chain.ts", "server/executor/dno-loop/set-up.ts"].some((file) =>
-    /memoryModeSetting|DNO_MEMORY_MODE/.test(readFileSync(path.join(process.cwd(), file), "utf8")),
-  );
+  return ["chain.ts", "chain-memory.ts", "dno-loop/set-up.ts"].some((file) => {
+    const full = path.join(process.cwd(), "server/executor", file);
+    return existsSync(full) && /memoryModeSetting|DNO_MEMORY_MODE/.test(readFileSync(full, "utf8"));
+  });
 }
 
 interface Configuration {
@@ -344,6 +352,7 @@ async function main(): Promise<number> {
       load_ms: stat((run) => [run.load_ms]).median,
       vjp_load_ms: stat((run) => [run.vjp_load_ms]).median,
       rss_after_mb: runs.at(-1)!.rss_after_mb,
+      memory_log: [...new Set(runs.flatMap((run) => run.memory_log ?? []))],
       loadavg: runs.map((run) => run.loadavg),
       ...(configuration.failures.length ? { failed: configuration.failures } : {}),
     };
