@@ -9,6 +9,7 @@ import type { VjpCacheOptions } from "@/server/autodiff/cache";
 import { createDiffusionRuntime } from "@/server/models/diffusion-runtime";
 import type { ModelDirectories } from "@/server/models/discovery";
 import type { DiffusionModel } from "@/server/models/folder";
+import type { MemoryMode } from "@/server/onnx/memory-budget";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import type { OnnxRuntime } from "@/server/onnx/types";
 
@@ -18,6 +19,10 @@ export interface ExecutorEnvironment {
   readonly vjpCache: VjpCacheOptions;
   /** Uploaded files by asset id (the app's worker passes the database-backed store). */
   readonly assets?: AssetFiles;
+  /** Backward memory mode instead of DNO_MEMORY_MODE (tests, benches); each run logs the mode it used. */
+  readonly memoryMode?: MemoryMode;
+  /** Memory budget in bytes instead of DNO_MEMORY_BUDGET_MB (tests). */
+  readonly memoryBudgetBytes?: number;
 }
 
 export async function createExecutorEnvironment(
@@ -26,6 +31,8 @@ export async function createExecutorEnvironment(
     directories?: ModelDirectories;
     vjpCacheDir?: string;
     assets?: AssetFiles;
+    memoryMode?: MemoryMode;
+    memoryBudgetBytes?: number;
   } = {},
 ): Promise<ExecutorEnvironment> {
   const onnx = options.onnx ?? (await createOnnxRuntime());
@@ -37,5 +44,7 @@ export async function createExecutorEnvironment(
     }),
     vjpCache: options.vjpCacheDir ? { dir: options.vjpCacheDir } : {},
     ...(options.assets ? { assets: options.assets } : {}),
+    ...(options.memoryMode ? { memoryMode: options.memoryMode } : {}),
+    ...(options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: options.memoryBudgetBytes }),
   };
 }

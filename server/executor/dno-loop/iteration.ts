@@ -212,12 +212,14 @@ async function forwardPhase(
     zs,
     zs.map((_, b) => b),
   );
+  // Store mode keeps this forward's UNet activations for the backward (the chain ignores it otherwise).
   scratch.forward = await setup.chain.forward(
     setup.conditioning,
     xT,
     stepNoises,
     setup.settings,
     setup.signal,
+    { keepActivations: true },
   );
   state.evaluations.forward += batch;
   const image = scratch.forward.image;

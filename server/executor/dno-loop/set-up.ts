@@ -11,6 +11,7 @@ import { createOptimizer, type OptimizerConfig } from "@/server/dno/optimizers/i
 import { optimizerAlgorithmConfigs } from "@/server/kinds/optimizer-algorithms";
 import type { Conditioning } from "@/server/models/sampler";
 import { DiffusionChain, type SamplerSettings } from "../chain";
+import { chooseMemoryMode } from "../chain-memory";
 import type { ExecutorEnvironment } from "../environment";
 import { ExecutorError } from "../errors";
 import {
@@ -104,7 +105,6 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
     return pending;
   };
   const conditioning = await conditioningFor(batch);
-  const chain = new DiffusionChain(model, env.onnx, env.vjpCache);
   const estimates = getGradientEstimator(plan.estimator)?.estimates;
   if (!estimates) {
     throw new ExecutorError(
@@ -113,6 +113,16 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
       { nodeId: plan.optimizer.id },
     );
   }
+  const memory = await chooseMemoryMode({
+    model,
+    env,
+    steps: settings.steps,
+    batch,
+    tokens: conditioning.tokens,
+    exactGradient: estimates === "none",
+  });
+  log(memory.reason);
+  const chain = new DiffusionChain(model, env.onnx, env.vjpCache, { memoryMode: memory.mode });
   // An estimator that estimates everything never runs the reverse chain: no VJP models to build.
   if (estimates !== "everything") await chain.prepareBackward();
 
@@ -142,6 +152,7 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
     conditioning,
     conditioningFor,
     chain,
+    memory,
     config: objectiveConfig(rewards, plan, imageGuards),
     layout,
     zs,

@@ -8,6 +8,7 @@ import type { Optimizer, OptimizerStateSnapshot } from "@/server/dno/optimizers/
 import type { ImageTensor } from "@/server/models/image";
 import type { Conditioning } from "@/server/models/sampler";
 import type { DiffusionChain, SamplerSettings } from "../chain";
+import type { MemoryModeDecision } from "../chain-memory";
 import type { ExecutorEnvironment } from "../environment";
 import type { OptimizerParams, RunPlan } from "../plan";
 import type { NoiseLayout } from "./noise-layout";
@@ -100,6 +101,8 @@ export interface RunSetup {
   /** The prompt encoded for `rows` images (the estimators evaluate other batch sizes). */
   readonly conditioningFor: (rows: number) => Promise<Conditioning>;
   readonly chain: DiffusionChain;
+  /** The backward memory mode this run uses and why (logged when the run starts). */
+  readonly memory: MemoryModeDecision;
   readonly config: ObjectiveConfig;
   readonly layout: NoiseLayout;
   /** The optimized noise vectors, one per image; updated in place by the optimizer. */
