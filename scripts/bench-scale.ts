@@ -49,6 +49,7 @@ import {
   mb,
   readRssMb,
   runChild,
+  scaleChildEnv,
   sdArchDir,
   stamp,
   timed,
@@ -255,7 +256,7 @@ async function main(): Promise<number> {
   }
   const reps = Math.max(1, Number.parseInt(values.reps ?? "1", 10));
   const iterations = Math.max(1, Number.parseInt(values.iterations ?? "1", 10));
-  const childEnv: Record<string, string> = { MODELS_DIR: viewsDir() };
+  const childEnv: Record<string, string> = { ...scaleChildEnv(), MODELS_DIR: viewsDir() };
   if (values.threads) childEnv.ORT_THREADS = values.threads;
 
   const configurations: Configuration[] = [];

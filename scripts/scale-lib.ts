@@ -26,6 +26,18 @@ import { repoRoot } from "@/server/db/repo-root";
 
 export const BUILD_COMMAND = "npm run build:sd-arch -- --scale full";
 
+/**
+ * ONNX Runtime bounds for the children: the app's defaults (ORT_LOAD_TIMEOUT_MS 180 s, ORT_RUN_TIMEOUT_MS
+ * 600 s) are shorter than creating a full-size UNet's VJP session or one 512 px VJP call on a loaded 2-core
+ * machine, which these commands exist to measure. Values set in the environment win.
+ */
+export function scaleChildEnv(): Record<string, string> {
+  return {
+    ORT_LOAD_TIMEOUT_MS: process.env.ORT_LOAD_TIMEOUT_MS ?? String(3 * 3600_000),
+    ORT_RUN_TIMEOUT_MS: process.env.ORT_RUN_TIMEOUT_MS ?? String(3600_000),
+  };
+}
+
 export interface ScaleFolder {
   /** Folder name under .cache/sd-arch. */
   readonly folder: string;

@@ -34,6 +34,7 @@ import {
   readRssMb,
   runChild,
   SCALE_FOLDERS,
+  scaleChildEnv,
   sdArchDir,
   stamp,
   timed,
@@ -214,7 +215,10 @@ async function main(): Promise<number> {
   const root = path.resolve(values["models-dir"] ?? sdArchDir());
   const only = values.only?.split(",").filter(Boolean);
   const folders = SCALE_FOLDERS.filter((entry) => !only || only.includes(entry.folder));
-  const env: Record<string, string> = values.threads ? { ORT_THREADS: values.threads } : {};
+  const env: Record<string, string> = {
+    ...scaleChildEnv(),
+    ...(values.threads ? { ORT_THREADS: values.threads } : {}),
+  };
   const rows: string[][] = [];
   const failures: string[] = [];
   console.error(
