@@ -1,10 +1,12 @@
 /**
- * The embedded worker's child process (forked by worker-supervisor.ts with `node --import tsx`): runs the
- * queue like `npm run worker`, forwards its run events to the web server over IPC, takes cancels and queue
- * wake-ups from it, and sends a heartbeat so the server can tell a child stuck in a native call.
+ * A supervised worker's child process (forked by worker-supervisor.ts with `node --import tsx`, for the web
+ * server's embedded worker and for `npm run worker` in DNO_WORKER_MODE=child): runs the queue, forwards its
+ * run events to the supervising process over IPC, takes cancels and queue wake-ups from it, and sends a
+ * heartbeat so the supervisor can tell a child stuck in a native call.
  * It never touches runs with a live lease: the supervisor settles (re-queues) the runs of a child it lost,
- * by worker id, and every worker's reaper those of workers whose lease expired. Stopping (the server's
- * "stop", SIGTERM) hands its runs back to the queue after their current iteration; a second SIGTERM exits.
+ * by worker id, and every worker's reaper those of workers whose lease expired. Stopping (the supervisor's
+ * "stop", SIGTERM, or the supervisor gone) hands its runs back to the queue after their current iteration;
+ * a second SIGTERM exits.
  */
 import { closeSharedBosses } from "./queue/pg-boss-queue";
 import { wakeLocalWorkers } from "./queue";
@@ -21,7 +23,9 @@ function send(message: ChildMessage): void {
 
 async function main(): Promise<void> {
   if (!process.send) {
-    throw new Error("This is the web server's worker child; start a worker yourself with `npm run worker`.");
+    throw new Error(
+      "This is a supervised worker's child process (the web server and `npm run worker` start it); start a worker with `npm run worker`.",
+    );
   }
   const executor = await testExecutorFromEnv();
   // The worker id comes from DNO_WORKER_ID, set by the supervisor.
@@ -31,9 +35,10 @@ async function main(): Promise<void> {
     if (event.type !== "cancel-requested") send({ type: "event", event });
   });
   let stopping = false;
-  const stop = async () => {
+  const stop = async (why?: string) => {
     if (stopping) return;
     stopping = true;
+    if (why) console.log(`Run worker ${worker.workerId}: ${why}`);
     await worker.stop();
     await closeSharedBosses().catch(() => undefined);
     process.exit(0);
@@ -47,7 +52,11 @@ async function main(): Promise<void> {
     else void stop();
   });
   // The server went away (or Ctrl-C reached the whole process group): stop tidily, runs stay resumable.
-  process.on("disconnect", () => void stop());
+  process.on(
+    "disconnect",
+    () =>
+      void stop("its supervising process is gone; finishing the current iteration and handing runs back."),
+  );
   process.on("SIGINT", signalled);
   process.on("SIGTERM", signalled);
   setInterval(() => send({ type: "heartbeat" }), HEARTBEAT_MS);

@@ -1,7 +1,9 @@
 /**
- * Starting a worker, shared by the Next server (embedded, from instrumentation.ts) and the separate entry
- * point (main.ts): register it and take runs from the queue. It never touches runs whose lease is alive
- * (another worker holds them); runs of dead workers come back through the lease reaper every worker runs.
+ * Starting a worker, shared by the Next server (embedded, from instrumentation.ts), the separate entry point
+ * (main.ts) and the supervised child (child-main.ts): register it and take runs from the queue, in this
+ * process (`startWorker`) or in a supervised child process (`startSupervisedWorker`, DNO_WORKER_MODE=child).
+ * It never touches runs whose lease is alive (another worker holds them); runs of dead workers come back
+ * through the lease reaper every worker runs.
  */
 import { getDb } from "../db/client";
 import { getEnv } from "../env";
@@ -46,10 +48,17 @@ async function resolvedDevice(configured: string): Promise<string> {
   }
 }
 
-export async function startWorker(options: StartWorkerOptions = {}): Promise<RunWorker> {
-  if (options.migrate !== false) await ensureDatabaseReady();
+/**
+ * On stop, how long a worker's current iteration may run on before its run is handed back from its last
+ * checkpoint anyway (the model call in progress still ends first: it cannot be interrupted).
+ */
+export const WORKER_DRAIN_TIMEOUT_MS = 60_000;
+
+/** Migrates (the app, DNO_WORKER_MIGRATE=1) or only checks that the tables exist (a separate worker). */
+async function prepareDatabase(migrate: boolean): Promise<ServiceContext> {
+  if (migrate) await ensureDatabaseReady();
   const ctx: ServiceContext = { db: getDb(), actor: SYSTEM };
-  if (options.migrate === false) {
+  if (!migrate) {
     try {
       await ctx.db.run.count({ where: { status: "queued" } });
     } catch (error) {
@@ -59,6 +68,11 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       );
     }
   }
+  return ctx;
+}
+
+export async function startWorker(options: StartWorkerOptions = {}): Promise<RunWorker> {
+  const ctx = await prepareDatabase(options.migrate !== false);
   const config = workerConfig();
   const worker = new RunWorker({
     ctx,
@@ -68,19 +82,29 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     leaseMs: config.leaseMs,
     heartbeatMs: config.heartbeatMs,
     maxAttempts: config.maxAttempts,
+    drainTimeoutMs: WORKER_DRAIN_TIMEOUT_MS,
     ...(options.workerId ? { workerId: options.workerId } : config.id ? { workerId: config.id } : {}),
   });
   worker.start();
   return worker;
 }
 
+export interface StartSupervisedWorkerOptions {
+  /** Migrate first (the web server; `npm run worker` with DNO_WORKER_MIGRATE=1); else only check the tables. */
+  migrate?: boolean;
+  /** The id every child registers under (`npm run worker`); unset: a fresh id per child (the web server). */
+  workerId?: string;
+}
+
 /**
- * The child-process worker: the server migrates, then forks. Runs a previous server left running come back
- * when their lease expires (the child's reaper), never earlier: another worker may still hold them.
+ * The child-process worker: this process migrates (or checks the tables), then forks and supervises. Runs a
+ * previous web server left running come back when their lease expires (the child's reaper), never earlier:
+ * another worker may still hold them.
  */
-async function startSupervisedWorker(): Promise<WorkerSupervisor> {
-  await ensureDatabaseReady();
-  const ctx: ServiceContext = { db: getDb(), actor: SYSTEM };
+export async function startSupervisedWorker(
+  options: StartSupervisedWorkerOptions = {},
+): Promise<WorkerSupervisor> {
+  const ctx = await prepareDatabase(options.migrate !== false);
   const config = workerConfig();
   const supervisor = new WorkerSupervisor({
     ctx,
@@ -88,6 +112,7 @@ async function startSupervisedWorker(): Promise<WorkerSupervisor> {
     leaseMs: config.leaseMs,
     heartbeatMs: config.heartbeatMs,
     maxAttempts: config.maxAttempts,
+    ...(options.workerId ? { workerId: options.workerId } : {}),
   });
   supervisor.start();
   return supervisor;

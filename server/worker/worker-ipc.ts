@@ -1,14 +1,14 @@
 /**
- * Messages between the web server's worker supervisor (worker-supervisor.ts) and its worker child
- * (child-main.ts), over the child's IPC channel. The child forwards its run events so progress reaches the
- * server's bus at once; the server forwards cancels and queue wake-ups.
+ * Messages between a worker supervisor (worker-supervisor.ts: in the web server or in `npm run worker`) and
+ * its worker child (child-main.ts), over the child's IPC channel. The child forwards its run events so
+ * progress reaches the supervising process's bus at once; the supervisor forwards cancels and wake-ups.
  */
 import type { RunEvent } from "./run-events";
 
 export type ParentMessage =
   | { type: "cancel"; runId: string }
   | { type: "wake" }
-  /** Stop taking runs; running ones end interrupted (resumable); then exit. */
+  /** Stop taking runs; running ones go back to the queue after their current iteration; then exit. */
   | { type: "stop" };
 
 export type ChildMessage =

@@ -6,6 +6,10 @@
  *   run in one process, each iteration recorded once;
  * - a second SIGTERM exits at once, the run stays with the dead worker until its lease expires, then
  *   another worker resumes it;
+ * - a worker whose model calls hold its JS thread longer than the lease keeps its run while another worker
+ *   reaps next to it (its supervising process renews the lease: DNO_WORKER_MODE=child, the default); the
+ *   same test with DNO_WORKER_MODE=inprocess fails (checked by hand: the run is re-queued at every
+ *   iteration and fails after DNO_WORKER_MAX_ATTEMPTS claims);
  * - on PostgreSQL (DNO_TEST_POSTGRES_URL) with the pg-boss queue: a worker killed mid-run has its run
  *   resumed by the other once the lease expires, every run identical.
  */
@@ -16,6 +20,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createThrowawayPostgres, type ThrowawayPostgres } from "../db/testing/throwaway-postgres";
 import { exampleWorkflows, type GraphDocument } from "@/nodes";
+import { cancelRun } from "../services/runs/cancel-run";
 import { getRun, type RunDetail } from "../services/runs/get-run";
 import { startRun } from "../services/runs/start-run";
 import { createTestDatabase, type TestDatabase } from "../services/test-database";
@@ -37,17 +42,36 @@ beforeAll(async () => {
   database = await createTestDatabase();
 });
 afterAll(async () => {
-  for (const child of processes)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  // Each worker is its own process group (its supervised child with it).
+  for (const child of processes) signalGroup(child, "SIGKILL");
   await database.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
   if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
   else process.env.DNO_DATA_DIR = previousDataDir;
 });
 
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface WorkerProcess {
   child: ChildProcess;
   workerId: Promise<string>;
+  /** The process that computes: the supervised child (DNO_WORKER_MODE=child), else the worker itself. */
+  computePid: Promise<number>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output(): string;
 }
@@ -65,24 +89,33 @@ function startWorkerProcess(env: Record<string, string>, databaseUrl?: string): 
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, as under systemd or compose: "killed" below means the whole group.
+    detached: true,
   });
   processes.push(child);
   let output = "";
   let announce: (id: string) => void = () => undefined;
+  let announcePid: (pid: number) => void = () => undefined;
   const workerId = new Promise<string>((resolve) => {
     announce = resolve;
   });
+  const computePid = new Promise<number>((resolve) => {
+    announcePid = resolve;
+  });
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
-    const started = /Run worker (\S+) started/.exec(output);
-    if (started?.[1]) announce(started[1]);
+    const started = /Run worker (\S+) started .*\)\.$/m.exec(output);
+    if (started?.[1]) {
+      announce(started[1]);
+      announcePid(Number(/child process (\d+)/.exec(started[0])?.[1] ?? child.pid));
+    }
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  return { child, workerId, exited, output: () => output };
+  return { child, workerId, computePid, exited, output: () => output };
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | false>, timeoutMs = 90_000) {
@@ -279,6 +312,87 @@ describe("worker processes on one machine", () => {
   }, 300_000);
 });
 
+describe("a worker whose supervising process dies alone", () => {
+  it("its child finishes the iteration, hands the run back, marks the worker stopped and exits", async () => {
+    const worker = startWorkerProcess({ DNO_WORKER_TEST_EXECUTOR: "loop:300" });
+    const workerId = await worker.workerId;
+    const childPid = await worker.computePid;
+    expect(childPid).not.toBe(worker.child.pid);
+    const [runId] = await submitMany(40, 17, 1);
+    await waitFor("the worker to record an iteration", async () => {
+      const row = await database.db.run.findUniqueOrThrow({ where: { id: runId ?? "" } });
+      return row.workerId === workerId && row.iterationsDone >= 1;
+    });
+    // Only the supervising process: its child is left without anyone renewing its leases for it.
+    worker.child.kill("SIGKILL");
+    await within(worker.exited, 10_000, "the supervising process dying");
+    await waitFor("the child to exit", async () => !alive(childPid), 30_000);
+    const row = await database.db.run.findUniqueOrThrow({ where: { id: runId ?? "" } });
+    expect(row).toMatchObject({ status: "queued", workerId: null });
+    expect(row.checkpointIteration).toBe(row.iterationsDone - 1);
+    const log = (await getRun(database.ctx, { runId: runId ?? "" })).log.map((entry) => entry.message);
+    expect(log).toContainEqual(
+      expect.stringMatching(new RegExp(`^Worker ${workerId} stopped and handed the run back;`)),
+    );
+    expect(worker.output()).toContain("its supervising process is gone");
+    const stopped = await database.db.worker.findUniqueOrThrow({ where: { id: workerId } });
+    expect(stopped.stoppedAt).not.toBeNull();
+    expect(stopped.pid).toBe(childPid);
+    // Leave nothing queued for the next test.
+    await cancelRun(database.ctx, { runId: runId ?? "" });
+  }, 120_000);
+});
+
+describe("a worker in a long native call", () => {
+  it("keeps its run while its JS thread is held longer than the lease and another worker reaps next to it", async () => {
+    const iterations = 3;
+    const expected = numbers(await reference(iterations, 13));
+    // The other worker, busy with a long run of its own (it takes one at a time), reaps every heartbeat.
+    const other = startWorkerProcess({ DNO_WORKER_TEST_EXECUTOR: "loop:100" });
+    const idOther = await other.workerId;
+    const [hog] = await submitMany(1000, 14, 1);
+    await waitFor("the other worker to hold its run", async () => {
+      const row = await database.db.run.findUniqueOrThrow({ where: { id: hog ?? "" } });
+      return row.workerId === idOther;
+    });
+    // Every iteration holds the worker's JS thread for 5 s, the lease is 3 s.
+    const busy = startWorkerProcess({ DNO_WORKER_TEST_EXECUTOR: "busy:5000" });
+    const idBusy = await busy.workerId;
+    const [runId] = await submitMany(iterations, 13, 1);
+    const done = await waitFor("the busy worker's run to finish", async () => {
+      const run = await getRun(database.ctx, { runId: runId ?? "" });
+      return ["succeeded", "failed", "cancelled"].includes(run.status) ? run : null;
+    });
+    expect(done.status).toBe("succeeded");
+    expect(numbers(done)).toEqual(expected);
+    // Never re-queued: one claim, by the busy worker, and nobody logged a lost lease.
+    expect(await database.db.run.findUniqueOrThrow({ where: { id: runId ?? "" } })).toMatchObject({
+      workerId: idBusy,
+      attempts: 1,
+    });
+    expect(
+      done.log.some((entry) => /stopped renewing its lease|queued again|Resumed/.test(entry.message)),
+    ).toBe(false);
+    // The other worker was running all along.
+    expect(await database.db.run.findUniqueOrThrow({ where: { id: hog ?? "" } })).toMatchObject({
+      status: "running",
+      workerId: idOther,
+    });
+    await cancelRun(database.ctx, { runId: hog ?? "" });
+    await waitFor("the other worker's run to end", async () => {
+      const row = await database.db.run.findUniqueOrThrow({ where: { id: hog ?? "" } });
+      return row.status === "cancelled";
+    });
+    busy.child.kill("SIGTERM");
+    other.child.kill("SIGTERM");
+    expect(await within(busy.exited, 30_000, "the busy worker stopping")).toEqual({ code: 0, signal: null });
+    expect(await within(other.exited, 30_000, "the other worker stopping")).toEqual({
+      code: 0,
+      signal: null,
+    });
+  }, 300_000);
+});
+
 const postgresServer = process.env.DNO_TEST_POSTGRES_URL;
 
 describe.skipIf(!postgresServer)("worker processes on PostgreSQL with the pg-boss queue", () => {
@@ -310,7 +424,7 @@ describe.skipIf(!postgresServer)("worker processes on PostgreSQL with the pg-bos
       const row = await onPostgres.db.run.findFirst({ where: { workerId: idA, status: "running" } });
       return row && row.iterationsDone >= 3 ? row.id : null;
     });
-    a.child.kill("SIGKILL");
+    signalGroup(a.child, "SIGKILL");
     await within(a.exited, 10_000, "worker A dying");
     await waitFor("all four runs to succeed", async () => {
       const open = await onPostgres.db.run.count({

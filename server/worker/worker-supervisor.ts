@@ -10,9 +10,13 @@
  *   run fails with a sentence saying so;
  * - a child that crashes has its runs queued again at once (they resume from their last checkpoint, on this
  *   child's successor or any other worker) and is restarted with backoff;
- * - while the child lives, the supervisor renews its runs' leases too: a child blocked in a long native call
- *   cannot, and must not look dead to other workers for that (the silence limit above bounds it).
+ * - while the child lives, the supervisor renews its runs' leases and its Worker row's heartbeat too: a child
+ *   blocked in a long native call cannot, and must not look dead to other workers, to the admin page or to
+ *   the health endpoint for that (the silence limit above bounds it).
  * Only the supervisor settles its children's runs, by their worker id; workers never touch live leases.
+ * The same supervisor runs `npm run worker` (main.ts, DNO_WORKER_MODE=child): there every child registers
+ * under the one id the worker process was given, and a stop waits for the current iteration (minutes with
+ * full-size models) rather than `killAfterMs`.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -24,6 +28,8 @@ import { finishRun } from "../services/runs/finish-run";
 import { listWorkerRuns } from "../services/runs/list-worker-runs";
 import { reapExpiredRuns } from "../services/runs/reap-expired-runs";
 import { renewRunLeases } from "../services/runs/renew-run-leases";
+import { heartbeatWorker } from "../services/workers/heartbeat-worker";
+import { stopWorker } from "../services/workers/stop-worker";
 import { announceQueuedRuns, onRunQueued } from "./queue";
 import { publishRunEvent, subscribeRunEvents } from "./run-events";
 import { isChildMessage, type ParentMessage } from "./worker-ipc";
@@ -50,6 +56,22 @@ export interface WorkerSupervisorOptions {
   heartbeatMs?: number;
   /** Claims of one run before it fails instead of being queued again (DNO_WORKER_MAX_ATTEMPTS). */
   maxAttempts?: number;
+  /**
+   * The id every child registers and claims under (`npm run worker`: DNO_WORKER_ID or one generated per
+   * process), so the admin page shows one row per worker process; runs a previous process left under this
+   * id are queued again before the first child starts (ids are unique per worker, so that process is
+   * gone). Unset (the web server): a fresh id per child.
+   */
+  workerId?: string;
+}
+
+export interface WorkerSupervisorStopOptions {
+  /**
+   * How long the child may take to finish its current iteration and hand its runs back before it is
+   * killed (default `killAfterMs`). Leases are renewed meanwhile; a child silent past the ONNX limits is
+   * still killed at once.
+   */
+  graceMs?: number;
 }
 
 type KillReason = "cancel" | "silent" | "stop";
@@ -59,6 +81,8 @@ interface ChildState {
   workerId: string;
   startedAt: number;
   lastHeartbeatAt: number;
+  /** It said it started (registered its Worker row). */
+  ready: boolean;
   /** Why the supervisor killed it, or null while it was not killed on purpose. */
   killedFor: KillReason | null;
   exited: Promise<void>;
@@ -77,7 +101,15 @@ export class WorkerSupervisor {
   private readonly leaseMs: number;
   private readonly heartbeatMs: number;
   private readonly maxAttempts: number;
+  private readonly fixedWorkerId: string | undefined;
   private lastRenewalAt = 0;
+  private lastWorkerBeatAt = 0;
+  private readonly firstReady: Promise<string>;
+  private settleFirstReady: { resolve: (workerId: string) => void; reject: (error: Error) => void } = {
+    resolve: () => undefined,
+    reject: () => undefined,
+  };
+  private everReady = false;
   private child: ChildState | null = null;
   /** Runs asked to stop, with the time by which they must have ended. */
   private readonly deadlines = new Map<string, number>();
@@ -103,6 +135,25 @@ export class WorkerSupervisor {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.heartbeatMs = options.heartbeatMs ?? Math.min(5000, Math.floor(this.leaseMs / 3));
     this.maxAttempts = options.maxAttempts ?? 3;
+    this.fixedWorkerId = options.workerId;
+    this.firstReady = new Promise<string>((resolve, reject) => {
+      this.settleFirstReady = { resolve, reject };
+    });
+    // Nobody may be waiting for it (the web server does not): a failed first child is logged anyway.
+    this.firstReady.catch(() => undefined);
+  }
+
+  /** A child blocked in one native call longer than this is killed (the ONNX limits plus `killAfterMs`). */
+  get silentLimitMs(): number {
+    return this.silentAfterMs;
+  }
+
+  /**
+   * Resolves with the worker id once the first child has registered; rejects when the first child exits
+   * before that (a start-up failure: its own log says why), so `npm run worker` can fail its start.
+   */
+  whenReady(): Promise<string> {
+    return this.firstReady;
   }
 
   /** The current child's worker id (the Run rows it holds carry it), or null between children. */
@@ -120,6 +171,9 @@ export class WorkerSupervisor {
     this.started = true;
     this.cleanups.push(
       subscribeRunEvents("*", (event) => {
+        // A run queued by another process (over the run-event bridge, `npm run worker` on PostgreSQL)
+        // wakes the child now rather than at its next poll.
+        if (event.type === "status" && event.status === "queued") this.send({ type: "wake" });
         if (event.type !== "cancel-requested") return;
         this.send({ type: "cancel", runId: event.runId });
         if (!this.deadlines.has(event.runId)) this.deadlines.set(event.runId, Date.now() + this.killAfterMs);
@@ -131,25 +185,42 @@ export class WorkerSupervisor {
     process.once("exit", this.killOnExit);
     this.checkTimer = setInterval(() => void this.check(), this.checkEveryMs);
     this.checkTimer.unref();
-    this.spawn();
+    if (this.fixedWorkerId === undefined) {
+      this.spawn();
+      return;
+    }
+    // Runs a previous process with this id left behind would otherwise look held (and be renewed) forever.
+    const workerId = this.fixedWorkerId;
+    void this.requeueRunsOf(workerId)
+      .catch((error: unknown) => {
+        console.error(`Run worker ${workerId}: queueing the runs of its previous process failed:`, error);
+      })
+      .finally(() => {
+        if (!this.stopping) this.spawn();
+      });
   }
 
   /**
    * Stops the child: it hands its runs back to the queue after their current iteration; killed if it does not
-   * exit in time (its runs are then queued again from their last checkpoint).
+   * exit within `graceMs` (its runs are then queued again from their last checkpoint). Until it has exited,
+   * its leases are renewed, cancels reach it, and this process exiting still kills it.
    */
-  async stop(): Promise<void> {
+  async stop(options: WorkerSupervisorStopOptions = {}): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (child) {
+      this.send({ type: "stop" });
+      const timer = setTimeout(() => this.kill(child, "stop"), options.graceMs ?? this.killAfterMs);
+      await child.exited;
+      clearTimeout(timer);
+      // Its Worker row says stopped even when the child was killed or died before saying so itself.
+      if (child.ready) await stopWorker(this.ctx, { id: child.workerId }).catch(() => undefined);
+    }
     if (this.checkTimer) clearInterval(this.checkTimer);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     process.off("exit", this.killOnExit);
-    const child = this.child;
-    if (!child) return;
-    this.send({ type: "stop" });
-    const timer = setTimeout(() => this.kill(child, "stop"), this.killAfterMs);
-    await child.exited;
-    clearTimeout(timer);
+    if (!this.everReady) this.settleFirstReady.reject(new Error("The worker stopped before it started."));
   }
 
   /** Synchronous last resort (process exit). */
@@ -167,7 +238,7 @@ export class WorkerSupervisor {
   }
 
   private spawn(): void {
-    const workerId = `worker-child-${randomUUID().slice(0, 8)}`;
+    const workerId = this.fixedWorkerId ?? `worker-child-${randomUUID().slice(0, 8)}`;
     const root = repoRoot();
     const processHandle = fork(/* turbopackIgnore: true */ this.entry, [], {
       cwd: root,
@@ -186,6 +257,7 @@ export class WorkerSupervisor {
       workerId,
       startedAt: Date.now(),
       lastHeartbeatAt: Date.now(),
+      ready: false,
       killedFor: null,
       exited,
     };
@@ -194,6 +266,11 @@ export class WorkerSupervisor {
       if (!isChildMessage(message)) return;
       state.lastHeartbeatAt = Date.now();
       if (message.type === "event") publishRunEvent(message.event);
+      else if (message.type === "ready" && !state.ready) {
+        state.ready = true;
+        this.everReady = true;
+        this.settleFirstReady.resolve(state.workerId);
+      }
     });
     let gone = false;
     const onGone = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -247,6 +324,16 @@ export class WorkerSupervisor {
           runs: held.map((run) => ({ id: run.id })),
         });
       }
+      // The Worker row too (admin page, /ready): a child in a long native call is alive, one silent past
+      // the ONNX limits is not (and is killed below when it holds a run).
+      if (
+        state.ready &&
+        now - this.lastWorkerBeatAt >= this.heartbeatMs &&
+        now - state.lastHeartbeatAt <= this.silentAfterMs
+      ) {
+        this.lastWorkerBeatAt = now;
+        await heartbeatWorker(this.ctx, { id: state.workerId });
+      }
       if (held.some((run) => (this.deadlines.get(run.id) ?? Number.POSITIVE_INFINITY) <= now)) {
         this.kill(state, "cancel");
       } else if (held.length > 0 && now - state.lastHeartbeatAt > this.silentAfterMs) {
@@ -266,6 +353,13 @@ export class WorkerSupervisor {
     signal: NodeJS.Signals | null,
   ): Promise<void> {
     if (this.child === state) this.child = null;
+    if (!this.everReady) {
+      this.settleFirstReady.reject(
+        new Error(
+          `Its child process exited (${signal ?? `code ${code}`}) before it started; its own message above says why.`,
+        ),
+      );
+    }
     try {
       await this.settleRunsOf(state);
     } catch (error) {
@@ -311,8 +405,13 @@ export class WorkerSupervisor {
     }
     // The rest were healthy runs of a crashed or killed child: queued again at once (no need to wait for
     // the lease, the child is gone), to resume from their last checkpoint.
+    await this.requeueRunsOf(state.workerId);
+  }
+
+  /** Queues again every run still held under this id (its holder is known to be gone). */
+  private async requeueRunsOf(workerId: string): Promise<void> {
     const reaped = await reapExpiredRuns(this.ctx, {
-      workerIds: [state.workerId],
+      workerIds: [workerId],
       leaseMs: this.leaseMs,
       maxAttempts: this.maxAttempts,
     });
