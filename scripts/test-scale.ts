@@ -64,7 +64,6 @@ interface ChildResult {
   iteration_s?: number;
   grad_norm?: number;
   prediction?: string;
-  dtype?: string;
   peak_rss_mb: number;
 }
 
@@ -114,7 +113,6 @@ async function checkFolder(request: ChildRequest, result: ChildResult): Promise<
     const loaded = await timed(() => env.diffusion.loadModel(id));
     result.load_s = loaded.ms / 1000;
     result.prediction = loaded.value.scheduler.prediction_type;
-    result.dtype = loaded.value.unet.inputs.find((input) => input.name === "sample")?.type ?? "?";
 
     step("generate");
     // The same files through the view with 32×32 latents: sessions are cached by content, so no second copy.
@@ -256,7 +254,7 @@ async function main(): Promise<number> {
     rows.push([
       entry.folder,
       result?.ok && outcome.code === 0 ? "ok" : `FAILED at ${result?.part ?? "?"}`,
-      result?.dtype ?? "—",
+      entry.folder.endsWith("-fp16") ? "float16" : "float32",
       result?.prediction ?? "—",
       cell(result?.load_s),
       cell(result?.generate_s),
@@ -269,7 +267,7 @@ async function main(): Promise<number> {
   const header = [
     "model",
     "status",
-    "dtype",
+    "weights",
     "prediction",
     "load s",
     `gen ${STEPS} steps s`,
