@@ -18,11 +18,12 @@
  * measured: the app does not use it. Interleaved with the in-thread runs on the 2-core reference machine it
  * was not measurably faster (a median of ~0.15 s of ~4 s per iteration, faster in 11 of 20 paired rounds).
  *
- *   npm run bench:dno [-- --iterations N] [--ep cpu|webgpu|cuda] [--steps N]
+ *   npm run bench:dno [-- --iterations N] [--ep cpu|webgpu|cuda] [--steps N] [--memory-mode recompute|store|auto]
  * (iterations default 11: 10 measured; ORT_THREADS sets ONNX Runtime's threads; --ep overrides
  * ORT_EXECUTION_PROVIDER, and the JSON line then also carries "provider" and "device" (with the WebGPU
  * adapter); --steps (default 50) shortens a run on a slow device such as SwiftShader, whose numbers are a
- * path check, never a speed.)
+ * path check, never a speed.) --memory-mode overrides DNO_MEMORY_MODE (default auto); the JSON's "mode" is the
+ * backward memory mode the run used (METHOD.md §4: recompute = checkpointing, store = kept activations).
  */
 import { parseArgs } from "node:util";
 import { createExecutorEnvironment } from "@/server/executor/environment";
@@ -41,8 +42,19 @@ const { values } = parseArgs({
     iterations: { type: "string", default: "11" },
     ep: { type: "string" },
     steps: { type: "string", default: "50" },
+    "memory-mode": { type: "string" },
   },
 });
+const memoryMode = values["memory-mode"];
+if (
+  memoryMode !== undefined &&
+  memoryMode !== "recompute" &&
+  memoryMode !== "store" &&
+  memoryMode !== "auto"
+) {
+  console.error(`--memory-mode takes recompute, store or auto (got "${memoryMode}")`);
+  process.exit(2);
+}
 const config = readOnnxConfig(
   values.ep === undefined ? process.env : { ...process.env, ORT_EXECUTION_PROVIDER: values.ep },
 );
@@ -51,7 +63,10 @@ const MODEL = "tiny-shapes-sd";
 const PROMPT = "a red circle on a blue background";
 const settings = { steps: Math.max(1, Number.parseInt(values.steps ?? "50", 10)), eta: 1, guidanceScale: 5 };
 
-const env = await createExecutorEnvironment({ onnx: await createOnnxRuntime(config) });
+const env = await createExecutorEnvironment({
+  onnx: await createOnnxRuntime(config),
+  ...(memoryMode ? { memoryMode } : {}),
+});
 const device = formatDevice(env.onnx.device);
 const model = await env.diffusion.loadModel(MODEL);
 console.log(
@@ -86,12 +101,21 @@ const document = dnoWorkflow({
 });
 const executor = createDnoExecutor({ environment: async () => env });
 const reports: ExecutorIteration["metrics"][] = [];
+// The run logs the backward memory mode it chose ("Memory mode store (…)…").
+let modeUsed = "unknown";
 const generations: number[] = [];
 await executor.execute({
   runId: "bench-dno",
   document,
   signal: new AbortController().signal,
   resume: null,
+  onLog: ({ message }) => {
+    const match = /^Memory mode (recompute|store)/.exec(message);
+    if (match) {
+      modeUsed = match[1]!;
+      console.log(message);
+    }
+  },
   onIteration: async ({ metrics }) => {
     reports.push(metrics);
     generations.push(await generate());
@@ -133,6 +157,7 @@ console.log(
     overhead_share: round(overhead, 4),
     iterations: measured.length,
     steps: settings.steps,
+    mode: modeUsed,
     provider: env.onnx.executionProvider,
     device,
   }),
