@@ -70,6 +70,8 @@ const envSchema = z
     ORT_MAX_MODEL_BYTES: optionalPositiveInt,
     ORT_LOAD_TIMEOUT_MS: optionalPositiveInt,
     ORT_RUN_TIMEOUT_MS: optionalPositiveInt,
+    // Map external-data weights and share them between sessions (server/onnx/memory-sharing.ts).
+    ORT_SHARE_WEIGHTS: unsetIfEmpty(z.enum(["auto", "on", "off"]).default("auto")),
     // Memory (server/onnx/memory-budget.ts): the most host (or device) memory one run may plan to use, in MiB
     // (unset: 85 % of this machine's memory), and whether the backward pass recomputes each UNet forward
     // (checkpointing) or keeps the forward's activations; auto keeps them when they fit the budget.

@@ -117,6 +117,7 @@ describe("model files are checked before anything reads them", () => {
       loadTimeoutMs: 180_000,
       runTimeoutMs: 600_000,
       deviceMemoryBytes: 0,
+      shareWeights: "auto",
     });
     expect(readOnnxLimits({ ORT_LOAD_TIMEOUT_MS: "60000" }).loadTimeoutMs).toBe(60_000);
     expect(() => readOnnxLimits({ ORT_RUN_TIMEOUT_MS: "soon" })).toThrow(/ORT_RUN_TIMEOUT_MS/);

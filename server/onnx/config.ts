@@ -8,9 +8,12 @@
  * - ORT_RUN_TIMEOUT_MS: longest one inference call may take (default 600 000 = 10 min)
  * - ORT_DEVICE_MEMORY_MB: device memory (MiB) models may take on a GPU provider (default 0 = no budget);
  *   a model whose estimate would go over it is refused before its session is created
+ * - ORT_SHARE_WEIGHTS: auto (default) | on | off — map external-data weights and share them between sessions
+ *   instead of copying them per session (memory-sharing.ts); auto: models with at least 512 MiB of them
  */
 import { z } from "zod";
 import { OnnxError } from "./errors";
+import type { WeightSharing } from "./memory-sharing";
 import type { ExecutionProviderChoice } from "./types";
 
 export interface OnnxConfig {
@@ -33,6 +36,8 @@ export interface OnnxLimits {
   readonly runTimeoutMs: number;
   /** Device memory budget for models on a GPU provider, in bytes; 0 = none. */
   readonly deviceMemoryBytes: number;
+  /** Whether sessions map and share external-data weights (memory-sharing.ts). */
+  readonly shareWeights: WeightSharing;
 }
 
 export const DEFAULT_ONNX_LIMITS: OnnxLimits = {
@@ -40,6 +45,7 @@ export const DEFAULT_ONNX_LIMITS: OnnxLimits = {
   loadTimeoutMs: 180_000,
   runTimeoutMs: 600_000,
   deviceMemoryBytes: 0,
+  shareWeights: "auto",
 };
 
 const limitsSchema = z.object({
@@ -47,6 +53,7 @@ const limitsSchema = z.object({
   ORT_LOAD_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_ONNX_LIMITS.loadTimeoutMs),
   ORT_RUN_TIMEOUT_MS: z.coerce.number().int().min(1).default(DEFAULT_ONNX_LIMITS.runTimeoutMs),
   ORT_DEVICE_MEMORY_MB: z.coerce.number().int().min(0).default(0),
+  ORT_SHARE_WEIGHTS: z.enum(["auto", "on", "off"]).default("auto"),
 });
 
 export function readOnnxLimits(env: Readonly<Record<string, string | undefined>> = process.env): OnnxLimits {
@@ -55,13 +62,14 @@ export function readOnnxLimits(env: Readonly<Record<string, string | undefined>>
     ORT_LOAD_TIMEOUT_MS: env.ORT_LOAD_TIMEOUT_MS?.trim() || undefined,
     ORT_RUN_TIMEOUT_MS: env.ORT_RUN_TIMEOUT_MS?.trim() || undefined,
     ORT_DEVICE_MEMORY_MB: env.ORT_DEVICE_MEMORY_MB?.trim() || undefined,
+    ORT_SHARE_WEIGHTS: env.ORT_SHARE_WEIGHTS?.trim().toLowerCase() || undefined,
   });
   if (!parsed.success) {
     const names = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
     throw new OnnxError(
       "ONNX_CONFIG_INVALID",
       `Invalid ONNX Runtime limits (${names}): ORT_MAX_MODEL_BYTES, ORT_LOAD_TIMEOUT_MS and ORT_RUN_TIMEOUT_MS ` +
-        "must be positive whole numbers (bytes, milliseconds); ORT_DEVICE_MEMORY_MB a whole number of MiB (0 = no budget).",
+        "must be positive whole numbers (bytes, milliseconds); ORT_DEVICE_MEMORY_MB a whole number of MiB (0 = no budget); ORT_SHARE_WEIGHTS auto, on or off.",
     );
   }
   return {
@@ -69,6 +77,7 @@ export function readOnnxLimits(env: Readonly<Record<string, string | undefined>>
     loadTimeoutMs: parsed.data.ORT_LOAD_TIMEOUT_MS,
     runTimeoutMs: parsed.data.ORT_RUN_TIMEOUT_MS,
     deviceMemoryBytes: parsed.data.ORT_DEVICE_MEMORY_MB * 1024 * 1024,
+    shareWeights: parsed.data.ORT_SHARE_WEIGHTS,
   };
 }
 

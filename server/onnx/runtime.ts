@@ -17,6 +17,7 @@ import { OnnxError } from "./errors";
 import { checkFeeds } from "./feeds";
 import { float32ToHalf, halfToFloat32 } from "./float16";
 import { expectedAdapter, realGpuHost } from "./gpu-host";
+import { externalDataBytesBeside, sharedWeightsOptions, sharesWeights } from "./memory-sharing";
 import { readModelFile } from "./model-file";
 import { type DeviceInfo, type ProbeResult, type ProviderProbes, selectExecutionProvider } from "./providers";
 import { addOneModel } from "./tiny-onnx";
@@ -199,6 +200,7 @@ function toHostTensor(modelName: string, outputName: string, value: ort.OnnxValu
 function sessionOptions(
   provider: ResolvedExecutionProvider,
   threads: number,
+  shareWeights = false,
 ): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
@@ -209,6 +211,8 @@ function sessionOptions(
     graphOptimizationLevel: "all",
     // Errors reach the caller as exceptions with our own message; keep ORT's stderr quiet.
     logSeverityLevel: 3,
+    // Weights computed from the file mapping, one copy for every session (memory-sharing.ts).
+    ...(shareWeights ? sharedWeightsOptions() : {}),
   };
 }
 
@@ -545,8 +549,13 @@ class OrtRuntime implements OnnxRuntime {
       { timeoutMs: loadTimeoutMs, signal, timedOut, cancelled },
     );
     this.reserveDeviceMemory(name, sha256, size);
-    const key = `${sha256}|${this.executionProvider}|${this.intraOpThreads}${externalDataKey(modelPath)}`;
-    const session = await this.sessionFor(key, modelPath, name, {
+    const shared = sharesWeights({
+      setting: this.limits.shareWeights,
+      provider: this.executionProvider,
+      externalDataBytes: externalDataBytesBeside(modelPath),
+    });
+    const key = `${sha256}|${this.executionProvider}|${this.intraOpThreads}${shared ? "|shared" : ""}${externalDataKey(modelPath)}`;
+    const session = await this.sessionFor(key, modelPath, name, shared, {
       timeoutMs: Math.max(1, deadline - performance.now()),
       signal,
       timedOut,
@@ -573,6 +582,7 @@ class OrtRuntime implements OnnxRuntime {
     key: string,
     modelPath: string,
     name: string,
+    shareWeights: boolean,
     bounds: { timeoutMs: number; signal: AbortSignal | undefined; timedOut(): Error; cancelled(): Error },
   ): Promise<SessionLike> {
     const sessions = caches().sessions;
@@ -581,7 +591,7 @@ class OrtRuntime implements OnnxRuntime {
       caches().sessionCreations += 1;
       const created = this.createSession(
         modelPath,
-        sessionOptions(this.executionProvider, this.intraOpThreads),
+        sessionOptions(this.executionProvider, this.intraOpThreads, shareWeights),
       );
       const fresh: SessionEntry = { session: created, waiters: 0, handedOut: false };
       sessions.set(key, fresh);

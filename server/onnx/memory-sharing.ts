@@ -1,0 +1,73 @@
+/**
+ * Weights shared between sessions (issue 15 item 4). onnxruntime-node has no AddInitializer or prepacked-weights
+ * container, but ONNX Runtime maps a model's external-data file (`weights.pb`) into memory on the CPU and
+ * computes straight from the mapping when nothing copies the weights: no prepacking (MLAS repacks MatMul/Gemm
+ * weights into private buffers) and no layout transform (level "all" rewrites Conv weights into NCHWc copies).
+ * Mapped pages live in the page cache, so every session that maps the same file — the forward model and its
+ * VJP model (the VJP cache hard-links the same weights file), other batch sizes, other worker processes —
+ * shares one copy. Measured on the SD-1.5 UNet (3.4 GB of weights; ARCHITECTURE.md "Memory"): two sessions
+ * took 6.7 GB with the defaults and 0.12 GB plus one 3.3 GB mapping shared by both with these options.
+ *
+ * ORT_SHARE_WEIGHTS: auto (default: models whose external data take at least 512 MiB, on the CPU provider),
+ * on (every model with external data), off (never).
+ */
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import type * as ort from "onnxruntime-node";
+
+export type WeightSharing = "auto" | "on" | "off";
+
+/** In auto, models with at least this much external data share their weights. */
+export const SHARE_WEIGHTS_AUTO_MIN_BYTES = 512 * 1024 ** 2;
+
+/** Files beside a model that are not its weights (configs, docs, other graphs). */
+const notWeights = /\.(json|md|txt|onnx)$/i;
+
+/**
+ * Bytes of the external-data files beside a model (e.g. `unet/weights.pb`): ONNX Runtime reads external data
+ * from the model's own folder only, so the folder's other data files are what a session may map.
+ */
+export function externalDataBytesBeside(modelPath: string): number {
+  const dir = path.dirname(path.resolve(modelPath));
+  const own = path.basename(modelPath);
+  let total = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (entry === own || notWeights.test(entry)) continue;
+    try {
+      const stat = statSync(path.join(dir, entry));
+      if (stat.isFile()) total += stat.size;
+    } catch {
+      // Gone meanwhile: not a weight this session will read.
+    }
+  }
+  return total;
+}
+
+/** Whether a session maps and shares its weights instead of copying (and repacking) them. */
+export function sharesWeights(options: {
+  readonly setting: WeightSharing;
+  readonly provider: string;
+  readonly externalDataBytes: number;
+}): boolean {
+  // GPU providers copy the weights to the device whatever the host does with them.
+  if (options.provider !== "cpu" || options.externalDataBytes === 0 || options.setting === "off")
+    return false;
+  return options.setting === "on" || options.externalDataBytes >= SHARE_WEIGHTS_AUTO_MIN_BYTES;
+}
+
+/**
+ * The session options that keep weights in the file mapping: graph optimizations up to "extended" (basic
+ * fusions, no NCHWc layout copies) and prepacking off. Costs some speed on the CPU (see ARCHITECTURE.md).
+ */
+export function sharedWeightsOptions(): Pick<
+  ort.InferenceSession.SessionOptions,
+  "graphOptimizationLevel" | "extra"
+> {
+  return { graphOptimizationLevel: "extended", extra: { session: { disable_prepacking: "1" } } };
+}
