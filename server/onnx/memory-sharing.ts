@@ -63,11 +63,20 @@ export function sharesWeights(options: {
 
 /**
  * The session options that keep weights in the file mapping: graph optimizations up to "extended" (basic
- * fusions, no NCHWc layout copies) and prepacking off. Costs some speed on the CPU (see ARCHITECTURE.md).
+ * fusions, no NCHWc layout copies), prepacking off, and no constant folding — VJP models transpose weights
+ * (`Transpose(W)` feeding the input gradient's MatMul: 98 in the SD UNet's VJP) and folding would store each
+ * transposed weight as a private copy; unfolded, each call transposes one weight at a time. Measured on a
+ * 64 MiB MatMul weight: folded, 64 MiB private per session; unfolded, mapped and shared.
  */
 export function sharedWeightsOptions(): Pick<
   ort.InferenceSession.SessionOptions,
   "graphOptimizationLevel" | "extra"
 > {
-  return { graphOptimizationLevel: "extended", extra: { session: { disable_prepacking: "1" } } };
+  return {
+    graphOptimizationLevel: "extended",
+    extra: {
+      session: { disable_prepacking: "1" },
+      optimization: { disable_specified_optimizers: "ConstantFolding" },
+    },
+  };
 }
