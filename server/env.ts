@@ -77,8 +77,9 @@ const envSchema = z
     // (checkpointing) or keeps the forward's activations; auto keeps them when they fit the budget.
     DNO_MEMORY_BUDGET_MB: optionalPositiveInt,
     DNO_MEMORY_MODE: unsetIfEmpty(z.enum(["auto", "recompute", "store"]).default("auto")),
-    // Run workers (server/worker/worker-config.ts reads them). The embedded worker: in a supervised child
-    // process or in this one, and how long a cancelled run may take before its stuck child is killed.
+    // Run workers (server/worker/worker-config.ts reads them). The embedded worker and `npm run worker`:
+    // computing in a supervised child process or in this one, and how long a cancelled run may take before
+    // its stuck child is killed.
     DNO_WORKER_MODE: unsetIfEmpty(z.enum(["child", "inprocess"]).default("child")),
     DNO_WORKER_KILL_AFTER_MS: unsetIfEmpty(z.coerce.number().int().min(100).max(600_000).default(5000)),
     // "0": the web server runs no worker itself (separate `npm run worker` processes take the queue).
