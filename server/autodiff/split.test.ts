@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { HostTensor } from "../onnx/evaluate";
 import { evaluateModel } from "../onnx/evaluate";
 import { buildModel, constantTensor } from "./builder";
-import { DataType, type Model } from "./ir";
+import { attr, DataType, type Model } from "./ir";
 import { decodeModel, encodeModel } from "./proto";
 import { splitVjpIr } from "./split";
 import { randomTensor } from "./testing/gradcheck";
@@ -100,23 +100,81 @@ describe("splitVjpIr on small graphs", () => {
     const model = buildModel({
       inputs: [{ name: "x", type: "float32", dims: [2, 6] }],
       outputs: [{ name: "y", type: "float32" }],
-      initializers: [constantTensor("shape", "int64", [2], [3, 4])],
+      initializers: [
+        constantTensor("shape", "int64", [2], [3, 4]),
+        constantTensor(
+          "w1",
+          "float32",
+          [6, 6],
+          Array.from({ length: 36 }, (_, i) => Math.sin(i)),
+        ),
+        constantTensor(
+          "w2",
+          "float32",
+          [6, 6],
+          Array.from({ length: 36 }, (_, i) => Math.cos(i)),
+        ),
+      ],
       nodes: [
-        { opType: "Tanh", inputs: ["x"], outputs: ["t"] },
-        { opType: "Exp", inputs: ["x"], outputs: ["e"] },
+        { opType: "MatMul", inputs: ["x", "w1"], outputs: ["h1"] },
+        { opType: "MatMul", inputs: ["x", "w2"], outputs: ["h2"] },
+        { opType: "Tanh", inputs: ["h1"], outputs: ["t"] },
+        { opType: "Exp", inputs: ["h2"], outputs: ["e"] },
         { opType: "Reshape", inputs: ["t", "shape"], outputs: ["tr"] },
         { opType: "Reshape", inputs: ["e", "shape"], outputs: ["er"] },
         { opType: "Mul", inputs: ["tr", "er"], outputs: ["y"] },
       ],
     });
     const split = splitVjpIr(model, { wrt: ["x"], of: "y" });
-    const names = split.residuals.map((r) => r.name);
-    // Mul's gradient reads tr and er, Tanh's t, Exp's e: only t and e need storing.
-    expect(names).not.toContain("tr");
-    expect(names).not.toContain("er");
-    expect(names.sort()).toEqual(["e", "t"]);
+    // Mul's gradient reads tr and er, Tanh's t, Exp's e: only t and e are stored (the layers are not redone).
+    expect(split.residuals.map((r) => r.name).sort()).toEqual(["e", "t"]);
     const { worst, scale } = await compareWithVjp(model, ["x"], "y", { x: f32(3, [2, 6]) }, f32(4, [3, 4]));
     expect(worst).toBeLessThanOrEqual(1e-6 * scale);
+  });
+
+  it("recomputes cheap elementwise chains from what the backward has instead of storing them", () => {
+    const model = buildModel({
+      inputs: [{ name: "x", type: "float32", dims: [2, 6] }],
+      outputs: [{ name: "y", type: "float32" }],
+      nodes: [
+        { opType: "Tanh", inputs: ["x"], outputs: ["t"] },
+        { opType: "Exp", inputs: ["x"], outputs: ["e"] },
+        { opType: "Mul", inputs: ["t", "e"], outputs: ["y"] },
+      ],
+    });
+    const split = splitVjpIr(model, { wrt: ["x"], of: "y" });
+    expect(split.residuals).toEqual([]);
+    expect(split.backwardForwardInputs).toEqual(["x"]);
+  });
+
+  it("recomputes attention probabilities from the stored queries and keys", async () => {
+    const weight = (name: string, seed: number) =>
+      constantTensor(
+        name,
+        "float32",
+        [4, 4],
+        Array.from({ length: 16 }, (_, i) => Math.sin(seed * 7 + i)),
+      );
+    const model = buildModel({
+      inputs: [{ name: "x", type: "float32", dims: [5, 4] }],
+      outputs: [{ name: "y", type: "float32" }],
+      initializers: [weight("wq", 1), weight("wk", 2), weight("wv", 3)],
+      nodes: [
+        { opType: "MatMul", inputs: ["x", "wq"], outputs: ["q"] },
+        { opType: "MatMul", inputs: ["x", "wk"], outputs: ["k"] },
+        { opType: "MatMul", inputs: ["x", "wv"], outputs: ["v"] },
+        { opType: "Transpose", inputs: ["k"], outputs: ["kt"] },
+        { opType: "MatMul", inputs: ["q", "kt"], outputs: ["scores"] },
+        { opType: "Softmax", inputs: ["scores"], outputs: ["p"], attributes: [attr.int("axis", -1)] },
+        { opType: "MatMul", inputs: ["p", "v"], outputs: ["y"] },
+      ],
+    });
+    const split = splitVjpIr(model, { wrt: ["x"], of: "y" });
+    const names = split.residuals.map((r) => r.name);
+    expect(names).not.toContain("p");
+    expect(names).not.toContain("scores");
+    const { worst, scale } = await compareWithVjp(model, ["x"], "y", { x: f32(10, [5, 4]) }, f32(11, [5, 4]));
+    expect(worst).toBeLessThanOrEqual(1e-5 * scale);
   });
 
   it("carries a boolean mask the backward reads as int32 and casts it back", async () => {

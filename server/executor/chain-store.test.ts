@@ -12,7 +12,7 @@ import { createRng } from "@/server/models/rng";
 import { encodePrompts, latentSize } from "@/server/models/sampler";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { DiffusionChain, type SamplerSettings } from "./chain";
-import { decideMemoryMode, residualBytesPerStep } from "./chain-memory";
+import { chooseMemoryMode, decideMemoryMode, residualBytesPerStep } from "./chain-memory";
 import { createExecutorEnvironment } from "./environment";
 import type { MemoryMode } from "@/server/onnx/memory-budget";
 import { planRun } from "./plan";
@@ -211,10 +211,24 @@ describe("runs in each memory mode (tiny nonlinear model)", () => {
     });
   }, 120_000);
 
-  it("auto recomputes under a tiny budget and says so", async () => {
-    const { logs } = await run("auto", 1024 ** 2);
-    expect(logs.find((line) => line.startsWith("Memory mode"))).toMatch(
-      /^Memory mode recompute: keeping the activations .* over the budget of 1 MB/,
-    );
+  it("auto recomputes under a tiny budget and stores under a large one, sized from the split graph", async () => {
+    const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    const model = await loadModelFolder(modelDir, { runtime: onnx });
+    const choose = (memoryBudgetBytes: number) =>
+      chooseMemoryMode({
+        model,
+        env: { vjpCache: { dir: vjpDir }, memoryMode: "auto", memoryBudgetBytes },
+        steps: 50,
+        batch: 1,
+        tokens: model.tokens,
+        exactGradient: true,
+      });
+    const tiny = await choose(1024 ** 2);
+    expect(tiny.mode).toBe("recompute");
+    expect(tiny.storeBytes).toBeGreaterThan(0);
+    expect(tiny.reason).toMatch(/^Memory mode recompute: keeping the activations .* over the budget of 1 MB/);
+    const large = await choose(1024 ** 4);
+    expect(large.mode).toBe("store");
+    expect(large.storeBytes).toBe(tiny.storeBytes);
   }, 120_000);
 });
