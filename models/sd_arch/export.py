@@ -18,7 +18,9 @@ whole, only written with its weights in `weights.pb`.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -76,7 +78,8 @@ def export_parts(folder: Path, te, unet, venc, vdec, cfg: dict, tokens: int, log
     def part(name: str, *args, **kwargs) -> None:
         t0 = time.time()
         log(f"{folder.name}/{name}: exporting (float32)…")
-        models[name] = _export(*args, **kwargs)
+        with heartbeat(log, f"{folder.name}/{name}"):
+            models[name] = _export(*args, **kwargs)
         log(f"{folder.name}/{name}: exported in {time.time() - t0:.1f}s ({_folder_mb(folder / name):.0f} MB)")
 
     part("text_encoder", te, (torch.zeros(1, tokens, dtype=torch.int32),), folder / "text_encoder/model.onnx",
@@ -91,6 +94,25 @@ def export_parts(folder: Path, te, unet, venc, vdec, cfg: dict, tokens: int, log
     part("vae_decoder", vdec, (torch.randn(1, v["latent_channels"], lat, lat),), folder / "vae_decoder/model.onnx",
          ["latent_sample"], ["sample"], {"latent_sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}})
     return list(models)
+
+
+@contextlib.contextmanager
+def heartbeat(log, label: str, every: float = 60.0):
+    """Logs "<label>: still running (Ns)" every `every` seconds while the block runs (the full-size UNet's
+    export takes minutes with no output of its own)."""
+    done, t0 = threading.Event(), time.time()
+
+    def beat() -> None:
+        while not done.wait(every):
+            log(f"{label}: still running ({time.time() - t0:.0f}s)")
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _folder_mb(folder: Path) -> float:
@@ -138,8 +160,9 @@ def export_fp16(folder: Path, source: Path, parts: list[str], log=lambda msg: No
         log(f"{folder.name}/{part}: converting to float16…")
         path = folder / part / "model.onnx"
         path.parent.mkdir(parents=True, exist_ok=True)
-        half = to_float16(onnx.load(str(source / part / "model.onnx")))
-        _save(half, path, part == "unet" or tensor_bytes(half) > TWO_GB)
+        with heartbeat(log, f"{folder.name}/{part}"):
+            half = to_float16(onnx.load(str(source / part / "model.onnx")))
+            _save(half, path, part == "unet" or tensor_bytes(half) > TWO_GB)
         del half
         log(f"{folder.name}/{part}: float16 in {time.time() - t0:.1f}s ({_folder_mb(path.parent):.0f} MB)")
 

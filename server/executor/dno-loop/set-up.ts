@@ -14,6 +14,7 @@ import { DiffusionChain, type SamplerSettings } from "../chain";
 import { chooseMemoryMode } from "../chain-memory";
 import type { ExecutorEnvironment } from "../environment";
 import { ExecutorError } from "../errors";
+import { checkRunMemory } from "../memory-check";
 import {
   buildImageGuards,
   buildLoopGuards,
@@ -124,7 +125,21 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
   log(memory.reason);
   const chain = new DiffusionChain(model, env.onnx, env.vjpCache, { memoryMode: memory.mode });
   // An estimator that estimates everything never runs the reverse chain: no VJP models to build.
-  if (estimates !== "everything") await chain.prepareBackward();
+  if (estimates !== "everything") {
+    // Refused before the backward models are built and loaded when the run would not fit (memory-check.ts).
+    const stored = memory.mode === "store" && memory.storeBytes !== undefined;
+    checkRunMemory(
+      {
+        model,
+        batch,
+        steps: settings.steps,
+        ...(stored ? { storedBytesPerStep: (memory.storeBytes ?? 0) / settings.steps } : {}),
+      },
+      env,
+      { nodeId: plan.sampler.id },
+    );
+    await chain.prepareBackward();
+  }
 
   const loadClassifier = classifierLoader({ modelDir: model.dir, onnx: env.onnx, vjpCache: env.vjpCache });
   const rewards = await buildRewards(plan, {

@@ -1,0 +1,158 @@
+/**
+ * The pre-run memory estimate and refusal: the arithmetic on known values, the activations read from a graph,
+ * a run refused under a tiny DNO_MEMORY_BUDGET_MB before any backward model is built (nothing written, no
+ * iteration), and the bundled model's runs fitting the default budget with room to spare.
+ */
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { memoryBudgetBytes } from "@/server/onnx/memory-budget";
+import {
+  estimateRunMemory,
+  forwardIntermediateBytes,
+  RUNTIME_BYTES,
+  weightFilesOf,
+} from "@/server/onnx/memory-estimate";
+import { createOnnxRuntime } from "@/server/onnx/runtime";
+import { addOneModel } from "@/server/onnx/tiny-onnx";
+import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
+import { ExecutorError } from "./errors";
+import { estimateDnoRunMemory, refusalMessage } from "./memory-check";
+import { planRun } from "./plan";
+import { runDno } from "./run-dno";
+import { writeTinyDnoModelFolder } from "./testing/tiny-dno-model";
+import { dnoWorkflow, PAPER_ADAM, type WorkflowSpec } from "./testing/workflows";
+
+const MiB = 1024 ** 2;
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe("the arithmetic", () => {
+  it("counts shared bytes once, private copies per session, the larger backward call and stored steps", () => {
+    const estimate = estimateRunMemory({
+      weights: [
+        { key: "unet-graph", bytes: 2 * MiB, copies: 1 },
+        { key: "unet-weights", bytes: 100 * MiB, copies: 1 },
+        // The VJP cache's hard link of the same weights: the same key, counted once.
+        { key: "unet-weights", bytes: 100 * MiB, copies: 1 },
+        { key: "vae", bytes: 10 * MiB, copies: 2 },
+      ],
+      unetCallBytes: 300 * MiB,
+      vaeCallBytes: 50 * MiB,
+      storedBytesPerStep: 4 * MiB,
+      steps: 10,
+      runtimeBytes: 100 * MiB,
+    });
+    expect(estimate).toEqual({
+      weightsBytes: 122 * MiB,
+      activationBytes: 300 * MiB,
+      storedBytes: 40 * MiB,
+      runtimeBytes: 100 * MiB,
+      totalBytes: 562 * MiB,
+    });
+    expect(estimateRunMemory({ weights: [], unetCallBytes: 0, vaeCallBytes: 0 }).totalBytes).toBe(
+      RUNTIME_BYTES,
+    );
+  });
+
+  it("reads a graph's intermediates for given input sizes, and a model's files", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dno-estimate-"));
+    const file = path.join(dir, "add-one.onnx");
+    const graph = addOneModel(["batch", 4]);
+    writeFileSync(file, graph);
+    // One float32 output of batch × 4.
+    expect(forwardIntermediateBytes(graph, { x: [3, 4] })).toEqual({ bytes: 3 * 4 * 4, unknown: 0 });
+    const files = weightFilesOf(file, 2, () => ({ size: graph.length, dev: 1, ino: 7 }));
+    expect(files).toEqual([{ key: "1:7", bytes: graph.length, copies: 2 }]);
+  });
+
+  it("says what the run needs, the budget and what to do", () => {
+    const message = refusalMessage({
+      modelName: "sd15",
+      estimate: {
+        totalBytes: 20 * 1024 ** 3,
+        weightsBytes: 4 * 1024 ** 3,
+        activationBytes: 15 * 1024 ** 3,
+        storedBytes: 0,
+        runtimeBytes: 1024 ** 3,
+      },
+      budget: { bytes: 16 * 1024 ** 3, setting: "DNO_MEMORY_BUDGET_MB", where: "memory" },
+      batch: 2,
+      latent: { height: 64, width: 64 },
+    });
+    expect(message).toBe(
+      "This run needs about 20 GB of memory with model “sd15” (4.0 GB of weights, 15 GB for one backward call " +
+        "at 2 images of 512×512 px), more than the budget of 16 GB (DNO_MEMORY_BUDGET_MB). Use fewer images per " +
+        "run or a smaller resolution, raise DNO_MEMORY_BUDGET_MB if the machine has the memory, or run it on a " +
+        "host with a GPU.",
+    );
+  });
+});
+
+describe("a run on a tiny model folder", () => {
+  let modelDir: string;
+  let vjpDir: string;
+  let env: ExecutorEnvironment;
+  const spec = (): WorkflowSpec => ({
+    model: `user:${path.basename(modelDir)}`,
+    prompt: "a red circle on blue background",
+    noise: { seed: 11 },
+    sampler: { steps: 4, eta: 1, guidanceScale: 3 },
+    rewards: [{ params: { kind: "brightness" } }],
+    optimizer: { ...PAPER_ADAM, iterations: 2, learningRate: 0.05 },
+  });
+
+  beforeAll(async () => {
+    modelDir = writeTinyDnoModelFolder();
+    vjpDir = mkdtempSync(path.join(tmpdir(), "dno-vjp-"));
+    const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    env = await createExecutorEnvironment({
+      onnx,
+      vjpCacheDir: vjpDir,
+      directories: { bundledDir: path.resolve("models"), userDir: modelDir },
+      memoryMode: "recompute",
+    });
+  });
+
+  it("is refused under a 1 MB DNO_MEMORY_BUDGET_MB before any backward model is built", async () => {
+    vi.stubEnv("DNO_MEMORY_BUDGET_MB", "1");
+    const iterations: number[] = [];
+    const attempt = runDno({
+      plan: planRun(dnoWorkflow(spec())),
+      env,
+      onIteration: ({ record }) => {
+        iterations.push(record.iteration);
+      },
+    });
+    await expect(attempt).rejects.toBeInstanceOf(ExecutorError);
+    await expect(attempt).rejects.toMatchObject({ code: "PLAN_REFUSED" });
+    await expect(attempt).rejects.toThrow(
+      /^This run needs about \d+ MB of memory with model “.+” \(.*\), more than the budget of 1 MB \(DNO_MEMORY_BUDGET_MB\)\. Use fewer images per run or a smaller resolution, raise DNO_MEMORY_BUDGET_MB/,
+    );
+    expect(iterations).toEqual([]);
+    // Nothing was built or written for the refused run.
+    expect(existsSync(vjpDir) ? readdirSync(vjpDir) : []).toEqual([]);
+  }, 120_000);
+
+  it("runs under the default budget", async () => {
+    const result = await runDno({ plan: planRun(dnoWorkflow(spec())), env });
+    expect(result.history).toHaveLength(2);
+  }, 300_000);
+});
+
+const bundled = "tiny-shapes-sd";
+describe.skipIf(!existsSync(path.resolve("models", bundled, "unet/model.onnx")))("the bundled model", () => {
+  it("fits the default budget with room to spare at the largest batch", async () => {
+    const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    const env = await createExecutorEnvironment({ onnx });
+    const model = await env.diffusion.loadModel(bundled);
+    const estimate = estimateDnoRunMemory({ model, batch: 8, steps: 50 }, "cpu");
+    expect(estimate.activationBytes).toBeGreaterThan(0);
+    expect(estimate.weightsBytes).toBeGreaterThan(0);
+    expect(estimate.totalBytes).toBeLessThan(2 * 1024 ** 3);
+    expect(estimate.totalBytes).toBeLessThan(memoryBudgetBytes());
+  }, 120_000);
+});

@@ -1,0 +1,161 @@
+/**
+ * What a DNO run needs in memory at its peak, estimated before it starts (issue 15 item 4, issue 14 item 5), so
+ * that a run that cannot fit is refused with a sentence instead of failing mid-run (METHOD.md §4, "Memory"):
+ *
+ *   peak = weights + max(UNet VJP call, VAE-decoder VJP call) + storedBytesPerStep × steps + runtime
+ *
+ * - weights: every model file and its external data, once per session that holds a private copy; a file
+ *   whose weights are mapped and shared (memory-sharing.ts) counts once for all its sessions.
+ * - a VJP call keeps the forward's intermediates for its backward: UNET_VJP_FACTOR × the bytes of every
+ *   intermediate tensor of the forward graph at the call's input sizes (shape inference on the graph, which
+ *   carries the attention's quadratic term at large latents), for 2·batch rows with CFG.
+ * - storedBytesPerStep × steps: store mode's activations kept across the chain (chain-memory.ts passes them).
+ * - runtime: Node, ONNX Runtime and the VJP graphs themselves (RUNTIME_BYTES).
+ * Only the graphs are read (no weights): the estimate costs well under a second for a full-size UNet.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { externalDataLocations } from "@/server/autodiff/cache";
+import { DataType } from "@/server/autodiff/ir";
+import { decodeModel } from "@/server/autodiff/proto";
+import { analyzeModel } from "@/server/autodiff/vjp";
+
+/**
+ * Peak of one VJP call over the sum of the forward graph's intermediates at the same sizes. Calibrated on the
+ * tiny SD-1.5 UNet's VJP model (2 rows, 32×32 and 64×64 latents; ARCHITECTURE.md "Memory").
+ */
+export const VJP_ACTIVATION_FACTOR = 1;
+
+/** Node, ONNX Runtime, the VJP graphs and the run's own buffers (measured: ≈ 0.3–0.6 GB with SD-size graphs). */
+export const RUNTIME_BYTES = 600 * 1024 ** 2;
+
+const elementBytes: Record<number, number> = {
+  [DataType.FLOAT]: 4,
+  [DataType.FLOAT16]: 2,
+  [DataType.BFLOAT16]: 2,
+  [DataType.DOUBLE]: 8,
+  [DataType.INT64]: 8,
+  [DataType.INT32]: 4,
+  [DataType.UINT8]: 1,
+  [DataType.INT8]: 1,
+  [DataType.BOOL]: 1,
+};
+
+/**
+ * Bytes of every tensor the forward graph computes (node outputs) for these input dims, from shape
+ * inference; `unknown` counts the outputs whose size stayed unknown (they add nothing).
+ */
+export function forwardIntermediateBytes(
+  graph: Uint8Array,
+  inputDims: Readonly<Record<string, readonly number[]>>,
+): { bytes: number; unknown: number } {
+  const model = decodeModel(graph);
+  const fixed = {
+    ...model,
+    graph: {
+      ...model.graph,
+      inputs: model.graph.inputs.map((input) => {
+        const dims = inputDims[input.name];
+        return dims ? { ...input, shape: [...dims] } : input;
+      }),
+    },
+  };
+  const { infos } = analyzeModel(fixed);
+  let bytes = 0;
+  let unknown = 0;
+  for (const node of model.graph.nodes) {
+    for (const output of node.outputs) {
+      if (!output) continue;
+      const info = infos.get(output);
+      const shape = info?.shape;
+      if (!info || !shape || shape.some((d) => typeof d !== "number")) {
+        unknown += 1;
+        continue;
+      }
+      bytes += (shape as number[]).reduce((a, b) => a * b, 1) * (elementBytes[info.elemType] ?? 4);
+    }
+  }
+  return { bytes, unknown };
+}
+
+/** One weights file (a graph with embedded weights, or an external-data file) and how sessions hold it. */
+export interface WeightFile {
+  /** Identity of the bytes (e.g. device:inode), so hard links and repeated files count once. */
+  readonly key: string;
+  readonly bytes: number;
+  /** Sessions holding a private copy of it; 1 when it is mapped and shared by all its sessions. */
+  readonly copies: number;
+}
+
+export interface RunMemoryInput {
+  readonly weights: readonly WeightFile[];
+  /** Activations of one UNet VJP call (all its rows). */
+  readonly unetCallBytes: number;
+  /** Activations of one VAE-decoder VJP call. */
+  readonly vaeCallBytes: number;
+  /** Store mode: activations kept per sampler step, and the steps they are kept for. */
+  readonly storedBytesPerStep?: number;
+  readonly steps?: number;
+  readonly runtimeBytes?: number;
+}
+
+export interface RunMemoryEstimate {
+  readonly totalBytes: number;
+  readonly weightsBytes: number;
+  readonly activationBytes: number;
+  readonly storedBytes: number;
+  readonly runtimeBytes: number;
+}
+
+/** The arithmetic (pure): see the module comment. */
+export function estimateRunMemory(input: RunMemoryInput): RunMemoryEstimate {
+  const byKey = new Map<string, WeightFile>();
+  for (const file of input.weights) {
+    const known = byKey.get(file.key);
+    // The same bytes loaded by several parts: the most private copies any of them asks for.
+    if (!known || file.copies > known.copies) byKey.set(file.key, file);
+  }
+  let weightsBytes = 0;
+  for (const file of byKey.values()) weightsBytes += file.bytes * file.copies;
+  const activationBytes = Math.max(input.unetCallBytes, input.vaeCallBytes);
+  const storedBytes = (input.storedBytesPerStep ?? 0) * (input.steps ?? 0);
+  const runtimeBytes = input.runtimeBytes ?? RUNTIME_BYTES;
+  return {
+    totalBytes: weightsBytes + activationBytes + storedBytes + runtimeBytes,
+    weightsBytes,
+    activationBytes,
+    storedBytes,
+    runtimeBytes,
+  };
+}
+
+/** A model file and its external data as weight files (missing data files count as 0 bytes). */
+export function weightFilesOf(
+  modelPath: string,
+  copies: number,
+  stat: (file: string) => { size: number; dev: number; ino: number } | undefined,
+): WeightFile[] {
+  const files: WeightFile[] = [];
+  const own = stat(modelPath);
+  if (own) files.push({ key: `${own.dev}:${own.ino}`, bytes: own.size, copies });
+  let locations: string[] = [];
+  try {
+    locations = externalDataLocations(decodeModel(new Uint8Array(readFileSync(modelPath))));
+  } catch {
+    locations = [];
+  }
+  for (const location of locations) {
+    const info = stat(path.join(path.dirname(modelPath), location));
+    if (info) files.push({ key: `${info.dev}:${info.ino}`, bytes: info.size, copies });
+  }
+  return files;
+}
+
+export function formatGb(bytes: number): string {
+  const gb = bytes / 1024 ** 3;
+  return gb >= 10
+    ? `${gb.toFixed(0)} GB`
+    : gb >= 1
+      ? `${gb.toFixed(1)} GB`
+      : `${Math.round(bytes / 1024 ** 2)} MB`;
+}
