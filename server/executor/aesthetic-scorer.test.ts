@@ -110,6 +110,34 @@ describe("aesthetic-shaped scorer with CLIP preprocessing", () => {
     }
   }, 120_000);
 
+  it("at SD sizes too: a 320×256 picture is shrunk (widened kernel) and center-cropped, gradient as finite differences", async () => {
+    const height = 320;
+    const width = 256;
+    const rng = createRng(8);
+    const data = new Float32Array(3 * height * width);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++)
+          data[(c * height + y) * width + x] =
+            0.6 * Math.sin(0.05 * x + c) * Math.cos(0.03 * y) + 0.2 * rng.normal();
+    const images: ImageBatch = { data, batch: 1, channels: 3, height, width };
+    const { gradient } = await reward.valueAndGradient!(images);
+    const direction = Float32Array.from({ length: data.length }, () => rng.normal());
+    let analytic = 0;
+    for (let i = 0; i < direction.length; i++) analytic += gradient[i]! * direction[i]!;
+    const h = 0.02;
+    const at = async (sign: number) =>
+      (await reward.evaluate({ ...images, data: data.map((v, i) => v + sign * h * direction[i]!) }))[0]!;
+    const numeric = ((await at(1)) - (await at(-1))) / (2 * h);
+    console.log(`aesthetic gradient at 320×256: analytic ${analytic}, finite differences ${numeric}`);
+    expect(Math.abs(numeric)).toBeGreaterThan(1e-5);
+    expect(Math.abs(analytic - numeric)).toBeLessThan(0.04 * Math.abs(numeric) + 1e-6);
+    // 320 → 280 rows, of which the crop drops 28 at each end: about the first and last 29 input rows
+    // (32 less the kernel's reach) never reach the scorer.
+    expect(gradient.subarray(0, 20 * width).every((g) => g === 0)).toBe(true);
+    expect(gradient.subarray(150 * width, 151 * width).some((g) => g !== 0)).toBe(true);
+  }, 120_000);
+
   it.skipIf(!bundledPresent)(
     "a 3-iteration DNO run on the bundled model records the score of its generated (64 px) pictures",
     async () => {
