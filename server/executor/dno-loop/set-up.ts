@@ -127,7 +127,8 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
   // An estimator that estimates everything never runs the reverse chain: no VJP models to build.
   if (estimates !== "everything") {
     // Refused before the backward models are built and loaded when the run would not fit (memory-check.ts).
-    const stored = memory.mode === "store" && memory.storeBytes !== undefined;
+    // Auto chose store only where the stored activations fit (chain-memory.ts); store as set counts them here.
+    const stored = memory.mode === "store" && memory.setting === "store" && memory.storeBytes !== undefined;
     checkRunMemory(
       {
         model,
