@@ -80,6 +80,18 @@ function same(ctx: InferContext): TensorInfo[] {
   return [{ elemType: x.elemType, shape: x.shape }];
 }
 
+/** Equal of two dims as 1/0 when decidable: a symbolic dim is a size (≥ 0), never a negative number. */
+function equalDims(a: Dim, b: Dim): Dim {
+  if (typeof a === "number" && typeof b === "number") return a === b ? 1 : 0;
+  if (typeof a === "string" && a === b) return 1;
+  if (
+    (typeof a === "string" && typeof b === "number" && b < 0) ||
+    (typeof b === "string" && typeof a === "number" && a < 0)
+  )
+    return 0;
+  return null;
+}
+
 function elementwise(elemType?: number): InferFn {
   return (ctx) => {
     const infos = ctx.node.inputs.map((_, i) => ctx.input(i) ?? UNKNOWN);
@@ -89,10 +101,27 @@ function elementwise(elemType?: number): InferFn {
     // Shape arithmetic on small int vectors (e.g. dims * 2, dims // heads).
     const vals = infos.map((i) => i.value);
     const intTyped = first?.elemType === DataType.INT64 || first?.elemType === DataType.INT32;
-    if (intTyped && vals.length === 2 && vals[0] && vals[1] && shape && shape.length <= 1) {
+    if (!shape || shape.length > 1 || !vals.every((v) => v !== undefined)) return [out];
+    const n = Math.max(...(vals as Dim[][]).map((v) => v.length));
+    const pick = (v: Dim[], k: number): Dim => (v.length === 1 ? v[0]! : (v[k] ?? null));
+    const sameLengths = (vals as Dim[][]).every((v) => v.length === n || v.length === 1);
+    if (ctx.node.opType === "Equal" && intTyped && vals.length === 2 && sameLengths) {
+      // torch's `expand(sample.shape[0])` exports Where(Equal(shape, -1), 1, shape): a dim is a size
+      // (≥ 0), never -1, so the Where keeps the symbol and the expanded batch stays "batch".
       const [a, b] = vals as [Dim[], Dim[]];
-      const n = Math.max(a.length, b.length);
-      const pick = (v: Dim[], k: number): Dim => (v.length === 1 ? v[0]! : (v[k] ?? null));
+      out.value = Array.from({ length: n }, (_, k) => equalDims(pick(a, k), pick(b, k)));
+      return [out];
+    }
+    if (ctx.node.opType === "Where" && intTyped && vals.length === 3 && sameLengths) {
+      const [c, x, y] = vals as [Dim[], Dim[], Dim[]];
+      out.value = Array.from({ length: n }, (_, k) => {
+        const cond = pick(c, k);
+        return cond === null || typeof cond === "string" ? null : cond !== 0 ? pick(x, k) : pick(y, k);
+      });
+      return [out];
+    }
+    if (intTyped && vals.length === 2) {
+      const [a, b] = vals as [Dim[], Dim[]];
       const fns: Record<string, (x: number, y: number) => number> = {
         Add: (x, y) => x + y,
         Sub: (x, y) => x - y,
@@ -100,7 +129,7 @@ function elementwise(elemType?: number): InferFn {
         Div: (x, y) => Math.trunc(x / y),
       };
       const fn = fns[ctx.node.opType];
-      if (fn && (a.length === b.length || a.length === 1 || b.length === 1)) {
+      if (fn && sameLengths) {
         out.value = Array.from({ length: n }, (_, k) => {
           const x = pick(a, k);
           const y = pick(b, k);
