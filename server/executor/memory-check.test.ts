@@ -18,7 +18,7 @@ import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { addOneModel } from "@/server/onnx/tiny-onnx";
 import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
 import { ExecutorError } from "./errors";
-import { estimateDnoRunMemory, refusalMessage } from "./memory-check";
+import { estimateDnoRunMemory, refusalMessage, runBudget } from "./memory-check";
 import { planRun } from "./plan";
 import { runDno } from "./run-dno";
 import { writeTinyDnoModelFolder } from "./testing/tiny-dno-model";
@@ -89,6 +89,24 @@ describe("the arithmetic", () => {
         "run or a smaller resolution, raise DNO_MEMORY_BUDGET_MB if the machine has the memory, or run it on a " +
         "host with a GPU.",
     );
+  });
+});
+
+describe("the budget", () => {
+  it("is ORT_DEVICE_MEMORY_MB on a GPU provider when set, else DNO_MEMORY_BUDGET_MB", () => {
+    vi.stubEnv("ORT_DEVICE_MEMORY_MB", "100");
+    expect(runBudget("webgpu", 5 * MiB)).toEqual({
+      bytes: 100 * MiB,
+      setting: "ORT_DEVICE_MEMORY_MB",
+      where: "webgpu device memory",
+    });
+    expect(runBudget("cpu", 5 * MiB)).toEqual({
+      bytes: 5 * MiB,
+      setting: "DNO_MEMORY_BUDGET_MB",
+      where: "memory",
+    });
+    vi.stubEnv("ORT_DEVICE_MEMORY_MB", "0");
+    expect(runBudget("cuda", 5 * MiB).setting).toBe("DNO_MEMORY_BUDGET_MB");
   });
 });
 
