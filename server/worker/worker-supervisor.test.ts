@@ -4,6 +4,9 @@
  * seconds of a cancel, the child is replaced and the next queued run succeeds; the child's progress reaches
  * this process's event bus; a child blocked past the ONNX limits fails its run; a crashed child's run is
  * queued again at once and resumes on the restarted child; stopping hands the child's run back to the queue.
+ * As `npm run worker` runs it (one id for every child): the runs a previous process left under that id are
+ * queued again first, the Worker row stays fresh while the child is blocked, and a stop with a grace time
+ * waits for a long iteration instead of killing the child.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -252,4 +255,84 @@ describe("the worker in a supervised child process", () => {
     // Leave nothing queued for the next test.
     await cancelRun(database.ctx, { runId: long.id });
   }, 60_000);
+});
+
+describe("the supervisor of npm run worker", () => {
+  it("queues the runs a previous process left under its id, then every child registers under it and the Worker row stays fresh while the child is blocked", async () => {
+    const workerId = "worker-fixed-1";
+    const left = await submit(3);
+    await database.db.run.update({
+      where: { id: left.id },
+      data: { status: "running", workerId, attempts: 1, leaseExpiresAt: new Date(Date.now() + 600_000) },
+    });
+    const stuck = await submit(3);
+    const supervisor = supervise([stuck.id], {
+      workerId,
+      silentAfterMs: 60_000,
+      leaseMs: 1500,
+      heartbeatMs: 300,
+      env: {
+        DATABASE_URL: database.url,
+        DNO_DATA_DIR: dataDir,
+        DNO_WORKER_TEST_EXECUTOR: `block:${stuck.id}`,
+        DNO_WORKER_LEASE_MS: "1500",
+      },
+    });
+    try {
+      expect(await supervisor.whenReady()).toBe(workerId);
+      const resumed = await finished(left.id, 60_000);
+      expect(resumed.status).toBe("succeeded");
+      expect(resumed.log.map((entry) => entry.message)).toContainEqual(
+        expect.stringMatching(new RegExp(`^Worker ${workerId} exited; queued again to start over`)),
+      );
+      await waitFor("the stuck run to start", async () => (await status(stuck.id)) === "running");
+      expect(await database.db.run.findUniqueOrThrow({ where: { id: stuck.id } })).toMatchObject({
+        workerId,
+      });
+      // Three leases long, the child's JS thread never runs: its own heartbeat is silent.
+      await new Promise((resolve) => setTimeout(resolve, 4500));
+      const row = await database.db.worker.findUniqueOrThrow({ where: { id: workerId } });
+      expect(row.stoppedAt).toBeNull();
+      expect(Date.now() - row.lastHeartbeatAt.getTime()).toBeLessThan(1500);
+    } finally {
+      await cancelRun(database.ctx, { runId: stuck.id });
+      publishRunEvent({ type: "cancel-requested", runId: stuck.id });
+      await finished(stuck.id, 60_000);
+      await supervisor.stop();
+    }
+  }, 120_000);
+
+  it("a stop with a grace time waits for a long iteration (past killAfterMs), then the run is handed back", async () => {
+    const long = await submit(50);
+    const supervisor = supervise([], {
+      killAfterMs: 500,
+      env: {
+        DATABASE_URL: database.url,
+        DNO_DATA_DIR: dataDir,
+        // Each iteration holds the child's JS thread for 2.5 s, five times the kill delay.
+        DNO_WORKER_TEST_EXECUTOR: "busy:2500",
+      },
+    });
+    const workerId = await supervisor.whenReady();
+    await waitFor(
+      "the run to record an iteration",
+      async () => (await getRun(database.ctx, { runId: long.id })).steps.length > 0,
+    );
+    const stoppedAt = Date.now();
+    await supervisor.stop({ graceMs: 60_000 });
+    expect(Date.now() - stoppedAt).toBeGreaterThan(500);
+    const row = await database.db.run.findUniqueOrThrow({ where: { id: long.id } });
+    expect(row).toMatchObject({ status: "queued", workerId: null });
+    expect(row.checkpointIteration).toBe(row.iterationsDone - 1);
+    const messages = (await getRun(database.ctx, { runId: long.id })).log.map((entry) => entry.message);
+    // Handed back by the child itself, not queued again after a kill.
+    expect(messages).toContainEqual(
+      expect.stringMatching(new RegExp(`^Worker ${workerId} stopped and handed the run back;`)),
+    );
+    expect(messages.some((message) => /exited; queued again/.test(message))).toBe(false);
+    expect(
+      (await database.db.worker.findUniqueOrThrow({ where: { id: workerId } })).stoppedAt,
+    ).not.toBeNull();
+    await cancelRun(database.ctx, { runId: long.id });
+  }, 90_000);
 });

@@ -214,9 +214,11 @@ export class WorkerSupervisor {
       const timer = setTimeout(() => this.kill(child, "stop"), options.graceMs ?? this.killAfterMs);
       await child.exited;
       clearTimeout(timer);
-      // Its Worker row says stopped even when the child was killed or died before saying so itself.
-      if (child.ready) await stopWorker(this.ctx, { id: child.workerId }).catch(() => undefined);
     }
+    // The Worker row says stopped even when the child was killed, or died (between restarts) before it
+    // could say so itself.
+    const rowId = child?.ready ? child.workerId : this.everReady ? this.fixedWorkerId : undefined;
+    if (rowId !== undefined) await stopWorker(this.ctx, { id: rowId }).catch(() => undefined);
     if (this.checkTimer) clearInterval(this.checkTimer);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     process.off("exit", this.killOnExit);
