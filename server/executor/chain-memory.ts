@@ -7,16 +7,15 @@
  * Store needs the exact reverse chain over the whole batch: runs whose gradient is estimated (zeroth-order,
  * hybrid) pull single images back and recompute.
  */
-import { readFile, stat } from "node:fs/promises";
-import path from "node:path";
-import { externalDataLocations, type VjpCacheOptions } from "@/server/autodiff/cache";
-import { decodeModel } from "@/server/autodiff/proto";
+import { readFile } from "node:fs/promises";
+import type { VjpCacheOptions } from "@/server/autodiff/cache";
 import { residualBytesPerCall } from "@/server/autodiff/split";
 import { getSplitVjpModelForFile } from "@/server/autodiff/split-cache";
 import type { DiffusionModel } from "@/server/models/folder";
 import { type MemoryMode, memoryBudgetBytes, memoryModeSetting } from "@/server/onnx/memory-budget";
 import type { BackwardMemoryMode } from "./chain";
 import type { ExecutorEnvironment } from "./environment";
+import { estimateDnoRunMemory, runBudget } from "./memory-check";
 
 export interface MemoryModeDecision {
   readonly mode: BackwardMemoryMode;
@@ -85,17 +84,6 @@ export function decideMemoryMode(inputs: MemoryModeInputs): MemoryModeDecision {
   };
 }
 
-/** Bytes of a model file and of the external-data files it names. */
-async function modelBytesOnDisk(file: string): Promise<number> {
-  const bytes = new Uint8Array(await readFile(file));
-  let total = bytes.length;
-  for (const location of externalDataLocations(decodeModel(bytes))) {
-    const info = await stat(path.join(path.dirname(file), location)).catch(() => undefined);
-    total += info?.size ?? 0;
-  }
-  return total;
-}
-
 /**
  * Host bytes of the activations one sampler step keeps in store mode (2B rows of CFG, in the UNet's call
  * size), from shape inference on the split forward model; undefined when some size stays unknown.
@@ -127,22 +115,13 @@ export async function residualBytesPerStep(
 }
 
 /**
- * What the rest of a run holds besides the activations: this process now (its models loaded) plus, as a
- * rule of thumb, one more copy of the UNet's weights per backward session store mode adds (its forward and
- * backward models each load them). server/onnx/memory-*.ts's run estimate replaces this when it lands.
- */
-export async function otherRunBytes(model: DiffusionModel): Promise<number> {
-  return process.memoryUsage().rss + 2 * (await modelBytesOnDisk(model.unet.path));
-}
-
-/**
  * The mode of a run: DNO_MEMORY_MODE / DNO_MEMORY_BUDGET_MB (or the environment's overrides), and for auto
  * the activations' size from the split model (built and cached now; with recompute or an estimator, nothing
  * is built).
  */
 export async function chooseMemoryMode(options: {
   readonly model: DiffusionModel;
-  readonly env: Pick<ExecutorEnvironment, "vjpCache" | "memoryMode" | "memoryBudgetBytes">;
+  readonly env: Pick<ExecutorEnvironment, "onnx" | "vjpCache" | "memoryMode" | "memoryBudgetBytes">;
   readonly steps: number;
   readonly batch: number;
   readonly tokens: number;
@@ -150,7 +129,9 @@ export async function chooseMemoryMode(options: {
 }): Promise<MemoryModeDecision> {
   const { model, env, steps, batch, tokens, exactGradient } = options;
   const setting = env.memoryMode ?? memoryModeSetting();
-  const budgetBytes = env.memoryBudgetBytes ?? memoryBudgetBytes();
+  const provider = env.onnx.executionProvider;
+  // The budget the pre-run check holds the run to (memory-check.ts): a GPU's when set, else the host's.
+  const budgetBytes = runBudget(provider, env.memoryBudgetBytes ?? memoryBudgetBytes()).bytes;
   const sizes = setting === "recompute" || !exactGradient;
   let perStep: number | undefined;
   let other = 0;
@@ -161,7 +142,12 @@ export async function chooseMemoryMode(options: {
       // A model the split cannot serve (e.g. a float64 activation): auto recomputes, store fails at load.
       perStep = undefined;
     }
-    other = await otherRunBytes(model);
+    // The rest as the pre-run check estimates it for store mode (weights per session, one call's
+    // activations, the runtime), so auto never picks a mode that check then refuses.
+    if (perStep !== undefined) {
+      const estimate = estimateDnoRunMemory({ model, batch, steps, storedBytesPerStep: perStep }, provider);
+      other = estimate.totalBytes - estimate.storedBytes;
+    }
   }
   return decideMemoryMode({
     setting,
