@@ -10,7 +10,7 @@
  * [uncond…, cond…] as in the forward pass; the VJP model recomputes the forward inside, so only x_t is
  * stored per step). The decoder's VJP includes the latent scaling: image = D(x_0 / s).
  * VJP models come from the autodiff builder through its disk cache and run as ordinary sessions of
- * server/onnx (cached by file hash).
+ * server/onnx (cached by file hash); those of float16 exports are loss-scaled per call (float16-loss-scale.ts).
  *
  * Memory modes (METHOD.md §4). "recompute" (checkpointing) is the above. "store": the forward of a DNO
  * iteration runs the UNet's split forward model (server/autodiff/split.ts), which also returns the
@@ -33,6 +33,7 @@ import {
 import { type DdimCoefficients, ddimPlan } from "@/server/models/scheduler/ddim";
 import type { HostTensor, OnnxModel, OnnxRuntime } from "@/server/onnx/types";
 import { ExecutorError, throwIfAborted } from "./errors";
+import { withFloat16LossScaling } from "./float16-loss-scale";
 
 export interface SamplerSettings {
   readonly steps: number;
@@ -144,7 +145,10 @@ export class DiffusionChain {
   private async loadVjp(file: string, wrt: string, of: string, name: string): Promise<OnnxModel> {
     try {
       const cached = await getVjpModelForFile(file, { wrt: [wrt], of }, this.vjpCache);
-      return await this.onnx.load(cached.file, { name });
+      // A float16 export's VJP computes in float16: loss-scaled, or small cotangents flush to zero.
+      return withFloat16LossScaling(await this.onnx.load(cached.file, { name }), cotangentInputName(of), [
+        gradientOutputName(wrt),
+      ]);
     } catch (error) {
       throw this.differentiationError(name.replace(" VJP", ""), error);
     }
@@ -166,7 +170,11 @@ export class DiffusionChain {
         this.vjpCache,
       );
       const forward = await this.onnx.load(entry.forwardFile, { name: "unet forward (store mode)" });
-      const backward = await this.onnx.load(entry.backwardFile, { name: "unet backward (store mode)" });
+      const backward = withFloat16LossScaling(
+        await this.onnx.load(entry.backwardFile, { name: "unet backward (store mode)" }),
+        cotangentInputName(this.model.io.unetOutput),
+        [gradientOutputName("sample")],
+      );
       this.unetSplit = { forward, backward, entry };
       return this.unetSplit;
     } catch (error) {
