@@ -5,8 +5,9 @@
  * weights into private buffers) and no layout transform (level "all" rewrites Conv weights into NCHWc copies).
  * Mapped pages live in the page cache, so every session that maps the same file — the forward model and its
  * VJP model (the VJP cache hard-links the same weights file), other batch sizes, other worker processes —
- * shares one copy. Measured on the SD-1.5 UNet (3.4 GB of weights; ARCHITECTURE.md "Memory"): two sessions
- * took 6.7 GB with the defaults and 0.12 GB plus one 3.3 GB mapping shared by both with these options.
+ * shares one copy. Measured on the SD-1.5 UNet (3.4 GB of weights; ARCHITECTURE.md, server/onnx): two
+ * forward sessions took 6.7 GB with the defaults and 0.12 GB plus one 3.3 GB mapping shared by both with these
+ * options; forward + VJP sessions after a VJP call at 2×4×32×32: PSS 5.4 GB (earlier, private copies: 14.8 GB).
  *
  * ORT_SHARE_WEIGHTS: auto (default: models whose external data take at least 512 MiB, on the CPU provider),
  * on (every model with external data), off (never).
