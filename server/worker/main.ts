@@ -63,7 +63,7 @@ async function startSupervised(config: WorkerConfig): Promise<RunningWorker> {
     computing: `computing in the supervised child process ${childPid ?? "?"}`,
     stopNotice:
       `up to ${describeMs(graceMs)}: ${describeMs(WORKER_DRAIN_TIMEOUT_MS)} for the iteration plus the model ` +
-      "call in progress (ORT_LOAD_TIMEOUT_MS / ORT_RUN_TIMEOUT_MS)",
+      "call in progress, bounded by ORT_LOAD_TIMEOUT_MS / ORT_RUN_TIMEOUT_MS",
     stop: () => supervisor.stop({ graceMs }),
   };
 }
