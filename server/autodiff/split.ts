@@ -22,14 +22,14 @@ import { toModel } from "./proto";
 import { analyzeModel, buildVjpIr, cotangentInputName, type VjpRequest } from "./vjp";
 
 /** Bump when the split's output changes, so cached split models are rebuilt. */
-export const SPLIT_VERSION = 2;
+export const SPLIT_VERSION = 3;
 
 export interface Residual {
   /** The name under which (a) returns it and (b) takes it. */
   readonly name: string;
   /** ONNX element type as transported (bool/uint8/int8/int16/uint16 travel as int32). */
   readonly elemType: number;
-  /** Rank when known (dims are left symbolic in both models). */
+  /** Rank when known (both models declare the inferred dims, symbolic ones by name). */
   readonly rank: number | null;
 }
 
@@ -287,11 +287,24 @@ export function splitBuiltVjp(vjp: Model, of: string): SplitVjp {
     }
     return kept.reverse();
   };
-  const symbolic = (elemType: number, rank: number | null, name: string): ValueInfo => ({
-    name,
-    elemType,
-    shape: rank === null ? null : Array.from({ length: rank }, () => null),
-  });
+  /**
+   * A residual's declaration: the inferred shape (symbolic dims by name, as the VJP model's value_info
+   * declares them: ONNX Runtime plans buffers faster with sizes it can match), else the rank alone.
+   */
+  const symbolic = (elemType: number, rank: number | null, name: string): ValueInfo => {
+    const original = name.endsWith(WIDENED_SUFFIX) ? name.slice(0, -WIDENED_SUFFIX.length) : name;
+    const inferred = infos.get(original)?.shape;
+    return {
+      name,
+      elemType,
+      shape:
+        inferred && inferred.length === rank
+          ? [...inferred]
+          : rank === null
+            ? null
+            : Array.from({ length: rank }, () => null),
+    };
+  };
 
   const gradOutputs = graph.outputs.filter((o) => o.name !== of);
   const backwardNodes = keep(
