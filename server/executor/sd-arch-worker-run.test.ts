@@ -26,7 +26,7 @@ const tinyDir = path.resolve(import.meta.dirname, "../../models/sd_arch/tiny");
 let database: TestDatabase;
 let dataDir: string;
 let modelsRoot: string;
-let environment: Promise<ExecutorEnvironment>;
+const environments = new Map<"recompute" | "store", Promise<ExecutorEnvironment>>();
 const previous = { dataDir: process.env.DNO_DATA_DIR, modelsDir: process.env.MODELS_DIR };
 
 function restore(name: "DNO_DATA_DIR" | "MODELS_DIR", value: string | undefined): void {
@@ -51,11 +51,19 @@ beforeAll(async () => {
     // What an optimum export writes beside the UNet; 8×8 latents (64-px pictures) keep iterations short.
     fs.writeFileSync(path.join(dir, "unet/config.json"), JSON.stringify({ sample_size: 8 }));
   }
-  environment = (async () =>
-    createExecutorEnvironment({
-      onnx: await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 }),
-      vjpCacheDir: path.join(dataDir, "vjp"),
-    }))();
+  const onnx = createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+  // One environment per backward memory mode, sharing ONNX Runtime (and so the sessions).
+  for (const memoryMode of ["recompute", "store"] as const) {
+    environments.set(
+      memoryMode,
+      (async () =>
+        createExecutorEnvironment({
+          onnx: await onnx,
+          vjpCacheDir: path.join(dataDir, "vjp"),
+          memoryMode,
+        }))(),
+    );
+  }
 });
 
 afterAll(async () => {
@@ -80,12 +88,16 @@ async function finished(runId: string, timeoutMs: number): Promise<RunDetail> {
 const SLOW = 600_000;
 
 describe("a DNO run through the worker on the tiny SD exports in MODELS_DIR", () => {
+  // Each export in one of the two backward memory modes (METHOD.md §4): whole VJPs, or split models fed
+  // the forward's kept activations.
   it.each([
-    ["SD-1.5", "sd15"],
-    ["SD-2.1 (v-prediction)", "sd21"],
-  ])(
-    "%s: runs 3 iterations, persists each with a finite reward and a picture, and succeeds",
-    async (_name, arch) => {
+    { name: "SD-1.5", arch: "sd15", memoryMode: "recompute" },
+    { name: "SD-2.1 (v-prediction)", arch: "sd21", memoryMode: "store" },
+  ] as const)(
+    "$name, memory mode $memoryMode: runs 3 iterations, persists each with a finite reward and a picture, and succeeds",
+    async ({ arch, memoryMode }) => {
+      const environment = environments.get(memoryMode);
+      if (!environment) throw new Error(`no environment for ${memoryMode}`);
       const document = dnoWorkflow({
         model: `user:${arch}`,
         prompt: "a red circle",
@@ -117,6 +129,9 @@ describe("a DNO run through the worker on the tiny SD exports in MODELS_DIR", ()
       expect(done.error).toBeNull();
       expect(done.status).toBe("succeeded");
       expect(done.iterationsDone).toBe(3);
+      expect(done.log.map((entry) => entry.message)).toContainEqual(
+        expect.stringContaining(`Memory mode ${memoryMode}`),
+      );
       expect(done.steps.map((step) => step.iteration)).toEqual([0, 1, 2]);
       for (const step of done.steps) {
         const reward = step.metrics.rewards["reward-1"];
