@@ -311,7 +311,9 @@ async function main(): Promise<number> {
           `${stamp()} ${prefix} done in ${(outcome.wallMs / 60000).toFixed(1)} min, peak RSS ${outcome.result.peak_rss_mb} MiB`,
         );
       } else {
-        const how = outcome.signal ? `killed by ${outcome.signal}` : `exit code ${outcome.code}`;
+        const how = outcome.signal
+          ? `killed by ${outcome.signal}${outcome.signal === "SIGKILL" ? " (usually the kernel's out-of-memory killer: see dmesg)" : ""}`
+          : `exit code ${outcome.code}`;
         const failure = `${how} after ${(outcome.wallMs / 60000).toFixed(1)} min, peak RSS ${mb(outcome.sampledPeakMb)} MiB (sampled); last output: ${outcome.tail.slice(-3).join(" | ")}`;
         configuration.failures.push(failure);
         console.error(`${stamp()} ${prefix} FAILED: ${failure}`);
