@@ -187,6 +187,11 @@ const BYTES_PER_ELEMENT: Record<number, number> = {
   [DataType.BOOL]: 1,
 };
 
+/** Bytes of one element of an ONNX data type, or undefined for types without a fixed size (strings). */
+export function bytesPerElement(dataType: number): number | undefined {
+  return BYTES_PER_ELEMENT[dataType];
+}
+
 export function tensorDims(t: TensorProto): number[] {
   return (t.dims ?? []).map((d) => toNumber(d));
 }

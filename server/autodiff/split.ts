@@ -18,8 +18,7 @@ import { InvalidVjpRequestError } from "./errors";
 import type { TensorInfo } from "./infer";
 import type { Model, Node, ValueInfo } from "./ir";
 import { DataType } from "./ir";
-import { toModel } from "./proto";
-import { analyzeModel, buildVjpIr, cotangentInputName, type VjpRequest } from "./vjp";
+import { analyzeModel, analyzeModelAt, buildVjpIr, cotangentInputName, type VjpRequest } from "./vjp";
 
 /** Bump when the split's output changes, so cached split models are rebuilt. */
 export const SPLIT_VERSION = 3;
@@ -417,18 +416,7 @@ export function residualBytesPerCall(
   residuals: readonly Residual[],
   inputDims: Readonly<Record<string, readonly number[]>>,
 ): number | undefined {
-  const model = toModel(forward);
-  const fixed: Model = {
-    ...model,
-    graph: {
-      ...model.graph,
-      inputs: model.graph.inputs.map((input) => {
-        const dims = inputDims[input.name];
-        return dims ? { ...input, shape: [...dims] } : input;
-      }),
-    },
-  };
-  const { infos } = analyzeModel(fixed);
+  const { infos } = analyzeModelAt(forward, inputDims);
   let total = 0;
   for (const residual of residuals) {
     const shape = infos.get(residual.name)?.shape;

@@ -100,6 +100,24 @@ export function analyzeModel(input: Uint8Array | onnx.IModelProto | Model): Anal
   return { model, opset, nodes, infos };
 }
 
+/** analyzeModel with some graph inputs fixed to concrete dims (sizes of a call, e.g. for memory estimates). */
+export function analyzeModelAt(
+  input: Uint8Array | onnx.IModelProto | Model,
+  inputDims: Readonly<Record<string, readonly number[]>>,
+): AnalyzedModel {
+  const model = toModel(input);
+  return analyzeModel({
+    ...model,
+    graph: {
+      ...model.graph,
+      inputs: model.graph.inputs.map((graphInput) => {
+        const dims = inputDims[graphInput.name];
+        return dims ? { ...graphInput, shape: [...dims] } : graphInput;
+      }),
+    },
+  });
+}
+
 function describeNode(node: Node): string {
   return `${node.opType} node '${node.name || "(unnamed)"}'`;
 }

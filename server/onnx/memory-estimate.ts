@@ -16,9 +16,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { externalDataLocations } from "@/server/autodiff/cache";
-import { DataType } from "@/server/autodiff/ir";
+import { bytesPerElement } from "@/server/autodiff/ir";
 import { decodeModel } from "@/server/autodiff/proto";
-import { analyzeModel } from "@/server/autodiff/vjp";
+import { analyzeModelAt } from "@/server/autodiff/vjp";
 
 /**
  * Peak of one VJP call over the sum of the forward graph's intermediates at the same sizes (ONNX Runtime frees
@@ -31,18 +31,6 @@ export const VJP_ACTIVATION_FACTOR = 0.45;
 /** Node, ONNX Runtime, the VJP graphs and the run's own buffers (measured: ≈ 0.3–0.6 GB with SD-size graphs). */
 export const RUNTIME_BYTES = 600 * 1024 ** 2;
 
-const elementBytes: Record<number, number> = {
-  [DataType.FLOAT]: 4,
-  [DataType.FLOAT16]: 2,
-  [DataType.BFLOAT16]: 2,
-  [DataType.DOUBLE]: 8,
-  [DataType.INT64]: 8,
-  [DataType.INT32]: 4,
-  [DataType.UINT8]: 1,
-  [DataType.INT8]: 1,
-  [DataType.BOOL]: 1,
-};
-
 /**
  * Bytes of every tensor the forward graph computes (node outputs) for these input dims, from shape
  * inference; `unknown` counts the outputs whose size stayed unknown (they add nothing).
@@ -52,17 +40,7 @@ export function forwardIntermediateBytes(
   inputDims: Readonly<Record<string, readonly number[]>>,
 ): { bytes: number; unknown: number } {
   const model = decodeModel(graph);
-  const fixed = {
-    ...model,
-    graph: {
-      ...model.graph,
-      inputs: model.graph.inputs.map((input) => {
-        const dims = inputDims[input.name];
-        return dims ? { ...input, shape: [...dims] } : input;
-      }),
-    },
-  };
-  const { infos } = analyzeModel(fixed);
+  const { infos } = analyzeModelAt(model, inputDims);
   let bytes = 0;
   let unknown = 0;
   for (const node of model.graph.nodes) {
@@ -74,7 +52,7 @@ export function forwardIntermediateBytes(
         unknown += 1;
         continue;
       }
-      bytes += (shape as number[]).reduce((a, b) => a * b, 1) * (elementBytes[info.elemType] ?? 4);
+      bytes += (shape as number[]).reduce((a, b) => a * b, 1) * (bytesPerElement(info.elemType) ?? 4);
     }
   }
   return { bytes, unknown };
