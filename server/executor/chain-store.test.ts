@@ -3,12 +3,13 @@
  * and on the tiny SD-1.5-architecture variant, activations released as the backward uses them, a backward
  * the stored activations cannot serve falls back to the whole VJP; and auto's choice under a budget.
  */
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { type DiffusionModel, loadModelFolder } from "@/server/models/folder";
 import { createRng } from "@/server/models/rng";
+import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { encodePrompts, latentSize } from "@/server/models/sampler";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { DiffusionChain, type SamplerSettings } from "./chain";
@@ -90,20 +91,9 @@ const BUNDLED = path.resolve(import.meta.dirname, "../../models/tiny-shapes-sd")
 const TINY_SD15 = path.resolve(import.meta.dirname, "../../models/sd_arch/tiny/sd15");
 const TINY_SD15_FP16 = path.resolve(import.meta.dirname, "../../models/sd_arch/tiny/sd15-fp16");
 
-/**
- * The export in a scratch folder with the unet/config.json an optimum export has (sample_size 8): without it
- * the folder loads at diffusers' default 64×64 latents, whose attention activations took ~17 GB in store mode.
- */
-function atEightByEight(folder: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "dno-chain-store-model-"));
-  cpSync(folder, dir, {
-    recursive: true,
-    filter: (source) =>
-      path.basename(source) !== "fixtures" &&
-      (!source.endsWith(".onnx") || path.basename(source) === "model.onnx"),
-  });
-  writeFileSync(path.join(dir, "unet/config.json"), JSON.stringify({ sample_size: 8 }));
-  return dir;
+/** The export as a user's folder at 8×8 latents (at the default 64×64, store mode's comparison took ~17 GB). */
+function atEightByEight(arch: string): string {
+  return copyTinySdArch(arch, mkdtempSync(path.join(tmpdir(), "dno-chain-store-model-")));
 }
 
 describe.skipIf(!existsSync(BUNDLED))("store mode on the bundled model", () => {
@@ -153,7 +143,7 @@ describe.skipIf(!existsSync(BUNDLED))("store mode on the bundled model", () => {
 
 describe.skipIf(!existsSync(TINY_SD15))("store mode on the tiny SD-1.5-architecture model", () => {
   it("gives recompute mode's gradient (external weights, float timestep)", async () => {
-    await compareModes(atEightByEight(TINY_SD15), { steps: 2, eta: 1, guidanceScale: 7.5 }, 1);
+    await compareModes(atEightByEight("sd15"), { steps: 2, eta: 1, guidanceScale: 7.5 }, 1);
   }, 900_000);
 });
 
@@ -163,7 +153,7 @@ describe.skipIf(!existsSync(TINY_SD15_FP16))(
     // float16 residuals travel as float32 on the host (exact) and back; both passes compute in float16, and the
     // split forward's kernels may round differently from the plain UNet's (seen: x_0 off by 0.3 % of its range).
     it("gives recompute mode's gradient within float16 rounding", async () => {
-      await compareModes(atEightByEight(TINY_SD15_FP16), { steps: 2, eta: 1, guidanceScale: 7.5 }, 1, 2e-2);
+      await compareModes(atEightByEight("sd15-fp16"), { steps: 2, eta: 1, guidanceScale: 7.5 }, 1, 2e-2);
     }, 900_000);
   },
 );

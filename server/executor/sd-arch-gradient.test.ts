@@ -7,7 +7,7 @@
  * float16 twin and the SD-2.1 export (v-prediction). 8×8 latents (64-px pictures) keep each forward to a
  * fraction of a second; what the test waits for is ONNX Runtime building the UNet VJP sessions.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,11 +15,11 @@ import { brightnessReward } from "@/server/dno/rewards/image-statistics";
 import { imageBatch } from "@/server/dno/rewards/reward";
 import { type DiffusionModel, loadModelFolder } from "@/server/models/folder";
 import { createRng } from "@/server/models/rng";
+import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { type Conditioning, encodePrompts, latentSize } from "@/server/models/sampler";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { DiffusionChain, type SamplerSettings } from "./chain";
 
-const tinyDir = path.resolve(import.meta.dirname, "../../models/sd_arch/tiny");
 const BATCH = 2;
 const SETTINGS: SamplerSettings = { steps: 2, eta: 1, guidanceScale: 3 };
 
@@ -49,14 +49,7 @@ function setup(arch: string): Promise<Setup> {
     found = (async () => {
       const dir = mkdtempSync(path.join(tmpdir(), `dno-sd-grad-${arch}-`));
       scratch.push(dir);
-      cpSync(path.join(tinyDir, arch), dir, {
-        recursive: true,
-        // The model's own files only (not the fixtures, nor stray .onnx files beside the parts).
-        filter: (source) =>
-          path.basename(source) !== "fixtures" &&
-          (!source.endsWith(".onnx") || path.basename(source) === "model.onnx"),
-      });
-      writeFileSync(path.join(dir, "unet/config.json"), JSON.stringify({ sample_size: 8 }));
+      copyTinySdArch(arch, dir);
       const onnx = await runtimePromise;
       const model = await loadModelFolder(dir, { runtime: onnx });
       const chain = new DiffusionChain(model, onnx, { dir: path.join(dir, ".vjp") });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createExecutorEnvironment, type ExecutorEnvironment } from "@/server/executor/environment";
 import { dnoWorkflow } from "@/server/executor/testing/workflows";
 import { decodePng } from "@/server/models/image";
+import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { readArtifactFile } from "@/server/services/runs/artifact-store";
 import { getRun, type RunDetail } from "@/server/services/runs/get-run";
@@ -20,8 +21,6 @@ import { createWorkflow } from "@/server/services/workflows/create-workflow";
 import { createDnoExecutor } from "@/server/worker/dno-executor";
 import { createDatabaseRunQueue } from "@/server/worker/queue";
 import { RunWorker } from "@/server/worker/run-worker";
-
-const tinyDir = path.resolve(import.meta.dirname, "../../models/sd_arch/tiny");
 
 let database: TestDatabase;
 let dataDir: string;
@@ -42,14 +41,8 @@ beforeAll(async () => {
   process.env.MODELS_DIR = modelsRoot;
   for (const arch of ["sd15", "sd21"]) {
     const dir = path.join(modelsRoot, arch);
-    fs.cpSync(path.join(tinyDir, arch), dir, {
-      recursive: true,
-      filter: (source) =>
-        path.basename(source) !== "fixtures" &&
-        (!source.endsWith(".onnx") || path.basename(source) === "model.onnx"),
-    });
-    // What an optimum export writes beside the UNet; 8×8 latents (64-px pictures) keep iterations short.
-    fs.writeFileSync(path.join(dir, "unet/config.json"), JSON.stringify({ sample_size: 8 }));
+    // As a user's folder, with the unet/config.json an optimum export writes (8×8 latents keep iterations short).
+    copyTinySdArch(arch, dir);
   }
   const onnx = createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
   // One environment per backward memory mode, sharing ONNX Runtime (and so the sessions).
