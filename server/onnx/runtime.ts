@@ -16,6 +16,7 @@ import { type OnnxConfig, type OnnxLimits, readOnnxConfig, readOnnxLimits } from
 import { OnnxError } from "./errors";
 import { checkFeeds } from "./feeds";
 import { float32ToHalf, halfToFloat32 } from "./float16";
+import { float16ProbeModel, float32TwinFile, isMissingFloat16Error } from "./float16-upcast";
 import { expectedAdapter, realGpuHost } from "./gpu-host";
 import { externalDataBytesBeside, sharedWeightsOptions, sharesWeights } from "./memory-sharing";
 import { readModelFile } from "./model-file";
@@ -58,6 +59,8 @@ interface ProcessCaches {
   /** Provider probes create native sessions: once per process is enough. */
   cudaProbe?: Promise<ProbeResult>;
   webgpuProbe?: Promise<ProbeResult>;
+  /** Whether the WebGPU adapter runs float16 shaders (float16-upcast.ts). */
+  webgpuFloat16Probe?: Promise<boolean>;
 }
 
 // Versioned: a hot reload must not pick up caches of an older shape.
@@ -286,6 +289,32 @@ async function probeWebGpu(): Promise<ProbeResult> {
         .replace(/\.+$/, "") ?? "";
     return { ok: false, detail: reason || "Dawn reported no adapter", cause: error };
   }
+}
+
+/**
+ * Whether this process's WebGPU adapter compiles float16 shaders (Dawn's shader-f16). Without them a float16
+ * model is loaded as its float32 twin (float16-upcast.ts). Probed once per process on a one-node model.
+ */
+export function webGpuRunsFloat16(): Promise<boolean> {
+  const holder = caches();
+  holder.webgpuFloat16Probe ??= (async () => {
+    ensureXdgRuntimeDir();
+    const session = await ort.InferenceSession.create(float16ProbeModel(), {
+      executionProviders: ["webgpu"],
+      logSeverityLevel: 4,
+    });
+    try {
+      // Shaders compile on the first run, not at session creation.
+      await session.run({ x: new ort.Tensor("float16", new Uint16Array(4), [1, 4]) });
+      return true;
+    } catch (error) {
+      if (isMissingFloat16Error(error)) return false;
+      throw error;
+    } finally {
+      await session.release();
+    }
+  })();
+  return holder.webgpuFloat16Probe;
 }
 
 /** The real probes, each run once per process. */
@@ -554,8 +583,13 @@ class OrtRuntime implements OnnxRuntime {
       provider: this.executionProvider,
       externalDataBytes: externalDataBytesBeside(modelPath),
     });
-    const key = `${sha256}|${this.executionProvider}|${this.intraOpThreads}${shared ? "|shared" : ""}${externalDataKey(modelPath)}`;
-    const session = await this.sessionFor(key, modelPath, name, shared, {
+    // A float16 model on a WebGPU adapter without float16 shaders loads as its float32 twin.
+    const twin =
+      this.executionProvider === "webgpu" && !(await webGpuRunsFloat16())
+        ? await float32TwinFile(modelPath, sha256)
+        : undefined;
+    const key = `${sha256}|${this.executionProvider}|${this.intraOpThreads}${shared ? "|shared" : ""}${twin ? "|float32" : ""}${externalDataKey(modelPath)}`;
+    const session = await this.sessionFor(key, twin ?? modelPath, name, shared, {
       timeoutMs: Math.max(1, deadline - performance.now()),
       signal,
       timedOut,
