@@ -1,3 +1,5 @@
+import type { ImageSizeRule } from "./image-size";
+
 /**
  * What a node's `run` may touch: everything in the outside world reaches a node through this context,
  * which keeps node declarations isomorphic (the browser imports them for the palette and the forms).
@@ -45,6 +47,8 @@ export interface ModelSummary {
   readonly cardSummary?: string;
   /** The folder has a samples.png grid (served by /api/models/samples?model=<id>). */
   readonly hasSamples?: boolean;
+  /** The Sampler's "Image size" choices for this model; absent when the folder's graphs cannot be read. */
+  readonly imageSize?: ImageSizeRule;
 }
 
 /** Text-encoder states for classifier-free guidance: [2B, T, W], the B unconditional rows first. */
@@ -76,6 +80,8 @@ export interface ImageTensor {
 
 export interface SampleRequest {
   readonly modelId: string;
+  /** Square size in pixels; absent or 0 = the model's default (nodes/image-size.ts). */
+  readonly imageSize?: number;
   readonly conditioning: EncodedPrompt;
   readonly xT: Float32Array;
   /** Required (one per step) when eta > 0; ignored when eta = 0. */
@@ -99,7 +105,8 @@ export interface SampleResult {
 
 export interface DiffusionRuntime {
   listModels(): Promise<readonly ModelSummary[]>;
-  latentShape(modelId: string): Promise<LatentShape>;
+  /** The latent a run at `imageSize` (square pixels; absent or 0 = the model's default) samples. */
+  latentShape(modelId: string, imageSize?: number): Promise<LatentShape>;
   /** Encodes B prompts and the unconditional branch (the negative prompt, or ""). */
   encodePrompt(request: {
     modelId: string;
@@ -112,6 +119,8 @@ export interface DiffusionRuntime {
     seeds: readonly number[];
     steps: number;
     withStepNoise?: boolean;
+    /** The latent's size follows the image size (absent or 0 = the model's default). */
+    imageSize?: number;
   }): Promise<NoiseTensors>;
   sample(request: SampleRequest): Promise<SampleResult>;
 }
@@ -135,8 +144,11 @@ export interface NoiseValue {
   readonly kind: "noise";
   readonly seeds: readonly number[];
   readonly optimize: "initial" | "initial-and-steps";
-  /** Seeded tensors for a model and step count. The optimizer replaces them with its own iterates. */
-  materialize(modelId: string, steps: number): Promise<NoiseTensors>;
+  /**
+   * Seeded tensors for a model, step count and image size (square pixels; absent or 0 = the model's
+   * default). The optimizer replaces them with its own iterates.
+   */
+  materialize(modelId: string, steps: number, imageSize?: number): Promise<NoiseTensors>;
 }
 
 /** The `image` port. */

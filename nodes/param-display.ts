@@ -6,6 +6,7 @@
  */
 import { describeParams, type ParamFieldDescriptor } from "./describe-params";
 import { numberText } from "./graph/format-issues";
+import { MODEL_DEFAULT_IMAGE_SIZE } from "./image-size";
 import { getNodeDefinition } from "./registry";
 
 export interface ParameterDisplay {
@@ -55,7 +56,10 @@ export function parameterValueText(value: unknown, field: ParamFieldDescriptor |
     if (option) return option.label;
     return value === "" ? "(empty)" : value;
   }
-  if (typeof value === "number") return numberText(value);
+  if (typeof value === "number") {
+    if (field?.widget === "imageSize" && value === MODEL_DEFAULT_IMAGE_SIZE) return "Model default";
+    return numberText(value);
+  }
   if (typeof value === "boolean") return value ? "on" : "off";
   // List and tuple fields are typed as comma-separated values in the editor.
   if (Array.isArray(value)) return value.length === 0 ? "(none)" : value.map(itemText).join(", ");

@@ -63,6 +63,8 @@ export const PARAM_WIDGETS = [
   "checkbox",
   "file",
   "model",
+  /** A size in pixels chosen among the Sampler's model's allowed sizes (nodes/image-size.ts). */
+  "imageSize",
 ] as const;
 export type ParamWidget = (typeof PARAM_WIDGETS)[number];
 

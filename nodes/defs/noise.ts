@@ -68,11 +68,11 @@ export const noiseNode = defineNode({
       kind: "noise",
       seeds,
       optimize: params.optimize,
-      materialize(modelId, steps) {
-        const key = `${modelId}\u0000${steps}`;
+      materialize(modelId, steps, imageSize = 0) {
+        const key = `${modelId}\u0000${steps}\u0000${imageSize}`;
         let pending = drawn.get(key);
         if (!pending) {
-          pending = ctx.runtime.seededNoise({ modelId, seeds, steps });
+          pending = ctx.runtime.seededNoise({ modelId, seeds, steps, ...(imageSize ? { imageSize } : {}) });
           drawn.set(key, pending);
         }
         return pending;

@@ -63,6 +63,8 @@ describe("graphDocumentInputSchema", () => {
     const parsed = graphDocumentInputSchema.parse(doc);
     expect(parsed.nodes.find((node) => node.id === "sampler-1")?.params).toEqual({
       model: "tiny-shapes-sd",
+      // Added after these documents were written: the model's default size.
+      imageSize: 0,
       steps: 12,
       eta: 1,
       guidanceScale: 5,

@@ -33,6 +33,8 @@ export type GraphIssueCode =
   | "no-optimizer"
   /** A Prompt word the Sampler's model never saw (nodes/graph/prompt-vocabulary.ts; needs the model list). */
   | "prompt-unknown-words"
+  /** A Sampler's Image size its model cannot draw (nodes/graph/image-size-issues.ts; needs the model list). */
+  | "image-size-unsupported"
   | "input-ignored";
 
 export interface GraphIssue {

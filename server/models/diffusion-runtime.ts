@@ -16,6 +16,7 @@ import { getOnnxRuntime } from "@/server/onnx/runtime";
 import type { OnnxRuntime } from "@/server/onnx/types";
 import { listModels, type ModelDirectories, modelDirectories, resolveModelDir } from "./discovery";
 import { type DiffusionModel, loadModelFolder } from "./folder";
+import { modelAtImageSize } from "./image-size";
 import { seededNoise } from "./noise";
 import { encodePrompts, latentSize, sample } from "./sampler";
 
@@ -25,11 +26,17 @@ export interface DiffusionRuntimeOptions {
 }
 
 export function createDiffusionRuntime(options: DiffusionRuntimeOptions = {}): DiffusionRuntime & {
-  loadModel(modelId: string): Promise<DiffusionModel>;
+  /**
+   * The model as a run at `imageSize` (square pixels; absent or 0 = its default) sees it. Every size shares
+   * the one loaded folder; a size the model cannot draw throws ImageSizeError (server/models/image-size.ts).
+   */
+  loadModel(modelId: string, imageSize?: number): Promise<DiffusionModel>;
 } {
   const directories = options.directories ?? modelDirectories();
   const loaded = new Map<string, Promise<DiffusionModel>>();
-  const loadModel = (modelId: string): Promise<DiffusionModel> => {
+  const loadModel = async (modelId: string, imageSize?: number): Promise<DiffusionModel> =>
+    modelAtImageSize(await loadFolder(modelId), imageSize);
+  const loadFolder = (modelId: string): Promise<DiffusionModel> => {
     let pending = loaded.get(modelId);
     if (!pending) {
       pending = (async () => {
@@ -48,8 +55,8 @@ export function createDiffusionRuntime(options: DiffusionRuntimeOptions = {}): D
     async listModels(): Promise<readonly ModelSummary[]> {
       return listModels(directories);
     },
-    async latentShape(modelId: string): Promise<LatentShape> {
-      return (await loadModel(modelId)).latent;
+    async latentShape(modelId: string, imageSize?: number): Promise<LatentShape> {
+      return (await loadModel(modelId, imageSize)).latent;
     },
     async encodePrompt(request): Promise<EncodedPrompt> {
       const model = await loadModel(request.modelId);
@@ -57,7 +64,7 @@ export function createDiffusionRuntime(options: DiffusionRuntimeOptions = {}): D
       return { modelId: request.modelId, ...conditioning };
     },
     async seededNoise(request): Promise<NoiseTensors> {
-      const model = await loadModel(request.modelId);
+      const model = await loadModel(request.modelId, request.imageSize);
       const noise = seededNoise({
         seeds: request.seeds,
         latentSize: latentSize(model),
@@ -67,7 +74,7 @@ export function createDiffusionRuntime(options: DiffusionRuntimeOptions = {}): D
       return { batch: request.seeds.length, latent: model.latent, ...noise };
     },
     async sample(request: SampleRequest): Promise<SampleResult> {
-      const model = await loadModel(request.modelId);
+      const model = await loadModel(request.modelId, request.imageSize);
       if (request.conditioning.modelId !== request.modelId) {
         throw new Error(
           `The prompt was encoded for model "${request.conditioning.modelId}" but sampling uses "${request.modelId}"`,

@@ -73,6 +73,7 @@ function summarize(dir: string, source: "bundled" | "user"): DiscoveredModel {
       source,
       valid: !inspection.problems.some((problem) => problem.severity === "error"),
       problems: inspection.problems.map(({ severity, file, message }) => ({ severity, file, message })),
+      ...(inspection.imageSize ? { imageSize: inspection.imageSize } : {}),
       ...readModelCardInfo(dir),
     },
   };
@@ -118,6 +119,7 @@ export function summarizeUploadedModel(
     source: "upload",
     valid: !inspection.problems.some((problem) => problem.severity === "error"),
     problems: inspection.problems.map(({ severity, file, message }) => ({ severity, file, message })),
+    ...(inspection.imageSize ? { imageSize: inspection.imageSize } : {}),
     ...readModelCardInfo(dir),
   };
 }

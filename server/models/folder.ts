@@ -16,11 +16,14 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import type { ImageSizeRule } from "@/nodes/image-size";
 import { decodeModel } from "@/server/autodiff/proto";
 import { OnnxError } from "@/server/onnx/errors";
 import type { ElementType, OnnxModel, OnnxRuntime, TensorSpec } from "@/server/onnx/types";
 import { clipTokenizerJson } from "./clip-tokenizer";
 import { ModelFolderError, type ModelFolderProblem } from "./errors";
+import { readGraphSummary } from "./graph-summary";
+import { imageSizeRuleOf } from "./image-size";
 import { type DdimConfig, ddimConfigSchema, SUPPORTED_PREDICTION_TYPES } from "./scheduler/ddim";
 import { createPromptTokenizer, declaredTokenizerLength, type PromptTokenizer } from "./tokenizer";
 
@@ -64,6 +67,9 @@ export interface ModelFolderInspection {
   /** Optional configs used to size dynamic dimensions. */
   readonly unetConfig?: Record<string, unknown>;
   readonly textEncoderConfig?: Record<string, unknown>;
+  readonly vaeConfig?: Record<string, unknown>;
+  /** Which image sizes a run may choose (read from the graphs' declared inputs); absent when undetermined. */
+  readonly imageSize?: ImageSizeRule;
 }
 
 export interface DiffusionModel {
@@ -75,7 +81,10 @@ export interface DiffusionModel {
   readonly tokenizer: PromptTokenizer;
   readonly scheduler: DdimConfig;
   readonly vaeScalingFactor: number;
+  /** The latent a run at the model's default size samples (a run's chosen size: image-size.ts). */
   readonly latent: LatentShape;
+  /** Which image sizes a run may choose (square, pixels) and the VAE's pixels per latent cell. */
+  readonly imageSize: ImageSizeRule;
   /** Text encoder sequence length and hidden width. */
   readonly tokens: number;
   readonly hiddenWidth: number;
@@ -302,6 +311,14 @@ export function inspectModelFolder(dir: string): ModelFolderInspection {
   const unetConfig = asRecord(readJson(absolute, "unet/config.json", problems, false));
   const textEncoderConfig = asRecord(readJson(absolute, "text_encoder/config.json", problems, false));
   const indexName = modelIndexSchema.safeParse(modelIndex).data?._name_or_path;
+  const imageSize = problems.some((problem) => problem.severity === "error")
+    ? undefined
+    : inspectImageSize(absolute, {
+        unetConfig,
+        textEncoderConfig,
+        vaeConfig: asRecord(vaeConfig),
+        scheduler,
+      });
   return {
     dir: absolute,
     name: indexName && !indexName.includes("/") && !indexName.startsWith(".") ? indexName : name,
@@ -312,7 +329,66 @@ export function inspectModelFolder(dir: string): ModelFolderInspection {
     tokenizerConfig,
     unetConfig,
     textEncoderConfig,
+    vaeConfig: asRecord(vaeConfig),
+    ...(imageSize ? { imageSize } : {}),
   };
+}
+
+/**
+ * The latent side a run gets by default when the graphs leave it dynamic: unet/config.json's sample_size,
+ * else what diffusers' pipelines use for these architectures (`assumed`: the loader warns).
+ */
+function defaultSampleSize(
+  unetConfig: Record<string, unknown> | undefined,
+  hiddenWidth: number | undefined,
+  scheduler: DdimConfig | undefined,
+): { size: number; assumed: false } | { size: number; assumed: true; v768: boolean } | undefined {
+  const configured = configNumber(unetConfig, "sample_size");
+  if (configured !== undefined) return { size: configured, assumed: false };
+  if (!scheduler) return undefined;
+  const v768 = hiddenWidth === 1024 && scheduler.prediction_type === "v_prediction";
+  return { size: v768 ? 96 : 64, assumed: true, v768 };
+}
+
+/** The image-size rule from the graphs' declared inputs (no session), for the model list. */
+function inspectImageSize(
+  dir: string,
+  configs: {
+    unetConfig: Record<string, unknown> | undefined;
+    textEncoderConfig: Record<string, unknown> | undefined;
+    vaeConfig: Record<string, unknown> | undefined;
+    scheduler: DdimConfig | undefined;
+  },
+): ImageSizeRule | undefined {
+  const unetGraph = readGraphSummary(path.join(dir, "unet/model.onnx"));
+  const vaeGraph = readGraphSummary(path.join(dir, "vae_decoder/model.onnx"));
+  if (!unetGraph || !vaeGraph) return undefined;
+  const sample = unetGraph.inputs.find((input) => input.name === "sample")?.shape;
+  const latent = vaeGraph.inputs.find((input) => input.name === "latent_sample")?.shape;
+  const image = (vaeGraph.outputs.find((output) => output.name === "sample") ?? vaeGraph.outputs[0])?.shape;
+  const fixedAt = (shape: typeof sample, axis: number) => {
+    const dim = shape?.[axis];
+    return typeof dim === "number" && dim > 0 ? dim : undefined;
+  };
+  const hidden = unetGraph.inputs.find((input) => input.name === "encoder_hidden_states")?.shape;
+  const fallback = defaultSampleSize(
+    configs.unetConfig,
+    fixedAt(hidden, 2) ?? configNumber(configs.textEncoderConfig, "hidden_size"),
+    configs.scheduler,
+  )?.size;
+  const height = fixedAt(sample, 2) ?? fixedAt(latent, 2) ?? fallback;
+  const width = fixedAt(sample, 3) ?? fixedAt(latent, 3) ?? fallback;
+  if (height === undefined || width === undefined) return undefined;
+  return imageSizeRuleOf({
+    unetSample: sample,
+    vaeLatent: latent,
+    vaeOutput: image,
+    unetGraph,
+    vaeGraph,
+    unetConfig: configs.unetConfig,
+    vaeConfig: configs.vaeConfig,
+    defaultLatent: { height, width },
+  });
 }
 
 function fixedDim(spec: TensorSpec | undefined, axis: number): number | undefined {
@@ -566,17 +642,17 @@ export async function loadModelFolder(
     fixedDim(latentInput, 1) ??
     configNumber(inspection.unetConfig, "in_channels") ??
     (unet ? inputChannelsFromGraph(unet.path, "sample") : undefined);
-  let sampleSize = configNumber(inspection.unetConfig, "sample_size");
+  const assumedSize = defaultSampleSize(inspection.unetConfig, hiddenWidth, inspection.scheduler);
+  let sampleSize = assumedSize?.assumed === false ? assumedSize.size : undefined;
   if (
-    sampleSize === undefined &&
+    assumedSize?.assumed === true &&
     unet &&
-    (fixedDim(sample, 2) ?? fixedDim(latentInput, 2)) === undefined &&
-    inspection.scheduler
+    (fixedDim(sample, 2) ?? fixedDim(latentInput, 2)) === undefined
   ) {
     // Public exports (the runwayml ONNX branch) ship no unet/config.json and leave height/width dynamic:
     // take the size diffusers' pipelines default to for these architectures.
-    const v768 = hiddenWidth === 1024 && inspection.scheduler.prediction_type === "v_prediction";
-    sampleSize = v768 ? 96 : 64;
+    const v768 = assumedSize.v768;
+    sampleSize = assumedSize.size;
     problems.push({
       code: "file-missing",
       severity: "warning",
@@ -691,6 +767,7 @@ export async function loadModelFolder(
     !inputIds ||
     !hiddenOutput ||
     !timestep ||
+    !sample ||
     !unetOutput ||
     !vaeOutput ||
     tokens === undefined ||
@@ -712,6 +789,16 @@ export async function loadModelFolder(
     scheduler: inspection.scheduler,
     vaeScalingFactor: inspection.vaeScalingFactor,
     latent: { channels, height, width },
+    imageSize: imageSizeRuleOf({
+      unetSample: sample.shape,
+      vaeLatent: latentInput?.shape,
+      vaeOutput: vaeOutput.shape,
+      unetGraph: readGraphSummary(unet.path),
+      vaeGraph: readGraphSummary(vaeDecoder.path),
+      unetConfig: inspection.unetConfig,
+      vaeConfig: inspection.vaeConfig,
+      defaultLatent: { height, width },
+    }),
     tokens,
     hiddenWidth,
     io: {
