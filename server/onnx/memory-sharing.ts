@@ -81,3 +81,18 @@ export function sharedWeightsOptions(): Pick<
     },
   };
 }
+
+/**
+ * ONNX Runtime's CPU memory arena off for every CPU session. The arena (one per session) grows to the session's
+ * peak and never gives memory back, so the peaks of the UNet forward, UNet VJP, VAE decoder and VAE VJP sessions
+ * added up (512 px, SD-1.5: the VAE decoder's VJP call alone reaches several GB, and that stayed held while the
+ * UNet's VJPs ran). Without it ORT allocates from malloc: tensors over glibc's mmap threshold (≤ 32 MiB) are
+ * mapped per allocation and unmapped when freed, so each session holds memory only while it runs. The run-option
+ * alternative (memory.enable_memory_arena_shrinkage) is not passed through by onnxruntime-node's RunOptions.
+ * GPU providers keep their own allocators (this option only concerns the CPU arena).
+ */
+export function cpuArenaOptions(
+  provider: string,
+): Pick<ort.InferenceSession.SessionOptions, "enableCpuMemArena"> {
+  return provider === "cpu" ? { enableCpuMemArena: false } : {};
+}

@@ -18,7 +18,12 @@ import { checkFeeds } from "./feeds";
 import { float32ToHalf, halfToFloat32 } from "./float16";
 import { float16ProbeModel, float32TwinFile, isMissingFloat16Error } from "./float16-upcast";
 import { expectedAdapter, realGpuHost } from "./gpu-host";
-import { externalDataBytesBeside, sharedWeightsOptions, sharesWeights } from "./memory-sharing";
+import {
+  cpuArenaOptions,
+  externalDataBytesBeside,
+  sharedWeightsOptions,
+  sharesWeights,
+} from "./memory-sharing";
 import { readModelFile } from "./model-file";
 import { type DeviceInfo, type ProbeResult, type ProviderProbes, selectExecutionProvider } from "./providers";
 import { addOneModel } from "./tiny-onnx";
@@ -216,6 +221,8 @@ function sessionOptions(
     logSeverityLevel: 3,
     // Weights computed from the file mapping, one copy for every session (memory-sharing.ts).
     ...(shareWeights ? sharedWeightsOptions() : {}),
+    // No per-session arena holding each session's peak for good (memory-sharing.ts).
+    ...cpuArenaOptions(provider),
   };
 }
 
