@@ -15,7 +15,10 @@ import type { OnnxRuntime } from "@/server/onnx/types";
 
 export interface ExecutorEnvironment {
   readonly onnx: OnnxRuntime;
-  readonly diffusion: DiffusionRuntime & { loadModel(modelId: string): Promise<DiffusionModel> };
+  /** `loadModel(id, imageSize)`: the model at a run's chosen size (server/models/image-size.ts). */
+  readonly diffusion: DiffusionRuntime & {
+    loadModel(modelId: string, imageSize?: number): Promise<DiffusionModel>;
+  };
   readonly vjpCache: VjpCacheOptions;
   /** Uploaded files by asset id (the app's worker passes the database-backed store). */
   readonly assets?: AssetFiles;

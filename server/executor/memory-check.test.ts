@@ -86,8 +86,8 @@ describe("the arithmetic", () => {
     expect(message).toBe(
       "This run needs about 20 GB of memory with model “sd15” (4.0 GB of weights, 15 GB for one backward call " +
         "at 2 images of 512×512 px), more than the budget of 16 GB (DNO_MEMORY_BUDGET_MB). Use fewer images per " +
-        "run or a smaller resolution, raise DNO_MEMORY_BUDGET_MB if the machine has the memory, or run it on a " +
-        "host with a GPU.",
+        "run or a smaller Image size on the Sampler, raise DNO_MEMORY_BUDGET_MB if the machine has the memory, or " +
+        "run it on a host with a GPU.",
     );
   });
 });
@@ -148,7 +148,7 @@ describe("a run on a tiny model folder", () => {
     await expect(attempt).rejects.toBeInstanceOf(ExecutorError);
     await expect(attempt).rejects.toMatchObject({ code: "PLAN_REFUSED" });
     await expect(attempt).rejects.toThrow(
-      /^This run needs about \d+ MB of memory with model “.+” \(.*\), more than the budget of 1 MB \(DNO_MEMORY_BUDGET_MB\)\. Use fewer images per run or a smaller resolution, raise DNO_MEMORY_BUDGET_MB/,
+      /^This run needs about \d+ MB of memory with model “.+” \(.*\), more than the budget of 1 MB \(DNO_MEMORY_BUDGET_MB\)\. Use fewer images per run or a smaller Image size on the Sampler, raise DNO_MEMORY_BUDGET_MB/,
     );
     expect(iterations).toEqual([]);
     // Nothing was built or written for the refused run.

@@ -111,17 +111,19 @@ export function refusalMessage(options: {
   readonly budget: { bytes: number; setting: string; where: string };
   readonly batch: number;
   readonly latent: { height: number; width: number };
+  /** Pixels per latent cell (the model's VAE scale; 8 when not given). */
+  readonly vaeScale?: number;
 }): string {
   const { estimate, budget } = options;
   const parts = [
     `${formatGb(estimate.weightsBytes)} of weights`,
-    `${formatGb(estimate.activationBytes)} for one backward call at ${options.batch} image${options.batch === 1 ? "" : "s"} of ${options.latent.width * 8}×${options.latent.height * 8} px`,
+    `${formatGb(estimate.activationBytes)} for one backward call at ${options.batch} image${options.batch === 1 ? "" : "s"} of ${options.latent.width * (options.vaeScale ?? 8)}×${options.latent.height * (options.vaeScale ?? 8)} px`,
     ...(estimate.storedBytes > 0 ? [`${formatGb(estimate.storedBytes)} of stored activations`] : []),
   ];
   return (
     `This run needs about ${formatGb(estimate.totalBytes)} of ${budget.where} with model “${options.modelName}” ` +
     `(${parts.join(", ")}), more than the budget of ${formatGb(budget.bytes)} (${budget.setting}). ` +
-    "Use fewer images per run or a smaller resolution" +
+    "Use fewer images per run or a smaller Image size on the Sampler" +
     (estimate.storedBytes > 0 ? ", or DNO_MEMORY_MODE=recompute" : "") +
     `, raise ${budget.setting} if the machine has the memory, or run it on a host with a GPU.`
   );
@@ -145,6 +147,7 @@ export function checkRunMemory(
         budget,
         batch: facts.batch,
         latent: facts.model.latent,
+        vaeScale: facts.model.imageSize.vaeScale,
       }),
       options.nodeId === undefined ? {} : { nodeId: options.nodeId },
     );

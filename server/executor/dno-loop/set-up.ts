@@ -5,15 +5,17 @@
  */
 import { createHash } from "node:crypto";
 import type { ConditioningValue, NodeRunContext, NoiseValue } from "@/nodes/context";
+import { imageSizeIssue } from "@/nodes/graph/image-size-issues";
 import { getGradientEstimator } from "@/nodes/kinds/gradient-estimators";
 import { getNodeDefinition } from "@/nodes/registry";
 import { createOptimizer, type OptimizerConfig } from "@/server/dno/optimizers/index";
 import { optimizerAlgorithmConfigs } from "@/server/kinds/optimizer-algorithms";
+import { ImageSizeError } from "@/server/models/image-size";
 import type { Conditioning } from "@/server/models/sampler";
 import { DiffusionChain, type SamplerSettings } from "../chain";
 import { chooseMemoryMode } from "../chain-memory";
 import type { ExecutorEnvironment } from "../environment";
-import { ExecutorError } from "../errors";
+import { ExecutorError, WorkflowInvalidError } from "../errors";
 import { checkRunMemory } from "../memory-check";
 import {
   buildImageGuards,
@@ -47,10 +49,17 @@ function optimizerConfig(plan: RunPlan): OptimizerConfig {
 
 type LoadedModel = Awaited<ReturnType<ExecutorEnvironment["diffusion"]["loadModel"]>>;
 
+/** The Sampler's model at its Image size; a size the model cannot draw is a validation error on that field. */
 async function loadSamplerModel(plan: RunPlan, env: ExecutorEnvironment): Promise<LoadedModel> {
   try {
-    return await env.diffusion.loadModel(plan.sampler.params.model);
+    return await env.diffusion.loadModel(plan.sampler.params.model, plan.sampler.params.imageSize);
   } catch (error) {
+    if (error instanceof ImageSizeError) {
+      const node = plan.document.nodes.find((candidate) => candidate.id === plan.sampler.id);
+      throw new WorkflowInvalidError([
+        imageSizeIssue(node ?? { id: plan.sampler.id, type: "sampler" }, error.message),
+      ]);
+    }
     throw new ExecutorError(
       "MODEL_UNAVAILABLE",
       `${plan.sampler.displayName} cannot load its model: ${error instanceof Error ? error.message : String(error)}`,
@@ -94,7 +103,7 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
       "The checkpoint belongs to another workflow version, other seeds or other model files; start the run again instead of resuming.",
     );
   }
-  const seeded = await noiseValue.materialize(modelId, settings.steps);
+  const seeded = await noiseValue.materialize(modelId, settings.steps, plan.sampler.params.imageSize);
   const batch = seeded.batch;
   const conditionings = new Map<number, Promise<Conditioning>>();
   const conditioningFor = (rows: number) => {
@@ -123,6 +132,12 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
     exactGradient: estimates === "none",
   });
   log(memory.reason);
+  // The picture's size belongs to the run's record next to the memory mode: "Model default" depends on the
+  // folder's configs, which the model hashes do not cover.
+  log(
+    `Image size ${model.latent.width * model.imageSize.vaeScale}×${model.latent.height * model.imageSize.vaeScale} px ` +
+      `(latents ${model.latent.channels}×${model.latent.height}×${model.latent.width}${plan.sampler.params.imageSize === 0 ? ", the model's default" : ""}).`,
+  );
   const chain = new DiffusionChain(model, env.onnx, env.vjpCache, { memoryMode: memory.mode });
   // An estimator that estimates everything never runs the reverse chain: no VJP models to build.
   if (estimates !== "everything") {

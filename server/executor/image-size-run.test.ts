@@ -1,0 +1,88 @@
+/**
+ * A DNO run at a chosen Image size through the executor: the tiny SD-1.5 export (a user's folder, 64 px by
+ * default) optimized at 128 px — noise, UNet and VAE calls, their VJPs and the pictures all at 16×16 latents —
+ * and the bundled fixed-size model refusing 128 px as a validation error on the Sampler's Image size, before
+ * anything is built.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
+import { createOnnxRuntime } from "@/server/onnx/runtime";
+import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
+import { ExecutorError } from "./errors";
+import { planRun } from "./plan";
+import { runDno } from "./run-dno";
+import { dnoWorkflow, PAPER_ADAM } from "./testing/workflows";
+
+let scratch: string;
+let env: ExecutorEnvironment;
+
+beforeAll(async () => {
+  scratch = mkdtempSync(path.join(tmpdir(), "dno-image-size-run-"));
+  copyTinySdArch("sd15", path.join(scratch, "models/sd15"));
+  env = await createExecutorEnvironment({
+    onnx: await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 }),
+    vjpCacheDir: path.join(scratch, "vjp"),
+    directories: { bundledDir: path.resolve("models"), userDir: path.join(scratch, "models") },
+    memoryMode: "recompute",
+  });
+});
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const workflow = (model: string, imageSize: number) =>
+  dnoWorkflow({
+    model,
+    prompt: "a red circle",
+    noise: { seed: 3, optimize: "initial-and-steps" },
+    sampler: { steps: 2, eta: 1, guidanceScale: 3, imageSize },
+    rewards: [{ params: { kind: "brightness" } }],
+    optimizer: { ...PAPER_ADAM, iterations: 2, learningRate: 0.05 },
+  });
+
+describe("a DNO run at a chosen image size", () => {
+  // Most of the time is ONNX Runtime building the tiny UNet's VJP session.
+  it("optimizes the SD-1.5 export at 128 px: 16×16 latents, 128-px pictures, a nonzero gradient", async () => {
+    const log: string[] = [];
+    const result = await runDno({
+      plan: planRun(workflow("user:sd15", 128)),
+      env,
+      log: (line) => log.push(line),
+    });
+    expect(result.history).toHaveLength(2);
+    for (const image of [result.initialImage, result.finalImage]) {
+      expect([image.batch, image.channels, image.height, image.width]).toEqual([1, 3, 128, 128]);
+    }
+    // x_T and two step noises per image, each 4×16×16.
+    expect(result.checkpoint.noise[0]).toHaveLength(3 * 4 * 16 * 16);
+    const first = result.history[0]!;
+    expect(Number.isFinite(first.objective)).toBe(true);
+    expect(first.gradNorm).toBeGreaterThan(0);
+    // The optimizer moved the picture: the gradient reached the noise through the 16×16 chain.
+    expect(result.finalImage.data).not.toEqual(result.initialImage.data);
+    expect(log).toContain("Image size 128×128 px (latents 4×16×16).");
+  }, 240_000);
+
+  it("refuses 128 px on the bundled 64-px model, naming the Sampler, Image size and the size it draws", async () => {
+    const vjpDir = path.join(scratch, "vjp");
+    const cachedBefore = existsSync(vjpDir) ? readdirSync(vjpDir) : [];
+    const attempt = runDno({ plan: planRun(workflow("tiny-shapes-sd", 128)), env });
+    await expect(attempt).rejects.toBeInstanceOf(ExecutorError);
+    await expect(attempt).rejects.toMatchObject({
+      code: "WORKFLOW_INVALID",
+      issues: [
+        {
+          code: "image-size-unsupported",
+          nodeId: "sampler-1",
+          param: "imageSize",
+          message:
+            "Sampler › Image size: 128 px is not possible: this model draws only 64×64 px (its graphs fix the size); choose “Model default”.",
+        },
+      ],
+    });
+    // Refused before any backward model was built.
+    expect(existsSync(vjpDir) ? readdirSync(vjpDir) : []).toEqual(cachedBefore);
+  });
+});
