@@ -6,9 +6,10 @@
  *   x_{t−1} = a·x_t + b·ε̂(x_t) + σ·z_t,   ε̂ = (1−w)·ε_u(x_t) + w·ε_c(x_t)
  *   ∂/∂z_t  = σ·ḡ            (σ = 0 on a noise-free last step: its z gets exactly zero gradient)
  *   ∂/∂x_t  = a·ḡ + J_u(x_t)ᵀ((1−w)·b·ḡ) + J_c(x_t)ᵀ(w·b·ḡ)
- * where both UNet branches are pulled back in ONE batch-2B call of the UNet's VJP model (rows
- * [uncond…, cond…] as in the forward pass; the VJP model recomputes the forward inside, so only x_t is
- * stored per step). The decoder's VJP includes the latent scaling: image = D(x_0 / s).
+ * where both UNet branches are pulled back by the UNet's VJP model over the 2B rows [uncond…, cond…] of the
+ * forward pass — in one call for small UNets, one row per call for large ones, whose activations per call
+ * grow with the rows (vjp-rows.ts); the VJP model recomputes the forward inside, so only x_t is stored per
+ * step. The decoder's VJP includes the latent scaling: image = D(x_0 / s).
  * VJP models come from the autodiff builder through its disk cache and run as ordinary sessions of
  * server/onnx (cached by file hash); those of float16 exports are loss-scaled per call (float16-loss-scale.ts).
  *
@@ -29,11 +30,13 @@ import {
   latentSize,
   sample,
   type UnetCaller,
+  uploadHidden,
 } from "@/server/models/sampler";
 import { type DdimCoefficients, ddimPlan } from "@/server/models/scheduler/ddim";
-import type { HostTensor, OnnxModel, OnnxRuntime } from "@/server/onnx/types";
+import type { DeviceTensor, HostTensor, OnnxModel, OnnxRuntime, OnnxValue } from "@/server/onnx/types";
 import { ExecutorError, throwIfAborted } from "./errors";
 import { withFloat16LossScaling } from "./float16-loss-scale";
+import { unetVjpRowsPerCall } from "./vjp-rows";
 
 export interface SamplerSettings {
   readonly steps: number;
@@ -52,6 +55,11 @@ export type BackwardMemoryMode = "recompute" | "store";
 export interface ChainOptions {
   /** Default "recompute". */
   readonly memoryMode?: BackwardMemoryMode;
+  /**
+   * Rows per UNet VJP call in recompute mode; default one row for large UNets, all rows otherwise
+   * (vjp-rows.ts). A fixed-batch export always takes its batch.
+   */
+  readonly vjpRowsPerCall?: number;
 }
 
 /** What a store-mode forward kept for its backward. */
@@ -59,8 +67,11 @@ interface StoredForward {
   /** The forward's checkpoints: the backward uses the stored activations only for exactly these. */
   readonly latents: readonly Float32Array[];
   readonly conditioning: Conditioning;
-  /** Per step, per UNet call: the residuals; a step's entry is released once its backward has run. */
-  readonly steps: (Record<string, HostTensor>[] | null)[];
+  /**
+   * Per step, per UNet call: the residuals (on the device where the provider keeps tensors there); a step's
+   * entry is released once its backward has run.
+   */
+  readonly steps: (Record<string, OnnxValue>[] | null)[];
   bytes: number;
 }
 
@@ -75,6 +86,17 @@ export interface ChainGradient {
   readonly xT: Float32Array;
   /** ∂objective/∂z_t per step (first step first), or null when not asked for. */
   readonly stepNoises: Float32Array[] | null;
+}
+
+/** Bytes a kept value holds (host or device memory). */
+function valueBytes(value: OnnxValue): number {
+  return value.type === "device" ? value.byteLength : value.data.byteLength;
+}
+
+/** Frees the device tensors among one step's kept residuals (host ones go with the garbage collector). */
+function releaseResiduals(step: readonly Record<string, OnnxValue>[] | null): void {
+  for (const call of step ?? [])
+    for (const value of Object.values(call)) if (value.type === "device") value.dispose();
 }
 
 function outputOf(model: OnnxModel, outputs: Record<string, HostTensor>, name: string): Float32Array {
@@ -108,7 +130,10 @@ export class DiffusionChain {
   private vaeVjp: OnnxModel | null = null;
   private unetSplit: { forward: OnnxModel; backward: OnnxModel; entry: CachedSplitVjp } | null = null;
   private stored: StoredForward | null = null;
+  /** The conditioning's hidden states on the device, per rows-per-call (uploaded once per conditioning). */
+  private deviceHidden: { source: Float32Array; byChunk: Map<number, DeviceTensor[]> } | null = null;
   readonly memoryMode: BackwardMemoryMode;
+  private readonly vjpRowsPerCall: number | undefined;
 
   constructor(
     readonly model: DiffusionModel,
@@ -117,6 +142,7 @@ export class DiffusionChain {
     options: ChainOptions = {},
   ) {
     this.memoryMode = options.memoryMode ?? "recompute";
+    this.vjpRowsPerCall = options.vjpRowsPerCall;
   }
 
   /** Bytes of activations the last store-mode forward kept that no backward has released yet. */
@@ -126,7 +152,38 @@ export class DiffusionChain {
 
   /** Forgets the activations of the last store-mode forward (the next forward or its backward frees them anyway). */
   releaseStored(): void {
+    this.dropStored();
+  }
+
+  /** Forgets the stored activations, freeing those kept on the device at once. */
+  private dropStored(): void {
+    for (const step of this.stored?.steps ?? []) releaseResiduals(step);
     this.stored = null;
+  }
+
+  /**
+   * The conditioning's hidden states on the device, one tensor per UNet call of `chunk` rows: uploaded once per
+   * conditioning (a DNO run encodes its prompt once) and read in place by every forward UNet call and backward
+   * VJP call of every iteration. Undefined when `consumer` stores that input in another element type (then
+   * its calls take host views).
+   */
+  private async hiddenOnDevice(
+    conditioning: Conditioning,
+    chunk: number,
+    consumer: OnnxModel,
+  ): Promise<readonly OnnxValue[] | undefined> {
+    if (this.deviceHidden?.source !== conditioning.hidden) {
+      for (const tensors of this.deviceHidden?.byChunk.values() ?? []) for (const t of tensors) t.dispose();
+      this.deviceHidden = { source: conditioning.hidden, byChunk: new Map() };
+    }
+    let tensors = this.deviceHidden.byChunk.get(chunk);
+    if (!tensors) {
+      tensors = await uploadHidden(this.model, conditioning, chunk);
+      this.deviceHidden.byChunk.set(chunk, tensors);
+    }
+    const spec = consumer.inputs.find((input) => input.name === "encoder_hidden_states");
+    const stored = spec?.castFrom ?? spec?.type;
+    return tensors.every((tensor) => tensor.elementType === stored) ? tensors : undefined;
   }
 
   get latentSize(): number {
@@ -169,7 +226,13 @@ export class DiffusionChain {
         { wrt: ["sample"], of: this.model.io.unetOutput },
         this.vjpCache,
       );
-      const forward = await this.onnx.load(entry.forwardFile, { name: "unet forward (store mode)" });
+      // The residuals stay on the device until the backward reads them (ε̂ comes to the host for the DDIM step).
+      const forward = await this.onnx.load(entry.forwardFile, {
+        name: "unet forward (store mode)",
+        deviceOutputs: entry.residuals
+          .map((residual) => residual.name)
+          .filter((name) => name !== this.model.io.unetOutput),
+      });
       const backward = withFloat16LossScaling(
         await this.onnx.load(entry.backwardFile, { name: "unet backward (store mode)" }),
         cotangentInputName(this.model.io.unetOutput),
@@ -214,10 +277,15 @@ export class DiffusionChain {
   ): Promise<ChainForward> {
     const keep = options.keepActivations === true && this.memoryMode === "store";
     // The previous forward's activations go before this one's are made.
-    if (keep) this.stored = null;
-    const steps: Record<string, HostTensor>[][] = [];
+    if (keep) this.dropStored();
+    const steps: Record<string, OnnxValue>[][] = [];
     const bytes = { total: 0 };
     const split = keep ? await this.unetSplitModels() : null;
+    const hidden = await this.hiddenOnDevice(
+      conditioning,
+      this.unetRows(conditioning).chunk,
+      split ? split.forward : this.model.unet,
+    );
     const result = await sample({
       model: this.model,
       conditioning,
@@ -229,10 +297,15 @@ export class DiffusionChain {
       finalStepNoise: settings.finalStepNoise,
       decode: false,
       signal,
+      ...(hidden ? { hidden } : {}),
       ...(split
         ? {
-            createUnetCaller: (_model: DiffusionModel, c: Conditioning, w: number) =>
-              this.storingUnetCaller(split.forward, c, w, steps, bytes),
+            createUnetCaller: (
+              _model: DiffusionModel,
+              c: Conditioning,
+              w: number,
+              deviceHidden?: readonly OnnxValue[],
+            ) => this.storingUnetCaller(split.forward, c, w, steps, bytes, deviceHidden),
           }
         : {}),
     });
@@ -247,30 +320,31 @@ export class DiffusionChain {
     forward: OnnxModel,
     conditioning: Conditioning,
     guidanceScale: number,
-    steps: Record<string, HostTensor>[][],
+    steps: Record<string, OnnxValue>[][],
     bytes: { total: number },
+    hidden?: readonly OnnxValue[],
   ): UnetCaller {
     const { rows, chunk, half } = this.unetRows(conditioning);
     const size = this.latentSize;
     const sampleInput = new Float32Array(rows * size);
     const timestep = timestepTensor(this.model, chunk);
     const outputName = this.model.io.unetOutput;
-    const calls = this.unetFeeds(conditioning, sampleInput, timestep);
+    const calls = this.unetFeeds(conditioning, sampleInput, timestep, chunk, hidden);
     const call = async (latent: Float32Array, t: number, guided: Float32Array): Promise<void> => {
       sampleInput.set(latent, 0);
       sampleInput.set(latent, half);
       setTimestep(timestep, t);
-      const kept: Record<string, HostTensor>[] = [];
+      const kept: Record<string, OnnxValue>[] = [];
       const epsilon = new Float32Array(rows * size);
       for (const [index, feeds] of calls.entries()) {
-        const outputs = await forward.run(feeds);
-        epsilon.set(outputOf(forward, outputs, outputName), index * chunk * size);
-        const residuals: Record<string, HostTensor> = {};
-        for (const [name, tensor] of Object.entries(outputs)) {
+        const { host, device } = await forward.runKeeping(feeds);
+        epsilon.set(outputOf(forward, host, outputName), index * chunk * size);
+        const residuals: Record<string, OnnxValue> = { ...device };
+        for (const [name, tensor] of Object.entries(host)) {
           if (name === outputName && !this.unetSplit?.entry.residuals.some((r) => r.name === name)) continue;
           residuals[name] = tensor;
-          bytes.total += tensor.data.byteLength;
         }
+        for (const tensor of Object.values(residuals)) bytes.total += valueBytes(tensor);
         kept.push(residuals);
       }
       steps.push(kept);
@@ -295,13 +369,15 @@ export class DiffusionChain {
     return { rows, chunk, half: conditioning.batch * this.latentSize };
   }
 
-  /** The UNet's forward feeds per call, as views of `sampleInput` and the conditioning. */
+  /** The UNet's forward feeds per call of `chunk` rows (default the call size), as views of `sampleInput` and the conditioning. */
   private unetFeeds(
     conditioning: Conditioning,
     sampleInput: Float32Array,
     timestep: HostTensor,
-  ): Record<string, HostTensor>[] {
-    const { rows, chunk } = this.unetRows(conditioning);
+    chunk = this.unetRows(conditioning).chunk,
+    hidden?: readonly OnnxValue[],
+  ): Record<string, OnnxValue>[] {
+    const { rows } = this.unetRows(conditioning);
     const size = this.latentSize;
     const { channels, height, width } = this.model.latent;
     const hiddenRow = conditioning.tokens * conditioning.width;
@@ -314,7 +390,8 @@ export class DiffusionChain {
           dims: [chunk, channels, height, width],
         },
         timestep,
-        encoder_hidden_states: {
+        // On the device when given (hiddenOnDevice): not copied again per call.
+        encoder_hidden_states: hidden?.[call] ?? {
           type: "float32",
           data: conditioning.hidden.subarray(start * hiddenRow, (start + chunk) * hiddenRow),
           dims: [chunk, conditioning.tokens, conditioning.width],
@@ -396,10 +473,16 @@ export class DiffusionChain {
         ? this.stored
         : null;
     // Used once: a second backward over the same forward (or a single image of it) recomputes.
-    this.stored = null;
+    if (stored) this.stored = null;
+    else this.dropStored();
     const split = stored ? await this.unetSplitModels() : null;
     const vjp = split ? split.backward : await this.unetVjpModel();
-    const { rows, chunk, half } = this.unetRows(conditioning);
+    const { rows, half } = this.unetRows(conditioning);
+    // The split backward reads residuals per forward call; the whole VJP may pull back fewer rows per call
+    // (its memory grows with its rows: vjp-rows.ts).
+    const chunk = split
+      ? this.unetRows(conditioning).chunk
+      : unetVjpRowsPerCall(this.model, rows, this.vjpRowsPerCall);
     const size = this.latentSize;
     const { channels, height, width } = this.model.latent;
     const sampleInput = new Float32Array(rows * size);
@@ -409,28 +492,35 @@ export class DiffusionChain {
     const cotangentName = cotangentInputName(this.model.io.unetOutput);
     const gradName = gradientOutputName("sample");
     const declared = new Set(vjp.inputs.map((input) => input.name));
-    const calls = this.unetFeeds(conditioning, sampleInput, timestep).map((forwardFeeds, call) => {
-      const start = call * chunk;
-      const feeds: Record<string, HostTensor> = {
-        [cotangentName]: {
-          type: "float32",
-          data: cotangent.subarray(start * size, (start + chunk) * size),
-          dims: [chunk, channels, height, width],
-        },
-      };
-      // The split backward reads only some forward inputs (often none).
-      for (const [name, tensor] of Object.entries(forwardFeeds)) if (declared.has(name)) feeds[name] = tensor;
-      return {
-        feeds,
-        outputs: {
-          [gradName]: {
+    // The same device copy of the hidden states as the forward's (when the calls have its rows).
+    const hidden = declared.has("encoder_hidden_states")
+      ? await this.hiddenOnDevice(conditioning, chunk, vjp)
+      : undefined;
+    const calls = this.unetFeeds(conditioning, sampleInput, timestep, chunk, hidden).map(
+      (forwardFeeds, call) => {
+        const start = call * chunk;
+        const feeds: Record<string, OnnxValue> = {
+          [cotangentName]: {
             type: "float32",
-            data: gradSample.subarray(start * size, (start + chunk) * size),
+            data: cotangent.subarray(start * size, (start + chunk) * size),
             dims: [chunk, channels, height, width],
-          } satisfies HostTensor,
-        },
-      };
-    });
+          },
+        };
+        // The split backward reads only some forward inputs (often none).
+        for (const [name, tensor] of Object.entries(forwardFeeds))
+          if (declared.has(name)) feeds[name] = tensor;
+        return {
+          feeds,
+          outputs: {
+            [gradName]: {
+              type: "float32",
+              data: gradSample.subarray(start * size, (start + chunk) * size),
+              dims: [chunk, channels, height, width],
+            } satisfies HostTensor,
+          },
+        };
+      },
+    );
     const w = settings.guidanceScale;
     // Two buffers swapped per step: nothing is allocated per step but the step-noise gradients.
     let g = Float32Array.from(x0Gradient);
@@ -463,7 +553,8 @@ export class DiffusionChain {
       }
       if (stored) {
         for (const kept of stored.steps[index] ?? [])
-          for (const tensor of Object.values(kept)) stored.bytes -= tensor.data.byteLength;
+          for (const tensor of Object.values(kept)) stored.bytes -= valueBytes(tensor);
+        releaseResiduals(stored.steps[index] ?? null);
         stored.steps[index] = null;
       }
       for (let i = 0; i < half; i++)

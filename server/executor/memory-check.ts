@@ -21,6 +21,7 @@ import { externalDataBytesBeside, sharesWeights } from "@/server/onnx/memory-sha
 import type { OnnxModel } from "@/server/onnx/types";
 import type { ExecutorEnvironment } from "./environment";
 import { ExecutorError } from "./errors";
+import { unetVjpRowsPerCall } from "./vjp-rows";
 
 export interface RunMemoryFacts {
   readonly model: DiffusionModel;
@@ -77,8 +78,12 @@ export function estimateDnoRunMemory(facts: RunMemoryFacts, provider: string): R
     ...weightFilesOf(model.unet.path, copiesOf(model.unet, backwardSessions), statOf),
     ...weightFilesOf(model.vaeDecoder.path, copiesOf(model.vaeDecoder, 2), statOf),
   ];
-  // CFG runs both halves: 2·batch rows, in chunks of a fixed-batch export.
-  const rows = model.fixedBatch.unet ?? 2 * batch;
+  // CFG runs both halves: 2·batch rows, in chunks of a fixed-batch export; recompute's whole VJP pulls
+  // large UNets back one row per call (vjp-rows.ts), store's split backward takes the forward's calls.
+  const rows =
+    facts.storedBytesPerStep === undefined
+      ? unetVjpRowsPerCall(model, 2 * batch)
+      : (model.fixedBatch.unet ?? 2 * batch);
   const { channels, height, width } = model.latent;
   const vaeRows = model.fixedBatch.vae ?? batch;
   return estimateRunMemory({
