@@ -8,7 +8,7 @@
 import { useState } from "react";
 import { ParameterLabel, ParameterValue } from "@/app/_components/parameter-value";
 import { ParamField } from "@/app/_editor/ui/param-field";
-import { useModelOptions } from "@/app/_editor/ui/use-model-options";
+import { imageSizeRuleOf, useModelOptions } from "@/app/_editor/ui/use-model-options";
 import { describeParams, isParamVisible } from "@/nodes/describe-params";
 import type { GraphDocument } from "@/nodes/graph/document";
 import { issueNodeName } from "@/nodes/graph/format-issues";
@@ -73,6 +73,9 @@ export function ReviewParams(props: {
                     value={params[field.name]}
                     readOnly={readOnly}
                     modelOptions={modelOptions}
+                    imageSizeRule={
+                      field.widget === "imageSize" ? imageSizeRuleOf(modelOptions, params) : undefined
+                    }
                     onChange={(param, value) =>
                       setEdits((previous) => ({
                         ...previous,

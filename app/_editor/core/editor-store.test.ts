@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyGraphDocument } from "@/nodes/graph/create";
 import { exampleWorkflows } from "@/nodes/graph/examples";
+import { imageSizeIssues } from "@/nodes/graph/image-size-issues";
 import { promptVocabularyIssues } from "@/nodes/graph/prompt-vocabulary";
 import { registryGraphKit } from "./default-kit";
 import { EditorStore } from "./editor-store";
@@ -574,5 +575,42 @@ describe("setExtraValidation", () => {
     store.setExtraValidation(null);
     store.updateParam(prompt.id, "text", "a cute cat");
     expect(store.getSnapshot().issues).toEqual([]);
+  });
+
+  it("marks a Sampler's Image size its model cannot draw as an error on that field, until it is valid again", () => {
+    const example = exampleWorkflows.find((workflow) => workflow.slug === "brighten-with-a-guard");
+    if (!example) throw new Error("example missing");
+    const { store } = setup(structuredClone(example.document));
+    const sampler = store.getSnapshot().document.nodes.find((node) => node.type === "sampler");
+    if (!sampler) throw new Error("no sampler");
+    const fixed = {
+      adjustable: false,
+      defaultWidth: 64,
+      defaultHeight: 64,
+      vaeScale: 8,
+      granularity: 16,
+      min: 64,
+      max: 64,
+    };
+    const sd15 = { ...fixed, adjustable: true, granularity: 64, max: 1024 };
+    store.setExtraValidation((doc) =>
+      imageSizeIssues(doc, [
+        { id: "tiny-shapes-sd", imageSize: fixed },
+        { id: "user:sd15", imageSize: sd15 },
+      ]),
+    );
+    store.updateParam(sampler.id, "model", "tiny-shapes-sd");
+    store.updateParam(sampler.id, "imageSize", 256);
+    const errors = store.getSnapshot().issuesByNode.get(sampler.id) ?? [];
+    expect(errors.map((issue) => [issue.code, issue.param, issue.severity])).toEqual([
+      ["image-size-unsupported", "imageSize", "error"],
+    ]);
+    expect(errors[0]?.message).toContain("this model draws only 64×64 px");
+    // Another model that allows 256 px, or the model default, clears it.
+    store.updateParam(sampler.id, "model", "user:sd15");
+    expect(store.getSnapshot().issuesByNode.get(sampler.id) ?? []).toEqual([]);
+    store.updateParam(sampler.id, "model", "tiny-shapes-sd");
+    store.updateParam(sampler.id, "imageSize", 0);
+    expect(store.getSnapshot().issuesByNode.get(sampler.id) ?? []).toEqual([]);
   });
 });

@@ -7,12 +7,14 @@ import { Handle, type Node, type NodeProps, Position, type ReactFlowState, useSt
 import { createContext, Fragment, memo, useCallback, useContext, useMemo, useState } from "react";
 import { describeParams, isParamVisible } from "@/nodes/describe-params";
 import { NodeRunBadge } from "@/app/_runs/node-run-badge";
+import type { ImageSizeRule } from "@/nodes/image-size";
 import { getNodeDefinition } from "@/nodes/registry";
 import { type AnyNodeDefinition, PORT_COLORS, PORT_TYPE_LABELS, type PortDeclaration } from "@/nodes/types";
 import type { GraphIssue, GraphNode } from "../core/types";
 import { categoryColor } from "./category-colors";
 import { EditorStoreContext, ReadOnlyContext } from "./editor-context";
 import { ParamField } from "./param-field";
+import { imageSizeRuleOf } from "./use-model-options";
 import { InfoIcon } from "@/app/_components/icons";
 import { NodeCommentBadge, ParamCommentMarker } from "@/app/_comments/node-comment-badge";
 
@@ -33,6 +35,8 @@ export interface ModelOption {
   readonly vocabulary?: readonly string[];
   /** Its sample grid (/api/models/samples). */
   readonly samplesUrl?: string;
+  /** Which image sizes it can draw (the Sampler's Image size choices). */
+  readonly imageSize?: ImageSizeRule;
 }
 
 /** Options of the "model" widget (the server's model list), or null while unknown. */
@@ -229,6 +233,7 @@ function NodeCardImpl({ data, id }: NodeProps<CardNode>) {
         error={paramErrors.get(field.name)}
         readOnly={readOnly}
         modelOptions={modelOptions}
+        imageSizeRule={field.widget === "imageSize" ? imageSizeRuleOf(modelOptions, node.params) : undefined}
         onChange={onChange}
         onCommit={onCommit}
       />

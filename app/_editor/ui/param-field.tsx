@@ -6,6 +6,7 @@
  */
 import { memo, useEffect, useId, useState } from "react";
 import type { ParamFieldDescriptor } from "@/nodes/describe-params";
+import { type ImageSizeRule, imageSizeChoices } from "@/nodes/image-size";
 import { DiceIcon } from "@/app/_components/icons";
 import { AssetFileField } from "./asset-file-field";
 import { ModelCard } from "./model-card";
@@ -18,6 +19,8 @@ export interface ParamFieldProps {
   readonly error?: string;
   readonly readOnly: boolean;
   readonly modelOptions: readonly ModelOption[] | null;
+  /** The "imageSize" widget's model's rule (the node's model in the server's list); undefined while unknown. */
+  readonly imageSizeRule?: ImageSizeRule;
   readonly onChange: (param: string, value: unknown) => void;
   readonly onCommit: () => void;
   /** Test ids are `<prefix>.<node>.<param>`: "param" on the canvas, "review" in the run page's review table. */
@@ -346,6 +349,36 @@ function ParamFieldImpl(props: ParamFieldProps) {
           </select>
           {footer}
           <ModelCard option={options.find((option) => option.value === current)} testId={testId} />
+        </div>
+      );
+    }
+    case "imageSize": {
+      // Only the sizes the node's model allows (nodes/image-size.ts); values travel as numbers.
+      const current = asNumber(value, 0);
+      const choices = imageSizeChoices(props.imageSizeRule, current);
+      return (
+        <div className="param">
+          {label}
+          <select
+            id={inputId}
+            className="select nodrag"
+            data-testid={testId}
+            value={String(current)}
+            title={field.help}
+            disabled={readOnly}
+            aria-invalid={invalid}
+            onChange={(event) => {
+              set(Number(event.target.value));
+              onCommit();
+            }}
+          >
+            {choices.map((choice) => (
+              <option key={choice.value} value={String(choice.value)}>
+                {choice.label}
+              </option>
+            ))}
+          </select>
+          {footer}
         </div>
       );
     }

@@ -7,6 +7,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { useTRPC } from "@/app/_trpc/provider";
+import { DEFAULT_MODEL_ID } from "@/nodes/defs/sampler";
+import type { ImageSizeRule } from "@/nodes/image-size";
 import type { ModelOption } from "./node-card";
 
 export function useModelOptions() {
@@ -20,6 +22,7 @@ export function useModelOptions() {
           label: `${model.name}${model.source === "upload" ? " (uploaded)" : ""}${model.valid ? "" : " (cannot be loaded)"}`,
           ...(model.cardSummary ? { summary: model.cardSummary } : {}),
           ...(model.vocabulary ? { vocabulary: model.vocabulary } : {}),
+          ...(model.imageSize ? { imageSize: model.imageSize } : {}),
           ...(model.hasSamples
             ? { samplesUrl: `/api/models/samples?model=${encodeURIComponent(model.id)}` }
             : {}),
@@ -28,4 +31,13 @@ export function useModelOptions() {
     [models.data],
   );
   return { models: models.data, modelOptions };
+}
+
+/** The image-size rule of the model a node's params name (the Sampler's default model when unset). */
+export function imageSizeRuleOf(
+  modelOptions: readonly ModelOption[] | null,
+  params: Readonly<Record<string, unknown>>,
+): ImageSizeRule | undefined {
+  const model = typeof params.model === "string" ? params.model : DEFAULT_MODEL_ID;
+  return modelOptions?.find((option) => option.value === model)?.imageSize;
 }

@@ -20,6 +20,7 @@ import { ReviewBanner, ReviewControls, type ReviewTarget } from "@/app/_proposal
 import { LIVE_RUN_SLOT_ID, RunControls } from "@/app/_runs/run-controls";
 import { editorPermissions, type WorkflowRole } from "@/app/_sharing/access-rules";
 import { ShareDialog } from "@/app/_sharing/share-dialog";
+import { imageSizeIssues } from "@/nodes/graph/image-size-issues";
 import { promptVocabularyIssues } from "@/nodes/graph/prompt-vocabulary";
 import { registryGraphKit } from "../core/default-kit";
 import { EditorStore } from "../core/editor-store";
@@ -153,9 +154,12 @@ function EditorShell(props: { readonly workflow: OpenedWorkflow }) {
   const save = useMutation(trpc.workflow.save.mutationOptions());
   // The Sampler's model picker lists the server's models; until they arrive it shows the stored value.
   const { models, modelOptions } = useModelOptions();
-  // Prompt words the Sampler's model never saw: a warning on the Prompt, once the model list is here.
+  // Prompt words the Sampler's model never saw (a warning on the Prompt) and Image sizes its model cannot
+  // draw (an error on the Sampler), once the model list is here.
   useEffect(() => {
-    store.setExtraValidation(models ? (doc) => promptVocabularyIssues(doc, models) : null);
+    store.setExtraValidation(
+      models ? (doc) => [...promptVocabularyIssues(doc, models), ...imageSizeIssues(doc, models)] : null,
+    );
   }, [models, store]);
   const client = useTRPCClient();
 
