@@ -2,7 +2,7 @@
  * Full-size check of the aesthetic-shaped scorer (issue 15 item 5, not in CI): the CLIP ViT-L/14 image tower +
  * LAION aesthetic MLP head built by `npm run build:sd-arch -- --aesthetic --scale full` (.cache/sd-arch/aesthetic,
  * ~1.2 GB, random weights) as a custom ONNX reward with “Scorer input: CLIP”, on a 512-px picture:
- *   check     the upload check (checkScorer) on the file's bytes;
+ *   check     the upload check (checkScorerFile: the file's structure, weights left on disk);
  *   score     the reward's forward (CLIP preprocessing + the scorer);
  *   gradient  the first value-and-gradient (builds or reads the scorer's VJP model, creates its session, runs
  *             it, then the preprocessing's transpose), then a second one (sessions warm);
@@ -11,12 +11,12 @@
  *
  *   flock /tmp/bigmem.lock npx tsx scripts/scale-aesthetic.ts [--file PATH] [--threads N]
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot } from "@/server/db/repo-root";
 import type { ImageBatch } from "@/server/dno/rewards/reward";
-import { checkScorer } from "@/server/assets/check-scorer";
+import { checkScorerFile } from "@/server/assets/check-scorer";
 import { createCustomOnnxReward } from "@/server/executor/custom-reward";
 import { createRng } from "@/server/models/rng";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
@@ -39,7 +39,7 @@ if (!existsSync(file)) {
 const px = Number(values.px);
 const rssPeak = () => mb(readRssMb("self")?.peak ?? Number.NaN);
 
-const check = await timed(async () => checkScorer(readFileSync(file), "aesthetic.onnx"));
+const check = await timed(async () => checkScorerFile(file, "aesthetic.onnx"));
 console.error(`check: ${Math.round(check.ms)} ms, ${JSON.stringify(check.value)}, peak RSS ${rssPeak()} MiB`);
 const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: Number(values.threads) });
 const reward = await createCustomOnnxReward(

@@ -119,7 +119,8 @@ const envSchema = z
     // Uploads (app/api/uploads): the largest model .zip, its unpacked size, and the largest ONNX scorer.
     MAX_UPLOAD_BYTES: byteLimit(512 * 1024 * 1024),
     MAX_UNZIPPED_MODEL_BYTES: byteLimit(4 * 1024 * 1024 * 1024),
-    MAX_SCORER_UPLOAD_BYTES: byteLimit(64 * 1024 * 1024),
+    // 2 GiB: protobuf's one-file limit, so any scorer that can be one .onnx file (a ViT-L/14 one is 1.2 GB).
+    MAX_SCORER_UPLOAD_BYTES: byteLimit(2 * 1024 * 1024 * 1024),
     // Artifact storage (server/services/runs/artifact-store.ts): run images and checkpoints go to this
     // S3-compatible bucket (S3, MinIO, R2) when DNO_S3_BUCKET is set, else to <data dir>/artifacts.
     DNO_S3_BUCKET: unsetIfEmpty(

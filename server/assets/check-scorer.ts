@@ -2,10 +2,12 @@
  * Checks an uploaded ONNX scoring model before it is kept: it parses as an ONNX ModelProto, imports a
  * default-domain opset the runtime and the autodiff support, takes exactly one picture batch [N, 3, H, W]
  * and gives one score (or a few, picked by “Score position”) per picture. Each failure is one sentence
- * that names the file and says what to do. Pure: bytes in, summary or message out.
+ * that names the file and says what to do. `checkScorer` takes bytes; `checkScorerFile` reads a file's
+ * structure without its weights (proto-skeleton.ts), so a 1.2 GB scorer is checked in a few MiB of memory.
  */
 import type { Dim, Model, ValueInfo } from "@/server/autodiff/ir";
 import { decodeModel } from "@/server/autodiff/proto";
+import { ProtoSkeletonError, readModelSkeleton } from "@/server/autodiff/proto-skeleton";
 
 export const MIN_SCORER_OPSET = 13;
 export const MAX_SCORER_OPSET = 26;
@@ -33,27 +35,43 @@ export function shapeText(shape: readonly Dim[] | null): string {
 const isDynamicOr = (dim: Dim | undefined, size: number) =>
   dim === null || dim === undefined || typeof dim === "string" || dim === size || dim <= 0;
 
+const notOnnx = (name: string) =>
+  new ScorerCheckError(
+    `“${name}” is not an ONNX model (it could not be read as one). Export your scoring model with ` +
+      "torch.onnx.export (or onnx.save) and upload the .onnx file.",
+  );
+
 function decode(bytes: Uint8Array, name: string): Model {
-  const notOnnx = () =>
-    new ScorerCheckError(
-      `“${name}” is not an ONNX model (it could not be read as one). Export your scoring model with ` +
-        "torch.onnx.export (or onnx.save) and upload the .onnx file.",
-    );
   let model: Model;
   try {
     model = decodeModel(bytes);
   } catch {
-    throw notOnnx();
+    throw notOnnx(name);
   }
   // Protocol buffers decode many byte strings without complaint: a model must at least have ops and I/O.
   if (model.graph.nodes.length === 0 || model.graph.outputs.length === 0 || model.opsetImports.length === 0) {
-    throw notOnnx();
+    throw notOnnx(name);
   }
   return model;
 }
 
 export function checkScorer(bytes: Uint8Array, name: string): ScorerSummary {
-  const model = decode(bytes, name);
+  return checkScorerModel(decode(bytes, name), name);
+}
+
+/** The same checks on a file, reading its structure only: the weights stay on disk. */
+export async function checkScorerFile(file: string, name: string): Promise<ScorerSummary> {
+  let skeleton: Uint8Array;
+  try {
+    skeleton = (await readModelSkeleton(file)).bytes;
+  } catch (error) {
+    if (error instanceof ProtoSkeletonError) throw notOnnx(name);
+    throw error;
+  }
+  return checkScorer(skeleton, name);
+}
+
+function checkScorerModel(model: Model, name: string): ScorerSummary {
   const opsetEntry = model.opsetImports.find((entry) => entry.domain === "" || entry.domain === "ai.onnx");
   const opset = opsetEntry?.version ?? 0;
   if (opset < MIN_SCORER_OPSET || opset > MAX_SCORER_OPSET) {
@@ -64,8 +82,9 @@ export function checkScorer(bytes: Uint8Array, name: string): ScorerSummary {
   }
   if (model.graph.initializers.some((tensor) => tensor.dataLocation === EXTERNAL)) {
     throw new ScorerCheckError(
-      `“${name}” keeps its weights in a separate file (ONNX external data); upload a single .onnx file ` +
-        "(save it with onnx.save(model, path, save_as_external_data=False)).",
+      `“${name}” keeps its weights in a separate file (ONNX external data), which a one-file upload cannot ` +
+        "bring along. Merge them into one .onnx file (up to 2 GB, ONNX's one-file limit): " +
+        "onnx.save(onnx.load(path), merged_path, save_as_external_data=False).",
     );
   }
   const initializers = new Set(model.graph.initializers.map((tensor) => tensor.name ?? ""));

@@ -3,14 +3,16 @@
  * on a real SQLite database and a temporary data folder. Each refusal asserts the exact message and that
  * nothing was kept: no row, no file in the store, no temporary leftovers.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import { createCaller } from "@/server/api/root";
 import { assetLocation, assetRoot } from "@/server/assets/asset-store";
-import { handleUpload } from "@/server/assets/handle-upload";
+import { handleUpload, uploadLimit } from "@/server/assets/handle-upload";
+import { lengthDelimited, readModelSkeleton, varintField } from "@/server/autodiff/proto-skeleton";
+import { getEnv } from "@/server/env";
 import { tinyScorer } from "@/server/assets/testing/tiny-scorer";
 import { writeZip, type ZipEntrySpec } from "@/server/assets/testing/zip-writer";
 import { repoRoot } from "@/server/db/repo-root";
@@ -172,6 +174,62 @@ describe("scorer uploads", () => {
     expect(await upload("scorer", "big.onnx", big, { declareLength: false })).toEqual({
       status: 413,
       body: { error: message },
+    });
+    await expectNothingKept();
+  });
+
+  it("admits a real-size scorer by default (2 GiB cap) and refuses a larger one before reading it", async () => {
+    // A ViT-L/14 aesthetic predictor is ~1.2 GB as one .onnx file; 2 GiB is protobuf's one-file limit.
+    expect(uploadLimit("scorer", getEnv()).bytes).toBe(2 * 1024 ** 3);
+    const request = new Request("http://localhost/api/uploads?kind=scorer&name=huge.onnx", {
+      method: "POST",
+      body: new Uint8Array(16),
+      headers: { "content-length": String(3 * 1024 ** 3) },
+    });
+    const response = await handleUpload(request, database.ctx, { checkHost: false });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({
+      error:
+        "The file is larger than the upload limit for scoring models of 2 GiB (2147483648 bytes). Upload a smaller file, or raise MAX_SCORER_UPLOAD_BYTES on the server.",
+    });
+    await expectNothingKept();
+  });
+
+  it("checks a PyTorch-exported scorer from its structure and keeps its bytes as uploaded", async () => {
+    const bytes = readFileSync(path.join(repoRoot(), "models/sd_arch/tiny/aesthetic/model.onnx"));
+    const result = await upload("scorer", "aesthetic.onnx", bytes);
+    expect(result.status).toBe(201);
+    expect(result.body.asset).toMatchObject({
+      summary: { opset: 14, input: { name: "pixel_values" }, output: { name: "score" } },
+    });
+    const { sha256 } = result.body.asset as { sha256: string };
+    expect(readFileSync(assetLocation("scorer", sha256, dataDir)).equals(bytes)).toBe(true);
+  });
+
+  it("refuses a scorer whose weights are in a separate file, saying how to merge them", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dno-external-"));
+    const single = path.join(dir, "single.onnx");
+    writeFileSync(single, readFileSync(path.join(repoRoot(), "models/sd_arch/tiny/aesthetic/model.onnx")));
+    const external = await readModelSkeleton(single, {
+      replaceRawData: () =>
+        Buffer.concat([
+          lengthDelimited(
+            13,
+            Buffer.concat([
+              lengthDelimited(1, Buffer.from("location")),
+              lengthDelimited(2, Buffer.from("weights.pb")),
+            ]),
+          ),
+          varintField(14, 1),
+        ]),
+    });
+    const result = await upload("scorer", "split.onnx", external.bytes);
+    expect(result).toEqual({
+      status: 422,
+      body: {
+        error:
+          "“split.onnx” keeps its weights in a separate file (ONNX external data), which a one-file upload cannot bring along. Merge them into one .onnx file (up to 2 GB, ONNX's one-file limit): onnx.save(onnx.load(path), merged_path, save_as_external_data=False).",
+      },
     });
     await expectNothingKept();
   });

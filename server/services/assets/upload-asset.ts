@@ -4,10 +4,10 @@
  * usable ONNX scoring model, a model .zip a diffusers ONNX folder), moved to its place in the store (derived
  * from kind and hash only) and recorded. On any refusal nothing is kept: no row, no file.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type AssetKind, assetLocation, assetStorageKey, assetTempDir } from "@/server/assets/asset-store";
-import { checkScorer, ScorerCheckError } from "@/server/assets/check-scorer";
+import { checkScorerFile, ScorerCheckError } from "@/server/assets/check-scorer";
 import { extractModelZip, ModelZipError } from "@/server/assets/model-zip";
 import type { ReceivedUpload } from "@/server/assets/receive-upload";
 import { dataDir as defaultDataDir, getEnv } from "@/server/env";
@@ -50,7 +50,8 @@ async function validateAndPlace(
   if (kind === "scorer") {
     let summary: Record<string, unknown>;
     try {
-      summary = { ...checkScorer(new Uint8Array(readFileSync(upload.file)), name) };
+      // The structure only: a 1.2 GB scorer's weights are never read into memory here.
+      summary = { ...(await checkScorerFile(upload.file, name)) };
     } catch (error) {
       if (error instanceof ScorerCheckError) throw new AppError("VALIDATION", error.message);
       throw error;
