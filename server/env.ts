@@ -72,6 +72,8 @@ const envSchema = z
     ORT_RUN_TIMEOUT_MS: optionalPositiveInt,
     // Map external-data weights and share them between sessions (server/onnx/memory-sharing.ts).
     ORT_SHARE_WEIGHTS: unsetIfEmpty(z.enum(["auto", "on", "off"]).default("auto")),
+    // "0": no tensors kept on the WebGPU device between runs (server/onnx/device-tensors.ts).
+    ORT_DEVICE_TENSORS: unsetIfEmpty(z.enum(["0", "1"]).default("1")),
     // Memory (server/onnx/memory-budget.ts): the most host (or device) memory one run may plan to use, in MiB
     // (unset: 85 % of this machine's memory), and whether the backward pass recomputes each UNet forward
     // (checkpointing) or keeps the forward's activations; auto keeps them when they fit the budget.

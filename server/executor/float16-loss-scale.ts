@@ -11,7 +11,7 @@
  * a scale 2^8 times smaller, at most twice. The gradients leave the session as float32 and everything after
  * (the CFG halves' sum, the steps' accumulation in the chain) is float32.
  */
-import type { BoundRun, HostTensor, OnnxModel, RunOptions } from "@/server/onnx/types";
+import type { BoundRun, HostTensor, OnnxModel, OnnxValue, RunOptions } from "@/server/onnx/types";
 
 /** Keeps the scale within float32's comfortable range (the cotangent's max is then ≥ 2^-64 or ≤ 2^64). */
 const MAX_EXPONENT = 64;
@@ -64,13 +64,17 @@ export function withFloat16LossScaling(
     return finite;
   };
 
-  return {
+  const scaled: OnnxModel = {
     name: vjp.name,
     path: vjp.path,
     sha256: vjp.sha256,
     inputs: vjp.inputs,
     outputs: vjp.outputs,
-    async run(feeds: Readonly<Record<string, HostTensor>>, options?: RunOptions) {
+    // Gradients are unscaled on the host: a loss-scaled model keeps no outputs on the device.
+    deviceOutputs: [],
+    upload: (input, tensor) => vjp.upload(input, tensor),
+    runKeeping: async (feeds, options) => ({ host: await scaled.run(feeds, options), device: {} }),
+    async run(feeds: Readonly<Record<string, OnnxValue>>, options?: RunOptions) {
       const given = feeds[cotangent];
       if (given?.type !== "float32") return vjp.run(feeds, options);
       const scaled = new Float32Array(given.data.length);
@@ -82,10 +86,7 @@ export function withFloat16LossScaling(
         scale = Math.max(1, scale * BACK_OFF);
       }
     },
-    bind(
-      feeds: Readonly<Record<string, HostTensor>>,
-      outputs: Readonly<Record<string, HostTensor>>,
-    ): BoundRun {
+    bind(feeds: Readonly<Record<string, OnnxValue>>, outputs: Readonly<Record<string, HostTensor>>): BoundRun {
       const given = feeds[cotangent];
       if (given?.type !== "float32") return vjp.bind(feeds, outputs);
       // The runtime converts bound float16 feeds at every run, so a buffer of our own holds the scaled copy.
@@ -105,4 +106,5 @@ export function withFloat16LossScaling(
       };
     },
   };
+  return scaled;
 }

@@ -6,7 +6,7 @@
  * The loop reuses one input and one output buffer for the UNet (ONNX Runtime writes the output in place),
  * so a step allocates only the new latent, which is kept: `latents` holds x_T … x_0 for checkpointing.
  */
-import type { HostTensor, OnnxModel } from "@/server/onnx/types";
+import type { DeviceTensor, HostTensor, OnnxModel, OnnxValue } from "@/server/onnx/types";
 import type { DiffusionModel } from "./folder";
 import type { ImageTensor } from "./image";
 import { ddimPlan, ddimStep } from "./scheduler/ddim";
@@ -128,6 +128,11 @@ export interface SampleOptions {
    * that also returns the activations its backward reads, and keeps them per step).
    */
   readonly createUnetCaller?: typeof createUnetCaller;
+  /**
+   * The conditioning's hidden states already on the device, one tensor per UNet call (`uploadHidden`; the
+   * caller keeps and disposes them). Default: `sample` uploads them once for its steps and releases them.
+   */
+  readonly hidden?: readonly OnnxValue[];
 }
 
 export interface SampleResult {
@@ -150,11 +155,54 @@ export interface UnetCaller {
   dispose(): void;
 }
 
-/** Prepares the reusable buffers of the CFG UNet call for a conditioning and guidance scale. */
+/** Rows of the conditioning's hidden states per UNet call (the whole CFG batch unless the export fixes one). */
+function hiddenRowsPerCall(model: DiffusionModel, conditioning: Conditioning): number {
+  const chunk = model.fixedBatch.unet ?? 2 * conditioning.batch;
+  if ((2 * conditioning.batch) % chunk !== 0) {
+    throw new RangeError(
+      `UNet of ${model.name} takes batches of exactly ${chunk}; CFG needs ${2 * conditioning.batch}`,
+    );
+  }
+  return chunk;
+}
+
+/**
+ * Copies the conditioning's hidden states to the device once, one tensor per UNet call: every DDIM step (and
+ * the chain's UNet VJP calls) then reads them in place instead of copying the largest UNet input again.
+ */
+export async function uploadHidden(
+  model: DiffusionModel,
+  conditioning: Conditioning,
+  chunk = hiddenRowsPerCall(model, conditioning),
+): Promise<DeviceTensor[]> {
+  const row = conditioning.tokens * conditioning.width;
+  const tensors: DeviceTensor[] = [];
+  try {
+    for (let start = 0; start < 2 * conditioning.batch; start += chunk) {
+      tensors.push(
+        await model.unet.upload("encoder_hidden_states", {
+          type: "float32",
+          data: conditioning.hidden.subarray(start * row, (start + chunk) * row),
+          dims: [chunk, conditioning.tokens, conditioning.width],
+        }),
+      );
+    }
+    return tensors;
+  } catch (error) {
+    for (const tensor of tensors) tensor.dispose();
+    throw error;
+  }
+}
+
+/**
+ * Prepares the reusable buffers of the CFG UNet call for a conditioning and guidance scale. `hidden`: the
+ * conditioning's hidden states on the device, one per call (`uploadHidden`), instead of host views.
+ */
 export function createUnetCaller(
   model: DiffusionModel,
   conditioning: Conditioning,
   guidanceScale: number,
+  hidden?: readonly OnnxValue[],
 ): UnetCaller {
   const batch = conditioning.batch;
   const size = latentSize(model);
@@ -193,12 +241,12 @@ export function createUnetCaller(
           dims: [rowsPerCall, channels, height, width],
         },
         timestep: timestepTensor,
-        encoder_hidden_states: {
+        encoder_hidden_states: hidden?.[call] ?? {
           type: "float32",
           data: conditioning.hidden.subarray(start * hiddenRow, (start + rowsPerCall) * hiddenRow),
           dims: [rowsPerCall, conditioning.tokens, conditioning.width],
         },
-      } satisfies Record<string, HostTensor>,
+      } satisfies Record<string, OnnxValue>,
       outputs: {
         [model.io.unetOutput]: {
           type: "float32",
@@ -293,7 +341,10 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
       }
     });
   }
-  const callUnet = (options.createUnetCaller ?? createUnetCaller)(model, conditioning, guidanceScale);
+  // The hidden states are the same for every step: on the device once, not copied per call.
+  const ownHidden = options.hidden ? null : await uploadHidden(model, conditioning);
+  const hidden = options.hidden ?? ownHidden ?? undefined;
+  const callUnet = (options.createUnetCaller ?? createUnetCaller)(model, conditioning, guidanceScale, hidden);
   try {
     const guided = new Float32Array(batch * size);
     const latents: Float32Array[] = [Float32Array.from(xT)];
@@ -312,5 +363,6 @@ export async function sample(options: SampleOptions): Promise<SampleResult> {
     return { latents, timesteps: plan.map((step) => step.timestep), image };
   } finally {
     callUnet.dispose();
+    for (const tensor of ownHidden ?? []) tensor.dispose();
   }
 }

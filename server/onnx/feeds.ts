@@ -3,7 +3,7 @@
  * say which model was called. Pure, so the checks are unit-tested without a session.
  */
 import { OnnxFeedError } from "./errors";
-import type { HostTensor, TensorSpec } from "./types";
+import type { OnnxValue, TensorSpec } from "./types";
 
 export function formatShape(shape: readonly (number | string)[]): string {
   return `[${shape.join(", ")}]`;
@@ -12,7 +12,7 @@ export function formatShape(shape: readonly (number | string)[]): string {
 export function checkFeeds(
   modelName: string,
   inputs: readonly TensorSpec[],
-  feeds: Readonly<Record<string, HostTensor>>,
+  feeds: Readonly<Record<string, OnnxValue>>,
 ): void {
   const declared = new Set(inputs.map((input) => input.name));
   for (const name of Object.keys(feeds)) {
@@ -37,13 +37,18 @@ export function checkFeeds(
         message: `Model "${modelName}" needs input "${spec.name}" (${spec.type} ${formatShape(spec.shape)}), which was not given.`,
       });
     }
-    if (spec.type !== "unknown" && feed.type !== spec.type) {
+    // A device tensor holds the stored element type (float16 for a float16 model's input).
+    const given = feed.type === "device" ? feed.elementType : feed.type;
+    const stored = spec.castFrom ?? spec.type;
+    const typeMatches = feed.type === "device" ? given === stored : given === spec.type;
+    if (spec.type !== "unknown" && !typeMatches) {
+      const expected = feed.type === "device" ? stored : spec.type;
       throw new OnnxFeedError("ONNX_FEED_TYPE", {
         model: modelName,
         input: spec.name,
-        expected: spec.type,
-        given: feed.type,
-        message: `Model "${modelName}" input "${spec.name}" expects element type ${spec.type}, was given ${feed.type}.`,
+        expected,
+        given,
+        message: `Model "${modelName}" input "${spec.name}" expects element type ${expected}, was given ${given}.`,
       });
     }
     const elementCount = feed.dims.reduce((product, dim) => product * dim, 1);
@@ -59,7 +64,7 @@ export function checkFeeds(
         message: `Model "${modelName}" input "${spec.name}" expects shape ${formatShape(spec.shape)}, was given ${formatShape(feed.dims)}.`,
       });
     }
-    if (elementCount !== feed.data.length) {
+    if (feed.type !== "device" && elementCount !== feed.data.length) {
       throw new OnnxFeedError("ONNX_FEED_SHAPE", {
         model: modelName,
         input: spec.name,

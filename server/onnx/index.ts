@@ -13,14 +13,18 @@ export { type DeviceInfo, formatDevice } from "./providers";
 export { createOnnxRuntime, fileSha256, getOnnxRuntime, sessionCreationCount } from "./runtime";
 export type {
   BoundRun,
+  DeviceTensor,
   ElementType,
   ExecutionProviderChoice,
   HostTensor,
   HostTensorType,
+  LoadOptions,
   OnnxModel,
   OnnxRuntime,
+  OnnxValue,
   ResolvedExecutionProvider,
   RunOptions,
   RuntimeStats,
   TensorSpec,
+  TransferStats,
 } from "./types";

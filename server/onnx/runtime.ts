@@ -14,6 +14,14 @@ import { currentOnnxSignal } from "./abort-scope";
 import { bounded, formatSeconds } from "./bounded";
 import { type OnnxConfig, type OnnxLimits, readOnnxConfig, readOnnxLimits } from "./config";
 import { OnnxError } from "./errors";
+import {
+  deviceTensorOf,
+  keepsTensorsOnDevice,
+  OrtDeviceTensor,
+  ortTensorBytes,
+  TransferCounter,
+  uploadTensor,
+} from "./device-tensors";
 import { checkFeeds } from "./feeds";
 import { float32ToHalf, halfToFloat32 } from "./float16";
 import { float16ProbeModel, float32TwinFile, isMissingFloat16Error } from "./float16-upcast";
@@ -29,9 +37,12 @@ import { type DeviceInfo, type ProbeResult, type ProviderProbes, selectExecution
 import { addOneModel } from "./tiny-onnx";
 import type {
   BoundRun,
+  DeviceTensor,
   ElementType,
   HostTensor,
+  LoadOptions,
   OnnxModel,
+  OnnxValue,
   OnnxRuntime,
   ResolvedExecutionProvider,
   RunOptions,
@@ -209,8 +220,17 @@ function sessionOptions(
   provider: ResolvedExecutionProvider,
   threads: number,
   shareWeights = false,
+  deviceOutputs: readonly string[] = [],
 ): ort.InferenceSession.SessionOptions {
   return {
+    // Outputs that feed other models stay on the device (device-tensors.ts).
+    ...(deviceOutputs.length > 0 && keepsTensorsOnDevice(provider)
+      ? {
+          preferredOutputLocation: Object.fromEntries(
+            deviceOutputs.map((name) => [name, "gpu-buffer" as const]),
+          ),
+        }
+      : {}),
     executionProviders: [provider],
     // 0 = let ONNX Runtime choose (the key must then be absent: undefined is rejected).
     ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
@@ -390,7 +410,40 @@ class OrtModel implements OnnxModel {
     private readonly session: SessionLike,
     private readonly timer: { runCalls: number; runMs: number },
     private readonly runTimeoutMs: number,
+    readonly deviceOutputs: readonly string[] = [],
+    private readonly device: { provider: ResolvedExecutionProvider; transfers: TransferCounter } = {
+      provider: "cpu",
+      transfers: new TransferCounter("cpu"),
+    },
   ) {}
+
+  /** The ORT tensor of a device-tensor feed (refused when it belongs to another runtime or provider). */
+  private deviceFeed(input: string, tensor: DeviceTensor): ort.Tensor {
+    if (!(tensor instanceof OrtDeviceTensor)) {
+      throw new OnnxError(
+        "ONNX_RUN_FAILED",
+        `Model "${this.name}" input "${input}" was given a device tensor this runtime did not make (an internal error: report it).`,
+      );
+    }
+    return tensor.feedTensor(this.name, input, this.device.provider);
+  }
+
+  /** Bytes a feed copies from the host into this session (0 for one already on its device). */
+  private fedBytes(tensor: ort.Tensor, feed: OnnxValue): number {
+    if (feed.type !== "device") return ortTensorBytes(tensor);
+    return feed instanceof OrtDeviceTensor && feed.crossesTo(this.device.provider) ? feed.byteLength : 0;
+  }
+
+  async upload(input: string, tensor: HostTensor): Promise<DeviceTensor> {
+    const spec = this.inputs.find((candidate) => candidate.name === input);
+    if (!spec) {
+      throw new OnnxError(
+        "ONNX_RUN_FAILED",
+        `Model "${this.name}" has no input named "${input}"; its inputs are: ${this.inputs.map((i) => i.name).join(", ")}.`,
+      );
+    }
+    return uploadTensor(toOrtTensor(tensor, spec), this.device.provider, this.device.transfers);
+  }
 
   /**
    * One bounded session.run: cancelled by the run's signal, timed out by ORT_RUN_TIMEOUT_MS. `release` runs
@@ -433,9 +486,15 @@ class OrtModel implements OnnxModel {
     }
   }
 
-  bind(feeds: Readonly<Record<string, HostTensor>>, outputs: Readonly<Record<string, HostTensor>>): BoundRun {
+  bind(feeds: Readonly<Record<string, OnnxValue>>, outputs: Readonly<Record<string, HostTensor>>): BoundRun {
     checkFeeds(this.name, this.inputs, feeds);
     for (const name of Object.keys(outputs)) {
+      if (this.deviceOutputs.includes(name)) {
+        throw new OnnxError(
+          "ONNX_RUN_FAILED",
+          `Model "${this.name}" keeps output "${name}" on the device; it cannot be bound to a host array.`,
+        );
+      }
       if (!this.outputs.some((output) => output.name === name)) {
         throw new OnnxError(
           "ONNX_RUN_FAILED",
@@ -449,9 +508,13 @@ class OrtModel implements OnnxModel {
     const beforeRun: (() => void)[] = [];
     const afterRun: (() => void)[] = [];
     const ortFeeds: Record<string, ort.Tensor> = {};
+    const deviceFeeds = new Set<ort.Tensor>();
     for (const [name, tensor] of Object.entries(feeds)) {
       const spec = this.inputs.find((input) => input.name === name);
-      if (spec?.castFrom === "float16" && tensor.type === "float32") {
+      if (tensor.type === "device") {
+        ortFeeds[name] = this.deviceFeed(name, tensor);
+        deviceFeeds.add(ortFeeds[name]);
+      } else if (spec?.castFrom === "float16" && tensor.type === "float32") {
         const half = new Uint16Array(tensor.data.length);
         ortFeeds[name] = new ort.Tensor("float16", half, tensor.dims);
         beforeRun.push(() => float32ToHalf(tensor.data, half));
@@ -470,7 +533,12 @@ class OrtModel implements OnnxModel {
         ortFetches[name] = toOrtTensor(tensor);
       }
     }
-    const tensors = [...Object.values(ortFeeds), ...Object.values(ortFetches)];
+    // Device tensors belong to their owner: only the tensors made here are disposed here.
+    const tensors = [...Object.values(ortFeeds), ...Object.values(ortFetches)].filter(
+      (tensor) => !deviceFeeds.has(tensor),
+    );
+    const copiedIn = Object.entries(feeds).map(([name, feed]) => this.fedBytes(ortFeeds[name]!, feed));
+    const copiedOut = Object.values(ortFetches).map(ortTensorBytes);
     let disposed = false;
     let inFlight = 0;
     const disposeTensors = () => {
@@ -486,6 +554,8 @@ class OrtModel implements OnnxModel {
           inFlight -= 1;
           disposeTensors();
         });
+        for (const bytes of copiedIn) if (bytes > 0) this.device.transfers.fed(bytes);
+        for (const bytes of copiedOut) this.device.transfers.returned(bytes);
         for (const convert of afterRun) convert();
       },
       dispose: () => {
@@ -496,10 +566,16 @@ class OrtModel implements OnnxModel {
     };
   }
 
-  async run(
-    feeds: Readonly<Record<string, HostTensor>>,
+  async run(feeds: Readonly<Record<string, OnnxValue>>, options?: RunOptions): Promise<Record<string, HostTensor>> {
+    const { host, device } = await this.runKeeping(feeds, options);
+    for (const tensor of Object.values(device)) tensor.dispose();
+    return host;
+  }
+
+  async runKeeping(
+    feeds: Readonly<Record<string, OnnxValue>>,
     options?: RunOptions,
-  ): Promise<Record<string, HostTensor>> {
+  ): Promise<{ host: Record<string, HostTensor>; device: Record<string, DeviceTensor> }> {
     checkFeeds(this.name, this.inputs, feeds);
     const ortFeeds: Record<string, ort.Tensor> = {};
     const ortFetches: Record<string, ort.Tensor | null> = {};
@@ -510,15 +586,23 @@ class OrtModel implements OnnxModel {
     let handedToRun = false;
     try {
       for (const [name, tensor] of Object.entries(feeds)) {
-        const ortTensor = toOrtTensor(
-          tensor,
-          this.inputs.find((input) => input.name === name),
-        );
-        created.push(ortTensor);
+        const ortTensor =
+          tensor.type === "device"
+            ? this.deviceFeed(name, tensor)
+            : toOrtTensor(
+                tensor,
+                this.inputs.find((input) => input.name === name),
+              );
+        if (tensor.type !== "device") created.push(ortTensor);
         ortFeeds[name] = ortTensor;
+        const bytes = this.fedBytes(ortTensor, tensor);
+        if (bytes > 0) this.device.transfers.fed(bytes);
       }
       for (const output of this.outputs) {
-        const preallocated = options?.outputs?.[output.name];
+        // A device output is allocated by ORT on the device: a host array for it would be ignored.
+        const preallocated = this.deviceOutputs.includes(output.name)
+          ? undefined
+          : options?.outputs?.[output.name];
         // A float16 output comes back as ORT allocates it and is converted into the preallocated tensor.
         if (preallocated && output.castFrom !== "float16") {
           const ortTensor = toOrtTensor(preallocated);
@@ -531,7 +615,13 @@ class OrtModel implements OnnxModel {
       handedToRun = true;
       const results = await this.boundedRun(ortFeeds, ortFetches, options?.signal, disposeCreated);
       const outputs: Record<string, HostTensor> = {};
+      const device: Record<string, DeviceTensor> = {};
       for (const [name, value] of Object.entries(results)) {
+        if (value.location !== "gpu-buffer") this.device.transfers.returned(ortTensorBytes(value));
+        if (this.deviceOutputs.includes(name)) {
+          device[name] = deviceTensorOf(value, this.device.provider);
+          continue;
+        }
         const preallocated = options?.outputs?.[name];
         const castFrom = this.outputs.find((output) => output.name === name)?.castFrom;
         if (preallocated && castFrom === "float16" && preallocated.type === "float32") {
@@ -541,7 +631,7 @@ class OrtModel implements OnnxModel {
         // A preallocated output was written in place: hand back the caller's own tensor.
         outputs[name] = preallocated ?? toHostTensor(this.name, name, value);
       }
-      return outputs;
+      return { host: outputs, device };
     } finally {
       if (!handedToRun) disposeCreated();
     }
@@ -550,6 +640,7 @@ class OrtModel implements OnnxModel {
 
 class OrtRuntime implements OnnxRuntime {
   private readonly timer = { runCalls: 0, runMs: 0 };
+  private readonly transfers: TransferCounter;
   readonly executionProvider: ResolvedExecutionProvider;
   constructor(
     readonly device: DeviceInfo,
@@ -558,9 +649,10 @@ class OrtRuntime implements OnnxRuntime {
     private readonly createSession: SessionFactory,
   ) {
     this.executionProvider = device.provider;
+    this.transfers = new TransferCounter(device.provider);
   }
 
-  async load(modelPath: string, options?: { name?: string; signal?: AbortSignal }): Promise<OnnxModel> {
+  async load(modelPath: string, options?: LoadOptions): Promise<OnnxModel> {
     const name = options?.name ?? path.basename(modelPath);
     const signal = options?.signal ?? currentOnnxSignal();
     const { loadTimeoutMs, maxModelBytes } = this.limits;
@@ -596,12 +688,25 @@ class OrtRuntime implements OnnxRuntime {
         ? await float32TwinFile(modelPath, sha256)
         : undefined;
     const key = `${sha256}|${this.executionProvider}|${this.intraOpThreads}${shared ? "|shared" : ""}${twin ? "|float32" : ""}${externalDataKey(modelPath)}`;
-    const session = await this.sessionFor(key, twin ?? modelPath, name, shared, {
-      timeoutMs: Math.max(1, deadline - performance.now()),
-      signal,
-      timedOut,
-      cancelled,
-    });
+    // Device outputs change the session's output locations: such a session is cached apart.
+    const deviceOutputs = [...new Set(options?.deviceOutputs ?? [])].sort();
+    const deviceKey =
+      deviceOutputs.length > 0 && keepsTensorsOnDevice(this.executionProvider)
+        ? `|device:${deviceOutputs.join(",")}`
+        : "";
+    const session = await this.sessionFor(
+      key + deviceKey,
+      twin ?? modelPath,
+      name,
+      shared,
+      {
+        timeoutMs: Math.max(1, deadline - performance.now()),
+        signal,
+        timedOut,
+        cancelled,
+      },
+      deviceOutputs,
+    );
     return new OrtModel(
       name,
       modelPath,
@@ -611,6 +716,8 @@ class OrtRuntime implements OnnxRuntime {
       session,
       this.timer,
       this.limits.runTimeoutMs,
+      deviceOutputs,
+      { provider: this.executionProvider, transfers: this.transfers },
     );
   }
 
@@ -625,6 +732,7 @@ class OrtRuntime implements OnnxRuntime {
     name: string,
     shareWeights: boolean,
     bounds: { timeoutMs: number; signal: AbortSignal | undefined; timedOut(): Error; cancelled(): Error },
+    deviceOutputs: readonly string[] = [],
   ): Promise<SessionLike> {
     const sessions = caches().sessions;
     let entry = sessions.get(key);
@@ -632,7 +740,7 @@ class OrtRuntime implements OnnxRuntime {
       caches().sessionCreations += 1;
       const created = this.createSession(
         modelPath,
-        sessionOptions(this.executionProvider, this.intraOpThreads, shareWeights),
+        sessionOptions(this.executionProvider, this.intraOpThreads, shareWeights, deviceOutputs),
       );
       const fresh: SessionEntry = { session: created, waiters: 0, handedOut: false };
       sessions.set(key, fresh);
@@ -698,12 +806,13 @@ class OrtRuntime implements OnnxRuntime {
   }
 
   stats(): RuntimeStats {
-    return { runCalls: this.timer.runCalls, runMs: this.timer.runMs };
+    return { runCalls: this.timer.runCalls, runMs: this.timer.runMs, transfers: this.transfers.snapshot() };
   }
 
   resetStats(): void {
     this.timer.runCalls = 0;
     this.timer.runMs = 0;
+    this.transfers.reset();
   }
 }
 

@@ -16,6 +16,27 @@ export type HostTensor =
 
 export type HostTensorType = HostTensor["type"];
 
+/**
+ * A tensor kept where the runtime's provider computes (a GPU buffer on WebGPU; host memory on the CPU), to be
+ * fed to later runs of models of the same provider without a copy through the host. Made by `OnnxModel.upload`
+ * or returned for a model's `deviceOutputs`. Its contents cannot be read from JavaScript (onnxruntime-node 1.30
+ * aborts the process on reading a GPU tensor): what the host needs stays a `HostTensor` output. `dispose` frees
+ * its memory at once (otherwise when it is garbage-collected); a disposed tensor is refused as a feed.
+ */
+export interface DeviceTensor {
+  readonly type: "device";
+  /** The element type as stored (float16 for a float16 model's input, unlike `TensorSpec.type`). */
+  readonly elementType: ElementType;
+  readonly dims: readonly number[];
+  readonly byteLength: number;
+  readonly provider: ResolvedExecutionProvider;
+  readonly disposed: boolean;
+  dispose(): void;
+}
+
+/** What a run takes as a feed and gives back: a host tensor, or one kept on the device. */
+export type OnnxValue = HostTensor | DeviceTensor;
+
 /** Declared type and shape of a model input or output; a string dimension is symbolic (any size). */
 export interface TensorSpec {
   readonly name: string;
@@ -55,10 +76,40 @@ export interface OnnxModel {
   readonly sha256: string;
   readonly inputs: readonly TensorSpec[];
   readonly outputs: readonly TensorSpec[];
-  /** Runs the model after checking feeds against `inputs` (names, types, shapes). */
-  run(feeds: Readonly<Record<string, HostTensor>>, options?: RunOptions): Promise<Record<string, HostTensor>>;
+  /**
+   * Outputs this model's session keeps on the device (the `deviceOutputs` it was loaded with): `run` returns
+   * them as `DeviceTensor`s, every other output as a `HostTensor`.
+   */
+  readonly deviceOutputs: readonly string[];
+  /**
+   * Runs the model after checking feeds against `inputs` (names, types, shapes) and returns its host outputs
+   * (outputs in `deviceOutputs` are released: use `runKeeping` for them).
+   */
+  run(feeds: Readonly<Record<string, OnnxValue>>, options?: RunOptions): Promise<Record<string, HostTensor>>;
+  /** `run`, also returning the outputs in `deviceOutputs`, as `DeviceTensor`s the caller disposes. */
+  runKeeping(
+    feeds: Readonly<Record<string, OnnxValue>>,
+    options?: RunOptions,
+  ): Promise<{ host: Record<string, HostTensor>; device: Record<string, DeviceTensor> }>;
   /** Checks `feeds` once and binds them and the preallocated `outputs` for repeated runs. */
-  bind(feeds: Readonly<Record<string, HostTensor>>, outputs: Readonly<Record<string, HostTensor>>): BoundRun;
+  bind(feeds: Readonly<Record<string, OnnxValue>>, outputs: Readonly<Record<string, HostTensor>>): BoundRun;
+  /**
+   * Copies a host tensor meant for input `input` to the device once (cast to that input's stored element type),
+   * so that many runs of this and other models of the same runtime read it without copying it again. On the
+   * CPU provider it is a private host copy.
+   */
+  upload(input: string, tensor: HostTensor): Promise<DeviceTensor>;
+}
+
+export interface LoadOptions {
+  /** Short name used in error messages. */
+  readonly name?: string;
+  readonly signal?: AbortSignal;
+  /**
+   * Outputs the session keeps on the device, returned as `DeviceTensor`s (on a GPU provider a session of its
+   * own, cached apart from the same file's host-output session). Only for outputs that feed other models.
+   */
+  readonly deviceOutputs?: readonly string[];
 }
 
 export type ExecutionProviderChoice = "cpu" | "cuda" | "webgpu" | "auto";
@@ -66,11 +117,25 @@ export type ExecutionProviderChoice = "cpu" | "cuda" | "webgpu" | "auto";
 /** A provider sessions actually run on ("auto" resolves to one of these). */
 export type ResolvedExecutionProvider = "cpu" | "cuda" | "webgpu";
 
+/**
+ * Host↔device copies at the session boundary since the last reset: every host tensor fed to or returned by a
+ * session of a GPU provider crosses once (ONNX Runtime copies it in or out), device tensors do not. All zero
+ * on the CPU provider. Copies ONNX Runtime inserts inside a graph around nodes it left on the CPU are not
+ * counted here (node-placement.ts lists those per model).
+ */
+export interface TransferStats {
+  readonly toDevice: number;
+  readonly toDeviceBytes: number;
+  readonly toHost: number;
+  readonly toHostBytes: number;
+}
+
 export interface RuntimeStats {
   /** Number of session.run calls since the last reset. */
   readonly runCalls: number;
   /** Milliseconds spent inside session.run since the last reset. */
   readonly runMs: number;
+  readonly transfers: TransferStats;
 }
 
 export interface OnnxRuntime {
@@ -84,7 +149,7 @@ export interface OnnxRuntime {
    * files up to ORT_MAX_MODEL_BYTES are read; loading is bounded by ORT_LOAD_TIMEOUT_MS and by `signal`
    * (default: the enclosing `withOnnxSignal` scope).
    */
-  load(path: string, options?: { name?: string; signal?: AbortSignal }): Promise<OnnxModel>;
+  load(path: string, options?: LoadOptions): Promise<OnnxModel>;
   stats(): RuntimeStats;
   resetStats(): void;
 }
