@@ -11,7 +11,8 @@
  * (scripts/stats.ts); iter_over_generate is the median of each iteration's ratio to the generation right
  * after it. Last line:
  *   {"iter_ms":…,"iter_p90_ms":…,"generate_ms":…,"generate_p90_ms":…,"iter_over_generate":…,
- *    "iter_over_generate_p90":…,"overhead_share":…,"iterations":…}
+ *    "iter_over_generate_p90":…,"overhead_share":…,"iterations":…,…,
+ *    "copies_per_iteration":{"toDevice":…,"toDeviceBytes":…,"toHost":…,"toHostBytes":…},"copies_per_generation":{…}}
  * Targets: iter_over_generate ≤ 4.5, overhead_share ≤ 0.05.
  *
  * The PR worker pool (server/dno/guards/probability-regularization-pool.ts, which the CLI uses) is not
@@ -24,6 +25,8 @@
  * adapter); --steps (default 50) shortens a run on a slow device such as SwiftShader, whose numbers are a
  * path check, never a speed.) --memory-mode overrides DNO_MEMORY_MODE (default auto); the JSON's "mode" is the
  * backward memory mode the run used (METHOD.md §4: recompute = checkpointing, store = kept activations).
+ * copies_per_iteration / copies_per_generation: host↔device copies at the session boundary (medians; the
+ * runtime's RuntimeStats.transfers, all zero on the CPU provider; server/onnx/device-tensors.ts).
  */
 import { parseArgs } from "node:util";
 import { createExecutorEnvironment } from "@/server/executor/environment";
@@ -33,6 +36,7 @@ import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { dnoWorkflow } from "@/server/executor/testing/workflows";
 import { seededNoise } from "@/server/models/noise";
 import { encodePrompts, latentSize, sample } from "@/server/models/sampler";
+import type { TransferStats } from "@/server/onnx/types";
 import type { ExecutorIteration } from "@/server/worker/executor-port";
 import { createDnoExecutor } from "@/server/worker/dno-executor";
 import { describeSummary, median, round, summarize } from "./stats";
@@ -104,6 +108,9 @@ const reports: ExecutorIteration["metrics"][] = [];
 // The run logs the backward memory mode it chose ("Memory mode store (…)…").
 let modeUsed = "unknown";
 const generations: number[] = [];
+// Copies per iteration and per generation: the runtime's counts are reset after each generation.
+const iterationCopies: TransferStats[] = [];
+const generationCopies: TransferStats[] = [];
 await executor.execute({
   runId: "bench-dno",
   document,
@@ -118,7 +125,11 @@ await executor.execute({
   },
   onIteration: async ({ metrics }) => {
     reports.push(metrics);
+    iterationCopies.push(env.onnx.stats().transfers);
+    env.onnx.resetStats();
     generations.push(await generate());
+    generationCopies.push(env.onnx.stats().transfers);
+    env.onnx.resetStats();
     const ms = metrics.ms;
     const phases = ["forward", "backward", "rewards", "guards", "update"]
       .map((phase) => `${phase} ${(ms[phase] ?? 0).toFixed(1)}`)
@@ -135,6 +146,14 @@ const totalOf = (metrics: ExecutorIteration["metrics"]) => metrics.ms.total ?? N
 const iter = summarize(measured.map(totalOf));
 const generation = summarize(generationsMeasured);
 const ratio = summarize(measured.map((metrics, i) => totalOf(metrics) / generationsMeasured[i]!));
+const medianCopies = (all: readonly TransferStats[]): TransferStats => ({
+  toDevice: median(all.map((copies) => copies.toDevice)),
+  toDeviceBytes: median(all.map((copies) => copies.toDeviceBytes)),
+  toHost: median(all.map((copies) => copies.toHost)),
+  toHostBytes: median(all.map((copies) => copies.toHostBytes)),
+});
+const copiesPerIteration = medianCopies(iterationCopies.slice(1));
+const copiesPerGeneration = medianCopies(generationCopies.slice(1));
 const overhead = median(
   measured.map((metrics) => (totalOf(metrics) - (metrics.ms.onnx ?? 0)) / totalOf(metrics)),
 );
@@ -145,6 +164,11 @@ console.log(`iteration: ${describeSummary(iter)} (phase medians: ${split.join(",
 console.log(`plain generation right after each: ${describeSummary(generation)}`);
 console.log(
   `iteration / generation per pair: median ${ratio.median.toFixed(3)}, p90 ${ratio.p90.toFixed(3)}; outside ONNX (median) ${overhead.toFixed(4)}`,
+);
+const describeCopies = (copies: TransferStats) =>
+  `${copies.toDevice} to the device (${(copies.toDeviceBytes / 1024).toFixed(1)} KiB), ${copies.toHost} to the host (${(copies.toHostBytes / 1024).toFixed(1)} KiB)`;
+console.log(
+  `host↔device copies (median): per iteration ${describeCopies(copiesPerIteration)}; per generation ${describeCopies(copiesPerGeneration)}`,
 );
 console.log(
   JSON.stringify({
@@ -160,5 +184,7 @@ console.log(
     mode: modeUsed,
     provider: env.onnx.executionProvider,
     device,
+    copies_per_iteration: copiesPerIteration,
+    copies_per_generation: copiesPerGeneration,
   }),
 );

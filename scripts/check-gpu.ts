@@ -2,8 +2,9 @@
  * GPU host check: what the WebGPU/CUDA provider sees on this host, and whether DNO on the device matches the
  * CPU. Prints the Vulkan loader, drivers and GPUs; the device and its adapter; a short generation and one
  * DNO iteration's gradient on the device and on the CPU (max abs differences of the images and gradients,
- * times); two DNO iterations through the executor on both; and, per model, the graph nodes ONNX Runtime
- * leaves on the CPU and the host↔device copies inside each call.
+ * times); two DNO iterations through the executor on both, with the host↔device copies of each (counted by
+ * the runtime at the session boundary, server/onnx/device-tensors.ts); and, per model, the graph nodes ONNX
+ * Runtime leaves on the CPU and the copies it inserts inside each call.
  *
  *   npm run check:gpu [-- --ep webgpu|cuda] [--steps N]
  *
@@ -27,7 +28,7 @@ import { hasVulkanLoader, hostGpus, realGpuHost, vulkanIcds } from "@/server/onn
 import { nodePlacement, summarizeOps } from "@/server/onnx/node-placement";
 import { formatDevice } from "@/server/onnx/providers";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
-import type { OnnxRuntime } from "@/server/onnx/types";
+import type { OnnxRuntime, TransferStats } from "@/server/onnx/types";
 
 const MODEL = "tiny-shapes-sd";
 const PROMPT = "a red circle on a blue background";
@@ -142,13 +143,23 @@ async function twoIterations(env: ExecutorEnvironment) {
     optimizer: { iterations: 2, learningRate: 0.01 },
   });
   const records: IterationRecord[] = [];
+  const copies: TransferStats[] = [];
+  env.onnx.resetStats();
   const result = await runDno({
     plan: planRun(document),
     env,
-    onIteration: ({ record }) => void records.push(record),
+    onIteration: ({ record }) => {
+      records.push(record);
+      copies.push(env.onnx.stats().transfers);
+      env.onnx.resetStats();
+    },
   });
-  return { records, image: result.finalImage.data };
+  return { records, copies, image: result.finalImage.data };
 }
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const describeCopies = (copies: TransferStats) =>
+  `${copies.toDevice} to the device (${kib(copies.toDeviceBytes)}), ${copies.toHost} to the host (${kib(copies.toHostBytes)})`;
 
 async function main(): Promise<number> {
   printHost();
@@ -203,6 +214,11 @@ async function main(): Promise<number> {
         `gradient norm ${sci(record.gradNorm)} vs ${sci(other.gradNorm)}`,
     );
   });
+  gpuRun.copies.forEach((copies, i) => {
+    console.log(
+      `  host↔device copies in iteration ${i + 1} (session boundary${i === 0 ? "; with the set-up's" : ""}): ${describeCopies(copies)}`,
+    );
+  });
   const runDiff = maxAbsDifference(cpuRun.image, gpuRun.image);
   console.log(
     `  final image max |device − CPU| ${sci(runDiff.abs)} (relative ${sci(runDiff.relative)}): ${verdict(runDiff.relative, IMAGE_BOUND)}`,
@@ -223,17 +239,13 @@ async function main(): Promise<number> {
       ["unet VJP", await vjp(gpuModel.unet.path, "sample", gpuModel.io.unetOutput)],
       ["vae_decoder VJP", await vjp(gpuModel.vaeDecoder.path, gpuModel.io.vaeInput, gpuModel.io.vaeOutput)],
     ];
-    // Host↔device transfers per call: every input and output crosses (onnxruntime-node's JS API takes and
-    // returns host tensors), plus the copies ORT inserts around CPU nodes.
+    // Copies ORT inserts inside a graph around the nodes it left on the CPU, per call (the copies at the
+    // session boundary are counted by the runtime, above).
     const perCall = new Map<string, number>();
     for (const [name, file] of models) {
       try {
         const placement = await nodePlacement(file, provider);
-        const loaded = await device.load(file, { name });
-        perCall.set(
-          name,
-          loaded.inputs.length + loaded.outputs.length + placement.copies.toDevice + placement.copies.toHost,
-        );
+        perCall.set(name, placement.copies.toDevice + placement.copies.toHost);
         const total = Object.values(placement.counts).reduce((a, b) => a + b, 0);
         const onCpu = placement.onCpu.length;
         console.log(
@@ -251,8 +263,8 @@ async function main(): Promise<number> {
     const perIteration =
       calls("unet", steps) + calls("vae_decoder", 1) + calls("vae_decoder VJP", 1) + calls("unet VJP", steps);
     console.log(
-      `  host↔device transfers per DNO iteration (${steps} steps: ${steps} UNet + ${steps} UNet VJP calls, one VAE ` +
-        `decoder and one VAE VJP call; inputs, outputs and inserted copies): ${perIteration}`,
+      `  copies ORT inserts inside the graphs per DNO iteration (${steps} steps: ${steps} UNet + ${steps} UNet VJP ` +
+        `calls, one VAE decoder and one VAE VJP call), on top of the session-boundary copies above: ${perIteration}`,
     );
   }
 
