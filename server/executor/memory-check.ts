@@ -13,6 +13,7 @@ import {
   formatGb,
   forwardIntermediateBytes,
   type RunMemoryEstimate,
+  VAE_VJP_ACTIVATION_FACTOR,
   VJP_ACTIVATION_FACTOR,
   type WeightFile,
   weightFilesOf,
@@ -54,10 +55,10 @@ function unetDims(model: DiffusionModel, rows: number): Record<string, number[]>
 }
 
 /** Activations of one VJP call of `part` for these input dims (0 when the graph cannot be read). */
-function vjpCallBytes(part: OnnxModel, dims: Record<string, number[]>): number {
+function vjpCallBytes(part: OnnxModel, dims: Record<string, number[]>, factor: number): number {
   try {
     const { bytes } = forwardIntermediateBytes(new Uint8Array(readFileSync(part.path)), dims);
-    return Math.ceil(bytes * VJP_ACTIVATION_FACTOR);
+    return Math.ceil(bytes * factor);
   } catch {
     return 0;
   }
@@ -88,10 +89,12 @@ export function estimateDnoRunMemory(facts: RunMemoryFacts, provider: string): R
   const vaeRows = model.fixedBatch.vae ?? batch;
   return estimateRunMemory({
     weights,
-    unetCallBytes: vjpCallBytes(model.unet, unetDims(model, rows)),
-    vaeCallBytes: vjpCallBytes(model.vaeDecoder, {
-      [model.io.vaeInput]: [vaeRows, channels, height, width],
-    }),
+    unetCallBytes: vjpCallBytes(model.unet, unetDims(model, rows), VJP_ACTIVATION_FACTOR),
+    vaeCallBytes: vjpCallBytes(
+      model.vaeDecoder,
+      { [model.io.vaeInput]: [vaeRows, channels, height, width] },
+      VAE_VJP_ACTIVATION_FACTOR,
+    ),
     ...(facts.storedBytesPerStep === undefined
       ? {}
       : { storedBytesPerStep: facts.storedBytesPerStep, steps: facts.steps }),

@@ -4,11 +4,14 @@
  *
  *   peak = weights + max(UNet VJP call, VAE-decoder VJP call) + storedBytesPerStep × steps + runtime
  *
+ * (a max, not a sum: CPU sessions run without a memory arena and give a call's memory back when it ends,
+ * memory-sharing.ts).
  * - weights: every model file and its external data, once per session that holds a private copy; a file
  *   whose weights are mapped and shared (memory-sharing.ts) counts once for all its sessions.
- * - a VJP call keeps the forward's intermediates for its backward: UNET_VJP_FACTOR × the bytes of every
- *   intermediate tensor of the forward graph at the call's input sizes (shape inference on the graph, which
- *   carries the attention's quadratic term at large latents), for 2·batch rows with CFG.
+ * - a VJP call keeps the forward's intermediates for its backward: VJP_ACTIVATION_FACTOR (UNet) or
+ *   VAE_VJP_ACTIVATION_FACTOR (decoder) × the bytes of every intermediate tensor of the forward graph at the
+ *   call's input sizes (shape inference on the graph, which carries the attention's quadratic term at large
+ *   latents), for the rows of one call (vjp-rows.ts: one row for large UNets in recompute mode).
  * - storedBytesPerStep × steps: store mode's activations kept across the chain (chain-memory.ts passes them).
  * - runtime: Node, ONNX Runtime and the VJP graphs themselves (RUNTIME_BYTES).
  * Only the graphs are read (no weights): the estimate costs well under a second for a full-size UNet.
@@ -21,12 +24,19 @@ import { decodeModel } from "@/server/autodiff/proto";
 import { analyzeModelAt } from "@/server/autodiff/vjp";
 
 /**
- * Peak of one VJP call over the sum of the forward graph's intermediates at the same sizes (ONNX Runtime frees
- * what the backward no longer needs). Measured on the tiny SD-1.5 UNet's VJP model, 2 rows, 77 tokens: peak
- * growth 169 MB vs 440 MB of intermediates at 32×32 latents (0.38), 2,113 MB vs 5,853 MB at 64×64 (0.36);
+ * Peak of one UNet VJP call over the sum of the forward graph's intermediates at the same sizes (ONNX Runtime
+ * frees what the backward no longer needs). Measured on the tiny SD-1.5 UNet's VJP model, 2 rows, 77 tokens:
+ * peak growth 169 MB vs 440 MB of intermediates at 32×32 latents (0.38), 2,113 MB vs 5,853 MB at 64×64 (0.36);
  * rounded up to err high.
  */
 export const VJP_ACTIVATION_FACTOR = 0.45;
+
+/**
+ * The same ratio for VAE decoders, whose backward keeps more of its forward (every GroupNorm/SiLU/conv input at
+ * full resolution). Measured on the full-size SD-1.5 decoder's VJP at 512 px, one image, no memory arena
+ * (memory-sharing.ts): peak 9.3 GiB over the sessions vs 15.5 GiB of intermediates (0.60); rounded up.
+ */
+export const VAE_VJP_ACTIVATION_FACTOR = 0.65;
 
 /** Node, ONNX Runtime, the VJP graphs and the run's own buffers (measured: ≈ 0.3–0.6 GB with SD-size graphs). */
 export const RUNTIME_BYTES = 600 * 1024 ** 2;
