@@ -8,6 +8,7 @@ import { recordActivity } from "../activity/record-activity";
 import { ownerIdFor } from "../authorization";
 import type { ServiceContext } from "../context";
 import { appendVersion } from "../workflows/append-version";
+import { assertImageSizesDrawable } from "../workflows/check-image-sizes";
 import { assertReferencesExist } from "../workflows/check-references";
 import { readStoredDocument, readSubmittedDocument, sameDocument } from "../workflows/graph-document";
 import { loadWorkflow } from "../workflows/load-workflow";
@@ -54,11 +55,13 @@ export async function startRun(ctx: ServiceContext, input: StartRunInput): Promi
     document = readStoredDocument(version.document, `version ${version.number} of “${workflow.name}”`);
     assertRunnable(document, `“${workflow.name}” version ${version.number} cannot run`);
     await assertReferencesExist(ctx, document, `“${workflow.name}” version ${version.number} cannot run`);
+    assertImageSizesDrawable(document, `“${workflow.name}” version ${version.number} cannot run`);
   } else {
     document = readSubmittedDocument(input.document);
     // Check before saving: a workflow that cannot run must not leave a version behind.
     assertRunnable(document, `“${workflow.name}” cannot run`);
     await assertReferencesExist(ctx, document, `“${workflow.name}” cannot run`);
+    assertImageSizesDrawable(document, `“${workflow.name}” cannot run`);
     const base = await loadVersionOfWorkflow(ctx, workflow.id, input.baseVersionId);
     const unchanged =
       workflow.headVersionId === base.id &&
@@ -119,6 +122,8 @@ export async function enqueueRun(
   const { document, versionId } = input;
   const priority = priorityBandFor(ctx.actor, input.priority);
   const plan = assertRunnable(document, input.what);
+  // startRun checked before saving; proposals' documents are checked here.
+  assertImageSizesDrawable(document, input.what);
   const version = await ctx.db.workflowVersion.findUniqueOrThrow({ where: { id: versionId } });
   const config: RunConfig = {
     document,
