@@ -21,6 +21,8 @@ describe("models.list", () => {
       valid: true,
       problems: [],
     });
+    // The Sampler's Image size choices: the bundled graphs fix 8×8 latents, so only its 64 px.
+    expect(bundled?.imageSize).toMatchObject({ adjustable: false, defaultWidth: 64, defaultHeight: 64 });
     expect(JSON.stringify(models)).not.toContain(process.cwd());
     // The build scripts' Python package next to it is not a model folder.
     expect(models.some((model) => model.id === "tiny_shapes")).toBe(false);
