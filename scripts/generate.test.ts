@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { decodePng, readPngText } from "@/server/models/image";
+import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { writeTinyModelFolder } from "@/server/models/testing/tiny-folder";
 
 const run = promisify(execFile);
@@ -43,6 +44,27 @@ describe("npm run generate", () => {
     );
     const parameters = JSON.parse(readPngText(readFileSync(out)).parameters ?? "{}");
     expect(parameters).toMatchObject({ prompt: "a red circle", seed: 7, steps: 5, finalStepNoise: false });
+  });
+
+  it("--size draws an SD export at that size and records it; a fixed-size model refuses another", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dno-generate-size-"));
+    const model = copyTinySdArch("sd15", path.join(dir, "sd15"));
+    const common = ["--prompt", "a red circle", "--seed", "7", "--steps", "2", "--model", model];
+    const sized = await generate([...common, "--size", "128", "--out", path.join(dir, "sized.png")]);
+    // The tiny export has no vae_decoder/config.json: the loader's warning is all stderr says.
+    expect(sized.code).toBe(0);
+    expect(sized.stderr).not.toContain("Error");
+    expect(sized.stdout).toMatch(/Wrote .*sized\.png \(128×128\)/);
+    const png = readFileSync(path.join(dir, "sized.png"));
+    expect([decodePng(png).width, decodePng(png).height]).toEqual([128, 128]);
+    expect(JSON.parse(readPngText(png).parameters ?? "{}")).toMatchObject({ size: 128 });
+    const refused = await generate([
+      ...["--prompt", "a red circle", "--size", "128", "--out", path.join(dir, "refused.png")],
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      "Error: --size 128 px is not possible: this model draws only 64×64 px (its graphs fix the size)",
+    );
   });
 
   it("--final-step-noise samples with diffusers' last step and records it in the PNG", async () => {

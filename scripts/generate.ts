@@ -2,7 +2,7 @@
  * Generates one image from the command line with the same code the app runs (server/models):
  *
  *   npm run generate -- --prompt "a red circle on a blue background" --seed 42 --steps 50 --eta 1 --cfg 5 \
- *     --out out.png [--model DIR|ID] [--negative "…"]
+ *     --out out.png [--model DIR|ID] [--negative "…"] [--size PX]
  *
  * Prints the time taken. Bad flags name the flag and its allowed range; a bad model folder prints the
  * loader's full report.
@@ -11,10 +11,12 @@ import { existsSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_MODEL_ID } from "@/nodes/defs/sampler";
+import { IMAGE_SIZE_LIMIT, MODEL_DEFAULT_IMAGE_SIZE } from "@/nodes/image-size";
 import { resolveModelDir } from "@/server/models/discovery";
 import { ModelFolderError } from "@/server/models/errors";
 import { loadModelFolder } from "@/server/models/folder";
 import { encodePng, imageToRgb8 } from "@/server/models/image";
+import { ImageSizeError, modelAtImageSize } from "@/server/models/image-size";
 import { seededNoise } from "@/server/models/noise";
 import { encodePrompts, latentSize, sample } from "@/server/models/sampler";
 import { OnnxError } from "@/server/onnx/errors";
@@ -24,7 +26,7 @@ import { getOnnxRuntime } from "@/server/onnx/runtime";
 class UsageError extends Error {}
 
 const usage =
-  'Usage: npm run generate -- --prompt "…" --seed N --steps S --eta E --cfg W --out file.png [--model DIR] [--negative "…"] [--final-step-noise]';
+  'Usage: npm run generate -- --prompt "…" --seed N --steps S --eta E --cfg W --out file.png [--model DIR] [--negative "…"] [--size PX] [--final-step-noise]';
 
 function numberFlag(
   values: Record<string, unknown>,
@@ -63,6 +65,8 @@ function parseFlags(argv: string[]) {
         cfg: { type: "string" },
         out: { type: "string" },
         model: { type: "string" },
+        // The Sampler's Image size: square pixels, 0 = the model's default (nodes/image-size.ts).
+        size: { type: "string" },
         // diffusers' convention: noise on the last DDIM step too (default: a noise-free last step).
         "final-step-noise": { type: "boolean" },
         help: { type: "boolean" },
@@ -93,6 +97,11 @@ function parseFlags(argv: string[]) {
     cfg: numberFlag(values, "cfg", 5, { min: 0, max: 30, integer: false }),
     out: path.resolve(out),
     model: typeof values.model === "string" ? values.model : DEFAULT_MODEL_ID,
+    size: numberFlag(values, "size", MODEL_DEFAULT_IMAGE_SIZE, {
+      min: 0,
+      max: IMAGE_SIZE_LIMIT,
+      integer: true,
+    }),
     finalStepNoise: values["final-step-noise"] === true,
   };
 }
@@ -107,7 +116,14 @@ async function main(): Promise<void> {
   const runtime = await getOnnxRuntime();
   console.log(`Device: ${formatDevice(runtime.device)}`);
   if (runtime.device.note) console.log(`  (${runtime.device.note})`);
-  const model = await loadModelFolder(modelDir, { runtime });
+  const folder = await loadModelFolder(modelDir, { runtime });
+  let model: typeof folder;
+  try {
+    model = modelAtImageSize(folder, flags.size);
+  } catch (error) {
+    if (error instanceof ImageSizeError) throw new UsageError(`--size ${error.message}`);
+    throw error;
+  }
   for (const warning of model.warnings) console.warn(`warning: ${warning.file}: ${warning.message}`);
   const loaded = performance.now();
   const conditioning = await encodePrompts(model, [flags.prompt], flags.negative);
@@ -140,6 +156,8 @@ async function main(): Promise<void> {
       cfg: flags.cfg,
       // The last-step convention that ran (METHOD.md §2), so the PNG says how to reproduce it.
       finalStepNoise: flags.finalStepNoise,
+      // --size as given (0 = the model's default; the PNG's own width and height say what that was).
+      size: flags.size,
       model: model.name,
       device: formatDevice(runtime.device),
     }),
