@@ -12,6 +12,7 @@ import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
 import { ExecutorError } from "./errors";
+import { estimateDnoRunMemory } from "./memory-check";
 import { planRun } from "./plan";
 import { runDno } from "./run-dno";
 import { dnoWorkflow, PAPER_ADAM } from "./testing/workflows";
@@ -41,6 +42,21 @@ const workflow = (model: string, imageSize: number) =>
     rewards: [{ params: { kind: "brightness" } }],
     optimizer: { ...PAPER_ADAM, iterations: 2, learningRate: 0.05 },
   });
+
+describe("the memory estimate at a chosen image size", () => {
+  it("counts the activations of the chosen size: about 4× at twice the side", async () => {
+    const at = async (size: number) =>
+      estimateDnoRunMemory(
+        { model: await env.diffusion.loadModel("user:sd15", size), batch: 1, steps: 2 },
+        "cpu",
+      );
+    const [small, large] = [await at(64), await at(128)];
+    expect(large.weightsBytes).toBe(small.weightsBytes);
+    const ratio = large.activationBytes / small.activationBytes;
+    expect(ratio).toBeGreaterThan(3.5);
+    expect(ratio).toBeLessThan(6);
+  });
+});
 
 describe("a DNO run at a chosen image size", () => {
   // Most of the time is ONNX Runtime building the tiny UNet's VJP session.
