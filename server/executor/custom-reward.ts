@@ -14,12 +14,14 @@
  */
 import type { AssetFiles } from "@/server/assets/asset-store";
 import { getVjpModelForFile, type VjpCacheOptions } from "@/server/autodiff/cache";
+import { ExternalCopyError } from "@/server/autodiff/external-copy";
 import { cotangentInputName, gradientOutputName } from "@/server/autodiff/vjp";
 import { gradientBuffer, type ImageBatch, type Reward, requireRgb } from "@/server/dno/rewards/reward";
 import { OnnxError, type OnnxErrorCode } from "@/server/onnx/errors";
 import type { OnnxModel, OnnxRuntime } from "@/server/onnx/types";
 import { CLIP_SIZE, clipPreprocess, clipPreprocessAdjoint } from "./clip-preprocess";
 import { ExecutorError } from "./errors";
+import { type ScorerFileOptions, scorerSessionFile } from "./scorer-file";
 
 /** Load failures whose message is already for people (and names no server path). */
 const BOUNDED_LOAD_CODES: ReadonlySet<OnnxErrorCode> = new Set([
@@ -134,7 +136,13 @@ export function preprocessAdjoint(
 export async function createCustomOnnxReward(
   settings: CustomRewardSettings,
   onnx: OnnxRuntime,
-  options: { vjpCache?: VjpCacheOptions; where: string; assets: AssetFiles },
+  options: {
+    vjpCache?: VjpCacheOptions;
+    where: string;
+    assets: AssetFiles;
+    /** When a single-file scorer loads from its external-data copy (scorer-file.ts; tests lower minBytes). */
+    weightSharing?: Pick<ScorerFileOptions, "setting" | "minBytes">;
+  },
 ): Promise<Reward> {
   const nodeId = settings.id;
   if (settings.modelAsset === "") {
@@ -152,6 +160,20 @@ export async function createCustomOnnxReward(
       nodeId,
       cause: error,
     });
+  }
+  try {
+    // A large single file: its forward and VJP sessions share one mapped copy of the weights.
+    file = await scorerSessionFile(file, {
+      provider: onnx.executionProvider,
+      ...options.weightSharing,
+      ...(options.vjpCache ? { vjpCache: options.vjpCache } : {}),
+    });
+  } catch (error) {
+    throw new ExecutorError(
+      "MODEL_UNAVAILABLE",
+      `${options.where}: the uploaded scoring model could not be prepared for loading (${error instanceof ExternalCopyError ? error.message : "its weights could not be copied into the cache"}). Upload it again.`,
+      { nodeId, cause: error },
+    );
   }
   let model: OnnxModel;
   try {
