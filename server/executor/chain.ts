@@ -30,9 +30,10 @@ import {
   latentSize,
   sample,
   type UnetCaller,
+  uploadHidden,
 } from "@/server/models/sampler";
 import { type DdimCoefficients, ddimPlan } from "@/server/models/scheduler/ddim";
-import type { HostTensor, OnnxModel, OnnxRuntime } from "@/server/onnx/types";
+import type { DeviceTensor, HostTensor, OnnxModel, OnnxRuntime, OnnxValue } from "@/server/onnx/types";
 import { ExecutorError, throwIfAborted } from "./errors";
 import { withFloat16LossScaling } from "./float16-loss-scale";
 import { unetVjpRowsPerCall } from "./vjp-rows";
@@ -66,8 +67,11 @@ interface StoredForward {
   /** The forward's checkpoints: the backward uses the stored activations only for exactly these. */
   readonly latents: readonly Float32Array[];
   readonly conditioning: Conditioning;
-  /** Per step, per UNet call: the residuals; a step's entry is released once its backward has run. */
-  readonly steps: (Record<string, HostTensor>[] | null)[];
+  /**
+   * Per step, per UNet call: the residuals (on the device where the provider keeps tensors there); a step's
+   * entry is released once its backward has run.
+   */
+  readonly steps: (Record<string, OnnxValue>[] | null)[];
   bytes: number;
 }
 
@@ -82,6 +86,17 @@ export interface ChainGradient {
   readonly xT: Float32Array;
   /** ∂objective/∂z_t per step (first step first), or null when not asked for. */
   readonly stepNoises: Float32Array[] | null;
+}
+
+/** Bytes a kept value holds (host or device memory). */
+function valueBytes(value: OnnxValue): number {
+  return value.type === "device" ? value.byteLength : value.data.byteLength;
+}
+
+/** Frees the device tensors among one step's kept residuals (host ones go with the garbage collector). */
+function releaseResiduals(step: readonly Record<string, OnnxValue>[] | null): void {
+  for (const call of step ?? [])
+    for (const value of Object.values(call)) if (value.type === "device") value.dispose();
 }
 
 function outputOf(model: OnnxModel, outputs: Record<string, HostTensor>, name: string): Float32Array {
@@ -115,6 +130,11 @@ export class DiffusionChain {
   private vaeVjp: OnnxModel | null = null;
   private unetSplit: { forward: OnnxModel; backward: OnnxModel; entry: CachedSplitVjp } | null = null;
   private stored: StoredForward | null = null;
+  /**
+   * The hidden states on the device per conditioning (its host array) and rows per call. Weak: a run keeps a
+   * few conditionings (the batch's, single images' for the estimators), whose device copies go with them.
+   */
+  private readonly deviceHidden = new WeakMap<Float32Array, Map<number, DeviceTensor[]>>();
   readonly memoryMode: BackwardMemoryMode;
   private readonly vjpRowsPerCall: number | undefined;
 
@@ -135,7 +155,39 @@ export class DiffusionChain {
 
   /** Forgets the activations of the last store-mode forward (the next forward or its backward frees them anyway). */
   releaseStored(): void {
+    this.dropStored();
+  }
+
+  /** Forgets the stored activations, freeing those kept on the device at once. */
+  private dropStored(): void {
+    for (const step of this.stored?.steps ?? []) releaseResiduals(step);
     this.stored = null;
+  }
+
+  /**
+   * The conditioning's hidden states on the device, one tensor per UNet call of `chunk` rows: uploaded once per
+   * conditioning (a DNO run encodes its prompt once) and read in place by every forward UNet call and backward
+   * VJP call of every iteration. Undefined when `consumer` stores that input in another element type (then
+   * its calls take host views).
+   */
+  private async hiddenOnDevice(
+    conditioning: Conditioning,
+    chunk: number,
+    consumer: OnnxModel,
+  ): Promise<readonly OnnxValue[] | undefined> {
+    let byChunk = this.deviceHidden.get(conditioning.hidden);
+    if (!byChunk) {
+      byChunk = new Map();
+      this.deviceHidden.set(conditioning.hidden, byChunk);
+    }
+    let tensors = byChunk.get(chunk);
+    if (!tensors) {
+      tensors = await uploadHidden(this.model, conditioning, chunk);
+      byChunk.set(chunk, tensors);
+    }
+    const spec = consumer.inputs.find((input) => input.name === "encoder_hidden_states");
+    const stored = spec?.castFrom ?? spec?.type;
+    return tensors.every((tensor) => tensor.elementType === stored) ? tensors : undefined;
   }
 
   get latentSize(): number {
@@ -178,7 +230,13 @@ export class DiffusionChain {
         { wrt: ["sample"], of: this.model.io.unetOutput },
         this.vjpCache,
       );
-      const forward = await this.onnx.load(entry.forwardFile, { name: "unet forward (store mode)" });
+      // The residuals stay on the device until the backward reads them (ε̂ comes to the host for the DDIM step).
+      const forward = await this.onnx.load(entry.forwardFile, {
+        name: "unet forward (store mode)",
+        deviceOutputs: entry.residuals
+          .map((residual) => residual.name)
+          .filter((name) => name !== this.model.io.unetOutput),
+      });
       const backward = withFloat16LossScaling(
         await this.onnx.load(entry.backwardFile, { name: "unet backward (store mode)" }),
         cotangentInputName(this.model.io.unetOutput),
@@ -223,10 +281,15 @@ export class DiffusionChain {
   ): Promise<ChainForward> {
     const keep = options.keepActivations === true && this.memoryMode === "store";
     // The previous forward's activations go before this one's are made.
-    if (keep) this.stored = null;
-    const steps: Record<string, HostTensor>[][] = [];
+    if (keep) this.dropStored();
+    const steps: Record<string, OnnxValue>[][] = [];
     const bytes = { total: 0 };
     const split = keep ? await this.unetSplitModels() : null;
+    const hidden = await this.hiddenOnDevice(
+      conditioning,
+      this.unetRows(conditioning).chunk,
+      split ? split.forward : this.model.unet,
+    );
     const result = await sample({
       model: this.model,
       conditioning,
@@ -238,10 +301,15 @@ export class DiffusionChain {
       finalStepNoise: settings.finalStepNoise,
       decode: false,
       signal,
+      ...(hidden ? { hidden } : {}),
       ...(split
         ? {
-            createUnetCaller: (_model: DiffusionModel, c: Conditioning, w: number) =>
-              this.storingUnetCaller(split.forward, c, w, steps, bytes),
+            createUnetCaller: (
+              _model: DiffusionModel,
+              c: Conditioning,
+              w: number,
+              deviceHidden?: readonly OnnxValue[],
+            ) => this.storingUnetCaller(split.forward, c, w, steps, bytes, deviceHidden),
           }
         : {}),
     });
@@ -256,30 +324,31 @@ export class DiffusionChain {
     forward: OnnxModel,
     conditioning: Conditioning,
     guidanceScale: number,
-    steps: Record<string, HostTensor>[][],
+    steps: Record<string, OnnxValue>[][],
     bytes: { total: number },
+    hidden?: readonly OnnxValue[],
   ): UnetCaller {
     const { rows, chunk, half } = this.unetRows(conditioning);
     const size = this.latentSize;
     const sampleInput = new Float32Array(rows * size);
     const timestep = timestepTensor(this.model, chunk);
     const outputName = this.model.io.unetOutput;
-    const calls = this.unetFeeds(conditioning, sampleInput, timestep);
+    const calls = this.unetFeeds(conditioning, sampleInput, timestep, chunk, hidden);
     const call = async (latent: Float32Array, t: number, guided: Float32Array): Promise<void> => {
       sampleInput.set(latent, 0);
       sampleInput.set(latent, half);
       setTimestep(timestep, t);
-      const kept: Record<string, HostTensor>[] = [];
+      const kept: Record<string, OnnxValue>[] = [];
       const epsilon = new Float32Array(rows * size);
       for (const [index, feeds] of calls.entries()) {
-        const outputs = await forward.run(feeds);
-        epsilon.set(outputOf(forward, outputs, outputName), index * chunk * size);
-        const residuals: Record<string, HostTensor> = {};
-        for (const [name, tensor] of Object.entries(outputs)) {
+        const { host, device } = await forward.runKeeping(feeds);
+        epsilon.set(outputOf(forward, host, outputName), index * chunk * size);
+        const residuals: Record<string, OnnxValue> = { ...device };
+        for (const [name, tensor] of Object.entries(host)) {
           if (name === outputName && !this.unetSplit?.entry.residuals.some((r) => r.name === name)) continue;
           residuals[name] = tensor;
-          bytes.total += tensor.data.byteLength;
         }
+        for (const tensor of Object.values(residuals)) bytes.total += valueBytes(tensor);
         kept.push(residuals);
       }
       steps.push(kept);
@@ -310,7 +379,8 @@ export class DiffusionChain {
     sampleInput: Float32Array,
     timestep: HostTensor,
     chunk = this.unetRows(conditioning).chunk,
-  ): Record<string, HostTensor>[] {
+    hidden?: readonly OnnxValue[],
+  ): Record<string, OnnxValue>[] {
     const { rows } = this.unetRows(conditioning);
     const size = this.latentSize;
     const { channels, height, width } = this.model.latent;
@@ -324,7 +394,8 @@ export class DiffusionChain {
           dims: [chunk, channels, height, width],
         },
         timestep,
-        encoder_hidden_states: {
+        // On the device when given (hiddenOnDevice): not copied again per call.
+        encoder_hidden_states: hidden?.[call] ?? {
           type: "float32",
           data: conditioning.hidden.subarray(start * hiddenRow, (start + chunk) * hiddenRow),
           dims: [chunk, conditioning.tokens, conditioning.width],
@@ -406,7 +477,8 @@ export class DiffusionChain {
         ? this.stored
         : null;
     // Used once: a second backward over the same forward (or a single image of it) recomputes.
-    this.stored = null;
+    if (stored) this.stored = null;
+    else this.dropStored();
     const split = stored ? await this.unetSplitModels() : null;
     const vjp = split ? split.backward : await this.unetVjpModel();
     const { rows, half } = this.unetRows(conditioning);
@@ -424,28 +496,35 @@ export class DiffusionChain {
     const cotangentName = cotangentInputName(this.model.io.unetOutput);
     const gradName = gradientOutputName("sample");
     const declared = new Set(vjp.inputs.map((input) => input.name));
-    const calls = this.unetFeeds(conditioning, sampleInput, timestep, chunk).map((forwardFeeds, call) => {
-      const start = call * chunk;
-      const feeds: Record<string, HostTensor> = {
-        [cotangentName]: {
-          type: "float32",
-          data: cotangent.subarray(start * size, (start + chunk) * size),
-          dims: [chunk, channels, height, width],
-        },
-      };
-      // The split backward reads only some forward inputs (often none).
-      for (const [name, tensor] of Object.entries(forwardFeeds)) if (declared.has(name)) feeds[name] = tensor;
-      return {
-        feeds,
-        outputs: {
-          [gradName]: {
+    // The same device copy of the hidden states as the forward's (when the calls have its rows).
+    const hidden = declared.has("encoder_hidden_states")
+      ? await this.hiddenOnDevice(conditioning, chunk, vjp)
+      : undefined;
+    const calls = this.unetFeeds(conditioning, sampleInput, timestep, chunk, hidden).map(
+      (forwardFeeds, call) => {
+        const start = call * chunk;
+        const feeds: Record<string, OnnxValue> = {
+          [cotangentName]: {
             type: "float32",
-            data: gradSample.subarray(start * size, (start + chunk) * size),
+            data: cotangent.subarray(start * size, (start + chunk) * size),
             dims: [chunk, channels, height, width],
-          } satisfies HostTensor,
-        },
-      };
-    });
+          },
+        };
+        // The split backward reads only some forward inputs (often none).
+        for (const [name, tensor] of Object.entries(forwardFeeds))
+          if (declared.has(name)) feeds[name] = tensor;
+        return {
+          feeds,
+          outputs: {
+            [gradName]: {
+              type: "float32",
+              data: gradSample.subarray(start * size, (start + chunk) * size),
+              dims: [chunk, channels, height, width],
+            } satisfies HostTensor,
+          },
+        };
+      },
+    );
     const w = settings.guidanceScale;
     // Two buffers swapped per step: nothing is allocated per step but the step-noise gradients.
     let g = Float32Array.from(x0Gradient);
@@ -478,7 +557,8 @@ export class DiffusionChain {
       }
       if (stored) {
         for (const kept of stored.steps[index] ?? [])
-          for (const tensor of Object.values(kept)) stored.bytes -= tensor.data.byteLength;
+          for (const tensor of Object.values(kept)) stored.bytes -= valueBytes(tensor);
+        releaseResiduals(stored.steps[index] ?? null);
         stored.steps[index] = null;
       }
       for (let i = 0; i < half; i++)
