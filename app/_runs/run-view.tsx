@@ -17,6 +17,7 @@ import { useTRPC } from "@/app/_trpc/provider";
 import { IterationCommentButton, RunComments } from "@/app/_comments/run-comments";
 import { GuardSummary } from "./guard-summary";
 import { metricNames, RunCharts } from "./run-charts";
+import { memoryModeWords } from "./memory-words";
 import { QueuePlace } from "./queue-place";
 import { ReviewParams } from "./review-params";
 import { artifactUrl, FINISHED, formatDuration, formatNumber, type RunStep } from "./run-types";
@@ -346,6 +347,12 @@ export function RunView(props: { readonly runId: string }) {
           <tr>
             <th>Device</th>
             <td>{run.device ?? "—"}</td>
+          </tr>
+          <tr>
+            <th>Memory</th>
+            <td data-testid="run-page.memory-mode" title={run.memory?.reason}>
+              {memoryModeWords(run.memory?.mode)}
+            </td>
           </tr>
           <tr>
             <th>Checkpoint</th>

@@ -146,6 +146,9 @@ describe("worker + DNO executor (tiny model)", () => {
     const rewards = reference.steps.map((step) => step.metrics.rewards["reward-1"] ?? Number.NaN);
     expect(rewards.at(-1)).toBeGreaterThan(rewards[0] ?? Number.POSITIVE_INFINITY);
     expect(reference.steps[0]?.metrics.pr).not.toBeNull();
+    // The memory mode the executor chose is stored with the run (its log) and read back for the run page.
+    expect(reference.memory?.mode).toMatch(/^(recompute|store)$/);
+    expect(reference.memory?.reason).toMatch(/^Memory mode (recompute|store)/);
 
     const inner = executor();
     const dying: RunExecutor = {

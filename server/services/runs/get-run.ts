@@ -1,6 +1,7 @@
 import type { GraphDocument } from "@/nodes";
 import type { ServiceContext } from "../context";
 import { loadRun } from "./load-run";
+import { memoryModeFromLog, type RunMemoryView } from "./run-memory-mode";
 import {
   parseJsonRecord,
   readRunConfig,
@@ -40,6 +41,8 @@ export interface RunDetail extends RunSummary {
   images: { initial: string | null; best: string | null; final: string | null };
   artifacts: RunArtifactView[];
   log: RunLogView[];
+  /** The memory mode the run used and why, from its log (null before the run decided one). */
+  memory: RunMemoryView | null;
 }
 
 export async function getRun(ctx: ServiceContext, input: { runId: string }): Promise<RunDetail> {
@@ -82,6 +85,7 @@ export async function getRun(ctx: ServiceContext, input: { runId: string }): Pro
       width: artifact.width,
       height: artifact.height,
     })),
+    memory: memoryModeFromLog(log.map((entry) => entry.message)),
     log: log.map((entry) => ({
       id: entry.id,
       nodeId: entry.nodeId,
