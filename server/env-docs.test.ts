@@ -8,6 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "./db/repo-root";
+import { DEFAULT_ONNX_LIMITS } from "./onnx/config";
+import { WORKER_DRAIN_TIMEOUT_MS } from "./worker/start-worker";
+import { silentLimitMs } from "./worker/worker-supervisor";
 
 const root = repoRoot();
 const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
@@ -96,5 +99,47 @@ describe("deployment docs and examples name only real settings", () => {
     const section = readmeClusterSection();
     expect(section, "README.md has a “## Running a cluster” section").not.toBe("");
     expect(appNames(section).filter((name) => !known.has(name))).toEqual([]);
+  });
+});
+
+/** A systemd time span ("720", "12min", "1h 30s") or a compose duration ("12m", "1m30s") in ms. */
+function durationMs(text: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  let total = 0;
+  let matched = "";
+  for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)\s*(ms|sec|min|s|m|h)/g)) {
+    total += Number(match[1]) * (units[match[2] ?? ""] ?? Number.NaN);
+    matched += match[0];
+  }
+  if (matched.replace(/\s/g, "") !== trimmed.replace(/\s/g, "")) return Number.NaN;
+  return total;
+}
+
+describe("deployment stop timeouts cover the worker's own stop bound", () => {
+  // What `npm run worker` waits at SIGTERM with the default ONNX limits (main.ts: the drain time plus the
+  // supervisor's silence limit), plus a little for closing the event bridge and the queue afterwards.
+  const boundMs = WORKER_DRAIN_TIMEOUT_MS + silentLimitMs(DEFAULT_ONNX_LIMITS) + 10_000;
+
+  it("reads durations the way systemd and compose write them", () => {
+    expect(durationMs("720")).toBe(720_000);
+    expect(durationMs("12min")).toBe(720_000);
+    expect(durationMs("12m")).toBe(720_000);
+    expect(durationMs("1m30s")).toBe(90_000);
+    expect(durationMs("soon")).toBeNaN();
+    expect(boundMs).toBeGreaterThan(600_000);
+  });
+
+  it("systemd's TimeoutStopSec for dno-worker@", () => {
+    const value = /^TimeoutStopSec=(.+)$/m.exec(read("deploy/systemd/dno-worker@.service"))?.[1] ?? "";
+    expect(durationMs(value)).toBeGreaterThanOrEqual(boundMs);
+  });
+
+  it("compose's stop_grace_period for the workers", () => {
+    const compose = read("deploy/compose.yaml");
+    const values = [...compose.matchAll(/^\s+stop_grace_period:\s*(\S+)/gm)].map((match) => match[1] ?? "");
+    expect(values.length).toBeGreaterThan(0);
+    for (const value of values) expect(durationMs(value)).toBeGreaterThanOrEqual(boundMs);
   });
 });

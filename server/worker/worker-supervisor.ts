@@ -22,7 +22,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { repoRoot } from "../db/repo-root";
-import { readOnnxLimits } from "../onnx/config";
+import { type OnnxLimits, readOnnxLimits } from "../onnx/config";
 import type { ServiceContext } from "../services/context";
 import { finishRun } from "../services/runs/finish-run";
 import { listWorkerRuns } from "../services/runs/list-worker-runs";
@@ -90,6 +90,20 @@ interface ChildState {
 
 const LIVED_LONG_ENOUGH_MS = 60_000;
 
+/** How long a cancelled run may take to end before its child is killed. */
+export const DEFAULT_KILL_AFTER_MS = 5000;
+
+/**
+ * A child blocked in one native call longer than this is killed: the longer ONNX limit plus the kill delay.
+ * The worker's stop waits the drain time plus this (main.ts); deploy/ stop timeouts must cover it.
+ */
+export function silentLimitMs(
+  limits: Pick<OnnxLimits, "loadTimeoutMs" | "runTimeoutMs">,
+  killAfterMs = DEFAULT_KILL_AFTER_MS,
+): number {
+  return Math.max(limits.loadTimeoutMs, limits.runTimeoutMs) + killAfterMs;
+}
+
 export class WorkerSupervisor {
   private readonly ctx: ServiceContext;
   private readonly killAfterMs: number;
@@ -124,10 +138,8 @@ export class WorkerSupervisor {
 
   constructor(options: WorkerSupervisorOptions) {
     this.ctx = options.ctx;
-    this.killAfterMs = options.killAfterMs ?? 5000;
-    const limits = readOnnxLimits();
-    this.silentAfterMs =
-      options.silentAfterMs ?? Math.max(limits.loadTimeoutMs, limits.runTimeoutMs) + this.killAfterMs;
+    this.killAfterMs = options.killAfterMs ?? DEFAULT_KILL_AFTER_MS;
+    this.silentAfterMs = options.silentAfterMs ?? silentLimitMs(readOnnxLimits(), this.killAfterMs);
     this.backoff = options.restartBackoffMs ?? { initial: 1000, max: 30_000 };
     this.checkEveryMs = options.checkEveryMs ?? 500;
     this.entry = options.entry ?? path.join(repoRoot(), "server", "worker", "child-main.ts");
