@@ -9,6 +9,7 @@
  * created. The weights file stays as it is (the twin's folder hard-links it); the device holds float32 weights
  * (twice the bytes) and computes in float32, and the session's inputs and outputs are float32.
  */
+import { createHash } from "node:crypto";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -169,4 +170,16 @@ export function float16ProbeModel(): Uint8Array {
 export function isMissingFloat16Error(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
   return /requires f16 but the device does not support it/i.test(message);
+}
+
+/**
+ * The file a WebGPU session of `modelPath` loads: the model itself, or its float32 twin where the adapter has
+ * no float16 shaders (`runsFloat16` from runtime.ts's webGpuRunsFloat16) and the model has float16 tensors.
+ */
+export async function webGpuSessionFile(modelPath: string, runsFloat16: boolean): Promise<string> {
+  if (runsFloat16) return modelPath;
+  const sha256 = createHash("sha256")
+    .update(await readFile(modelPath))
+    .digest("hex");
+  return (await float32TwinFile(modelPath, sha256)) ?? modelPath;
 }
