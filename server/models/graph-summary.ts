@@ -24,6 +24,8 @@ export interface GraphSummary {
   readonly stride2Convs: number;
   /** Resize/Upsample nodes: a VAE decoder's up-samplers (nearest ×2 in diffusers' Upsample2D). */
   readonly upsamplers: number;
+  /** Bytes read from the file to find all this (the weights are skipped, not read). */
+  readonly bytesRead: number;
 }
 
 // Field numbers of onnx.proto: ModelProto.graph, GraphProto.node/input/output.
@@ -31,12 +33,17 @@ const MODEL_GRAPH = 7;
 const GRAPH_NODE = 1;
 const GRAPH_INPUT = 11;
 const GRAPH_OUTPUT = 12;
-const WINDOW_BYTES = 1 << 20;
+/**
+ * Read-ahead per miss: nodes and value infos lie next to each other, so one read serves many; an initializer
+ * is skipped by its length, which costs one read of this size for the next field's header.
+ */
+const WINDOW_BYTES = 64 * 1024;
 
 /** Reads a file through a sliding window, so thousands of small fields cost few system calls. */
 class FileReader {
   private window = Buffer.alloc(0);
   private windowStart = 0;
+  bytesRead = 0;
 
   constructor(
     private readonly fd: number,
@@ -58,6 +65,7 @@ class FileReader {
       if (n === 0) throw new RangeError("unexpected end of file");
       done += n;
     }
+    this.bytesRead += read;
     this.window = buffer;
     this.windowStart = position;
     return buffer.subarray(0, length);
@@ -156,7 +164,7 @@ function summarize(file: string): GraphSummary {
         }
       }
     }
-    return { inputs, outputs, stride2Convs, upsamplers };
+    return { inputs, outputs, stride2Convs, upsamplers, bytesRead: reader.bytesRead };
   } finally {
     closeSync(fd);
   }

@@ -4,9 +4,10 @@
  * and Sampler nodes and the server's runtime; the bundled tiny-shapes-sd (graphs fixed at 8×8 latents) keeps
  * its size and refuses another with a sentence naming the sizes it draws.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import onnxProto from "onnx-proto";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ConditioningValue, ImageValue, NodeRunContext, NoiseValue } from "@/nodes/context";
 import { noiseNode } from "@/nodes/defs/noise";
@@ -20,6 +21,7 @@ import { readGraphSummary } from "./graph-summary";
 import { ImageSizeError } from "./image-size";
 import { copyTinySdArch } from "./testing/sd-arch-copy";
 
+const { onnx } = onnxProto;
 const BUNDLED_DIR = path.resolve(import.meta.dirname, "../../models");
 const modelsRoot = mkdtempSync(path.join(tmpdir(), "dno-image-size-"));
 copyTinySdArch("sd15", path.join(modelsRoot, "sd15"));
@@ -47,6 +49,53 @@ describe("a model's image-size rule", () => {
     const bundled = readGraphSummary(path.join(BUNDLED_DIR, "tiny-shapes-sd/unet/model.onnx"));
     expect(bundled?.inputs.find((input) => input.name === "sample")?.shape).toEqual(["batch", 4, 8, 8]);
     expect(readGraphSummary(path.join(modelsRoot, "sd15/unet/config.json"))).toBeUndefined();
+  });
+
+  it("skips a single-file model's weights: 64 MB of initializers cost one 64-KB read each", () => {
+    // Nodes first, then initializers, then inputs: the order protobuf writes a GraphProto in.
+    const weights = Array.from({ length: 64 }, (_, index) => ({
+      name: `w${index}`,
+      dims: [256 * 1024],
+      dataType: onnx.TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(1024 * 1024),
+    }));
+    const dim = (value: number | string) =>
+      typeof value === "number" ? { dimValue: value } : { dimParam: value };
+    const tensor = (name: string, dims: (number | string)[]) => ({
+      name,
+      type: { tensorType: { elemType: 1, shape: { dim: dims.map(dim) } } },
+    });
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 7,
+      opsetImport: [{ domain: "", version: 14 }],
+      graph: {
+        name: "big",
+        node: [
+          {
+            opType: "Conv",
+            input: ["sample", "w0"],
+            output: ["a"],
+            attribute: [{ name: "strides", ints: [2, 2], type: 7 }],
+          },
+          { opType: "Resize", input: ["a"], output: ["out_sample"] },
+        ],
+        initializer: weights,
+        input: [tensor("sample", ["batch", 4, "height", "width"])],
+        output: [tensor("out_sample", ["batch", 4, "height", "width"])],
+      },
+    }).finish();
+    const file = path.join(modelsRoot, "big.onnx");
+    writeFileSync(file, bytes);
+    const summary = readGraphSummary(file);
+    expect(summary).toMatchObject({
+      inputs: [{ name: "sample", shape: ["batch", 4, "height", "width"] }],
+      outputs: [{ name: "out_sample", shape: ["batch", 4, "height", "width"] }],
+      stride2Convs: 1,
+      upsamplers: 1,
+    });
+    expect(bytes.length).toBeGreaterThan(64 * 1024 * 1024);
+    // One read-ahead window per skipped initializer, one for the nodes and one for the inputs.
+    expect(summary!.bytesRead).toBeLessThanOrEqual((64 + 2) * 64 * 1024);
   });
 
   it("is adjustable in 64-px steps for the SD-1.5 export and fixed for the bundled model, in the model list", () => {
