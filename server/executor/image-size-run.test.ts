@@ -1,6 +1,7 @@
 /**
  * A DNO run at a chosen Image size through the executor: the tiny SD-1.5 export (a user's folder, 64 px by
- * default) optimized at 128 px — noise, UNet and VAE calls, their VJPs and the pictures all at 16×16 latents —
+ * default) optimized at 128 px — noise, UNet and VAE calls, their VJPs (whole, and split in store mode) and the
+ * pictures all at 16×16 latents —
  * and the bundled fixed-size model refusing 128 px as a validation error on the Sampler's Image size, before
  * anything is built.
  */
@@ -19,16 +20,21 @@ import { dnoWorkflow, PAPER_ADAM } from "./testing/workflows";
 
 let scratch: string;
 let env: ExecutorEnvironment;
+/** The same runtime and VJP cache, keeping the forward's activations for the backward (split models). */
+let storeEnv: ExecutorEnvironment;
+let recomputed: Awaited<ReturnType<typeof runDno>> | undefined;
 
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), "dno-image-size-run-"));
   copyTinySdArch("sd15", path.join(scratch, "models/sd15"));
-  env = await createExecutorEnvironment({
-    onnx: await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 }),
+  const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+  const options = {
+    onnx,
     vjpCacheDir: path.join(scratch, "vjp"),
     directories: { bundledDir: path.resolve("models"), userDir: path.join(scratch, "models") },
-    memoryMode: "recompute",
-  });
+  };
+  env = await createExecutorEnvironment({ ...options, memoryMode: "recompute" });
+  storeEnv = await createExecutorEnvironment({ ...options, memoryMode: "store" });
 });
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -79,7 +85,28 @@ describe("a DNO run at a chosen image size", () => {
     // The optimizer moved the picture: the gradient reached the noise through the 16×16 chain.
     expect(result.finalImage.data).not.toEqual(result.initialImage.data);
     expect(log).toContain("Image size 128×128 px (latents 4×16×16).");
+    recomputed = result;
   }, 240_000);
+
+  it("gives the same run with the forward's activations kept (store mode's split models at 16×16)", async () => {
+    if (!recomputed) throw new Error("the recompute run failed first");
+    const log: string[] = [];
+    const stored = await runDno({
+      plan: planRun(workflow("user:sd15", 128)),
+      env: storeEnv,
+      log: (line) => log.push(line),
+    });
+    expect(log).toContainEqual(expect.stringContaining("Memory mode store"));
+    expect(stored.finalImage.height).toBe(128);
+    for (const [index, record] of stored.history.entries()) {
+      const reference = recomputed.history[index]!;
+      // Same float32 numbers up to summation order.
+      expect(Math.abs(record.gradNorm - reference.gradNorm)).toBeLessThanOrEqual(1e-3 * reference.gradNorm);
+      expect(Math.abs(record.objective - reference.objective)).toBeLessThanOrEqual(
+        1e-4 * Math.abs(reference.objective),
+      );
+    }
+  }, 300_000);
 
   it("refuses 128 px on the bundled 64-px model, naming the Sampler, Image size and the size it draws", async () => {
     const vjpDir = path.join(scratch, "vjp");
