@@ -212,6 +212,7 @@ describe("version 1 fixture", () => {
     const addedSinceV1 = [
       "firesAtPercentile",
       "imageRadius",
+      "imageSize",
       "imageStrength",
       "keepFloor",
       "keepStrength",
