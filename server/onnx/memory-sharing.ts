@@ -85,10 +85,12 @@ export function sharedWeightsOptions(): Pick<
 /**
  * ONNX Runtime's CPU memory arena off for every CPU session. The arena (one per session) grows to the session's
  * peak and never gives memory back, so the peaks of the UNet forward, UNet VJP, VAE decoder and VAE VJP sessions
- * added up (512 px, SD-1.5: the VAE decoder's VJP call alone reaches several GB, and that stayed held while the
- * UNet's VJPs ran). Without it ORT allocates from malloc: tensors over glibc's mmap threshold (≤ 32 MiB) are
- * mapped per allocation and unmapped when freed, so each session holds memory only while it runs. The run-option
- * alternative (memory.enable_memory_arena_shrinkage) is not passed through by onnxruntime-node's RunOptions.
+ * added up. Measured on the full SD-1.5 VAE decoder's VJP at 512 px: with the arena, 14.9 GB resident after the
+ * call, held while the UNet's VJPs ran; without, a 10.7 GB peak during the call and 1.3 GB after it. Without it
+ * ORT allocates from malloc: tensors over glibc's mmap threshold (≤ 32 MiB) are mapped per allocation and
+ * unmapped when freed, so each session holds memory only while it runs. The run-option alternative
+ * (memory.enable_memory_arena_shrinkage) is not passed through by onnxruntime-node's RunOptions. Speed on the
+ * bundled model, interleaved medians: UNet 23.9 ms with the arena, 22.8 ms without; VAE decoder 42.5 / 43.3 ms.
  * GPU providers keep their own allocators (this option only concerns the CPU arena).
  */
 export function cpuArenaOptions(
