@@ -1,9 +1,8 @@
 /**
  * A DNO run at a chosen Image size through the executor: the tiny SD-1.5 export (a user's folder, 64 px by
- * default) optimized at 128 px — noise, UNet and VAE calls, their VJPs (whole, and split in store mode) and the
- * pictures all at 16×16 latents —
- * and the bundled fixed-size model refusing 128 px as a validation error on the Sampler's Image size, before
- * anything is built.
+ * default) optimized at 128 px — noise, UNet and VAE calls, their VJPs (whole, and split in store mode), the
+ * pictures and the memory estimate all at 16×16 latents — and the bundled fixed-size model refusing 128 px as
+ * a validation error on the Sampler's Image size, before anything is built.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
