@@ -6,12 +6,18 @@
  * the runtime at the session boundary, server/onnx/device-tensors.ts); and, per model, the graph nodes ONNX
  * Runtime leaves on the CPU and the copies it inserts inside each call.
  *
- *   npm run check:gpu [-- --ep webgpu|cuda] [--steps N]
+ *   npm run check:gpu [-- --ep webgpu|cuda] [--steps N] [--model ID|FOLDER]
+ *
+ * --model: a model id as workflows name it (default tiny-shapes-sd; `user:<folder>` from MODELS_DIR) or a
+ * diffusers-ONNX folder (e.g. models/sd_arch/tiny/sd15-fp16, a float16 export: on WebGPU it runs in float16
+ * where the adapter has float16 shaders, else as a float32 twin; the output says which).
  *
  * Without --ep: ORT_EXECUTION_PROVIDER if it names cuda or webgpu, else CUDA when its build loads, else
  * WebGPU (a software adapter such as SwiftShader is used and labelled: it checks the path, not speed).
  * Exit code 1 when the device cannot be used or a difference is over its bound.
  */
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { brightnessReward } from "@/server/dno/rewards/image-statistics";
 import { imageBatch } from "@/server/dno/rewards/reward";
@@ -25,12 +31,13 @@ import type { DiffusionModel } from "@/server/models/folder";
 import { seededNoise } from "@/server/models/noise";
 import { encodePrompts, latentSize, sample } from "@/server/models/sampler";
 import { hasVulkanLoader, hostGpus, realGpuHost, vulkanIcds } from "@/server/onnx/gpu-host";
+import { modelDirectories } from "@/server/models/discovery";
+import { webGpuSessionFile } from "@/server/onnx/float16-upcast";
 import { nodePlacement, summarizeOps } from "@/server/onnx/node-placement";
 import { formatDevice } from "@/server/onnx/providers";
-import { createOnnxRuntime } from "@/server/onnx/runtime";
+import { createOnnxRuntime, webGpuRunsFloat16 } from "@/server/onnx/runtime";
 import type { OnnxRuntime, TransferStats } from "@/server/onnx/types";
 
-const MODEL = "tiny-shapes-sd";
 const PROMPT = "a red circle on a blue background";
 /**
  * Relative to the CPU result's largest magnitude. float32 kernels differ between providers and the
@@ -41,8 +48,18 @@ const IMAGE_BOUND = 5e-3;
 const GRADIENT_BOUND = 5e-3;
 
 const { values } = parseArgs({
-  options: { ep: { type: "string" }, steps: { type: "string", default: "4" } },
+  options: {
+    ep: { type: "string" },
+    steps: { type: "string", default: "4" },
+    model: { type: "string", default: "tiny-shapes-sd" },
+  },
 });
+/** A folder given as --model is found as `user:<name>` in its parent folder. */
+const modelArg = values.model ?? "tiny-shapes-sd";
+const modelFolder =
+  existsSync(modelArg) && statSync(modelArg).isDirectory() ? path.resolve(modelArg) : undefined;
+const MODEL = modelFolder ? `user:${path.basename(modelFolder)}` : modelArg;
+const directories = modelFolder ? { ...modelDirectories(), userDir: path.dirname(modelFolder) } : undefined;
 const steps = Math.max(1, Number.parseInt(values.steps ?? "4", 10));
 const settings = { steps, eta: 1, guidanceScale: 5 };
 
@@ -174,10 +191,20 @@ async function main(): Promise<number> {
   if (device.device.adapter) console.log(`  adapter source: ${device.device.adapter.source}`);
   if (device.device.note) console.log(`  note: ${device.device.note}`);
   const cpu = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 0 });
-  const gpuEnv = await createExecutorEnvironment({ onnx: device });
-  const cpuEnv = await createExecutorEnvironment({ onnx: cpu });
+  const gpuEnv = await createExecutorEnvironment({ onnx: device, ...(directories ? { directories } : {}) });
+  const cpuEnv = await createExecutorEnvironment({ onnx: cpu, ...(directories ? { directories } : {}) });
   const gpuModel = await gpuEnv.diffusion.loadModel(MODEL);
   const cpuModel = await cpuEnv.diffusion.loadModel(MODEL);
+  const float16 = cpuModel.unet.inputs.some((input) => input.castFrom === "float16");
+  const runsFloat16 = device.executionProvider === "webgpu" ? await webGpuRunsFloat16() : true;
+  console.log(
+    `Model ${MODEL}${float16 ? " (float16)" : ""}` +
+      (float16 && !runsFloat16
+        ? ": the adapter has no float16 shaders (shader-f16), so it runs as a float32 twin on the device"
+        : float16
+          ? ": float16 on the device"
+          : ""),
+  );
   let failed = false;
   const verdict = (relative: number, bound: number) => {
     if (relative > bound) failed = true;
@@ -235,7 +262,9 @@ async function main(): Promise<number> {
       ["text_encoder", gpuModel.textEncoder.path],
       ["unet", gpuModel.unet.path],
       ["vae_decoder", gpuModel.vaeDecoder.path],
-      ["classifier", `${gpuModel.dir}/classifier/model.onnx`],
+      ...(existsSync(path.join(gpuModel.dir, "classifier/model.onnx"))
+        ? [["classifier", path.join(gpuModel.dir, "classifier/model.onnx")] as [string, string]]
+        : []),
       ["unet VJP", await vjp(gpuModel.unet.path, "sample", gpuModel.io.unetOutput)],
       ["vae_decoder VJP", await vjp(gpuModel.vaeDecoder.path, gpuModel.io.vaeInput, gpuModel.io.vaeOutput)],
     ];
@@ -244,7 +273,9 @@ async function main(): Promise<number> {
     const perCall = new Map<string, number>();
     for (const [name, file] of models) {
       try {
-        const placement = await nodePlacement(file, provider);
+        // What the session loads: the float32 twin of a float16 model where the adapter lacks float16 shaders.
+        const sessionFile = provider === "webgpu" ? await webGpuSessionFile(file, runsFloat16) : file;
+        const placement = await nodePlacement(sessionFile, provider);
         perCall.set(name, placement.copies.toDevice + placement.copies.toHost);
         const total = Object.values(placement.counts).reduce((a, b) => a + b, 0);
         const onCpu = placement.onCpu.length;
