@@ -74,6 +74,9 @@ const envSchema = z
     ORT_SHARE_WEIGHTS: unsetIfEmpty(z.enum(["auto", "on", "off"]).default("auto")),
     // "0": no tensors kept on the WebGPU device between runs (server/onnx/device-tensors.ts).
     ORT_DEVICE_TENSORS: unsetIfEmpty(z.enum(["0", "1"]).default("1")),
+    // Where float32 twins of float16 models are written for WebGPU adapters without float16 shaders
+    // (server/onnx/float16-upcast.ts; default: dno-float32-twins in the system's temporary folder).
+    ORT_FLOAT32_TWIN_DIR: optionalString,
     // Memory (server/onnx/memory-budget.ts): the most host (or device) memory one run may plan to use, in MiB
     // (unset: 85 % of this machine's memory), and whether the backward pass recomputes each UNet forward
     // (checkpointing) or keeps the forward's activations; auto keeps them when they fit the budget.

@@ -10,6 +10,8 @@
  *   a model whose estimate would go over it is refused before its session is created
  * - ORT_SHARE_WEIGHTS: auto (default) | on | off — map external-data weights and share them between sessions
  *   instead of copying them per session (memory-sharing.ts); auto: models with at least 512 MiB of them
+ * - ORT_FLOAT32_TWIN_DIR: where float32 twins of float16 models are written for a WebGPU adapter without
+ *   float16 shaders (float16-upcast.ts reads it; default: dno-float32-twins in the system's temporary folder)
  */
 import { z } from "zod";
 import { OnnxError } from "./errors";
