@@ -12,7 +12,10 @@ import { createRng } from "@/server/models/rng";
 import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { toHalfBits } from "./float16";
 import { float32TwinFile, upcastFloat16Model } from "./float16-upcast";
-import { createOnnxRuntime } from "./runtime";
+import type { GpuHost } from "./gpu-host";
+import { expectedAdapter } from "./gpu-host";
+import type { ProviderProbes } from "./providers";
+import { createOnnxRuntime, releaseCachedSessions, type SessionFactory } from "./runtime";
 import { addOneModel } from "./tiny-onnx";
 import type { HostTensor, OnnxRuntime } from "./types";
 
@@ -203,4 +206,45 @@ describe("float32 twins of float16 models", () => {
     expect(worst / scale).toBeLessThan(1e-2);
     expect(worst).toBeGreaterThan(0); // the CPU provider did compute in float16 in the original
   }, 120_000);
+
+  it("are what a WebGPU runtime hands ONNX Runtime where the adapter has no float16 shaders, and only there", async () => {
+    const file = path.join(scratch, "probe-half.onnx");
+    writeFileSync(file, float16Model());
+    // A Linux host with the Vulkan loader; sessions are recorded, not created.
+    const host: GpuHost = {
+      platform: "linux",
+      env: {},
+      files: {
+        readText: () => undefined,
+        list: () => [],
+        isFile: (candidate) => candidate.endsWith("libvulkan.so.1"),
+      },
+    };
+    const loaded: string[] = [];
+    const createSession: SessionFactory = async (modelPath) => {
+      loaded.push(modelPath);
+      return { inputMetadata: [], outputMetadata: [], run: async () => ({}), release: async () => undefined };
+    };
+    const webgpu = async (float16: boolean | undefined) => {
+      const probes: ProviderProbes = {
+        host,
+        adapter: () => expectedAdapter(host),
+        cuda: async () => ({ ok: false, detail: "no cuda" }),
+        webgpu: async () => ({ ok: true }),
+        ...(float16 === undefined ? {} : { webgpuFloat16: async () => float16 }),
+      };
+      return createOnnxRuntime({ executionProvider: "webgpu", intraOpThreads: 1 }, { createSession, probes });
+    };
+    await releaseCachedSessions();
+    await (await webgpu(false)).load(file);
+    await releaseCachedSessions();
+    await (await webgpu(true)).load(file);
+    await releaseCachedSessions();
+    await (await webgpu(undefined)).load(file);
+    await releaseCachedSessions();
+    expect(loaded).toHaveLength(3);
+    expect(loaded[0]).not.toBe(file);
+    expect(float16Mentions(readFileSync(loaded[0]!))).toEqual([]);
+    expect(loaded.slice(1)).toEqual([file, file]);
+  });
 });

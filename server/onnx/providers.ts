@@ -19,6 +19,11 @@ export interface ProviderProbes {
   cuda(): Promise<ProbeResult>;
   /** Creates a tiny WebGPU session (only called once the Vulkan loader was found). */
   webgpu(): Promise<ProbeResult>;
+  /**
+   * Whether the WebGPU adapter runs float16 shaders (a float16 model loads as its float32 twin where it does
+   * not: float16-upcast.ts). Absent (test fakes): assumed to.
+   */
+  webgpuFloat16?(): Promise<boolean>;
   /** The adapter expected on this host (gpu-host.ts). */
   adapter(): AdapterInfo | undefined;
   readonly host: GpuHost;

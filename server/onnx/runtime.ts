@@ -356,6 +356,7 @@ export function nativeProviderProbes(): ProviderProbes {
       holder.webgpuProbe ??= probeWebGpu();
       return holder.webgpuProbe;
     },
+    webgpuFloat16: webGpuRunsFloat16,
     adapter: () => expectedAdapter(realGpuHost()),
     host: realGpuHost(),
   };
@@ -566,7 +567,10 @@ class OrtModel implements OnnxModel {
     };
   }
 
-  async run(feeds: Readonly<Record<string, OnnxValue>>, options?: RunOptions): Promise<Record<string, HostTensor>> {
+  async run(
+    feeds: Readonly<Record<string, OnnxValue>>,
+    options?: RunOptions,
+  ): Promise<Record<string, HostTensor>> {
     const { host, device } = await this.runKeeping(feeds, options);
     for (const tensor of Object.values(device)) tensor.dispose();
     return host;
@@ -647,6 +651,7 @@ class OrtRuntime implements OnnxRuntime {
     readonly intraOpThreads: number,
     private readonly limits: OnnxLimits,
     private readonly createSession: SessionFactory,
+    private readonly webgpuFloat16: () => Promise<boolean> = async () => true,
   ) {
     this.executionProvider = device.provider;
     this.transfers = new TransferCounter(device.provider);
@@ -684,7 +689,7 @@ class OrtRuntime implements OnnxRuntime {
     });
     // A float16 model on a WebGPU adapter without float16 shaders loads as its float32 twin.
     const twin =
-      this.executionProvider === "webgpu" && !(await webGpuRunsFloat16())
+      this.executionProvider === "webgpu" && !(await this.webgpuFloat16())
         ? await float32TwinFile(modelPath, sha256)
         : undefined;
     const key = `${sha256}|${this.executionProvider}|${this.intraOpThreads}${shared ? "|shared" : ""}${twin ? "|float32" : ""}${externalDataKey(modelPath)}`;
@@ -830,11 +835,10 @@ export async function createOnnxRuntime(
 ): Promise<OnnxRuntime> {
   const limits: OnnxLimits = { ...readOnnxLimits(), ...config.limits };
   const createSession = seams.createSession ?? nativeSessionFactory;
-  const device = await selectExecutionProvider(
-    config.executionProvider,
-    seams.probes ?? nativeProviderProbes(),
-  );
-  return new OrtRuntime(device, config.intraOpThreads, limits, createSession);
+  const probes = seams.probes ?? nativeProviderProbes();
+  const device = await selectExecutionProvider(config.executionProvider, probes);
+  const webgpuFloat16 = probes.webgpuFloat16?.bind(probes);
+  return new OrtRuntime(device, config.intraOpThreads, limits, createSession, webgpuFloat16);
 }
 
 /** The process-wide runtime configured from the environment. */
