@@ -3,15 +3,27 @@
  * a run refused under a tiny DNO_MEMORY_BUDGET_MB before any backward model is built (nothing written, no
  * iteration), and the bundled model's runs fitting the default budget with room to spare.
  */
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { loadModelFolder } from "@/server/models/folder";
+import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { memoryBudgetBytes } from "@/server/onnx/memory-budget";
 import {
   estimateRunMemory,
   forwardIntermediateBytes,
   RUNTIME_BYTES,
+  VAE_VJP_ACTIVATION_FACTOR,
+  VJP_ACTIVATION_FACTOR,
   weightFilesOf,
 } from "@/server/onnx/memory-estimate";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
@@ -23,6 +35,7 @@ import { planRun } from "./plan";
 import { runDno } from "./run-dno";
 import { writeTinyDnoModelFolder } from "./testing/tiny-dno-model";
 import { dnoWorkflow, PAPER_ADAM, type WorkflowSpec } from "./testing/workflows";
+import { PER_ROW_VJP_MIN_BYTES } from "./vjp-rows";
 
 const MiB = 1024 ** 2;
 
@@ -49,6 +62,8 @@ describe("the arithmetic", () => {
     expect(estimate).toEqual({
       weightsBytes: 122 * MiB,
       activationBytes: 300 * MiB,
+      unetCallBytes: 300 * MiB,
+      vaeCallBytes: 50 * MiB,
       storedBytes: 40 * MiB,
       runtimeBytes: 100 * MiB,
       totalBytes: 562 * MiB,
@@ -76,6 +91,8 @@ describe("the arithmetic", () => {
         totalBytes: 20 * 1024 ** 3,
         weightsBytes: 4 * 1024 ** 3,
         activationBytes: 15 * 1024 ** 3,
+        unetCallBytes: 15 * 1024 ** 3,
+        vaeCallBytes: 5 * 1024 ** 3,
         storedBytes: 0,
         runtimeBytes: 1024 ** 3,
       },
@@ -172,5 +189,43 @@ describe.skipIf(!existsSync(path.resolve("models", bundled, "unet/model.onnx")))
     expect(estimate.weightsBytes).toBeGreaterThan(0);
     expect(estimate.totalBytes).toBeLessThan(2 * 1024 ** 3);
     expect(estimate.totalBytes).toBeLessThan(memoryBudgetBytes());
+  }, 120_000);
+});
+
+describe("one backward call's size on the tiny SD-1.5 export", () => {
+  it("one UNet row per call once the UNet's weights reach 512 MiB; the decoder's own factor", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dno-estimate-rows-"));
+    copyTinySdArch("sd15", dir);
+    const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    const model = await loadModelFolder(dir, { runtime: onnx });
+    const small = estimateDnoRunMemory({ model, batch: 1, steps: 2 }, "cpu");
+    const unetGraph = new Uint8Array(readFileSync(model.unet.path));
+    const { height, width } = model.latent;
+    const unetDims = (rows: number) => ({
+      sample: [rows, 4, height, width],
+      timestep: [rows],
+      encoder_hidden_states: [rows, model.tokens, model.hiddenWidth],
+    });
+    // A small UNet: both CFG rows in one call.
+    expect(small.unetCallBytes).toBe(
+      Math.ceil(forwardIntermediateBytes(unetGraph, unetDims(2)).bytes * VJP_ACTIVATION_FACTOR),
+    );
+    const vaeGraph = new Uint8Array(readFileSync(model.vaeDecoder.path));
+    expect(small.vaeCallBytes).toBe(
+      Math.ceil(
+        forwardIntermediateBytes(vaeGraph, { [model.io.vaeInput]: [1, 4, height, width] }).bytes *
+          VAE_VJP_ACTIVATION_FACTOR,
+      ),
+    );
+    // 512 MiB of data beside the UNet (a sparse file) make it a large UNet: one row per VJP call.
+    const extra = path.join(path.dirname(model.unet.path), "extra.bin");
+    writeFileSync(extra, "");
+    truncateSync(extra, PER_ROW_VJP_MIN_BYTES);
+    const large = estimateDnoRunMemory({ model, batch: 1, steps: 2 }, "cpu");
+    expect(large.unetCallBytes).toBe(
+      Math.ceil(forwardIntermediateBytes(unetGraph, unetDims(1)).bytes * VJP_ACTIVATION_FACTOR),
+    );
+    expect(large.unetCallBytes / small.unetCallBytes).toBeCloseTo(0.5, 1);
+    rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 });

@@ -92,7 +92,10 @@ export interface RunMemoryInput {
 export interface RunMemoryEstimate {
   readonly totalBytes: number;
   readonly weightsBytes: number;
+  /** The larger of one UNet VJP call and one VAE-decoder VJP call (each given back when it ends). */
   readonly activationBytes: number;
+  readonly unetCallBytes: number;
+  readonly vaeCallBytes: number;
   readonly storedBytes: number;
   readonly runtimeBytes: number;
 }
@@ -114,6 +117,8 @@ export function estimateRunMemory(input: RunMemoryInput): RunMemoryEstimate {
     totalBytes: weightsBytes + activationBytes + storedBytes + runtimeBytes,
     weightsBytes,
     activationBytes,
+    unetCallBytes: input.unetCallBytes,
+    vaeCallBytes: input.vaeCallBytes,
     storedBytes,
     runtimeBytes,
   };
