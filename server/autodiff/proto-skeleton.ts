@@ -16,7 +16,8 @@ const TENSOR_EXTERNAL_DATA = 13;
 const TENSOR_DATA_LOCATION = 14;
 const LENGTH_DELIMITED = 2;
 
-const WINDOW_BYTES = 1024 * 1024;
+// Small: every skipped initializer costs one refill, and a ViT-L/14 has ~400 of them.
+const WINDOW_BYTES = 64 * 1024;
 
 /** `raw_data` of at least this many bytes is left out (the onnx package's default external-data threshold). */
 export const DEFAULT_ELIDE_MIN_BYTES = 1024;
