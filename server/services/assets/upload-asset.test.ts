@@ -282,6 +282,8 @@ describe("model uploads", () => {
       source: "upload",
       valid: true,
       problems: [],
+      // Read from its graphs like any folder's: the test model fixes its size.
+      imageSize: expect.objectContaining({ adjustable: false, defaultWidth: 64, defaultHeight: 64 }),
     });
     // A Sampler may name it: the id resolves to the stored folder and passes the reference check.
     expect(resolveModelDir(asset.modelId)).toBe(folder);
