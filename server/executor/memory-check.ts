@@ -13,6 +13,8 @@ import {
   formatGb,
   forwardIntermediateBytes,
   type RunMemoryEstimate,
+  RUNTIME_BYTES,
+  RUNTIME_PER_UNET_BYTE,
   VAE_VJP_ACTIVATION_FACTOR,
   VJP_ACTIVATION_FACTOR,
   type WeightFile,
@@ -98,6 +100,11 @@ export function estimateDnoRunMemory(facts: RunMemoryFacts, provider: string): R
     ...(facts.storedBytesPerStep === undefined
       ? {}
       : { storedBytesPerStep: facts.storedBytesPerStep, steps: facts.steps }),
+    runtimeBytes: Math.ceil(
+      RUNTIME_BYTES +
+        RUNTIME_PER_UNET_BYTE *
+          weightFilesOf(model.unet.path, 1, statOf).reduce((sum, file) => sum + file.bytes, 0),
+    ),
   });
 }
 

@@ -13,7 +13,8 @@
  *   call's input sizes (shape inference on the graph, which carries the attention's quadratic term at large
  *   latents), for the rows of one call (vjp-rows.ts: one row for large UNets in recompute mode).
  * - storedBytesPerStep × steps: store mode's activations kept across the chain (chain-memory.ts passes them).
- * - runtime: Node, ONNX Runtime and the VJP graphs themselves (RUNTIME_BYTES).
+ * - runtime: Node, ONNX Runtime and the VJP graphs themselves (RUNTIME_BYTES), plus RUNTIME_PER_UNET_BYTE × the
+ *   UNet's weight bytes for what grows with the model (see there).
  * Only the graphs are read (no weights): the estimate costs well under a second for a full-size UNet.
  */
 import { readFileSync } from "node:fs";
@@ -40,6 +41,16 @@ export const VAE_VJP_ACTIVATION_FACTOR = 0.65;
 
 /** Node, ONNX Runtime, the VJP graphs and the run's own buffers (measured: ≈ 0.3–0.6 GB with SD-size graphs). */
 export const RUNTIME_BYTES = 600 * 1024 ** 2;
+
+/**
+ * Memory that grows with the UNet and is in neither term above: the VJP sessions' own state, weights transposed
+ * inside a VJP call (constant folding is off for shared weights, memory-sharing.ts) and heap that malloc keeps
+ * after the UNet's VJP calls (freed blocks under its mmap threshold stay resident). Fitted to the full-size
+ * SD-1.5 float32 (3.2 GiB of UNet weights), one image, recompute, bench:scale: peak 9,065 MiB at 256 px where
+ * weights + the larger call + RUNTIME_BYTES say 7,270 MiB; at 512 px the estimate then errs high (17.0 GB for
+ * 14.6 GB measured).
+ */
+export const RUNTIME_PER_UNET_BYTE = 0.6;
 
 /**
  * Bytes of every tensor the forward graph computes (node outputs) for these input dims, from shape
