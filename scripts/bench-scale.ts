@@ -13,6 +13,7 @@
  *                 process, so left out of iter_ms;
  *   unet_ms       one CFG UNet forward call (batch 2), after one untimed warm-up call;
  *   generate_ms   one full generation: prompt encoding, 10 UNet calls, VAE decode;
+ *   estimate_mb   the pre-run memory check's estimate of the peak (recompute, memory-check.ts), beside peak_rss_mb;
  *   iter_ms       one DNO iteration of the app's loop (the worker's executor: forward, brightness reward,
  *                 backward through VAE and 10 UNet VJPs, Adam update), each followed by one generation with
  *                 the same settings; iter_over_generate is the ratio per such pair.
@@ -36,6 +37,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createExecutorEnvironment } from "@/server/executor/environment";
+import { estimateDnoRunMemory } from "@/server/executor/memory-check";
 import { dnoWorkflow } from "@/server/executor/testing/workflows";
 import { seededNoise } from "@/server/models/noise";
 import { createUnetCaller, encodePrompts, latentSize, sample } from "@/server/models/sampler";
@@ -83,6 +85,8 @@ interface ChildResult {
   forward_ms: number[];
   backward_ms: number[];
   peak_rss_mb: number;
+  /** The pre-run memory check's estimate of this run's peak (recompute; memory-check.ts), MiB. */
+  estimate_mb: number;
   rss_after_mb: Record<string, number>;
   /** What the run's log said about its memory mode (the mode actually used, and why). */
   memory_log: string[];
@@ -104,6 +108,7 @@ async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
   const model = loaded.value;
   mark("load");
   progress(`loaded ${request.modelId} in ${(loaded.ms / 1000).toFixed(1)} s`);
+  const estimate = estimateDnoRunMemory({ model, batch: 1, steps: request.steps }, onnx.executionProvider);
 
   const settings = { steps: request.steps, eta: 1, guidanceScale: GUIDANCE };
   const noise = seededNoise({ seeds: [7], latentSize: latentSize(model), steps: request.steps });
@@ -185,6 +190,7 @@ async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
     forward_ms: forwardMs,
     backward_ms: backwardMs,
     peak_rss_mb: mb(readRssMb("self")?.peak ?? Number.NaN),
+    estimate_mb: mb(estimate.totalBytes / 1024 ** 2),
     rss_after_mb: rssAfter,
     memory_log: memoryLog,
     loadavg: loadAverage(),
@@ -370,6 +376,7 @@ async function main(): Promise<number> {
       backward_ms: stat((run) => run.backward_ms).median,
       load_ms: stat((run) => [run.load_ms]).median,
       vjp_load_ms: stat((run) => [run.vjp_load_ms]).median,
+      estimate_mb: runs.at(-1)!.estimate_mb,
       rss_after_mb: runs.at(-1)!.rss_after_mb,
       memory_log: [...new Set(runs.flatMap((run) => run.memory_log ?? []))],
       loadavg: runs.map((run) => run.loadavg),
