@@ -86,7 +86,10 @@ export function withFloat16LossScaling(
         scale = Math.max(1, scale * BACK_OFF);
       }
     },
-    bind(feeds: Readonly<Record<string, OnnxValue>>, outputs: Readonly<Record<string, HostTensor>>): BoundRun {
+    bind(
+      feeds: Readonly<Record<string, OnnxValue>>,
+      outputs: Readonly<Record<string, HostTensor>>,
+    ): BoundRun {
       const given = feeds[cotangent];
       if (given?.type !== "float32") return vjp.bind(feeds, outputs);
       // The runtime converts bound float16 feeds at every run, so a buffer of our own holds the scaled copy.
