@@ -16,12 +16,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { brightnessReward } from "@/server/dno/rewards/image-statistics";
 import { imageBatch } from "@/server/dno/rewards/reward";
 import { type DiffusionModel, loadModelFolder } from "@/server/models/folder";
-import { createRng } from "@/server/models/rng";
 import { encodePrompts } from "@/server/models/sampler";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { selectSwiftShader } from "@/server/onnx/testing/swiftshader";
 import type { OnnxRuntime, TransferStats } from "@/server/onnx/types";
 import { type BackwardMemoryMode, DiffusionChain } from "./chain";
+import { relativeDifference, seededNormal } from "@/server/onnx/testing/compare";
 
 const MODEL_DIR = path.join(import.meta.dirname, "../../models/tiny-shapes-sd");
 const TOLERANCE = 1e-3;
@@ -46,24 +46,6 @@ beforeAll(async () => {
   gpu = await side("webgpu");
 }, SLOW);
 
-function normal(seed: number, length: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length }, () => rng.normal());
-}
-
-/** max |a − b| / max(floor, max |a|). */
-function relativeDifference(expected: ArrayLike<number>, actual: ArrayLike<number>, floor = 1): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(expected[i]! - actual[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  expect(Number.isFinite(worst)).toBe(true);
-  return worst / Math.max(floor, scale);
-}
-
 /**
  * Two DNO iterations' chain work (same conditioning, same chain): the second one's copies are counted, as a
  * run's iterations after the first.
@@ -72,8 +54,8 @@ async function twoIterations(side: Side, memoryMode: BackwardMemoryMode) {
   const chain = new DiffusionChain(side.model, side.onnx, vjpCache, { memoryMode });
   await chain.prepareBackward();
   const conditioning = await encodePrompts(side.model, ["a red circle"]);
-  const xT = normal(4, chain.latentSize);
-  const stepNoises = [normal(5, chain.latentSize), normal(6, chain.latentSize)];
+  const xT = seededNormal(4, chain.latentSize);
+  const stepNoises = [seededNormal(5, chain.latentSize), seededNormal(6, chain.latentSize)];
   const once = async () => {
     side.onnx.resetStats();
     const forward = await chain.forward(conditioning, xT, stepNoises, settings, undefined, {

@@ -31,7 +31,6 @@ import { planRun } from "@/server/executor/plan";
 import { type IterationRecord, runDno } from "@/server/executor/run-dno";
 import { dnoWorkflow } from "@/server/executor/testing/workflows";
 import { type DiffusionModel, loadModelFolder } from "@/server/models/folder";
-import { createRng } from "@/server/models/rng";
 import { encodePrompts } from "@/server/models/sampler";
 import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { fromHalfBits, toHalfBits } from "./float16";
@@ -40,6 +39,7 @@ import { nodePlacement } from "./node-placement";
 import { createOnnxRuntime, webGpuRunsFloat16 } from "./runtime";
 import { selectSwiftShader } from "./testing/swiftshader";
 import type { OnnxRuntime } from "./types";
+import { gradientDifference, relativeDifference, seededNormal } from "./testing/compare";
 
 const FORWARD_TOLERANCE = 5e-3;
 const GRADIENT_TOLERANCE = 5e-3;
@@ -91,26 +91,6 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/** max |a − b| / max(floor, max |a|). */
-function relativeDifference(expected: ArrayLike<number>, actual: ArrayLike<number>, floor = 1): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(expected[i]! - actual[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  expect(Number.isFinite(worst)).toBe(true);
-  return worst / Math.max(floor, scale);
-}
-
-/** Gradients are small numbers: compared to their own scale, and never all zero. */
-function gradientDifference(expected: ArrayLike<number>, actual: ArrayLike<number>): number {
-  const scale = Math.max(...Array.from(expected, Math.abs));
-  expect(scale).toBeGreaterThan(1e-8);
-  return relativeDifference(expected, actual, scale);
-}
-
 function cosine(a: Float32Array, b: Float32Array): number {
   let ab = 0;
   let aa = 0;
@@ -123,18 +103,13 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return ab / Math.sqrt(aa * bb);
 }
 
-function normal(seed: number, length: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length }, () => rng.normal());
-}
-
 const settings = { steps: 1, eta: 0, guidanceScale: 5 };
 
 /** One DNO iteration's forward and gradient on one side (brightness; VAE-decoder VJP, then UNet VJP). */
 async function iteration(on: Side) {
   const conditioning = await encodePrompts(on.model, ["a red circle"]);
   const chain = new DiffusionChain(on.model, on.onnx, on.vjpCache);
-  const xT = normal(4, chain.latentSize);
+  const xT = seededNormal(4, chain.latentSize);
   const forward = await chain.forward(conditioning, xT, null, settings);
   const images = imageBatch(forward.image.data, [1, 3, forward.image.height, forward.image.width]);
   const { gradient: imageGradient } = await brightnessReward.valueAndGradient!(images);

@@ -21,12 +21,12 @@ import { imageBatch } from "@/server/dno/rewards/reward";
 import { DiffusionChain } from "@/server/executor/chain";
 import { OnnxImageClassifier } from "@/server/executor/classifier";
 import { type DiffusionModel, loadModelFolder } from "@/server/models/folder";
-import { createRng } from "@/server/models/rng";
 import { encodePrompts } from "@/server/models/sampler";
 import { formatDevice } from "./providers";
 import { createOnnxRuntime } from "./runtime";
 import { selectSwiftShader } from "./testing/swiftshader";
 import type { OnnxRuntime } from "./types";
+import { gradientDifference, relativeDifference, seededNormal } from "./testing/compare";
 
 const MODEL_DIR = path.join(import.meta.dirname, "../../models/tiny-shapes-sd");
 const FORWARD_TOLERANCE = 1e-3;
@@ -52,38 +52,13 @@ beforeAll(async () => {
   gpu = await side("webgpu");
 }, SLOW);
 
-/** max |a − b| / max(floor, max |a|). */
-function relativeDifference(expected: ArrayLike<number>, actual: ArrayLike<number>, floor = 1): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs(expected[i]! - actual[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  expect(Number.isFinite(worst)).toBe(true);
-  return worst / Math.max(floor, scale);
-}
-
-/** Gradients are small numbers: compare them to their own scale, and make sure they are not all zero. */
-function gradientDifference(expected: ArrayLike<number>, actual: ArrayLike<number>): number {
-  const scale = Math.max(...Array.from(expected, Math.abs));
-  expect(scale).toBeGreaterThan(1e-8);
-  return relativeDifference(expected, actual, scale);
-}
-
-function normal(seed: number, length: number): Float32Array {
-  const rng = createRng(seed);
-  return Float32Array.from({ length }, () => rng.normal());
-}
-
 const settings = { steps: 1, eta: 0, guidanceScale: 5 };
 
 /** One DNO iteration on one provider: forward (prompt, UNet, VAE), brightness, backward (VAE, UNet VJPs). */
 async function iteration(side: Side) {
   const conditioning = await encodePrompts(side.model, ["a red circle"]);
   const chain = new DiffusionChain(side.model, side.onnx, vjpCache);
-  const xT = normal(4, chain.latentSize);
+  const xT = seededNormal(4, chain.latentSize);
   const forward = await chain.forward(conditioning, xT, null, settings);
   const images = imageBatch(forward.image.data, [1, 3, forward.image.height, forward.image.width]);
   const { gradient: imageGradient } = await brightnessReward.valueAndGradient!(images);
@@ -153,7 +128,7 @@ describe("WebGPU provider on SwiftShader", () => {
         expect(relativeDifference(head.logits, gpuHeads[role]!.logits)).toBeLessThan(FORWARD_TOLERANCE);
       }
       const cotangents = Object.fromEntries(
-        Object.entries(cpuHeads).map(([role, head], i) => [role, normal(10 + i, head.logits.length)]),
+        Object.entries(cpuHeads).map(([role, head], i) => [role, seededNormal(10 + i, head.logits.length)]),
       );
       const cpuGradient = await cpuClassifier.vjp(images, cotangents);
       const gpuGradient = await gpuClassifier.vjp(images, cotangents);
