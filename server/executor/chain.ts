@@ -153,13 +153,11 @@ export class DiffusionChain {
     return this.stored?.bytes ?? 0;
   }
 
-  /** Forgets the activations of the last store-mode forward (the next forward or its backward frees them anyway). */
+  /**
+   * Forgets the activations of the last store-mode forward, freeing those kept on the device at once (the next
+   * forward or its backward frees them anyway).
+   */
   releaseStored(): void {
-    this.dropStored();
-  }
-
-  /** Forgets the stored activations, freeing those kept on the device at once. */
-  private dropStored(): void {
     for (const step of this.stored?.steps ?? []) releaseResiduals(step);
     this.stored = null;
   }
@@ -281,7 +279,7 @@ export class DiffusionChain {
   ): Promise<ChainForward> {
     const keep = options.keepActivations === true && this.memoryMode === "store";
     // The previous forward's activations go before this one's are made.
-    if (keep) this.dropStored();
+    if (keep) this.releaseStored();
     const steps: Record<string, OnnxValue>[][] = [];
     const bytes = { total: 0 };
     const split = keep ? await this.unetSplitModels() : null;
@@ -478,7 +476,7 @@ export class DiffusionChain {
         : null;
     // Used once: a second backward over the same forward (or a single image of it) recomputes.
     if (stored) this.stored = null;
-    else this.dropStored();
+    else this.releaseStored();
     const split = stored ? await this.unetSplitModels() : null;
     const vjp = split ? split.backward : await this.unetVjpModel();
     const { rows, half } = this.unetRows(conditioning);
