@@ -10,6 +10,7 @@
  * (twice the bytes) and computes in float32, and the session's inputs and outputs are float32.
  */
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -124,6 +125,24 @@ export function float32TwinDir(): string {
  * the model has no float16. Failures say which model and what to do.
  */
 export async function float32TwinFile(modelPath: string, sha256: string): Promise<string | undefined> {
+  // Once per file and process: making the twin reads and rewrites the whole graph, and every load asks.
+  const key = `${float32TwinDir()}|${sha256}|${modelPath}`;
+  const made = twinsMade.get(key);
+  if (made) {
+    const file = await made;
+    // The folder is safe to delete while the server runs: a twin gone from disk is made again.
+    if (file === undefined || existsSync(file)) return file;
+  }
+  const pending = makeFloat32Twin(modelPath, sha256);
+  twinsMade.set(key, pending);
+  // A failure is not remembered: the next load tries again (the folder may have been fixed).
+  pending.catch(() => twinsMade.delete(key));
+  return pending;
+}
+
+const twinsMade = new Map<string, Promise<string | undefined>>();
+
+async function makeFloat32Twin(modelPath: string, sha256: string): Promise<string | undefined> {
   const cacheDir = path.join(float32TwinDir(), `v${UPCAST_VERSION}`);
   const noFloat16 = path.join(cacheDir, `${sha256}.none`);
   if (await stat(noFloat16).catch(() => undefined)) return undefined;
