@@ -113,6 +113,37 @@ function parseNumberList(integer: boolean) {
   };
 }
 
+/** The editor's one dropdown: a choice commits at once (a select has no draft state to blur out of). */
+function ChoiceSelect(props: {
+  id: string;
+  testId: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  title?: string | undefined;
+  disabled: boolean;
+  invalid: boolean;
+  onChoose: (value: string) => void;
+}) {
+  return (
+    <select
+      id={props.id}
+      className="select nodrag"
+      data-testid={props.testId}
+      value={props.value}
+      title={props.title}
+      disabled={props.disabled}
+      aria-invalid={props.invalid}
+      onChange={(event) => props.onChoose(event.target.value)}
+    >
+      {props.options.map((option) => (
+        <option key={option.value} value={option.value}>
+          {option.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 function ParamFieldImpl(props: ParamFieldProps) {
   const { nodeId, field, value, error, readOnly, onChange, onCommit } = props;
   const inputId = useId();
@@ -297,26 +328,20 @@ function ParamFieldImpl(props: ParamFieldProps) {
       return (
         <div className="param">
           {label}
-          <select
+          <ChoiceSelect
             id={inputId}
-            className="select nodrag"
-            data-testid={testId}
+            testId={testId}
             value={String(value ?? "")}
+            options={field.options ?? []}
             // A narrow select cuts a long choice: the whole label on hover.
             title={field.options?.find((option) => option.value === value)?.label}
             disabled={readOnly}
-            aria-invalid={invalid}
-            onChange={(event) => {
-              set(event.target.value);
+            invalid={invalid}
+            onChoose={(chosen) => {
+              set(chosen);
               onCommit();
             }}
-          >
-            {(field.options ?? []).map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
+          />
           {footer}
         </div>
       );
@@ -329,24 +354,18 @@ function ParamFieldImpl(props: ParamFieldProps) {
       return (
         <div className="param">
           {label}
-          <select
+          <ChoiceSelect
             id={inputId}
-            className="select nodrag"
-            data-testid={testId}
+            testId={testId}
             value={current}
+            options={withCurrent}
             disabled={readOnly}
-            aria-invalid={invalid}
-            onChange={(event) => {
-              set(event.target.value);
+            invalid={invalid}
+            onChoose={(chosen) => {
+              set(chosen);
               onCommit();
             }}
-          >
-            {withCurrent.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </select>
+          />
           {footer}
           <ModelCard option={options.find((option) => option.value === current)} testId={testId} />
         </div>
@@ -359,25 +378,19 @@ function ParamFieldImpl(props: ParamFieldProps) {
       return (
         <div className="param">
           {label}
-          <select
+          <ChoiceSelect
             id={inputId}
-            className="select nodrag"
-            data-testid={testId}
+            testId={testId}
             value={String(current)}
+            options={choices.map((choice) => ({ value: String(choice.value), label: choice.label }))}
             title={field.help}
             disabled={readOnly}
-            aria-invalid={invalid}
-            onChange={(event) => {
-              set(Number(event.target.value));
+            invalid={invalid}
+            onChoose={(chosen) => {
+              set(Number(chosen));
               onCommit();
             }}
-          >
-            {choices.map((choice) => (
-              <option key={choice.value} value={String(choice.value)}>
-                {choice.label}
-              </option>
-            ))}
-          </select>
+          />
           {footer}
         </div>
       );
