@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -10,6 +11,7 @@ import {
   checkMigrations,
   derivePostgresSchema,
   diffMigrationsToSchema,
+  MIGRATION_BUSY_TIMEOUT_MS,
   nextMigrationFolderName,
   providerLayout,
   readMigrationList,
@@ -68,6 +70,35 @@ describe("applyMigrations on SQLite", () => {
     const again = await applyMigrations(`file:${file}`);
     expect(again.appliedMigrationNames).toEqual([]);
   });
+
+  it("waits for another process's lock on the file longer than better-sqlite3's 5 s default", async () => {
+    const file = path.join(temporaryDir(), "locked.db");
+    new Database(file).close();
+    // Another process (better-sqlite3 waits synchronously, so the holder cannot share this thread) takes the
+    // write lock, says so, and keeps it for 6.5 s.
+    const holder = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const db = new (require("better-sqlite3"))(${JSON.stringify(file)});
+         db.exec("BEGIN EXCLUSIVE");
+         process.stdout.write("locked\\n");
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6500);
+         db.exec("COMMIT");
+         db.close();`,
+      ],
+      { cwd: repoRoot(), stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("locked") && resolve());
+      holder.on("exit", (code) => reject(new Error(`the lock holder exited early (${code})`)));
+    });
+    const started = Date.now();
+    const result = await applyMigrations(`file:${file}`);
+    expect(Date.now() - started).toBeGreaterThan(5000);
+    expect(result.appliedMigrationNames.length).toBeGreaterThan(0);
+    expect(MIGRATION_BUSY_TIMEOUT_MS).toBeGreaterThanOrEqual(30_000);
+  }, 30_000);
 });
 
 describe("drift between schema.prisma and the migrations", () => {

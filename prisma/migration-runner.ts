@@ -209,6 +209,15 @@ function acceptScriptsInExecuteRaw(adapter: SqlDriverAdapter): SqlDriverAdapter 
 }
 
 function describeError(error: unknown): string {
+  // The engine names the adapters' timeout (SQLITE_BUSY, or a PostgreSQL socket's ETIMEDOUT) only as an
+  // unknown variant of its error enum.
+  if (error instanceof Error && /unknown variant `SocketTimeout`/.test(error.message)) {
+    return (
+      "the database did not answer in time: a SQLite file stayed locked by another connection for " +
+      `${MIGRATION_BUSY_TIMEOUT_MS / 1000} s (another DNO Studio process writing to it?), or the PostgreSQL ` +
+      "server did not answer. Stop the other process or check the server, then start again."
+    );
+  }
   if (error instanceof Error) {
     const cause = error.cause instanceof Error ? ` ${error.cause.message}` : "";
     return `${error.message}${cause}`;
@@ -216,6 +225,14 @@ function describeError(error: unknown): string {
   if (typeof error === "object" && error !== null) return JSON.stringify(error);
   return String(error);
 }
+
+/**
+ * Milliseconds a migration waits for another connection's lock on the SQLite file (a running app or worker
+ * writing, or a test's client). better-sqlite3's own default is 5 s, after which the engine reported
+ * SQLITE_BUSY as "unknown variant SocketTimeout"; a migration would rather wait than fail half-way through
+ * start-up. Seen in the test suite on a loaded machine.
+ */
+export const MIGRATION_BUSY_TIMEOUT_MS = 60_000;
 
 /**
  * The engine does not close its connections when freed, and an open better-sqlite3 handle keeps locks that

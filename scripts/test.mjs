@@ -24,6 +24,8 @@ const reports = path.join(root, "test-results");
 mkdirSync(reports, { recursive: true });
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let failedSuites = 0;
+/** Names of failed tests, repeated under the closing line so a log's tail says what to look at. */
+const failedNames = [];
 
 if (only !== "e2e") {
   step("Unit and service tests (vitest)");
@@ -42,6 +44,17 @@ if (only !== "e2e") {
     totals.passed += report.numPassedTests ?? 0;
     totals.failed += (report.numFailedTests ?? 0) + (status !== 0 && !report.numFailedTests ? 1 : 0);
     totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    for (const file of report.testResults ?? []) {
+      const failures = (file.assertionResults ?? []).filter((test) => test.status === "failed");
+      for (const test of failures) {
+        failedNames.push(
+          `${path.relative(root, file.name)} › ${test.fullName ?? test.title}: ${firstLine(test.failureMessages?.[0])}`,
+        );
+      }
+      if (failures.length === 0 && file.status === "failed") {
+        failedNames.push(`${path.relative(root, file.name)} (the file failed: ${firstLine(file.message)})`);
+      }
+    }
   } else if (status !== 0) {
     totals.failed++;
   }
@@ -64,10 +77,32 @@ if (only !== "unit") {
     totals.failed +=
       (stats.unexpected ?? 0) + (stats.flaky ?? 0) + (status !== 0 && !stats.unexpected ? 1 : 0);
     totals.skipped += stats.skipped ?? 0;
+    collectPlaywrightFailures(JSON.parse(readFileSync(out, "utf8")).suites ?? [], failedNames);
   } else if (status !== 0) {
     totals.failed++;
   }
 }
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+for (const name of failedNames) console.log(`  ✖ ${name}`);
 process.exit(failedSuites > 0 || totals.failed > 0 ? 1 : 0);
+
+function firstLine(text) {
+  return String(text ?? "")
+    .split("\n")[0]
+    .slice(0, 200);
+}
+
+/** Walks Playwright's JSON report (suites nest) and names each test whose outcome was not expected. */
+function collectPlaywrightFailures(suites, names) {
+  for (const suite of suites) {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status === "unexpected" || test.status === "flaky") {
+          names.push(`${spec.file} › ${spec.title} (${test.status})`);
+        }
+      }
+    }
+    collectPlaywrightFailures(suite.suites ?? [], names);
+  }
+}
