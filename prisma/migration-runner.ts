@@ -242,7 +242,7 @@ function sqliteFactory(filePath: string): {
   factory: SqlMigrationAwareDriverAdapterFactory;
   end(): Promise<void>;
 } {
-  const inner = new PrismaBetterSqlite3({ url: `file:${filePath}` });
+  const inner = new PrismaBetterSqlite3({ url: `file:${filePath}`, timeout: MIGRATION_BUSY_TIMEOUT_MS });
   const opened: SqlDriverAdapter[] = [];
   const track = (adapter: SqlDriverAdapter) => {
     opened.push(adapter);
