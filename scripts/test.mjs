@@ -26,6 +26,8 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 let failedSuites = 0;
 /** Names of failed tests, repeated under the closing line so a log's tail says what to look at. */
 const failedNames = [];
+/** Tests that failed once and passed on CI's retry (vitest.config.ts): reported so they get fixed. */
+const flakyNames = [];
 
 if (only !== "e2e") {
   step("Unit and service tests (vitest)");
@@ -45,6 +47,13 @@ if (only !== "e2e") {
     totals.failed += (report.numFailedTests ?? 0) + (status !== 0 && !report.numFailedTests ? 1 : 0);
     totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     for (const file of report.testResults ?? []) {
+      for (const test of file.assertionResults ?? []) {
+        if (test.status === "passed" && (test.failureMessages ?? []).length > 0) {
+          flakyNames.push(
+            `${path.relative(root, file.name)} › ${test.fullName ?? test.title}: ${firstLine(test.failureMessages[0])}`,
+          );
+        }
+      }
       const failures = (file.assertionResults ?? []).filter((test) => test.status === "failed");
       for (const test of failures) {
         failedNames.push(
@@ -85,6 +94,10 @@ if (only !== "unit") {
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 for (const name of failedNames) console.log(`  ✖ ${name}`);
+if (flakyNames.length > 0) {
+  console.log(`${flakyNames.length} passed only when retried (flaky; fix them):`);
+  for (const name of flakyNames) console.log(`  ⚠ ${name}`);
+}
 process.exit(failedSuites > 0 || totals.failed > 0 ? 1 : 0);
 
 function firstLine(text) {
