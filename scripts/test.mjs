@@ -47,21 +47,21 @@ if (only !== "e2e") {
     totals.failed += (report.numFailedTests ?? 0) + (status !== 0 && !report.numFailedTests ? 1 : 0);
     totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     for (const file of report.testResults ?? []) {
+      const where = path.relative(root, file.name);
+      let failures = 0;
       for (const test of file.assertionResults ?? []) {
-        if (test.status === "passed" && (test.failureMessages ?? []).length > 0) {
-          flakyNames.push(
-            `${path.relative(root, file.name)} › ${test.fullName ?? test.title}: ${firstLine(test.failureMessages[0])}`,
-          );
+        const messages = test.failureMessages ?? [];
+        const line = `${where} › ${test.fullName ?? test.title}: ${firstLine(messages[0])}`;
+        if (test.status === "failed") {
+          failures++;
+          failedNames.push(line);
+        } else if (test.status === "passed" && messages.length > 0) {
+          // A passed test with failure messages failed first and passed on its retry.
+          flakyNames.push(line);
         }
       }
-      const failures = (file.assertionResults ?? []).filter((test) => test.status === "failed");
-      for (const test of failures) {
-        failedNames.push(
-          `${path.relative(root, file.name)} › ${test.fullName ?? test.title}: ${firstLine(test.failureMessages?.[0])}`,
-        );
-      }
-      if (failures.length === 0 && file.status === "failed") {
-        failedNames.push(`${path.relative(root, file.name)} (the file failed: ${firstLine(file.message)})`);
+      if (failures === 0 && file.status === "failed") {
+        failedNames.push(`${where} (the file failed: ${firstLine(file.message)})`);
       }
     }
   } else if (status !== 0) {
