@@ -29,6 +29,8 @@
  * runtime's RuntimeStats.transfers, all zero on the CPU provider; server/onnx/device-tensors.ts).
  */
 import { parseArgs } from "node:util";
+import { hugePagesActive } from "@/server/onnx/huge-pages";
+import { relaunchWithHugePages } from "./scale-lib";
 import { createExecutorEnvironment } from "@/server/executor/environment";
 import { readOnnxConfig } from "@/server/onnx/config";
 import { formatDevice } from "@/server/onnx/providers";
@@ -40,6 +42,9 @@ import type { TransferStats } from "@/server/onnx/types";
 import type { ExecutorIteration } from "@/server/worker/executor-port";
 import { createDnoExecutor } from "@/server/worker/dno-executor";
 import { describeSummary, median, round, summarize } from "./stats";
+
+// As the worker's child computes: with huge pages for ONNX Runtime's tensors (relaunched when missing).
+relaunchWithHugePages();
 
 const { values } = parseArgs({
   options: {
@@ -186,5 +191,6 @@ console.log(
     device,
     copies_per_iteration: copiesPerIteration,
     copies_per_generation: copiesPerGeneration,
+    huge_pages: hugePagesActive(),
   }),
 );

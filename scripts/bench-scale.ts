@@ -29,8 +29,11 @@
  *
  *   flock /tmp/bigmem.lock npm run bench:scale [-- --px 256,512] [--reps N] [--iterations K]
  *     [--mode recompute,store] [--fp16] [--threads N] [--steps N] [--unet-warmup N] [--models-dir DIR]
+ *     [--huge-pages on,off]
  * (--threads sets ORT_THREADS in the children; --steps (default 10) and --unet-warmup 0 (untimed UNet calls
- * before the timed one, default 1) shorten a run on a loaded machine, the JSON then says "steps"; --models-dir takes the build folders from elsewhere, e.g.
+ * before the timed one, default 1) shorten a run on a loaded machine, the JSON then says "steps"; --huge-pages
+ * on,off measures the children with and without malloc's huge pages (ORT_HUGE_PAGES, server/onnx/huge-pages.ts;
+ * default on, as the worker runs); --models-dir takes the build folders from elsewhere, e.g.
  * models/sd_arch/tiny for a quick check of the script itself.)
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -43,6 +46,7 @@ import { seededNoise } from "@/server/models/noise";
 import { createUnetCaller, encodePrompts, latentSize, sample } from "@/server/models/sampler";
 import { readOnnxConfig } from "@/server/onnx/config";
 import { createOnnxRuntime } from "@/server/onnx/runtime";
+import { hugePagesActive } from "@/server/onnx/huge-pages";
 import { createDnoExecutor } from "@/server/worker/dno-executor";
 import {
   BUILD_COMMAND,
@@ -67,6 +71,7 @@ const PROMPT = "a photograph of an astronaut riding a horse";
 const SCRIPT = "scripts/bench-scale.ts";
 
 type Mode = "recompute" | "store";
+type HugePages = "on" | "off";
 
 interface ChildRequest {
   modelId: string;
@@ -91,6 +96,8 @@ interface ChildResult {
   /** What the run's log said about its memory mode (the mode actually used, and why). */
   memory_log: string[];
   loadavg: number[];
+  /** Whether malloc asked for transparent huge pages in this process (server/onnx/huge-pages.ts). */
+  huge_pages: boolean;
 }
 
 // ---------- child: one configuration in this process ----------
@@ -194,6 +201,7 @@ async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
     rss_after_mb: rssAfter,
     memory_log: memoryLog,
     loadavg: loadAverage(),
+    huge_pages: hugePagesActive(),
   };
 }
 
@@ -210,6 +218,7 @@ function storeModeAvailable(): boolean {
 interface Configuration {
   px: number;
   mode: Mode;
+  hugePages: HugePages;
   modelId: string;
   label: string;
   runs: ChildResult[];
@@ -231,6 +240,7 @@ async function main(): Promise<number> {
       "models-dir": { type: "string" },
       steps: { type: "string", default: String(DEFAULT_STEPS) },
       "unet-warmup": { type: "string", default: "1" },
+      "huge-pages": { type: "string", default: "on" },
     },
   });
   if (values.child) {
@@ -266,6 +276,11 @@ async function main(): Promise<number> {
     modes = modes.filter((mode) => mode !== "store");
     if (modes.length === 0) modes = ["recompute"];
   }
+  const hugePagesList = (values["huge-pages"] ?? "").split(",").filter(Boolean);
+  if (hugePagesList.length === 0 || hugePagesList.some((value) => value !== "on" && value !== "off")) {
+    console.error(`✖ --huge-pages takes on and/or off; got "${values["huge-pages"]}".`);
+    return 2;
+  }
   const reps = Math.max(1, Number.parseInt(values.reps ?? "1", 10));
   const steps = Math.max(1, Number.parseInt(values.steps ?? String(DEFAULT_STEPS), 10));
   const unetWarmup = Math.max(0, Number.parseInt(values["unet-warmup"] ?? "1", 10));
@@ -277,15 +292,18 @@ async function main(): Promise<number> {
   for (const px of pxList) {
     const view = latentView(source, px / 8);
     for (const mode of modes) {
-      configurations.push({
-        px,
-        mode,
-        modelId: `user:${view.name}`,
-        label: `[${folder} ${px}px ${mode}]`,
-        runs: [],
-        failures: [],
-        sampledPeakMb: [],
-      });
+      for (const hugePages of hugePagesList as HugePages[]) {
+        configurations.push({
+          px,
+          mode,
+          hugePages,
+          modelId: `user:${view.name}`,
+          label: `[${folder} ${px}px ${mode}${hugePagesList.length > 1 ? ` huge pages ${hugePages}` : ""}]`,
+          runs: [],
+          failures: [],
+          sampledPeakMb: [],
+        });
+      }
     }
   }
   console.error(
@@ -307,7 +325,7 @@ async function main(): Promise<number> {
             unetWarmup,
           } satisfies ChildRequest),
         ],
-        { ...childEnv, DNO_MEMORY_MODE: configuration.mode },
+        { ...childEnv, DNO_MEMORY_MODE: configuration.mode, ORT_HUGE_PAGES: configuration.hugePages },
         prefix,
       );
       configuration.sampledPeakMb.push(mb(outcome.sampledPeakMb));
@@ -337,6 +355,7 @@ async function main(): Promise<number> {
       steps,
       mode: configuration.mode,
       threads: values.threads ? Number(values.threads) : "auto",
+      huge_pages: configuration.hugePages,
     };
     if (runs.length === 0) {
       console.log(
@@ -387,7 +406,10 @@ async function main(): Promise<number> {
   }
   // The last line: the largest size in recompute mode (the issue's memory target), else the last one measured.
   const largest = Math.max(...lines.map((line) => Number(line.px)));
-  const first = lines.find((line) => line.px === largest && line.mode === "recompute") ?? lines.at(-1);
+  const first =
+    lines.find((line) => line.px === largest && line.mode === "recompute" && line.huge_pages === "on") ??
+    lines.find((line) => line.px === largest && line.mode === "recompute") ??
+    lines.at(-1);
   if (!first) {
     console.error("✖ No configuration finished: see the failures above.");
     return 1;

@@ -9,7 +9,7 @@
  * "sample_size": no GB-sized copies, and the model files (hence session and VJP cache keys by content) are
  * the same files.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   linkSync,
@@ -23,6 +23,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "@/server/db/repo-root";
+import { hugePagesActive, withHugePages } from "@/server/onnx/huge-pages";
 
 export const BUILD_COMMAND = "npm run build:sd-arch -- --scale full";
 
@@ -167,7 +168,8 @@ export function runChild<T>(
   const started = performance.now();
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: repoRoot(),
-    env: { ...process.env, ...env },
+    // As the worker's child computes: with huge pages for ONNX Runtime's tensors (huge-pages.ts).
+    env: withHugePages({ ...process.env, ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let sampledPeakMb = 0;
@@ -232,4 +234,19 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: 
   const started = performance.now();
   const value = await work();
   return { value, ms: performance.now() - started };
+}
+
+/**
+ * A benchmark that computes in its own process measures what the worker's child runs only with malloc's huge
+ * pages, which glibc takes from the environment at process start (server/onnx/huge-pages.ts): without them (and
+ * unless ORT_HUGE_PAGES=off) this process runs itself again with them and exits with that run's status.
+ */
+export function relaunchWithHugePages(): void {
+  const env = withHugePages(process.env);
+  if (env === process.env || hugePagesActive()) return;
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    env,
+    stdio: "inherit",
+  });
+  process.exit(again.status ?? 1);
 }

@@ -118,6 +118,13 @@ describe("the worker in a supervised child process", () => {
     try {
       await waitFor("the stuck run to start", async () => (await status(stuck.id)) === "running");
       const blockedPid = supervisor.childPid;
+      // The child that computes asks malloc for huge pages (glibc reads this only at its start; huge-pages.ts).
+      if (process.platform === "linux" && blockedPid !== null) {
+        const environ = fs.readFileSync(`/proc/${blockedPid}/environ`, "utf8").split("\0");
+        expect(environ).toContainEqual(
+          expect.stringMatching(/^GLIBC_TUNABLES=(.*:)?glibc\.malloc\.hugetlb=1$/),
+        );
+      }
       // Give the child time to enter its endless synchronous call.
       await new Promise((resolve) => setTimeout(resolve, 300));
       const cancelledAt = Date.now();

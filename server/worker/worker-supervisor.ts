@@ -23,6 +23,7 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { repoRoot } from "../db/repo-root";
 import { type OnnxLimits, readOnnxLimits } from "../onnx/config";
+import { withHugePages } from "../onnx/huge-pages";
 import type { ServiceContext } from "../services/context";
 import { finishRun } from "../services/runs/finish-run";
 import { listWorkerRuns } from "../services/runs/list-worker-runs";
@@ -258,7 +259,8 @@ export class WorkerSupervisor {
       cwd: root,
       // The child runs the TypeScript sources through tsx, resolved from the repository (not from .next/).
       execArgv: ["--import", "tsx"],
-      env: { ...process.env, ...this.extraEnv, DNO_WORKER_ID: workerId, DNO_REPO_ROOT: root },
+      // Huge pages for ONNX Runtime's tensors: glibc reads the setting only at process start (huge-pages.ts).
+      env: withHugePages({ ...process.env, ...this.extraEnv, DNO_WORKER_ID: workerId, DNO_REPO_ROOT: root }),
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       serialization: "advanced",
     });
