@@ -9,6 +9,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   truncateSync,
   writeFileSync,
 } from "node:fs";
@@ -20,8 +21,10 @@ import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { memoryBudgetBytes } from "@/server/onnx/memory-budget";
 import {
   estimateRunMemory,
+  FLOAT16_ON_CPU_BYTES,
   forwardIntermediateBytes,
   RUNTIME_BYTES,
+  RUNTIME_PER_UNET_BYTE,
   VAE_VJP_ACTIVATION_FACTOR,
   VJP_ACTIVATION_FACTOR,
   weightFilesOf,
@@ -226,6 +229,41 @@ describe("one backward call's size on the tiny SD-1.5 export", () => {
       Math.ceil(forwardIntermediateBytes(unetGraph, unetDims(1)).bytes * VJP_ACTIVATION_FACTOR),
     );
     expect(large.unetCallBytes / small.unetCallBytes).toBeCloseTo(0.5, 1);
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+});
+
+describe("a float16 export's estimate", () => {
+  it("on the CPU counts its intermediates and the UNet's weights per call at float32 size; on a GPU at float16", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dno-estimate-fp16-"));
+    copyTinySdArch("sd15", path.join(dir, "fp32"));
+    copyTinySdArch("sd15-fp16", path.join(dir, "fp16"));
+    const onnx = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    const fp32 = await loadModelFolder(path.join(dir, "fp32"), { runtime: onnx });
+    const fp16 = await loadModelFolder(path.join(dir, "fp16"), { runtime: onnx });
+    expect(fp16.unet.inputs.some((input) => input.castFrom === "float16")).toBe(true);
+    const facts = (model: typeof fp32) => ({ model, batch: 1, steps: 2 });
+    const single = estimateDnoRunMemory(facts(fp32), "cpu");
+    const halfOnCpu = estimateDnoRunMemory(facts(fp16), "cpu");
+    const halfOnGpu = estimateDnoRunMemory(facts(fp16), "webgpu");
+    // Same architecture and sizes: on the CPU the float16 export's calls are as large as the float32 one's
+    // (a few Casts at its boundaries aside), on a GPU about half.
+    expect(halfOnCpu.unetCallBytes / single.unetCallBytes).toBeGreaterThan(0.97);
+    expect(halfOnCpu.unetCallBytes / single.unetCallBytes).toBeLessThan(1.1);
+    expect(halfOnCpu.vaeCallBytes / single.vaeCallBytes).toBeGreaterThan(0.97);
+    expect(halfOnCpu.vaeCallBytes / single.vaeCallBytes).toBeLessThan(1.1);
+    expect(halfOnGpu.unetCallBytes / single.unetCallBytes).toBeLessThan(0.6);
+    // The per-UNet-byte runtime term follows the float32 size of the weights on the CPU.
+    const unetBytes = (model: typeof fp32) =>
+      weightFilesOf(model.unet.path, 1, (file) => {
+        const info = statSync(file);
+        return { size: info.size, dev: info.dev, ino: info.ino };
+      }).reduce((sum, file) => sum + file.bytes, 0);
+    expect(halfOnCpu.runtimeBytes).toBe(
+      Math.ceil(RUNTIME_BYTES + RUNTIME_PER_UNET_BYTE * unetBytes(fp16) * (FLOAT16_ON_CPU_BYTES / 2)),
+    );
+    expect(halfOnGpu.runtimeBytes).toBe(Math.ceil(RUNTIME_BYTES + RUNTIME_PER_UNET_BYTE * unetBytes(fp16)));
+    expect(halfOnCpu.totalBytes).toBeGreaterThan(halfOnGpu.totalBytes);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 });

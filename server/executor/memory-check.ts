@@ -10,6 +10,7 @@ import { readOnnxLimits } from "@/server/onnx/config";
 import { memoryBudgetBytes } from "@/server/onnx/memory-budget";
 import {
   estimateRunMemory,
+  FLOAT16_ON_CPU_BYTES,
   formatGb,
   forwardIntermediateBytes,
   type RunMemoryEstimate,
@@ -57,9 +58,16 @@ function unetDims(model: DiffusionModel, rows: number): Record<string, number[]>
 }
 
 /** Activations of one VJP call of `part` for these input dims (0 when the graph cannot be read). */
-function vjpCallBytes(part: OnnxModel, dims: Record<string, number[]>, factor: number): number {
+function vjpCallBytes(
+  part: OnnxModel,
+  dims: Record<string, number[]>,
+  factor: number,
+  float16Bytes: number,
+): number {
   try {
-    const { bytes } = forwardIntermediateBytes(new Uint8Array(readFileSync(part.path)), dims);
+    const { bytes } = forwardIntermediateBytes(new Uint8Array(readFileSync(part.path)), dims, {
+      float16Bytes,
+    });
     return Math.ceil(bytes * factor);
   } catch {
     return 0;
@@ -89,21 +97,28 @@ export function estimateDnoRunMemory(facts: RunMemoryFacts, provider: string): R
       : (model.fixedBatch.unet ?? 2 * batch);
   const { channels, height, width } = model.latent;
   const vaeRows = model.fixedBatch.vae ?? batch;
+  // A float16 export computes in float32 on the CPU (FLOAT16_ON_CPU_BYTES): its tensors and the weights a
+  // VJP call transposes or casts take float32 bytes there.
+  const float16Bytes = provider === "cpu" ? FLOAT16_ON_CPU_BYTES : 2;
+  const unetIsFloat16 = model.unet.inputs.some((input) => input.castFrom === "float16");
+  const unetWeightBytes = weightFilesOf(model.unet.path, 1, statOf).reduce(
+    (sum, file) => sum + file.bytes,
+    0,
+  );
   return estimateRunMemory({
     weights,
-    unetCallBytes: vjpCallBytes(model.unet, unetDims(model, rows), VJP_ACTIVATION_FACTOR),
+    unetCallBytes: vjpCallBytes(model.unet, unetDims(model, rows), VJP_ACTIVATION_FACTOR, float16Bytes),
     vaeCallBytes: vjpCallBytes(
       model.vaeDecoder,
       { [model.io.vaeInput]: [vaeRows, channels, height, width] },
       VAE_VJP_ACTIVATION_FACTOR,
+      float16Bytes,
     ),
     ...(facts.storedBytesPerStep === undefined
       ? {}
       : { storedBytesPerStep: facts.storedBytesPerStep, steps: facts.steps }),
     runtimeBytes: Math.ceil(
-      RUNTIME_BYTES +
-        RUNTIME_PER_UNET_BYTE *
-          weightFilesOf(model.unet.path, 1, statOf).reduce((sum, file) => sum + file.bytes, 0),
+      RUNTIME_BYTES + RUNTIME_PER_UNET_BYTE * unetWeightBytes * (unetIsFloat16 ? float16Bytes / 2 : 1),
     ),
   });
 }

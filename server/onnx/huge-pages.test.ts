@@ -8,20 +8,25 @@ import { describe, expect, it } from "vitest";
 import {
   HUGE_PAGES_TUNABLE,
   hugePagesActive,
+  MMAP_THRESHOLD_TUNABLE,
   hugePagesSetting,
   transparentHugePageMode,
   withHugePages,
 } from "./huge-pages";
 
 describe("withHugePages", () => {
-  it("adds glibc.malloc.hugetlb=1 to GLIBC_TUNABLES on Linux, keeping other tunables", () => {
+  it("adds glibc.malloc.hugetlb=1 and a 4 MiB mmap threshold to GLIBC_TUNABLES on Linux, keeping other tunables", () => {
     expect(withHugePages({ PATH: "/bin" }, "linux")).toEqual({
       PATH: "/bin",
-      GLIBC_TUNABLES: HUGE_PAGES_TUNABLE,
+      GLIBC_TUNABLES: `${HUGE_PAGES_TUNABLE}:${MMAP_THRESHOLD_TUNABLE}`,
     });
     expect(withHugePages({ GLIBC_TUNABLES: "glibc.malloc.arena_max=2" }, "linux").GLIBC_TUNABLES).toBe(
-      "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1",
+      "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=4194304",
     );
+    // An mmap threshold someone chose stays theirs.
+    expect(
+      withHugePages({ GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=65536" }, "linux").GLIBC_TUNABLES,
+    ).toBe("glibc.malloc.mmap_threshold=65536:glibc.malloc.hugetlb=1");
     expect(hugePagesActive(withHugePages({}, "linux"))).toBe(true);
   });
 

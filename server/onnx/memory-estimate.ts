@@ -20,7 +20,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { externalDataLocations } from "@/server/autodiff/cache";
-import { bytesPerElement } from "@/server/autodiff/ir";
+import { bytesPerElement, DataType } from "@/server/autodiff/ir";
 import { decodeModel } from "@/server/autodiff/proto";
 import { analyzeModelAt } from "@/server/autodiff/vjp";
 
@@ -53,12 +53,23 @@ export const RUNTIME_BYTES = 600 * 1024 ** 2;
 export const RUNTIME_PER_UNET_BYTE = 0.6;
 
 /**
+ * Bytes a float16 tensor of a float16 export takes while ONNX Runtime's CPU provider runs it: on x86 its CPU
+ * kernels for Conv, MatMul, the normalizations and most elementwise ops are float32 only, so it inserts Casts
+ * around them and computes the graph in float32 (weights are cast per call too, since constant folding is off
+ * for shared weights, memory-sharing.ts). Measured on the full-size SD-1.5 float16 export at 256 px, recompute:
+ * peak 8.0 GB where float16-sized intermediates and weights estimated 4.9 GB (float32 export: 9.3 GB).
+ */
+export const FLOAT16_ON_CPU_BYTES = 4;
+
+/**
  * Bytes of every tensor the forward graph computes (node outputs) for these input dims, from shape
- * inference; `unknown` counts the outputs whose size stayed unknown (they add nothing).
+ * inference; `unknown` counts the outputs whose size stayed unknown (they add nothing). `float16Bytes`: what
+ * a float16 tensor takes where the graph is run (4 on the CPU, see FLOAT16_ON_CPU_BYTES).
  */
 export function forwardIntermediateBytes(
   graph: Uint8Array,
   inputDims: Readonly<Record<string, readonly number[]>>,
+  options: { readonly float16Bytes?: number } = {},
 ): { bytes: number; unknown: number } {
   const model = decodeModel(graph);
   const { infos } = analyzeModelAt(model, inputDims);
@@ -73,7 +84,11 @@ export function forwardIntermediateBytes(
         unknown += 1;
         continue;
       }
-      bytes += (shape as number[]).reduce((a, b) => a * b, 1) * (bytesPerElement(info.elemType) ?? 4);
+      const element =
+        info.elemType === DataType.FLOAT16
+          ? (options.float16Bytes ?? 2)
+          : (bytesPerElement(info.elemType) ?? 4);
+      bytes += (shape as number[]).reduce((a, b) => a * b, 1) * element;
     }
   }
   return { bytes, unknown };
