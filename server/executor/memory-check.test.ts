@@ -21,6 +21,7 @@ import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { memoryBudgetBytes } from "@/server/onnx/memory-budget";
 import {
   estimateRunMemory,
+  FLOAT16_CAST_WEIGHTS_SHARE,
   FLOAT16_ON_CPU_BYTES,
   forwardIntermediateBytes,
   RUNTIME_BYTES,
@@ -259,8 +260,11 @@ describe("a float16 export's estimate", () => {
         const info = statSync(file);
         return { size: info.size, dev: info.dev, ino: info.ino };
       }).reduce((sum, file) => sum + file.bytes, 0);
+    const float32Size = unetBytes(fp16) * (FLOAT16_ON_CPU_BYTES / 2);
     expect(halfOnCpu.runtimeBytes).toBe(
-      Math.ceil(RUNTIME_BYTES + RUNTIME_PER_UNET_BYTE * unetBytes(fp16) * (FLOAT16_ON_CPU_BYTES / 2)),
+      Math.ceil(
+        RUNTIME_BYTES + RUNTIME_PER_UNET_BYTE * float32Size + FLOAT16_CAST_WEIGHTS_SHARE * float32Size,
+      ),
     );
     expect(halfOnGpu.runtimeBytes).toBe(Math.ceil(RUNTIME_BYTES + RUNTIME_PER_UNET_BYTE * unetBytes(fp16)));
     expect(halfOnCpu.totalBytes).toBeGreaterThan(halfOnGpu.totalBytes);

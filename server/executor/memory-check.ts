@@ -10,6 +10,7 @@ import { readOnnxLimits } from "@/server/onnx/config";
 import { memoryBudgetBytes } from "@/server/onnx/memory-budget";
 import {
   estimateRunMemory,
+  FLOAT16_CAST_WEIGHTS_SHARE,
   FLOAT16_ON_CPU_BYTES,
   formatGb,
   forwardIntermediateBytes,
@@ -118,7 +119,11 @@ export function estimateDnoRunMemory(facts: RunMemoryFacts, provider: string): R
       ? {}
       : { storedBytesPerStep: facts.storedBytesPerStep, steps: facts.steps }),
     runtimeBytes: Math.ceil(
-      RUNTIME_BYTES + RUNTIME_PER_UNET_BYTE * unetWeightBytes * (unetIsFloat16 ? float16Bytes / 2 : 1),
+      RUNTIME_BYTES +
+        RUNTIME_PER_UNET_BYTE * unetWeightBytes * (unetIsFloat16 ? float16Bytes / 2 : 1) +
+        (unetIsFloat16 && float16Bytes > 2
+          ? FLOAT16_CAST_WEIGHTS_SHARE * unetWeightBytes * (float16Bytes / 2)
+          : 0),
     ),
   });
 }

@@ -62,6 +62,14 @@ export const RUNTIME_PER_UNET_BYTE = 0.6;
 export const FLOAT16_ON_CPU_BYTES = 4;
 
 /**
+ * A float16 UNet's weights cast to float32 inside a VJP call stay alive from their forward use to their
+ * backward use: this share of the UNet's float32-size weights is added on the CPU. Fitted to the full-size
+ * SD-1.5 float16 export at 256 px, recompute (peak 8,010 MiB; float32-size tensors and runtime term alone
+ * said 7,176 MiB).
+ */
+export const FLOAT16_CAST_WEIGHTS_SHARE = 0.25;
+
+/**
  * Bytes of every tensor the forward graph computes (node outputs) for these input dims, from shape
  * inference; `unknown` counts the outputs whose size stayed unknown (they add nothing). `float16Bytes`: what
  * a float16 tensor takes where the graph is run (4 on the CPU, see FLOAT16_ON_CPU_BYTES).
