@@ -240,7 +240,7 @@ async function main(): Promise<number> {
       "models-dir": { type: "string" },
       steps: { type: "string", default: String(DEFAULT_STEPS) },
       "unet-warmup": { type: "string", default: "1" },
-      "huge-pages": { type: "string", default: "on" },
+      "huge-pages": { type: "string", default: process.env.ORT_HUGE_PAGES?.trim().toLowerCase() || "off" },
     },
   });
   if (values.child) {

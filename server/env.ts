@@ -74,8 +74,8 @@ const envSchema = z
     ORT_SHARE_WEIGHTS: unsetIfEmpty(z.enum(["auto", "on", "off"]).default("auto")),
     // "0": no tensors kept on the WebGPU device between runs (server/onnx/device-tensors.ts).
     ORT_DEVICE_TENSORS: unsetIfEmpty(z.enum(["0", "1"]).default("1")),
-    // "off": the worker's child runs without glibc's huge pages for tensors (server/onnx/huge-pages.ts).
-    ORT_HUGE_PAGES: unsetIfEmpty(z.enum(["on", "off"]).default("on")),
+    // "on": the worker's child runs with glibc's huge pages for tensors (server/onnx/huge-pages.ts).
+    ORT_HUGE_PAGES: unsetIfEmpty(z.enum(["on", "off"]).default("off")),
     // Where float32 twins of float16 models are written for WebGPU adapters without float16 shaders
     // (server/onnx/float16-upcast.ts; default: dno-float32-twins in the system's temporary folder).
     ORT_FLOAT32_TWIN_DIR: optionalString,

@@ -16,33 +16,38 @@ import {
 
 describe("withHugePages", () => {
   it("adds glibc.malloc.hugetlb=1 and a 4 MiB mmap threshold to GLIBC_TUNABLES on Linux, keeping other tunables", () => {
-    expect(withHugePages({ PATH: "/bin" }, "linux")).toEqual({
+    expect(withHugePages({ PATH: "/bin", ORT_HUGE_PAGES: "on" }, "linux")).toEqual({
       PATH: "/bin",
+      ORT_HUGE_PAGES: "on",
       GLIBC_TUNABLES: `${HUGE_PAGES_TUNABLE}:${MMAP_THRESHOLD_TUNABLE}`,
     });
-    expect(withHugePages({ GLIBC_TUNABLES: "glibc.malloc.arena_max=2" }, "linux").GLIBC_TUNABLES).toBe(
-      "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=4194304",
-    );
+    expect(
+      withHugePages({ GLIBC_TUNABLES: "glibc.malloc.arena_max=2", ORT_HUGE_PAGES: "on" }, "linux")
+        .GLIBC_TUNABLES,
+    ).toBe("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=4194304");
     // An mmap threshold someone chose stays theirs.
     expect(
-      withHugePages({ GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=65536" }, "linux").GLIBC_TUNABLES,
+      withHugePages({ GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=65536", ORT_HUGE_PAGES: "on" }, "linux")
+        .GLIBC_TUNABLES,
     ).toBe("glibc.malloc.mmap_threshold=65536:glibc.malloc.hugetlb=1");
-    expect(hugePagesActive(withHugePages({}, "linux"))).toBe(true);
+    expect(hugePagesActive(withHugePages({ ORT_HUGE_PAGES: "on" }, "linux"))).toBe(true);
+    // Off by default.
+    expect(withHugePages({ PATH: "/bin" }, "linux")).toEqual({ PATH: "/bin" });
   });
 
   it("keeps a hugetlb value someone set, and changes nothing when off or off Linux", () => {
-    const own = { GLIBC_TUNABLES: "glibc.malloc.hugetlb=0" };
+    const own = { GLIBC_TUNABLES: "glibc.malloc.hugetlb=0", ORT_HUGE_PAGES: "on" };
     expect(withHugePages(own, "linux")).toBe(own);
     expect(withHugePages({ ORT_HUGE_PAGES: "OFF" }, "linux")).toEqual({ ORT_HUGE_PAGES: "OFF" });
-    expect(withHugePages({}, "darwin")).toEqual({});
+    expect(withHugePages({ ORT_HUGE_PAGES: "on" }, "darwin")).toEqual({ ORT_HUGE_PAGES: "on" });
     expect(hugePagesActive({})).toBe(false);
     expect(hugePagesActive(own)).toBe(false);
   });
 
   it("names ORT_HUGE_PAGES when its value is wrong", () => {
-    expect(hugePagesSetting({})).toBe("on");
+    expect(hugePagesSetting({})).toBe("off");
     expect(() => hugePagesSetting({ ORT_HUGE_PAGES: "sometimes" })).toThrow(
-      /ORT_HUGE_PAGES “sometimes”.*on.*off/,
+      /ORT_HUGE_PAGES “sometimes”.*off.*on/,
     );
   });
 });

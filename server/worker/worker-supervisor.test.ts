@@ -47,6 +47,8 @@ function supervise(blockedRunIds: string[], options: Partial<WorkerSupervisorOpt
       DNO_DATA_DIR: dataDir,
       DNO_WORKER_CONCURRENCY: "1",
       DNO_WORKER_TEST_EXECUTOR: `block:${blockedRunIds.join(",")}`,
+      // As a host running full-size models sets it: the computing child starts with huge pages.
+      ORT_HUGE_PAGES: "on",
     },
     ...options,
   });
