@@ -43,7 +43,7 @@ import type { ExecutorIteration } from "@/server/worker/executor-port";
 import { createDnoExecutor } from "@/server/worker/dno-executor";
 import { describeSummary, median, round, summarize } from "./stats";
 
-// As the worker's child computes: with huge pages for ONNX Runtime's tensors (relaunched when missing).
+// As the worker's child computes: with huge pages when ORT_HUGE_PAGES=on (relaunched when missing).
 relaunchWithHugePages();
 
 const { values } = parseArgs({

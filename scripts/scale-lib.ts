@@ -168,7 +168,7 @@ export function runChild<T>(
   const started = performance.now();
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: repoRoot(),
-    // As the worker's child computes: with huge pages for ONNX Runtime's tensors (huge-pages.ts).
+    // As the worker's child computes: with huge pages when ORT_HUGE_PAGES=on (huge-pages.ts).
     env: withHugePages({ ...process.env, ...env }),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -238,8 +238,8 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: 
 
 /**
  * A benchmark that computes in its own process measures what the worker's child runs only with malloc's huge
- * pages, which glibc takes from the environment at process start (server/onnx/huge-pages.ts): without them (and
- * unless ORT_HUGE_PAGES=off) this process runs itself again with them and exits with that run's status.
+ * pages when ORT_HUGE_PAGES=on, which glibc takes from the environment at process start (server/onnx/huge-pages.ts):
+ * then, started without them, this process runs itself again with them and exits with that run's status.
  */
 export function relaunchWithHugePages(): void {
   const env = withHugePages(process.env);
