@@ -17,8 +17,16 @@ test("the JPEG size reads as the share saved; the score as gained; guards say ho
   const editor = new EditorPage(page);
   const bar = new RunBar(page);
 
+  // Its own copies of the examples: a run saves the edits as a version, and other specs (the live panel
+  // check) duplicate the examples as they are seeded.
   await list.goto();
-  await list.open("Non-differentiable reward (JPEG) with the hybrid estimator");
+  await list.duplicate("Non-differentiable reward (JPEG) with the hybrid estimator");
+  await list.rename(
+    "Copy of Non-differentiable reward (JPEG) with the hybrid estimator",
+    "JPEG scores check",
+  );
+  await list.open("JPEG scores check");
+  await editor.waitReady();
   await editor.param("sampler-1", "steps").fill("4");
   await editor.param("optimizer-1", "iterations").fill("3");
   await bar.run();
@@ -29,7 +37,10 @@ test("the JPEG size reads as the share saved; the score as gained; guards say ho
   await page.screenshot({ path: testInfo.outputPath("live-panel-jpeg.png") });
 
   await list.goto();
-  await list.open("Brighten with a guard");
+  await list.duplicate("Brighten with a guard");
+  await list.rename("Copy of Brighten with a guard", "Guard scores check");
+  await list.open("Guard scores check");
+  await editor.waitReady();
   await editor.param("sampler-1", "steps").fill("4");
   await editor.param("optimizer-1", "iterations").fill("6");
   await bar.run();

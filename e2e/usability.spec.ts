@@ -180,6 +180,8 @@ test.describe("Tidy up on a large window", () => {
 });
 
 test("the live panel shows the latest picture during a run, docked beside the canvas", async ({ page }) => {
+  // Its waits (first picture, a later one, the cancel) add up to more than the default test timeout.
+  test.setTimeout(240_000);
   const list = new WorkflowListPage(page);
   const editor = new EditorPage(page);
   await list.goto();
@@ -198,6 +200,9 @@ test("the live panel shows the latest picture during a run, docked beside the ca
     expect(box.x + box.width).toBeLessThanOrEqual(canvas.x + canvas.width + 1);
   }
 
+  // Long enough that later iterations surely arrive after the first picture is read (the run is cancelled
+  // below): the test must not depend on the example's own iteration count.
+  await editor.param("optimizer-1", "iterations").fill("200");
   await page.getByTestId("toolbar.run").click();
   const preview = page.getByTestId("run.preview");
   await expect(preview).toBeVisible({ timeout: 60_000 });
