@@ -11,7 +11,7 @@ import { evaluateModel } from "../onnx/evaluate";
 import { buildModel, constantTensor } from "./builder";
 import { attr, DataType, type Model } from "./ir";
 import { decodeModel, encodeModel } from "./proto";
-import { splitVjpIr } from "./split";
+import { PACKED_INTEGERS, splitVjpIr } from "./split";
 import { randomTensor } from "./testing/gradcheck";
 import { buildVjpModel, cotangentInputName, gradientOutputName } from "./vjp";
 
@@ -174,6 +174,44 @@ describe("splitVjpIr on small graphs", () => {
     expect(names).not.toContain("p");
     expect(names).not.toContain("scores");
     const { worst, scale } = await compareWithVjp(model, ["x"], "y", { x: f32(10, [5, 4]) }, f32(11, [5, 4]));
+    expect(worst).toBeLessThanOrEqual(1e-5 * scale);
+  });
+
+  it("packs the small integer residuals (shapes for un-broadcasting) into one int64 tensor", async () => {
+    const model = buildModel({
+      inputs: [{ name: "x", type: "float32", dims: ["n", 3] }],
+      outputs: [{ name: "y", type: "float32" }],
+      initializers: [
+        constantTensor(
+          "w",
+          "float32",
+          [3, 3],
+          Array.from({ length: 9 }, (_, i) => Math.sin(i + 1)),
+        ),
+        constantTensor("axes", "int64", [1], [0]),
+      ],
+      nodes: [
+        { opType: "MatMul", inputs: ["x", "w"], outputs: ["h"] },
+        { opType: "ReduceSum", inputs: ["h", "axes"], outputs: ["m"] },
+        { opType: "Add", inputs: ["h", "m"], outputs: ["s"] },
+        { opType: "Tanh", inputs: ["s"], outputs: ["g"] },
+        { opType: "MatMul", inputs: ["g", "w"], outputs: ["h2"] },
+        { opType: "ReduceSum", inputs: ["h2", "axes"], outputs: ["m2"] },
+        { opType: "Add", inputs: ["h2", "m2"], outputs: ["y"] },
+      ],
+    });
+    const split = splitVjpIr(model, { wrt: ["x"], of: "y" });
+    const integers = split.residuals.filter((r) => r.elemType !== DataType.FLOAT);
+    expect(integers).toEqual([{ name: PACKED_INTEGERS, elemType: DataType.INT64, rank: 1 }]);
+    // (a) concatenates more than one integer tensor into it; (b) slices each back out.
+    const concat = split.forward.graph.nodes.find((n) => n.outputs.includes(PACKED_INTEGERS));
+    expect(concat?.opType).toBe("Concat");
+    expect(concat?.inputs.length).toBeGreaterThan(1);
+    expect(split.backward.graph.nodes.filter((n) => n.inputs[0] === PACKED_INTEGERS)).toHaveLength(
+      concat?.inputs.length ?? -1,
+    );
+    const { worst, scale } = await compareWithVjp(model, ["x"], "y", { x: f32(12, [4, 3]) }, f32(13, [4, 3]));
+    expect(scale).toBeGreaterThan(0);
     expect(worst).toBeLessThanOrEqual(1e-5 * scale);
   });
 
