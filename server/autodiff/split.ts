@@ -425,6 +425,13 @@ export function splitBuiltVjp(vjp: Model, of: string): SplitVjp {
   return { forward, backward, residuals: finalResiduals, backwardForwardInputs };
 }
 
+/** The dims of a shape whose every dim is a number, else undefined. */
+function staticDims(shape: readonly (number | string | null)[] | null | undefined): number[] | undefined {
+  if (!shape) return undefined;
+  const dims = shape.filter((d): d is number => typeof d === "number");
+  return dims.length === shape.length ? dims : undefined;
+}
+
 interface IntegerPacking {
   /** Residual names that travel inside PACKED_INTEGERS. */
   readonly packed: ReadonlySet<string>;
@@ -452,11 +459,11 @@ function packIntegerResiduals(
   let total = 0;
   for (const r of candidates) {
     if (!isIntegerType(r.elemType) || r.name.endsWith(WIDENED_SUFFIX)) continue;
-    const shape = shapeOf(r.name);
-    if (!shape || !shape.every((d): d is number => typeof d === "number")) continue;
-    const count = shape.reduce((a, b) => a * b, 1);
+    const dims = staticDims(shapeOf(r.name));
+    if (!dims) continue;
+    const count = dims.reduce((a, b) => a * b, 1);
     if (count > PACKED_MAX_ELEMENTS) continue;
-    chosen.push({ name: r.name, elemType: r.elemType, dims: [...shape], offset: total, count });
+    chosen.push({ name: r.name, elemType: r.elemType, dims, offset: total, count });
     total += count;
   }
   const valueInfo: ValueInfo = { name: PACKED_INTEGERS, elemType: DataType.INT64, shape: [total] };
