@@ -68,6 +68,9 @@ export default defineConfig({
     env: {
       DATABASE_URL: `file:${E2E_DATABASE_FILE}`,
       NEXT_TELEMETRY_DISABLED: "1",
+      // The browser, the server and its worker share CI's 2 cores: one ONNX Runtime thread (as the tests
+      // were timed), not every core (ORT_THREADS=auto).
+      ORT_THREADS: process.env.ORT_THREADS ?? "1",
       NODE_ENV: "production",
     },
   },

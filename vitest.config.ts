@@ -11,6 +11,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     maxWorkers: 2,
+    // Two test processes at a time on CI's 2 cores: one ONNX Runtime thread each (ORT_THREADS=auto would take
+    // every core per process, and its spinning threads would contend).
+    env: { ORT_THREADS: process.env.ORT_THREADS ?? "1" },
     // CI (2 shared cores) retries a failed test once; `npm test` names every test that passed only on its retry
     // (scripts/test.mjs), so flakiness is reported, not hidden. A test that fails twice fails the run.
     retry: process.env.CI ? 1 : 0,

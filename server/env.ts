@@ -64,8 +64,12 @@ const envSchema = z
     DNO_DATA_DIR: optionalString,
     MODELS_DIR: optionalString,
     ORT_EXECUTION_PROVIDER: unsetIfEmpty(z.enum(["cpu", "cuda", "webgpu", "auto"]).default("cpu")),
-    // 0 lets ONNX Runtime choose (one thread per physical core), as server/onnx/config.ts documents.
-    ORT_THREADS: unsetIfEmpty(z.coerce.number().int().min(0).max(1024).optional()),
+    // auto (default): every CPU; 0 lets ONNX Runtime choose, as server/onnx/config.ts documents.
+    ORT_THREADS: unsetIfEmpty(
+      z
+        .union([z.literal("auto"), z.coerce.number().int().min(0).max(1024)])
+        .optional(),
+    ),
     // Bounds on model files and ONNX calls (server/onnx/config.ts reads them; validated here with the rest).
     ORT_MAX_MODEL_BYTES: optionalPositiveInt,
     ORT_LOAD_TIMEOUT_MS: optionalPositiveInt,
@@ -198,8 +202,8 @@ export interface ServerEnv {
   /** Absolute folder holding model folders (diffusers ONNX layout). */
   modelsDir: string;
   ortExecutionProvider: "cpu" | "cuda" | "webgpu" | "auto";
-  /** Intra-op threads for ONNX Runtime; undefined lets the runtime decide. */
-  ortThreads: number | undefined;
+  /** ORT_THREADS as set: auto (every CPU), a count, 0 (ONNX Runtime decides); undefined = auto. */
+  ortThreads: number | "auto" | undefined;
   /** DNO_MEMORY_BUDGET_MB; undefined: 85 % of the machine's memory (server/onnx/memory-budget.ts). */
   memoryBudgetMb: number | undefined;
   memoryMode: "auto" | "recompute" | "store";

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { readOnnxConfig } from "./config";
@@ -12,8 +12,10 @@ const addOnePath = path.join(dir, "add-one.onnx");
 writeFileSync(addOnePath, addOneModel(["batch", 4]));
 
 describe("configuration", () => {
-  it("defaults to cpu with automatic threads", () => {
-    expect(readOnnxConfig({})).toEqual({ executionProvider: "cpu", intraOpThreads: 0 });
+  it("defaults to cpu on every CPU the process may use; 0 leaves the count to ONNX Runtime", () => {
+    expect(readOnnxConfig({})).toEqual({ executionProvider: "cpu", intraOpThreads: availableParallelism() });
+    expect(readOnnxConfig({ ORT_THREADS: "Auto" }).intraOpThreads).toBe(availableParallelism());
+    expect(readOnnxConfig({ ORT_THREADS: "0" }).intraOpThreads).toBe(0);
   });
   it("reads provider and threads", () => {
     expect(readOnnxConfig({ ORT_EXECUTION_PROVIDER: "AUTO", ORT_THREADS: "2" })).toEqual({
