@@ -66,9 +66,7 @@ const envSchema = z
     ORT_EXECUTION_PROVIDER: unsetIfEmpty(z.enum(["cpu", "cuda", "webgpu", "auto"]).default("cpu")),
     // auto (default): every CPU; 0 lets ONNX Runtime choose, as server/onnx/config.ts documents.
     ORT_THREADS: unsetIfEmpty(
-      z
-        .union([z.literal("auto"), z.coerce.number().int().min(0).max(1024)])
-        .optional(),
+      z.union([z.literal("auto"), z.coerce.number().int().min(0).max(1024)]).optional(),
     ),
     // Bounds on model files and ONNX calls (server/onnx/config.ts reads them; validated here with the rest).
     ORT_MAX_MODEL_BYTES: optionalPositiveInt,
