@@ -19,6 +19,8 @@
  *                 the same settings; iter_over_generate is the ratio per such pair.
  * Repetitions (--reps, fresh processes) are interleaved across configurations: round 1 runs every
  * configuration once, then round 2, …; --iterations K measures K iteration/generation pairs per process.
+ * With K ≥ 2 the iteration medians leave out each process's first iteration (first_iter_ms: it also pays
+ * the first call of every backward session), as a run's tens of iterations do.
  * Reported: medians and p90 (scripts/stats.ts) per configuration as one JSON object each, with the load
  * averages seen (the machine has 2 cores shared with other work: timings under load are noisy). The last
  * line is the medians of the largest size in recompute mode (else of the last configuration measured), exactly:
@@ -371,10 +373,15 @@ async function main(): Promise<number> {
       const summary = summarize(runs.flatMap(pick));
       return { median: round(summary.median, digits), p90: round(summary.p90, digits), n: summary.n };
     };
+    // A run's first iteration also pays each backward session's first call (ONNX Runtime plans its buffers
+    // then: 15 s more for store mode's split forward at 256 px); a run has tens of iterations, so with
+    // --iterations ≥ 2 the medians are of the later ones and the first is reported apart.
+    const warm = (values: number[]) => (values.length >= 2 ? values.slice(1) : values);
     const unet = stat((run) => run.unet_ms);
-    const generate = stat((run) => run.generate_ms);
-    const iter = stat((run) => run.iter_ms);
-    const ratio = stat((run) => run.iter_over_generate, 3);
+    const generate = stat((run) => warm(run.generate_ms));
+    const iter = stat((run) => warm(run.iter_ms));
+    const ratio = stat((run) => warm(run.iter_over_generate), 3);
+    const firstIteration = stat((run) => run.iter_ms.slice(0, 1));
     const peak = stat((run) => [run.peak_rss_mb], 0);
     const line = {
       ...base,
@@ -391,8 +398,9 @@ async function main(): Promise<number> {
         peak_rss_mb: peak.p90,
       },
       n: { processes: runs.length, iterations: iter.n },
-      forward_ms: stat((run) => run.forward_ms).median,
-      backward_ms: stat((run) => run.backward_ms).median,
+      first_iter_ms: firstIteration.median,
+      forward_ms: stat((run) => warm(run.forward_ms)).median,
+      backward_ms: stat((run) => warm(run.backward_ms)).median,
       load_ms: stat((run) => [run.load_ms]).median,
       vjp_load_ms: stat((run) => [run.vjp_load_ms]).median,
       estimate_mb: runs.at(-1)!.estimate_mb,
