@@ -8,6 +8,7 @@ import { z } from "zod";
 import { DEFAULT_DATABASE_URL, resolveDatabaseTarget } from "./db/database-url";
 import { repoRoot } from "./db/repo-root";
 import { DEFAULT_MAX_BODY_BYTES } from "./http/body-limit";
+import { ortThreadsSchema } from "./onnx/config";
 
 /** An unset variable and an empty one mean the same: use the default. */
 function unsetIfEmpty<T extends z.ZodType>(schema: T) {
@@ -65,9 +66,7 @@ const envSchema = z
     MODELS_DIR: optionalString,
     ORT_EXECUTION_PROVIDER: unsetIfEmpty(z.enum(["cpu", "cuda", "webgpu", "auto"]).default("cpu")),
     // auto (default): every CPU; 0 lets ONNX Runtime choose, as server/onnx/config.ts documents.
-    ORT_THREADS: unsetIfEmpty(
-      z.union([z.literal("auto"), z.coerce.number().int().min(0).max(1024)]).optional(),
-    ),
+    ORT_THREADS: unsetIfEmpty(ortThreadsSchema.optional()),
     // Bounds on model files and ONNX calls (server/onnx/config.ts reads them; validated here with the rest).
     ORT_MAX_MODEL_BYTES: optionalPositiveInt,
     ORT_LOAD_TIMEOUT_MS: optionalPositiveInt,

@@ -12,8 +12,8 @@
  * results (s·(1−s) and the like) in (b) from the residuals. Then cheap view ops (Reshape, Transpose, Slice,
  * Cast, …) whose inputs (b) has anyway move into (b): both x and reshape(x) would otherwise be stored.
  * Small integer residuals (shape vectors of un-broadcasting, hundreds in a UNet) travel packed in one int64
- * tensor (PACKED_INTEGERS): ONNX Runtime's per-output cost made the SD-1.5 UNet's 274 of them about 0.3 s of
- * a 0.75 s forward call at 256 px.
+ * tensor (PACKED_INTEGERS): ONNX Runtime's per-output cost made the SD-1.5 UNet's 273 of them about 0.3 s of
+ * a 1.15 s forward call at 256 px (0.76 s packed; the plain forward 0.64 s).
  * Both parts reference the forward initializers (and external-data locations) unchanged.
  */
 import type { onnx } from "onnx-proto";

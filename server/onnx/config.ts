@@ -29,13 +29,16 @@ export interface OnnxConfig {
   readonly limits?: Partial<OnnxLimits>;
 }
 
+/** ORT_THREADS: auto, or a thread count (0 = ONNX Runtime decides); server/env.ts validates it with this too. */
+export const ortThreadsSchema = z.union([z.literal("auto"), z.coerce.number().int().min(0).max(1024)]);
+
 const envSchema = z.object({
   ORT_EXECUTION_PROVIDER: z.enum(["cpu", "cuda", "webgpu", "auto"]).default("cpu"),
-  ORT_THREADS: z.union([z.literal("auto"), z.coerce.number().int().min(0).max(1024)]).default("auto"),
+  ORT_THREADS: ortThreadsSchema.default("auto"),
 });
 
 /** ORT_THREADS=auto: every CPU this process may use (its affinity; at least 1). */
-export function automaticThreadCount(): number {
+function automaticThreadCount(): number {
   return Math.max(1, availableParallelism());
 }
 
