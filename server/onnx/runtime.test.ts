@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { readOnnxConfig } from "./config";
 import { ExecutionProviderUnavailableError, OnnxError, OnnxFeedError } from "./errors";
-import { createOnnxRuntime, sessionCreationCount } from "./runtime";
+import { createOnnxRuntime, sessionCreationCount, sessionOptions } from "./runtime";
 import { addOneModel } from "./tiny-onnx";
 
 const dir = mkdtempSync(path.join(tmpdir(), "dno-onnx-"));
@@ -67,6 +67,24 @@ describe("sessions and runs", () => {
     writeFileSync(otherPath, addOneModel(["batch", 8]));
     await runtime.load(otherPath);
     expect(sessionCreationCount()).toBe(before + 1);
+  });
+
+  it("a session without the memory pattern is its own cached session, computing the same", async () => {
+    const runtime = await createOnnxRuntime({ executionProvider: "cpu", intraOpThreads: 1 });
+    const usual = await runtime.load(addOnePath);
+    const before = sessionCreationCount();
+    const unplanned = await runtime.load(addOnePath, { memoryPattern: false });
+    expect(sessionCreationCount()).toBe(before + 1);
+    await runtime.load(addOnePath, { memoryPattern: false });
+    await runtime.load(addOnePath, { memoryPattern: true });
+    expect(sessionCreationCount()).toBe(before + 1);
+    const x = { type: "float32", data: new Float32Array([1, -2, 3, 0.5]), dims: [1, 4] } as const;
+    expect(await unplanned.run({ x })).toEqual(await usual.run({ x }));
+    const options = (memoryPattern: boolean) =>
+      sessionOptions("cpu", 1, { shareWeights: false, deviceOutputs: [], memoryPattern });
+    expect(options(false).enableMemPattern).toBe(false);
+    // The default leaves ONNX Runtime's own default (on) in place.
+    expect(options(true)).not.toHaveProperty("enableMemPattern");
   });
 
   it("the cache survives a module reload (Next hot reload re-evaluates modules, globalThis stays)", async () => {

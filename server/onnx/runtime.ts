@@ -216,11 +216,19 @@ function toHostTensor(modelName: string, outputName: string, value: ort.OnnxValu
   );
 }
 
-function sessionOptions(
+/** How one cached session is made (beyond the runtime's provider and threads); part of its cache key. */
+export interface SessionShape {
+  readonly shareWeights: boolean;
+  readonly deviceOutputs: readonly string[];
+  /** ONNX Runtime's memory pattern (LoadOptions.memoryPattern). */
+  readonly memoryPattern: boolean;
+}
+
+/** The options a session is created with (exported for its test). */
+export function sessionOptions(
   provider: ResolvedExecutionProvider,
   threads: number,
-  shareWeights = false,
-  deviceOutputs: readonly string[] = [],
+  { shareWeights, deviceOutputs, memoryPattern }: SessionShape,
 ): ort.InferenceSession.SessionOptions {
   return {
     // Outputs that feed other models stay on the device (device-tensors.ts).
@@ -243,6 +251,8 @@ function sessionOptions(
     ...(shareWeights ? sharedWeightsOptions() : {}),
     // No per-session arena holding each session's peak for good (memory-sharing.ts).
     ...cpuArenaOptions(provider),
+    // Off only where asked: a session run once per iteration gains little from it (LoadOptions.memoryPattern).
+    ...(memoryPattern ? {} : { enableMemPattern: false }),
   };
 }
 
@@ -699,18 +709,18 @@ class OrtRuntime implements OnnxRuntime {
       deviceOutputs.length > 0 && keepsTensorsOnDevice(this.executionProvider)
         ? `|device:${deviceOutputs.join(",")}`
         : "";
+    const memoryPattern = options?.memoryPattern ?? true;
     const session = await this.sessionFor(
-      key + deviceKey,
+      key + deviceKey + (memoryPattern ? "" : "|no-memory-pattern"),
       twin ?? modelPath,
       name,
-      shared,
+      { shareWeights: shared, deviceOutputs, memoryPattern },
       {
         timeoutMs: Math.max(1, deadline - performance.now()),
         signal,
         timedOut,
         cancelled,
       },
-      deviceOutputs,
     );
     return new OrtModel(
       name,
@@ -735,9 +745,8 @@ class OrtRuntime implements OnnxRuntime {
     key: string,
     modelPath: string,
     name: string,
-    shareWeights: boolean,
+    shape: SessionShape,
     bounds: { timeoutMs: number; signal: AbortSignal | undefined; timedOut(): Error; cancelled(): Error },
-    deviceOutputs: readonly string[] = [],
   ): Promise<SessionLike> {
     const sessions = caches().sessions;
     let entry = sessions.get(key);
@@ -745,7 +754,7 @@ class OrtRuntime implements OnnxRuntime {
       caches().sessionCreations += 1;
       const created = this.createSession(
         modelPath,
-        sessionOptions(this.executionProvider, this.intraOpThreads, shareWeights, deviceOutputs),
+        sessionOptions(this.executionProvider, this.intraOpThreads, shape),
       );
       const fresh: SessionEntry = { session: created, waiters: 0, handedOut: false };
       sessions.set(key, fresh);
