@@ -33,7 +33,20 @@ import {
   uploadHidden,
 } from "@/server/models/sampler";
 import { type DdimCoefficients, ddimPlan } from "@/server/models/scheduler/ddim";
-import type { DeviceTensor, HostTensor, OnnxModel, OnnxRuntime, OnnxValue } from "@/server/onnx/types";
+import type {
+  DeviceTensor,
+  HostTensor,
+  LoadOptions,
+  OnnxModel,
+  OnnxRuntime,
+  OnnxValue,
+} from "@/server/onnx/types";
+import {
+  DECODER_SEGMENT_BYTES,
+  type LoadedSegment,
+  loadDecoderSegments,
+  segmentedBackward,
+} from "./decoder-segments";
 import { ExecutorError, throwIfAborted } from "./errors";
 import { withFloat16LossScaling } from "./float16-loss-scale";
 import { unetVjpRowsPerCall } from "./vjp-rows";
@@ -60,7 +73,15 @@ export interface ChainOptions {
    * (vjp-rows.ts). A fixed-batch export always takes its batch.
    */
   readonly vjpRowsPerCall?: number;
+  /**
+   * Bytes of forward intermediates one decoder VJP call may hold before the decoder's backward is run in
+   * segments (decoder-segments.ts); default DECODER_SEGMENT_BYTES.
+   */
+  readonly decoderSegmentBytes?: number;
 }
+
+/** The decoder's backward for one call size: its whole VJP, or its segments run as a checkpointed chain. */
+type DecoderBackward = { readonly whole: OnnxModel } | { readonly segments: readonly LoadedSegment[] };
 
 /** What a store-mode forward kept for its backward. */
 interface StoredForward {
@@ -127,8 +148,10 @@ function setTimestep(tensor: HostTensor, timestep: number): void {
 
 export class DiffusionChain {
   private unetVjp: OnnxModel | null = null;
-  private vaeVjp: OnnxModel | null = null;
   private unetSplit: { forward: OnnxModel; backward: OnnxModel; entry: CachedSplitVjp } | null = null;
+  /** The decoder's backward per call size (rows): its whole VJP, or its segments'. */
+  private readonly decoderBackwards = new Map<number, DecoderBackward>();
+  private readonly decoderSegmentBytes: number;
   private stored: StoredForward | null = null;
   /**
    * The hidden states on the device per conditioning (its host array) and rows per call. Weak: a run keeps a
@@ -146,6 +169,7 @@ export class DiffusionChain {
   ) {
     this.memoryMode = options.memoryMode ?? "recompute";
     this.vjpRowsPerCall = options.vjpRowsPerCall;
+    this.decoderSegmentBytes = options.decoderSegmentBytes ?? DECODER_SEGMENT_BYTES;
   }
 
   /** Bytes of activations the last store-mode forward kept that no backward has released yet. */
@@ -201,13 +225,21 @@ export class DiffusionChain {
     );
   }
 
-  private async loadVjp(file: string, wrt: string, of: string, name: string): Promise<OnnxModel> {
+  private async loadVjp(
+    file: string,
+    wrt: string,
+    of: string,
+    name: string,
+    load: Pick<LoadOptions, "memoryPattern"> = {},
+  ): Promise<OnnxModel> {
     try {
       const cached = await getVjpModelForFile(file, { wrt: [wrt], of }, this.vjpCache);
       // A float16 export's VJP computes in float16: loss-scaled, or small cotangents flush to zero.
-      return withFloat16LossScaling(await this.onnx.load(cached.file, { name }), cotangentInputName(of), [
-        gradientOutputName(wrt),
-      ]);
+      return withFloat16LossScaling(
+        await this.onnx.load(cached.file, { name, ...load }),
+        cotangentInputName(of),
+        [gradientOutputName(wrt)],
+      );
     } catch (error) {
       throw this.differentiationError(name.replace(" VJP", ""), error);
     }
@@ -247,16 +279,44 @@ export class DiffusionChain {
     }
   }
 
-  /** Builds (or reads from the cache) and loads the UNet's backward models (per memory mode) and the VAE decoder's VJP. */
-  async prepareBackward(): Promise<void> {
+  /**
+   * Builds (or reads from the cache) and loads the UNet's backward models (per memory mode) and the VAE
+   * decoder's backward for `batch` images: its whole VJP, or its segments' forward and VJP models where one
+   * VJP call would hold more than `decoderSegmentBytes` of intermediates (decoder-segments.ts).
+   */
+  async prepareBackward(batch = 1): Promise<void> {
     if (this.memoryMode === "store") await this.unetSplitModels();
     else await this.unetVjpModel();
-    this.vaeVjp ??= await this.loadVjp(
-      this.model.vaeDecoder.path,
-      this.model.io.vaeInput,
-      this.model.io.vaeOutput,
-      "vae_decoder VJP",
-    );
+    await this.decoderBackwardModels(this.model.fixedBatch.vae ?? batch);
+  }
+
+  /** The decoder's backward models for calls of `rows` images (cached per row count). */
+  private async decoderBackwardModels(rows: number): Promise<DecoderBackward> {
+    const known = this.decoderBackwards.get(rows);
+    if (known) return known;
+    let segments: Awaited<ReturnType<typeof loadDecoderSegments>>;
+    try {
+      segments = await loadDecoderSegments(this.model, this.onnx, rows, this.decoderSegmentBytes, {
+        cache: this.vjpCache,
+        loadVjp: (file, wrt, of, name) => this.loadVjp(file, wrt, of, name, { memoryPattern: false }),
+      });
+    } catch (error) {
+      throw this.differentiationError("vae_decoder", error);
+    }
+    const backward: DecoderBackward = segments
+      ? { segments }
+      : {
+          whole: await this.loadVjp(
+            this.model.vaeDecoder.path,
+            this.model.io.vaeInput,
+            this.model.io.vaeOutput,
+            "vae_decoder VJP",
+            // Run once per iteration: ONNX Runtime's memory pattern would only raise its peak (LoadOptions).
+            { memoryPattern: false },
+          ),
+        };
+    this.decoderBackwards.set(rows, backward);
+    return backward;
   }
 
   plan(settings: SamplerSettings): DdimCoefficients[] {
@@ -413,8 +473,9 @@ export class DiffusionChain {
     batch: number,
     imageCotangent: Float32Array,
   ): Promise<Float32Array> {
-    await this.prepareBackward();
-    const vjp = this.vaeVjp!;
+    const chunk = this.model.fixedBatch.vae ?? batch;
+    await this.prepareBackward(chunk);
+    const backward = await this.decoderBackwardModels(chunk);
     const { channels, height, width } = this.model.latent;
     const size = this.latentSize;
     const inverse = 1 / this.model.vaeScalingFactor;
@@ -431,21 +492,29 @@ export class DiffusionChain {
       return [rows, 3, h, w];
     };
     const gradient = new Float32Array(x0.length);
-    const chunk = this.model.fixedBatch.vae ?? batch;
     for (let start = 0; start < batch; start += chunk) {
-      const outputs = await vjp.run({
-        [this.model.io.vaeInput]: {
-          type: "float32",
-          data: scaled.subarray(start * size, (start + chunk) * size),
-          dims: [chunk, channels, height, width],
-        },
-        [cotangentInputName(this.model.io.vaeOutput)]: {
-          type: "float32",
-          data: imageCotangent.subarray(start * imagePerRow, (start + chunk) * imagePerRow),
-          dims: imageDims(chunk),
-        },
-      });
-      gradient.set(outputOf(vjp, outputs, gradientOutputName(this.model.io.vaeInput)), start * size);
+      const latent: HostTensor = {
+        type: "float32",
+        data: scaled.subarray(start * size, (start + chunk) * size),
+        dims: [chunk, channels, height, width],
+      };
+      const cotangent: HostTensor = {
+        type: "float32",
+        data: imageCotangent.subarray(start * imagePerRow, (start + chunk) * imagePerRow),
+        dims: imageDims(chunk),
+      };
+      const rowsGradient =
+        "segments" in backward
+          ? await segmentedBackward(backward.segments, this.model.io.vaeInput, latent, cotangent)
+          : outputOf(
+              backward.whole,
+              await backward.whole.run({
+                [this.model.io.vaeInput]: latent,
+                [cotangentInputName(this.model.io.vaeOutput)]: cotangent,
+              }),
+              gradientOutputName(this.model.io.vaeInput),
+            );
+      gradient.set(rowsGradient, start * size);
     }
     for (let i = 0; i < gradient.length; i++) gradient[i] = gradient[i]! * inverse;
     return gradient;

@@ -16,6 +16,8 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { decodeModel } from "@/server/autodiff/proto";
+import { segmentModel } from "@/server/autodiff/segments";
 import { loadModelFolder } from "@/server/models/folder";
 import { copyTinySdArch } from "@/server/models/testing/sd-arch-copy";
 import { memoryBudgetBytes } from "@/server/onnx/memory-budget";
@@ -34,7 +36,7 @@ import { createOnnxRuntime } from "@/server/onnx/runtime";
 import { addOneModel } from "@/server/onnx/tiny-onnx";
 import { createExecutorEnvironment, type ExecutorEnvironment } from "./environment";
 import { ExecutorError } from "./errors";
-import { estimateDnoRunMemory, refusalMessage, runBudget } from "./memory-check";
+import { decoderCallBytes, estimateDnoRunMemory, refusalMessage, runBudget } from "./memory-check";
 import { planRun } from "./plan";
 import { runDno } from "./run-dno";
 import { writeTinyDnoModelFolder } from "./testing/tiny-dno-model";
@@ -230,6 +232,20 @@ describe("one backward call's size on the tiny SD-1.5 export", () => {
       Math.ceil(forwardIntermediateBytes(unetGraph, unetDims(1)).bytes * VJP_ACTIVATION_FACTOR),
     );
     expect(large.unetCallBytes / small.unetCallBytes).toBeCloseTo(0.5, 1);
+    // Above the segment bound the decoder's backward runs in segments: the largest one's call and the cuts.
+    const dims = [1, 4, height, width];
+    const whole = decoderCallBytes(model, dims, 4);
+    expect(whole).toBe(small.vaeCallBytes);
+    const plan = segmentModel(decodeModel(vaeGraph), {
+      input: model.io.vaeInput,
+      output: model.io.vaeOutput,
+      inputDims: dims,
+      maxBytes: whole / 4,
+    });
+    expect(plan.segments.length).toBeGreaterThan(2);
+    const segmented = decoderCallBytes(model, dims, 4, whole / 4);
+    expect(segmented).toBe(Math.ceil(Math.max(...plan.bytes) * VAE_VJP_ACTIVATION_FACTOR + plan.cutBytes));
+    expect(segmented).toBeLessThan(whole / 2);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 });

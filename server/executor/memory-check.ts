@@ -24,6 +24,9 @@ import {
 } from "@/server/onnx/memory-estimate";
 import { externalDataBytesBeside, sharesWeights } from "@/server/onnx/memory-sharing";
 import type { OnnxModel } from "@/server/onnx/types";
+import { decodeModel } from "@/server/autodiff/proto";
+import { segmentModel } from "@/server/autodiff/segments";
+import { DECODER_SEGMENT_BYTES } from "./decoder-segments";
 import type { ExecutorEnvironment } from "./environment";
 import { ExecutorError } from "./errors";
 import { unetVjpRowsPerCall } from "./vjp-rows";
@@ -75,6 +78,38 @@ function vjpCallBytes(
   }
 }
 
+/**
+ * Activations of the decoder's backward for one call of these latent dims: one VJP call, or where its
+ * backward runs in segments (decoder-segments.ts) the largest segment's call plus the cuts kept meanwhile.
+ */
+export function decoderCallBytes(
+  model: DiffusionModel,
+  dims: number[],
+  float16Bytes: number,
+  maxBytes = DECODER_SEGMENT_BYTES,
+): number {
+  try {
+    const graph = decodeModel(new Uint8Array(readFileSync(model.vaeDecoder.path)));
+    const plan = segmentModel(graph, {
+      input: model.io.vaeInput,
+      output: model.io.vaeOutput,
+      inputDims: dims,
+      maxBytes,
+      float16Bytes,
+    });
+    if (plan.segments.length > 1)
+      return Math.ceil(Math.max(...plan.bytes) * VAE_VJP_ACTIVATION_FACTOR + plan.cutBytes);
+  } catch {
+    // Not segmentable as read: the whole VJP's estimate below.
+  }
+  return vjpCallBytes(
+    model.vaeDecoder,
+    { [model.io.vaeInput]: dims },
+    VAE_VJP_ACTIVATION_FACTOR,
+    float16Bytes,
+  );
+}
+
 /** The estimate of a DNO run on this model (graphs and file sizes only; no weights are read). */
 export function estimateDnoRunMemory(facts: RunMemoryFacts, provider: string): RunMemoryEstimate {
   const { model, batch } = facts;
@@ -109,12 +144,7 @@ export function estimateDnoRunMemory(facts: RunMemoryFacts, provider: string): R
   return estimateRunMemory({
     weights,
     unetCallBytes: vjpCallBytes(model.unet, unetDims(model, rows), VJP_ACTIVATION_FACTOR, float16Bytes),
-    vaeCallBytes: vjpCallBytes(
-      model.vaeDecoder,
-      { [model.io.vaeInput]: [vaeRows, channels, height, width] },
-      VAE_VJP_ACTIVATION_FACTOR,
-      float16Bytes,
-    ),
+    vaeCallBytes: decoderCallBytes(model, [vaeRows, channels, height, width], float16Bytes),
     ...(facts.storedBytesPerStep === undefined
       ? {}
       : { storedBytesPerStep: facts.storedBytesPerStep, steps: facts.steps }),

@@ -7,7 +7,7 @@
  * float16 twin and the SD-2.1 export (v-prediction). 8×8 latents (64-px pictures) keep each forward to a
  * fraction of a second; what the test waits for is ONNX Runtime building the UNet VJP sessions.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -203,6 +203,42 @@ describe("chain gradient vs finite differences on the tiny SD exports", () => {
       // (measured ≤ 8e-3 over 5 directions); 3e-2.
       const errors = await directionalErrors(sd16, point, 0.16, [7, 8, 9], true);
       for (const error of errors) expect(error).toBeLessThan(3e-2);
+    },
+    SLOW,
+  );
+
+  it.each(["sd15", "sd15-fp16"])(
+    "%s: the decoder's backward in segments (checkpointed, decoder-segments.ts) equals its whole VJP",
+    async (arch) => {
+      const whole = await setup(arch);
+      const cache = path.join(mkdtempSync(path.join(tmpdir(), "dno-sd-segments-")), ".vjp");
+      scratch.push(path.dirname(cache));
+      // 1 byte: a segment between every two cut points of the decoder.
+      const segmented = new DiffusionChain(
+        whole.model,
+        await runtimePromise,
+        { dir: cache },
+        { decoderSegmentBytes: 1 },
+      );
+      const { forward, images } = await rewardAt(whole, pointOf(whole, 3));
+      const { gradient: imageGradient } = await brightnessReward.valueAndGradient!(images);
+      const x0 = forward.latents[forward.latents.length - 1]!;
+      const expected = await whole.chain.decoderBackward(x0, BATCH, imageGradient);
+      const got = await segmented.decoderBackward(x0, BATCH, imageGradient);
+      const segments = readdirSync(cache).filter((file) => /\.segment-\d+\.onnx$/.test(file));
+      expect(segments.length).toBeGreaterThan(3);
+      expect(got.length).toBe(expected.length);
+      const cosine = dot(got, expected) / Math.sqrt(dot(got, got) * dot(expected, expected));
+      const scale = Math.sqrt(dot(expected, expected) / expected.length);
+      let worst = 0;
+      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+      if (arch === "sd15") {
+        // Float32: the same sums in another grouping.
+        expect(worst).toBeLessThan(1e-4 * scale);
+      } else {
+        // Float16: each segment's VJP rounds (and loss-scales) on its own.
+        expect(cosine).toBeGreaterThan(0.9999);
+      }
     },
     SLOW,
   );

@@ -154,7 +154,7 @@ export async function setUpRun(options: RunDnoOptions): Promise<RunSetup> {
       env,
       { nodeId: plan.sampler.id },
     );
-    await chain.prepareBackward();
+    await chain.prepareBackward(batch);
   }
 
   const loadClassifier = classifierLoader({ modelDir: model.dir, onnx: env.onnx, vjpCache: env.vjpCache });

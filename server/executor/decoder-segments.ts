@@ -1,0 +1,134 @@
+/**
+ * The VAE decoder's backward in segments (checkpointing; METHOD.md §4 "Memory"). One VJP call of the full
+ * SD-1.5 decoder at 512 px keeps about 10 GB of its forward's intermediates for its backward (15.5 GiB of
+ * intermediates by shape inference): from the second iteration on, that came on top of what the UNet's
+ * sessions hold, the run's peak. Where one call would hold more than DECODER_SEGMENT_BYTES of intermediates,
+ * the decoder is cut into segments (server/autodiff/segments.ts); the backward then runs segments 1 … K−1
+ * forward once, keeping each cut (one tensor), and the segments' VJPs from the last to the first. Each call
+ * holds one segment's intermediates; the cost is one more forward of most of the decoder. The gradient is the
+ * whole VJP's (the chain rule over a composition; segments.test.ts, chain tests).
+ */
+import { getModelSegmentsForFile } from "@/server/autodiff/segment-cache";
+import type { VjpCacheOptions } from "@/server/autodiff/cache";
+import { cotangentInputName, gradientOutputName } from "@/server/autodiff/vjp";
+import type { DiffusionModel } from "@/server/models/folder";
+import type { HostTensor, OnnxModel, OnnxRuntime, OnnxValue } from "@/server/onnx/types";
+import { ExecutorError } from "./errors";
+
+/**
+ * Forward intermediates (bytes, shape inference at the call's size) above which the decoder's backward runs in
+ * segments of at most this much each (where the graph's cut points allow). The full SD-1.5 decoder: 3.8 GiB at
+ * 256 px (one call, as before), 15.5 GiB at 512 px (5 segments, the largest 3.9 GiB).
+ */
+export const DECODER_SEGMENT_BYTES = 4 * 1024 ** 3;
+
+export interface LoadedSegment {
+  /** The segment's own model (null for the last one: the backward never needs its forward). */
+  readonly forward: OnnxModel | null;
+  readonly vjp: OnnxModel;
+  /** The differentiated input (the decoder's latent input, or the previous segment's output). */
+  readonly input: string;
+  /** Integer tensors from earlier segments it also reads. */
+  readonly passed: readonly string[];
+  readonly output: string;
+}
+
+/**
+ * The decoder's segments for calls of `rows` images, loaded (forward and VJP sessions); null when one call
+ * stays within `maxBytes` or the decoder cannot be cut (then its whole VJP is used).
+ */
+export async function loadDecoderSegments(
+  model: DiffusionModel,
+  onnx: OnnxRuntime,
+  rows: number,
+  maxBytes: number,
+  options: {
+    readonly cache: VjpCacheOptions;
+    readonly loadVjp: (file: string, wrt: string, of: string, name: string) => Promise<OnnxModel>;
+  },
+): Promise<LoadedSegment[] | null> {
+  const { channels, height, width } = model.latent;
+  const segments = await getModelSegmentsForFile(
+    model.vaeDecoder.path,
+    {
+      input: model.io.vaeInput,
+      output: model.io.vaeOutput,
+      inputDims: [rows, channels, height, width],
+      maxBytes,
+    },
+    options.cache,
+  );
+  if (!segments) return null;
+  const loaded: LoadedSegment[] = [];
+  for (const [index, segment] of segments.entries()) {
+    const name = `vae_decoder segment ${index + 1} of ${segments.length}`;
+    const last = index === segments.length - 1;
+    loaded.push({
+      // Each runs once per iteration: no memory pattern (LoadOptions.memoryPattern).
+      forward: last ? null : await onnx.load(segment.file, { name, memoryPattern: false }),
+      vjp: await options.loadVjp(segment.file, segment.input, segment.output, `${name} VJP`),
+      input: segment.input,
+      passed: segment.passed,
+      output: segment.output,
+    });
+  }
+  return loaded;
+}
+
+function feedsFor(model: OnnxModel, values: ReadonlyMap<string, HostTensor>): Record<string, OnnxValue> {
+  const feeds: Record<string, OnnxValue> = {};
+  for (const input of model.inputs) {
+    const value = values.get(input.name);
+    if (value) feeds[input.name] = value;
+  }
+  return feeds;
+}
+
+function floatOutput(model: OnnxModel, outputs: Record<string, HostTensor>, name: string): HostTensor {
+  const output = outputs[name];
+  if (output?.type !== "float32")
+    throw new ExecutorError(
+      "MODEL_UNAVAILABLE",
+      `Model "${model.name}" returned no float32 output "${name}".`,
+    );
+  return output;
+}
+
+/** ∂objective/∂latent through the segments: their forwards once, then their VJPs from the last to the first. */
+export async function segmentedBackward(
+  segments: readonly LoadedSegment[],
+  latentName: string,
+  latent: HostTensor,
+  imageCotangent: HostTensor,
+): Promise<Float32Array> {
+  const values = new Map<string, HostTensor>([[latentName, latent]]);
+  for (const segment of segments) {
+    if (!segment.forward) continue;
+    const outputs = await segment.forward.run(feedsFor(segment.forward, values));
+    for (const [name, tensor] of Object.entries(outputs)) values.set(name, tensor);
+  }
+  let cotangent = imageCotangent;
+  for (const segment of [...segments].reverse()) {
+    values.set(cotangentInputName(segment.output), cotangent);
+    const outputs = await segment.vjp.run(feedsFor(segment.vjp, values));
+    cotangent = floatOutput(segment.vjp, outputs, gradientOutputName(segment.input));
+    // This cut and its cotangent are not read again.
+    values.delete(cotangentInputName(segment.output));
+    values.delete(segment.output);
+  }
+  const gradient = cotangent.data as Float32Array;
+  values.clear();
+  collectGarbage();
+  return gradient;
+}
+
+/**
+ * A full garbage collection where the process was started with --expose-gc (the worker's child, the
+ * benchmarks' children). ONNX Runtime's outputs are JavaScript arrays freed only by the collector: the
+ * segments' cuts and their gradients (0.8 GB at 512 px with the full SD-1.5 decoder) otherwise stayed
+ * resident through the UNet's VJP calls that follow, the run's peak. Elsewhere a no-op.
+ */
+export function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc === "function") gc();
+}
