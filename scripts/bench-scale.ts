@@ -14,6 +14,9 @@
  *   unet_ms       one CFG UNet forward call (batch 2), after one untimed warm-up call;
  *   generate_ms   one full generation: prompt encoding, 10 UNet calls, VAE decode;
  *   estimate_mb   the pre-run memory check's estimate of the peak (recompute, memory-check.ts), beside peak_rss_mb;
+ *   peak_physical_mb  peak_rss_mb less the resident file pages RSS counts more than once at the end (the UNet's
+ *                 shared weights are mapped by each of its sessions; RSS counts a page per mapping, memory
+ *                 holds it once): what the run held, each page once;
  *   iter_ms       one DNO iteration of the app's loop (the worker's executor: forward, brightness reward,
  *                 backward through VAE and 10 UNet VJPs, Adam update), each followed by one generation with
  *                 the same settings; iter_over_generate is the ratio per such pair.
@@ -92,6 +95,12 @@ interface ChildResult {
   forward_ms: number[];
   backward_ms: number[];
   peak_rss_mb: number;
+  /**
+   * Resident file pages counted more than once in RSS at the end (RssFile − Pss_File of this process): the
+   * UNet's mapped, shared weights (memory-sharing.ts) are mapped by each of its sessions (forward, VJP; store
+   * mode's split parts), and RSS counts a page once per mapping though memory holds it once.
+   */
+  rss_counted_twice_mb: number;
   /** The pre-run memory check's estimate of this run's peak (recompute; memory-check.ts), MiB. */
   estimate_mb: number;
   rss_after_mb: Record<string, number>;
@@ -103,6 +112,19 @@ interface ChildResult {
 }
 
 // ---------- child: one configuration in this process ----------
+
+/** RssFile − Pss_File of this process, MiB (NaN where /proc cannot tell). */
+function rssCountedTwiceMb(): number {
+  try {
+    const kb = (text: string, key: string) =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? Number.NaN);
+    const file = kb(readFileSync("/proc/self/status", "utf8"), "RssFile");
+    const pss = kb(readFileSync("/proc/self/smaps_rollup", "utf8"), "Pss_File");
+    return (file - pss) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
   const progress = (message: string) =>
@@ -199,6 +221,7 @@ async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
     forward_ms: forwardMs,
     backward_ms: backwardMs,
     peak_rss_mb: mb(readRssMb("self")?.peak ?? Number.NaN),
+    rss_counted_twice_mb: mb(rssCountedTwiceMb()),
     estimate_mb: mb(estimate.totalBytes / 1024 ** 2),
     rss_after_mb: rssAfter,
     memory_log: memoryLog,
@@ -383,6 +406,8 @@ async function main(): Promise<number> {
     const ratio = stat((run) => warm(run.iter_over_generate), 3);
     const firstIteration = stat((run) => run.iter_ms.slice(0, 1));
     const peak = stat((run) => [run.peak_rss_mb], 0);
+    // The peak with every resident page counted once (what memory held; the UNet's weights are mapped twice).
+    const physical = stat((run) => [run.peak_rss_mb - run.rss_counted_twice_mb], 0);
     const line = {
       ...base,
       unet_ms: unet.median,
@@ -390,12 +415,14 @@ async function main(): Promise<number> {
       iter_ms: iter.median,
       iter_over_generate: ratio.median,
       peak_rss_mb: peak.median,
+      peak_physical_mb: physical.median,
       p90: {
         unet_ms: unet.p90,
         generate_ms: generate.p90,
         iter_ms: iter.p90,
         iter_over_generate: ratio.p90,
         peak_rss_mb: peak.p90,
+        peak_physical_mb: physical.p90,
       },
       n: { processes: runs.length, iterations: iter.n },
       first_iter_ms: firstIteration.median,
