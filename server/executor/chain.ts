@@ -310,9 +310,9 @@ export class DiffusionChain {
             this.model.vaeDecoder.path,
             this.model.io.vaeInput,
             this.model.io.vaeOutput,
+            // With ONNX Runtime's memory pattern (the default): ~20 % faster per call, for up to ~0.5 GB more
+            // at the sizes a whole call is used for (decoder-segments.ts).
             "vae_decoder VJP",
-            // Run once per iteration: ONNX Runtime's memory pattern would only raise its peak (LoadOptions).
-            { memoryPattern: false },
           ),
         };
     this.decoderBackwards.set(rows, backward);

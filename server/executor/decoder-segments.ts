@@ -64,7 +64,8 @@ export async function loadDecoderSegments(
     const name = `vae_decoder segment ${index + 1} of ${segments.length}`;
     const last = index === segments.length - 1;
     loaded.push({
-      // Each runs once per iteration: no memory pattern (LoadOptions.memoryPattern).
+      // Each runs once per iteration, at sizes where memory counts most: no memory pattern
+      // (LoadOptions.memoryPattern: it raised the whole decoder VJP's peak by 1 GB at 512 px).
       forward: last ? null : await onnx.load(segment.file, { name, memoryPattern: false }),
       vjp: await options.loadVjp(segment.file, segment.input, segment.output, `${name} VJP`),
       input: segment.input,

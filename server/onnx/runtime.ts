@@ -251,7 +251,7 @@ export function sessionOptions(
     ...(shareWeights ? sharedWeightsOptions() : {}),
     // No per-session arena holding each session's peak for good (memory-sharing.ts).
     ...cpuArenaOptions(provider),
-    // Off only where asked: a session run once per iteration gains little from it (LoadOptions.memoryPattern).
+    // Off only where asked (LoadOptions.memoryPattern).
     ...(memoryPattern ? {} : { enableMemPattern: false }),
   };
 }

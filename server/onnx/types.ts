@@ -112,11 +112,11 @@ export interface LoadOptions {
   readonly deviceOutputs?: readonly string[];
   /**
    * ONNX Runtime's memory pattern (default on): from a session's first calls it plans one block for the
-   * intermediates of each input shape and allocates it whole on later calls. Large-activation sessions run
-   * many times per iteration (the UNet's VJP, 20 calls) are ~20 % faster with it; for one run once per
-   * iteration (the VAE decoder's VJP) the planned block only adds to the peak: measured on the full SD-1.5
-   * decoder's VJP, its second call peaks 1 GB higher at 512 px (0.35 GB at 256 px) with the pattern than
-   * without, 8 % faster. Such a session is cached apart from the same file's default one.
+   * intermediates of each input shape and allocates it whole on later calls. Measured on the full SD-1.5 VAE
+   * decoder's VJP: ~20 % faster per call from the second on (256 px: 6.5–7.9 s vs 8.1–9.0 s), but its second
+   * call peaks higher (+0.45 GB at 256 px, +1 GB at 512 px). Off for the decoder's segments
+   * (server/executor/decoder-segments.ts), each run once per iteration at sizes where memory counts most.
+   * Such a session is cached apart from the same file's default one.
    */
   readonly memoryPattern?: boolean;
 }
