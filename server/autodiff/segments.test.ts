@@ -7,6 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { HostTensor } from "../onnx/evaluate";
 import { evaluateModel } from "../onnx/evaluate";
+import { gradientDifference, relativeDifference } from "../onnx/testing/compare";
 import { buildModel } from "./builder";
 import { decodeModel, encodeModel } from "./proto";
 import { segmentModel } from "./segments";
@@ -14,17 +15,6 @@ import { randomTensor } from "./testing/gradcheck";
 import { buildVjpModel, cotangentInputName, gradientOutputName } from "./vjp";
 
 const decoderFile = path.join(process.cwd(), "models/sd_arch/tiny/sd15/vae_decoder/model.onnx");
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): { worst: number; scale: number } {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return { worst, scale };
-}
 
 describe("segmentModel", () => {
   const model = decodeModel(new Uint8Array(readFileSync(decoderFile)));
@@ -54,11 +44,9 @@ describe("segmentModel", () => {
       for (const name of [segment.input, ...segment.passed]) feeds[name] = values[name]!;
       Object.assign(values, await evaluateModel(encodeModel(segment.model), feeds));
     }
-    const { worst, scale } = maxAbsDiff(
-      values[output]!.data as Float32Array,
-      whole[output]!.data as Float32Array,
-    );
-    expect(worst).toBeLessThanOrEqual(1e-5 * (1 + scale));
+    expect(
+      relativeDifference(whole[output]!.data as Float32Array, values[output]!.data as Float32Array),
+    ).toBeLessThanOrEqual(1e-5);
   });
 
   it("the segments' VJPs, last to first, equal the whole VJP", async () => {
@@ -84,12 +72,12 @@ describe("segmentModel", () => {
       const out = await evaluateModel(encodeModel(vjp), feeds);
       gradient = out[gradientOutputName(segment.input)]!;
     }
-    const { worst, scale } = maxAbsDiff(
-      gradient.data as Float32Array,
-      expected[gradientOutputName(input)]!.data as Float32Array,
-    );
-    expect(scale).toBeGreaterThan(0);
-    expect(worst).toBeLessThanOrEqual(1e-4 * scale);
+    expect(
+      gradientDifference(
+        expected[gradientOutputName(input)]!.data as Float32Array,
+        gradient.data as Float32Array,
+      ),
+    ).toBeLessThanOrEqual(1e-4);
   });
 
   it("leaves a model it cannot cut whole (it fits, or has no single-tensor cut point)", () => {
