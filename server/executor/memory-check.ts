@@ -24,6 +24,7 @@ import {
 } from "@/server/onnx/memory-estimate";
 import { externalDataBytesBeside, sharesWeights } from "@/server/onnx/memory-sharing";
 import type { OnnxModel } from "@/server/onnx/types";
+import type { Model } from "@/server/autodiff/ir";
 import { decodeModel } from "@/server/autodiff/proto";
 import { segmentModel } from "@/server/autodiff/segments";
 import { DECODER_SEGMENT_BYTES } from "./decoder-segments";
@@ -63,15 +64,14 @@ function unetDims(model: DiffusionModel, rows: number): Record<string, number[]>
 
 /** Activations of one VJP call of `part` for these input dims (0 when the graph cannot be read). */
 function vjpCallBytes(
-  part: OnnxModel,
+  part: OnnxModel | Model,
   dims: Record<string, number[]>,
   factor: number,
   float16Bytes: number,
 ): number {
   try {
-    const { bytes } = forwardIntermediateBytes(new Uint8Array(readFileSync(part.path)), dims, {
-      float16Bytes,
-    });
+    const graph = "path" in part ? new Uint8Array(readFileSync(part.path)) : part;
+    const { bytes } = forwardIntermediateBytes(graph, dims, { float16Bytes });
     return Math.ceil(bytes * factor);
   } catch {
     return 0;
@@ -88,8 +88,14 @@ export function decoderCallBytes(
   float16Bytes: number,
   maxBytes = DECODER_SEGMENT_BYTES,
 ): number {
+  let graph: Model;
   try {
-    const graph = decodeModel(new Uint8Array(readFileSync(model.vaeDecoder.path)));
+    // Decoded once for both the segment plan and the whole call's bytes (198 MB for the SD-1.5 decoder).
+    graph = decodeModel(new Uint8Array(readFileSync(model.vaeDecoder.path)));
+  } catch {
+    return 0;
+  }
+  try {
     const plan = segmentModel(graph, {
       input: model.io.vaeInput,
       output: model.io.vaeOutput,
@@ -102,12 +108,7 @@ export function decoderCallBytes(
   } catch {
     // Not segmentable as read: the whole VJP's estimate below.
   }
-  return vjpCallBytes(
-    model.vaeDecoder,
-    { [model.io.vaeInput]: dims },
-    VAE_VJP_ACTIVATION_FACTOR,
-    float16Bytes,
-  );
+  return vjpCallBytes(graph, { [model.io.vaeInput]: dims }, VAE_VJP_ACTIVATION_FACTOR, float16Bytes);
 }
 
 /** The estimate of a DNO run on this model (graphs and file sizes only; no weights are read). */

@@ -20,8 +20,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { externalDataLocations } from "@/server/autodiff/cache";
-import { bytesPerElement, DataType } from "@/server/autodiff/ir";
-import { decodeModel } from "@/server/autodiff/proto";
+import { bytesPerElement, DataType, type Model } from "@/server/autodiff/ir";
+import { decodeModel, toModel } from "@/server/autodiff/proto";
 import { analyzeModelAt } from "@/server/autodiff/vjp";
 
 /**
@@ -75,11 +75,11 @@ export const FLOAT16_CAST_WEIGHTS_SHARE = 0.25;
  * a float16 tensor takes where the graph is run (4 on the CPU, see FLOAT16_ON_CPU_BYTES).
  */
 export function forwardIntermediateBytes(
-  graph: Uint8Array,
+  graph: Uint8Array | Model,
   inputDims: Readonly<Record<string, readonly number[]>>,
   options: { readonly float16Bytes?: number } = {},
 ): { bytes: number; unknown: number } {
-  const model = decodeModel(graph);
+  const model = toModel(graph);
   const { infos } = analyzeModelAt(model, inputDims);
   let bytes = 0;
   let unknown = 0;
