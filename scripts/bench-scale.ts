@@ -59,6 +59,7 @@ import {
   latentView,
   loadAverage,
   mb,
+  readRssCountedTwiceMb,
   readRssMb,
   runChild,
   scaleChildEnv,
@@ -112,19 +113,6 @@ interface ChildResult {
 }
 
 // ---------- child: one configuration in this process ----------
-
-/** RssFile − Pss_File of this process, MiB (NaN where /proc cannot tell). */
-function rssCountedTwiceMb(): number {
-  try {
-    const kb = (text: string, key: string) =>
-      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? Number.NaN);
-    const file = kb(readFileSync("/proc/self/status", "utf8"), "RssFile");
-    const pss = kb(readFileSync("/proc/self/smaps_rollup", "utf8"), "Pss_File");
-    return (file - pss) / 1024;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
   const progress = (message: string) =>
@@ -221,7 +209,7 @@ async function runConfiguration(request: ChildRequest): Promise<ChildResult> {
     forward_ms: forwardMs,
     backward_ms: backwardMs,
     peak_rss_mb: mb(readRssMb("self")?.peak ?? Number.NaN),
-    rss_counted_twice_mb: mb(rssCountedTwiceMb()),
+    rss_counted_twice_mb: mb(readRssCountedTwiceMb("self")),
     estimate_mb: mb(estimate.totalBytes / 1024 ** 2),
     rss_after_mb: rssAfter,
     memory_log: memoryLog,

@@ -117,17 +117,36 @@ export function latentView(source: string, latent: number): { dir: string; name:
   return { dir, name };
 }
 
+/** A `Key:  N kB` line of a /proc file, in kB (NaN when absent). */
+function procKb(text: string, key: string): number {
+  return Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? Number.NaN);
+}
+
 /** Peak and current resident memory of a process, MiB (VmHWM, VmRSS of /proc/<pid>/status). */
 export function readRssMb(pid: number | "self"): { peak: number; current: number } | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (key: string) =>
-      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
-    const peak = kb("VmHWM") / 1024;
-    const current = kb("VmRSS") / 1024;
+    const peak = procKb(status, "VmHWM") / 1024;
+    const current = procKb(status, "VmRSS") / 1024;
     return Number.isFinite(peak) ? { peak, current } : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Resident file pages a process's RSS counts more than once, MiB: RssFile − Pss_File. A file mapped by several
+ * sessions (the UNet's shared weights, server/onnx/memory-sharing.ts) is counted per mapping in RSS, though
+ * memory holds it once. (PSS also shares out pages other processes map, such as node's own binary: tens of MB.)
+ * NaN where /proc cannot tell.
+ */
+export function readRssCountedTwiceMb(pid: number | "self"): number {
+  try {
+    const file = procKb(readFileSync(`/proc/${pid}/status`, "utf8"), "RssFile");
+    const pss = procKb(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss_File");
+    return (file - pss) / 1024;
+  } catch {
+    return Number.NaN;
   }
 }
 
