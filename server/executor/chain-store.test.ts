@@ -1,7 +1,8 @@
 /**
  * Store mode against recompute mode: the same chain gradient (within float32 tolerance) on the bundled model
  * and on the tiny SD-1.5-architecture variant, activations released as the backward uses them, a backward
- * the stored activations cannot serve falls back to the whole VJP; and auto's choice under a budget.
+ * the stored activations cannot serve falls back to the whole VJP, the next forward reusing the residual
+ * buffers; and auto's choice under a budget.
  */
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,6 +85,25 @@ async function compareModes(
     stepNoiseGradients: false,
   });
   expectClose(again.xT, got.xT, tolerance, "∂/∂x_T, recomputed");
+
+  // The next iteration's point: on the CPU its forward writes the residuals into the buffers the first one
+  // left (none reallocated), and its backward must read the new point's values, not the old ones.
+  const buffered = store.residualBufferBytes;
+  expect(buffered).toBeGreaterThan(0);
+  const xT2 = randomTensor(2, n);
+  const reference2 = await recompute.forward(conditioning, xT2, noises, settings);
+  const want2 = await recompute.samplerBackward(conditioning, reference2.latents, x0Gradient, settings, {
+    stepNoiseGradients: false,
+  });
+  const forward2 = await store.forward(conditioning, xT2, noises, settings, undefined, {
+    keepActivations: true,
+  });
+  expect(store.residualBufferBytes).toBe(buffered);
+  const got2 = await store.samplerBackward(conditioning, forward2.latents, x0Gradient, settings, {
+    stepNoiseGradients: false,
+  });
+  expect(store.storedBytes).toBe(0);
+  expectClose(got2.xT, want2.xT, tolerance, "∂/∂x_T, second iteration");
   return { model, store };
 }
 

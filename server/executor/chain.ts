@@ -22,6 +22,7 @@
 import { getVjpModelForFile, type VjpCacheOptions } from "@/server/autodiff/cache";
 import { type CachedSplitVjp, getSplitVjpModelForFile } from "@/server/autodiff/split-cache";
 import { cotangentInputName, gradientOutputName } from "@/server/autodiff/vjp";
+import { DataType } from "@/server/autodiff/ir";
 import type { DiffusionModel } from "@/server/models/folder";
 import type { ImageTensor } from "@/server/models/image";
 import {
@@ -154,6 +155,15 @@ export class DiffusionChain {
   private readonly decoderSegmentBytes: number;
   private stored: StoredForward | null = null;
   /**
+   * Store mode, host-kept residuals: per step, per UNet call, the buffers the last store-mode forward wrote its
+   * residuals into, handed to the next one as ONNX Runtime's preallocated outputs (`key`: the calls' shape).
+   * Fresh memory for every call's residuals made the later calls of a forward slow (first touch of gigabytes
+   * of new pages): full SD-1.5 at 256 px, 2 rows, 10 split-forward calls took 21.7–21.9 s writing to fresh
+   * memory and 16.7–16.9 s writing to reused buffers (METHOD.md §4). They stay between iterations: the peak
+   * holds them anyway (the decoder's VJP and the first UNet backward call run while all of them are kept).
+   */
+  private residualBuffers: { key: string; steps: Record<string, HostTensor>[][] } | null = null;
+  /**
    * The hidden states on the device per conditioning (its host array) and rows per call. Weak: a run keeps a
    * few conditionings (the batch's, single images' for the estimators), whose device copies go with them.
    */
@@ -175,6 +185,14 @@ export class DiffusionChain {
   /** Bytes of activations the last store-mode forward kept that no backward has released yet. */
   get storedBytes(): number {
     return this.stored?.bytes ?? 0;
+  }
+
+  /** Bytes of host buffers kept for the next store-mode forward's residuals (reused, not reallocated). */
+  get residualBufferBytes(): number {
+    let total = 0;
+    for (const step of this.residualBuffers?.steps ?? [])
+      for (const call of step) for (const tensor of Object.values(call)) total += valueBytes(tensor);
+    return total;
   }
 
   /**
@@ -261,9 +279,14 @@ export class DiffusionChain {
         this.vjpCache,
       );
       // The residuals stay on the device until the backward reads them (ε̂ comes to the host for the DDIM step).
+      // On the CPU, host and device are the same memory: residuals come back as host arrays, which the next
+      // forward reuses as preallocated outputs (`residualBuffers`); float16 ones stay ONNX Runtime's tensors
+      // (as host arrays they would be widened to float32 and narrowed again for the backward).
+      const onCpu = this.onnx.executionProvider === "cpu";
       const forward = await this.onnx.load(entry.forwardFile, {
         name: "unet forward (store mode)",
         deviceOutputs: entry.residuals
+          .filter((residual) => !onCpu || residual.elemType === DataType.FLOAT16)
           .map((residual) => residual.name)
           .filter((name) => name !== this.model.io.unetOutput),
       });
@@ -392,20 +415,26 @@ export class DiffusionChain {
     const timestep = timestepTensor(this.model, chunk);
     const outputName = this.model.io.unetOutput;
     const calls = this.unetFeeds(conditioning, sampleInput, timestep, chunk, hidden);
+    const buffers = this.residualBuffersFor(`${rows}/${chunk}/${size}/${conditioning.tokens}`);
     const call = async (latent: Float32Array, t: number, guided: Float32Array): Promise<void> => {
       sampleInput.set(latent, 0);
       sampleInput.set(latent, half);
       setTimestep(timestep, t);
       const kept: Record<string, OnnxValue>[] = [];
       const epsilon = new Float32Array(rows * size);
+      const stepBuffers = buffers[steps.length];
       for (const [index, feeds] of calls.entries()) {
-        const { host, device } = await forward.runKeeping(feeds);
+        const reused = stepBuffers?.[index];
+        const { host, device } = await forward.runKeeping(feeds, reused ? { outputs: reused } : undefined);
         epsilon.set(outputOf(forward, host, outputName), index * chunk * size);
         const residuals: Record<string, OnnxValue> = { ...device };
+        const hostResiduals: Record<string, HostTensor> = {};
         for (const [name, tensor] of Object.entries(host)) {
           if (name === outputName && !this.unetSplit?.entry.residuals.some((r) => r.name === name)) continue;
           residuals[name] = tensor;
+          hostResiduals[name] = tensor;
         }
+        if (!reused) (buffers[steps.length] ??= [])[index] = hostResiduals;
         for (const tensor of Object.values(residuals)) bytes.total += valueBytes(tensor);
         kept.push(residuals);
       }
@@ -416,6 +445,12 @@ export class DiffusionChain {
       }
     };
     return Object.assign(call, { dispose: () => {} });
+  }
+
+  /** The reusable residual buffers for calls of shape `key` (those of another shape are dropped). */
+  private residualBuffersFor(key: string): Record<string, HostTensor>[][] {
+    if (this.residualBuffers?.key !== key) this.residualBuffers = { key, steps: [] };
+    return this.residualBuffers.steps;
   }
 
   /** Rows of one CFG call (2B), the UNet's call size, and one CFG half's values. */
