@@ -422,9 +422,10 @@ export class DiffusionChain {
       setTimestep(timestep, t);
       const kept: Record<string, OnnxValue>[] = [];
       const epsilon = new Float32Array(rows * size);
-      const stepBuffers = buffers[steps.length];
+      const stepBuffers = buffers[steps.length] ?? [];
+      buffers[steps.length] = stepBuffers;
       for (const [index, feeds] of calls.entries()) {
-        const reused = stepBuffers?.[index];
+        const reused = stepBuffers[index];
         const { host, device } = await forward.runKeeping(feeds, reused ? { outputs: reused } : undefined);
         epsilon.set(outputOf(forward, host, outputName), index * chunk * size);
         const residuals: Record<string, OnnxValue> = { ...device };
@@ -434,7 +435,7 @@ export class DiffusionChain {
           residuals[name] = tensor;
           hostResiduals[name] = tensor;
         }
-        if (!reused) (buffers[steps.length] ??= [])[index] = hostResiduals;
+        if (!reused) stepBuffers[index] = hostResiduals;
         for (const tensor of Object.values(residuals)) bytes.total += valueBytes(tensor);
         kept.push(residuals);
       }
