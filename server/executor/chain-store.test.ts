@@ -104,6 +104,11 @@ async function compareModes(
   });
   expect(store.storedBytes).toBe(0);
   expectClose(got2.xT, want2.xT, tolerance, "∂/∂x_T, second iteration");
+
+  await store.forward(conditioning, xT, noises, settings, undefined, { keepActivations: true });
+  store.release();
+  expect(store.storedBytes).toBe(0);
+  expect(store.residualBufferBytes).toBe(0);
   return { model, store };
 }
 

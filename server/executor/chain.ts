@@ -204,6 +204,12 @@ export class DiffusionChain {
     this.stored = null;
   }
 
+  /** Forgets everything kept for later calls (the stored activations and the buffers for the next ones): a run's end. */
+  release(): void {
+    this.releaseStored();
+    this.residualBuffers = null;
+  }
+
   /**
    * The conditioning's hidden states on the device, one tensor per UNet call of `chunk` rows: uploaded once per
    * conditioning (a DNO run encodes its prompt once) and read in place by every forward UNet call and backward

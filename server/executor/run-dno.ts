@@ -32,6 +32,15 @@ export type {
 
 export async function runDno(options: RunDnoOptions): Promise<DnoResult> {
   const setup = await setUpRun(options);
+  try {
+    return await runLoop(setup, options);
+  } finally {
+    // A worker's process outlives its runs: what the chain kept goes with the run, not at some later collection.
+    setup.chain.release();
+  }
+}
+
+async function runLoop(setup: RunSetup, options: RunDnoOptions): Promise<DnoResult> {
   const state = restoreLoopState(setup, options.resume);
   for (let iteration = state.start; iteration < setup.iterations; iteration++) {
     throwIfAborted(options.signal, `before iteration ${iteration}`);
