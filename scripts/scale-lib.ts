@@ -185,8 +185,7 @@ export function runChild<T>(
   heartbeatS = 60,
 ): Promise<ChildOutcome<T>> {
   const started = performance.now();
-  // --expose-gc as the worker's child has it (server/executor/decoder-segments.ts).
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", script, ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: repoRoot(),
     // As the worker's child computes: with huge pages when ORT_HUGE_PAGES=on (huge-pages.ts).
     env: withHugePages({ ...process.env, ...env }),

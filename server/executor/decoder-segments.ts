@@ -14,6 +14,7 @@ import { cotangentInputName, gradientOutputName } from "@/server/autodiff/vjp";
 import type { DiffusionModel } from "@/server/models/folder";
 import type { HostTensor, OnnxModel, OnnxRuntime, OnnxValue } from "@/server/onnx/types";
 import { ExecutorError } from "./errors";
+import { collectGarbage } from "./collect-garbage";
 
 /**
  * Forward intermediates (bytes, shape inference at the call's size) above which the decoder's backward runs in
@@ -121,15 +122,4 @@ export async function segmentedBackward(
   values.clear();
   collectGarbage();
   return gradient;
-}
-
-/**
- * A full garbage collection where the process was started with --expose-gc (the worker's child, the
- * benchmarks' children). ONNX Runtime's outputs are JavaScript arrays freed only by the collector: the
- * segments' cuts and their gradients (0.8 GB at 512 px with the full SD-1.5 decoder) otherwise stayed
- * resident through the UNet's VJP calls that follow, the run's peak. Elsewhere a no-op.
- */
-export function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc === "function") gc();
 }

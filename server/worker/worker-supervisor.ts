@@ -257,9 +257,8 @@ export class WorkerSupervisor {
     const root = repoRoot();
     const processHandle = fork(/* turbopackIgnore: true */ this.entry, [], {
       cwd: root,
-      // The child runs the TypeScript sources through tsx, resolved from the repository (not from .next/);
-      // --expose-gc lets large models' backward give host arrays back at once (decoder-segments.ts).
-      execArgv: ["--expose-gc", "--import", "tsx"],
+      // The child runs the TypeScript sources through tsx, resolved from the repository (not from .next/).
+      execArgv: ["--import", "tsx"],
       // Huge pages for ONNX Runtime's tensors: glibc reads the setting only at process start (huge-pages.ts).
       env: withHugePages({ ...process.env, ...this.extraEnv, DNO_WORKER_ID: workerId, DNO_REPO_ROOT: root }),
       stdio: ["ignore", "inherit", "inherit", "ipc"],
