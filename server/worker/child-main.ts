@@ -52,11 +52,12 @@ async function main(): Promise<void> {
     else void stop();
   });
   // The server went away (or Ctrl-C reached the whole process group): stop tidily, runs stay resumable.
-  process.on(
-    "disconnect",
-    () =>
-      void stop("its supervising process is gone; finishing the current iteration and handing runs back."),
-  );
+  const orphaned = () =>
+    void stop("its supervising process is gone; finishing the current iteration and handing runs back.");
+  process.on("disconnect", orphaned);
+  // Gone while this child was starting (a server stopped right after a run woke its worker): the
+  // disconnect came before anyone listened, and the child would run on by itself for good.
+  if (!process.connected) orphaned();
   process.on("SIGINT", signalled);
   process.on("SIGTERM", signalled);
   setInterval(() => send({ type: "heartbeat" }), HEARTBEAT_MS);

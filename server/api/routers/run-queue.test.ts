@@ -4,7 +4,7 @@
  * back through run.queuePosition and run.queue.
  */
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { exampleWorkflows } from "@/nodes";
 import { userActor } from "../../services/context";
 import { createTestDatabase, createTestUser, type TestDatabase } from "../../services/test-database";
@@ -17,6 +17,8 @@ let owner: ReturnType<typeof createCaller>;
 let workflow: { id: string; versionId: string };
 
 beforeAll(async () => {
+  // run.start wakes the app's embedded worker, which would serve the default database, not this one.
+  vi.stubEnv("DNO_EMBEDDED_WORKER", "0");
   database = await createTestDatabase();
   const user = await createTestUser(database.db, { name: "Mia", email: "mia@example.test" });
   const memberCtx = { db: database.db, actor: userActor(user.id, "user") };
@@ -28,6 +30,7 @@ beforeAll(async () => {
   workflow = { id: created.id, versionId: created.headVersion.id };
 });
 afterAll(async () => {
+  vi.unstubAllEnvs();
   await database.close();
 });
 
