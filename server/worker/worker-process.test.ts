@@ -17,7 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createThrowawayPostgres, type ThrowawayPostgres } from "../db/testing/throwaway-postgres";
 import { exampleWorkflows, type GraphDocument } from "@/nodes";
 import { cancelRun } from "../services/runs/cancel-run";
@@ -48,6 +48,24 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
   if (previousDataDir === undefined) delete process.env.DNO_DATA_DIR;
   else process.env.DNO_DATA_DIR = previousDataDir;
+});
+
+// A test that failed must not leave its workers taking the next test's runs, nor its runs queued for the next
+// test's workers (one failure would fail every test after it, and its own retry).
+afterEach(async () => {
+  const left = processes.splice(0);
+  for (const child of left) signalGroup(child, "SIGKILL");
+  await Promise.all(
+    left.map((child) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? undefined
+        : new Promise((resolve) => child.once("exit", resolve)),
+    ),
+  );
+  await database.db.run.updateMany({
+    where: { status: { in: ["queued", "running"] } },
+    data: { status: "cancelled", workerId: null },
+  });
 });
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -217,22 +235,39 @@ describe("worker processes on one machine", () => {
     const rowOfA = await database.db.run.findUniqueOrThrow({ where: { id: runOfA } });
     expect(rowOfA.status === "succeeded" || rowOfA.workerId === idA).toBe(true);
 
-    // SIGTERM: A finishes its iteration, hands its run back, marks itself stopped and exits 0.
-    const handedBack = await waitFor("worker A to hold a run", async () => {
-      const row = await database.db.run.findFirst({ where: { workerId: idA, status: "running" } });
-      return row && row.iterationsDone > 0 ? row.id : null;
+    // More work once C is up, so that some worker is surely mid-run when one is stopped: on a loaded machine
+    // C's start can take longer than the first four runs.
+    const more = await submitMany(iterations, 3, 3);
+    const byId = new Map([
+      [idA, a],
+      [idB, b],
+      [idC, c],
+    ]);
+    const [handedBack, stoppedId] = await waitFor("a worker to be mid-run", async () => {
+      const row = await database.db.run.findFirst({
+        where: { id: { in: more }, status: "running", iterationsDone: { gt: 0 } },
+      });
+      return row?.workerId ? ([row.id, row.workerId] as const) : null;
     });
-    a.child.kill("SIGTERM");
-    expect(await within(a.exited, 30_000, "worker A stopping")).toEqual({ code: 0, signal: null });
-    expect(a.output()).toContain(`Run worker ${idA} stopped.`);
-    const workerA = await database.db.worker.findUniqueOrThrow({ where: { id: idA } });
-    expect(workerA.stoppedAt).not.toBeNull();
+    const stopped = byId.get(stoppedId);
+    if (!stopped) throw new Error(`run ${handedBack} is held by ${stoppedId}, none of this test's workers`);
 
-    await waitFor("all four runs to succeed", async () => {
-      const open = await database.db.run.count({ where: { id: { in: runs }, status: { not: "succeeded" } } });
+    // SIGTERM: it finishes its iteration, hands its run back, marks itself stopped and exits 0.
+    stopped.child.kill("SIGTERM");
+    expect(await within(stopped.exited, 30_000, "the stopped worker stopping")).toEqual({
+      code: 0,
+      signal: null,
+    });
+    expect(stopped.output()).toContain(`Run worker ${stoppedId} stopped.`);
+    const stoppedRow = await database.db.worker.findUniqueOrThrow({ where: { id: stoppedId } });
+    expect(stoppedRow.stoppedAt).not.toBeNull();
+
+    const all = [...runs, ...more];
+    await waitFor("all seven runs to succeed", async () => {
+      const open = await database.db.run.count({ where: { id: { in: all }, status: { not: "succeeded" } } });
       return open === 0;
     });
-    for (const runId of runs) {
+    for (const runId of all) {
       const run = await getRun(database.ctx, { runId });
       // Identical to the uninterrupted run, every iteration recorded once.
       expect(numbers(run)).toEqual(expected);
@@ -249,18 +284,22 @@ describe("worker processes on one machine", () => {
     expect(handedBackLog).toContainEqual(
       expect.stringMatching(
         new RegExp(
-          `^Worker ${idA} stopped and handed the run back; queued again to continue after iteration \\d+\\.$`,
+          `^Worker ${stoppedId} stopped and handed the run back; queued again to continue after iteration \\d+\\.$`,
         ),
       ),
     );
     const workers = await database.db.worker.findMany({ where: { id: { in: [idA, idB, idC] } } });
-    expect(workers.reduce((sum, worker) => sum + worker.runsDone, 0)).toBe(4);
+    expect(workers.reduce((sum, worker) => sum + worker.runsDone, 0)).toBe(7);
     expect(workers.map((worker) => worker.concurrency)).toEqual([1, 1, 1]);
 
-    b.child.kill("SIGTERM");
-    c.child.kill("SIGTERM");
-    expect(await within(b.exited, 30_000, "worker B stopping")).toEqual({ code: 0, signal: null });
-    expect(await within(c.exited, 30_000, "worker C stopping")).toEqual({ code: 0, signal: null });
+    for (const [id, running] of byId) {
+      if (id === stoppedId) continue;
+      running.child.kill("SIGTERM");
+      expect(await within(running.exited, 30_000, `worker ${id} stopping`)).toEqual({
+        code: 0,
+        signal: null,
+      });
+    }
   }, 300_000);
 
   it("a second SIGTERM exits at once; the run waits for its lease to expire, then resumes on another worker", async () => {
