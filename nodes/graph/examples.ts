@@ -50,7 +50,7 @@ export const exampleWorkflows: readonly ExampleWorkflow[] = [
     name: "Non-differentiable reward (JPEG) with the hybrid estimator",
     description:
       "Makes the picture compress into a smaller JPEG file: expect the yellow triangle to become smaller and " +
-      "simpler on a cleaner green, and the JPEG about 14 % smaller (the run shows the share saved). JPEG size " +
+      "simpler on a cleaner green, and the JPEG about a tenth smaller (the run shows the share saved). JPEG size " +
       "has no gradient, so the Optimizer uses the hybrid estimator: random nudges score the picture, then the " +
       "exact path back through the model. The prompt keeper keeps the shape and colours. 50 iterations of 9 " +
       "pictures each: a few minutes on a 2-core machine.",

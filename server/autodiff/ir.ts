@@ -220,6 +220,11 @@ function floatToHalf(value: number): number {
   return sign | (exponent << 10) | (mantissa >>> 13);
 }
 
+/** Whether a tensor's data lives outside the model (a `weights.pb` beside it) rather than inline. */
+export function isExternalData(t: TensorProto): boolean {
+  return t.dataLocation === 1 || (t.externalData?.length ?? 0) > 0;
+}
+
 /**
  * The values of a tensor as JS numbers (int64 beyond 2^53 loses precision, which only matters
  * for sentinel values such as INT64_MAX in Slice ends; those stay "very large", which is all

@@ -13,8 +13,8 @@
  * differentiated, is not segmented (one segment).
  */
 import { InvalidVjpRequestError } from "./errors";
-import type { Model, Node, TensorProto, ValueInfo } from "./ir";
-import { bytesPerElement, DataType, isFloatType } from "./ir";
+import type { Model, Node, ValueInfo } from "./ir";
+import { bytesPerElement, DataType, isExternalData, isFloatType } from "./ir";
 import { analyzeModel, analyzeModelAt } from "./vjp";
 
 /** Bump when the segments' form changes, so cached segment files are rebuilt. */
@@ -40,10 +40,6 @@ export interface SegmentPlan {
 
 function elementBytes(elemType: number, float16Bytes: number): number {
   return elemType === DataType.FLOAT16 ? float16Bytes : (bytesPerElement(elemType) ?? 4);
-}
-
-function usesExternalData(t: TensorProto): boolean {
-  return t.dataLocation === 1 || (t.externalData?.length ?? 0) > 0;
 }
 
 /**
@@ -83,7 +79,7 @@ export function segmentModel(
     !(request.maxBytes > 0) ||
     otherInputs.length > 0 ||
     graph.outputs.length !== 1 ||
-    graph.initializers.some(usesExternalData)
+    graph.initializers.some(isExternalData)
   )
     return whole();
 

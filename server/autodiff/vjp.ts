@@ -14,7 +14,7 @@ import { InvalidVjpRequestError, UnsupportedOpError, UnsupportedOpFormError } fr
 import type { TensorInfo } from "./infer";
 import { UNKNOWN, initializerInfo, inferNode, mergeInfo } from "./infer";
 import type { Graph, Model, Node, ValueInfo } from "./ir";
-import { DataType, defaultOpset, isFloatType } from "./ir";
+import { DataType, defaultOpset, isExternalData, isFloatType } from "./ir";
 import { modelToProto, toModel, type ModelProto } from "./proto";
 import { RULES } from "./rules";
 import { SCATTER_ADD_OPSET, SCATTER_ADD_REFUSAL } from "./rules/index-helpers";
@@ -22,7 +22,7 @@ import type { NodeView } from "./rules/types";
 import { NON_DIFFERENTIABLE } from "./rules/types";
 
 /** Bump when the emitted graphs change, so cached VJP models are rebuilt. */
-export const BUILDER_VERSION = 7;
+export const BUILDER_VERSION = 8;
 
 /** The emitted backward ops (Where, GreaterOrEqual, Range, ScatterElements…) need at least this. */
 export const MIN_OPSET = 11;
@@ -179,6 +179,9 @@ function buildVjpIrAtOpset(model: Model, request: VjpRequest, raised: number | u
   const graph = model.graph;
   const inputNames = new Set(graph.inputs.map((i) => i.name));
   const initializerNames = new Set(graph.initializers.map((t) => t.name ?? ""));
+  const inlineInitializers = new Set(
+    graph.initializers.filter((t) => !isExternalData(t)).map((t) => t.name ?? ""),
+  );
   const outputNames = new Set(graph.outputs.map((o) => o.name));
   const { wrt, of } = request;
 
@@ -327,6 +330,7 @@ function buildVjpIrAtOpset(model: Model, request: VjpRequest, raised: number | u
         return v?.every((x) => Number.isInteger(x)) ? v : undefined;
       },
       constValues: (i) => constantOf(node.inputs[i] ?? ""),
+      inlineInitializer: (i) => inlineInitializers.has(node.inputs[i] ?? ""),
     };
     g.context = `${node.opType}:${node.name || "node"}/`;
     const grads = rule.backward(g, view, dy);

@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { constantTensor } from "../builder";
-import { attr } from "../ir";
+import { constantTensor, singleOpModel } from "../builder";
+import { attr, type TensorProto } from "../ir";
 import type { OpCase } from "../testing/gradcheck";
 import { checkOp } from "../testing/gradcheck";
+import { buildVjpIr } from "../vjp";
+
+/** A weight held in the model (an initializer): its input gradient may run as a flipped convolution. */
+function constantWeight(dims: number[], seed: number): TensorProto {
+  const count = dims.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: count }, (_, i) => Math.sin(seed * 7.31 + i * 1.77) * 0.6);
+  return constantTensor("w", "float32", dims, values);
+}
 
 // onnxruntime has no double kernels for Conv, ConvTranspose, pools or Resize: float32 with h = 1e-2.
 const CASES: Array<[string, OpCase]> = [
@@ -114,6 +122,60 @@ const CASES: Array<[string, OpCase]> = [
       ],
       attributes: [attr.ints("pads", [1, 1, 1, 1]), attr.ints("strides", [2, 2])],
       wrt: ["x"],
+    },
+  ],
+  [
+    "Conv 3x3 pad 1, constant weight (dx as a flipped convolution)",
+    {
+      op: "Conv",
+      type: "float32",
+      inputs: [{ name: "x", dims: [2, 3, 5, 5] }, constantWeight([4, 3, 3, 3], 1), { name: "b", dims: [4] }],
+      attributes: [attr.ints("pads", [1, 1, 1, 1])],
+    },
+  ],
+  [
+    "Conv dilation 2, asymmetric pads, non-square kernel, constant weight",
+    {
+      op: "Conv",
+      type: "float32",
+      inputs: [{ name: "x", dims: [1, 2, 7, 8] }, constantWeight([3, 2, 3, 2], 2)],
+      attributes: [attr.ints("dilations", [2, 2]), attr.ints("pads", [2, 0, 1, 1])],
+    },
+  ],
+  [
+    "Conv 1-D, constant weight, dynamic length",
+    {
+      op: "Conv",
+      type: "float32",
+      inputs: [{ name: "x", dims: [2, 3, 9], symbolic: ["n", 3, "l"] }, constantWeight([4, 3, 3], 3)],
+      attributes: [attr.ints("pads", [1, 0])],
+    },
+  ],
+  [
+    "Conv 3-D, constant weight",
+    {
+      op: "Conv",
+      type: "float32",
+      inputs: [{ name: "x", dims: [1, 2, 4, 5, 3] }, constantWeight([2, 2, 3, 3, 1], 4)],
+      attributes: [attr.ints("pads", [1, 1, 0, 1, 1, 0])],
+    },
+  ],
+  [
+    "Conv 1x1 with a pad wider than the kernel, constant weight (ConvTranspose instead)",
+    {
+      op: "Conv",
+      type: "float32",
+      inputs: [{ name: "x", dims: [1, 2, 4, 4] }, constantWeight([3, 2, 1, 1], 5)],
+      attributes: [attr.ints("pads", [1, 1, 1, 1])],
+    },
+  ],
+  [
+    "Conv groups 2, constant weight (ConvTranspose instead)",
+    {
+      op: "Conv",
+      type: "float32",
+      inputs: [{ name: "x", dims: [1, 4, 5, 5] }, constantWeight([4, 2, 3, 3], 6)],
+      attributes: [attr.int("group", 2), attr.ints("pads", [1, 1, 1, 1])],
     },
   ],
   [
@@ -278,6 +340,43 @@ describe("convolution, pooling and resize VJP rules against central differences"
         expect(r.error, `${r.name}: ${r.analytic} vs ${r.numeric}`).toBeLessThanOrEqual(r.tolerance);
     });
   }
+});
+
+describe("which operator computes a convolution's input gradient", () => {
+  const opTypes = (
+    weight: TensorProto | { name: string; type: "float32"; dims: number[] },
+    pads = [1, 1, 1, 1],
+  ) =>
+    buildVjpIr(
+      singleOpModel({
+        op: "Conv",
+        inputs: [{ name: "x", type: "float32", dims: [1, 3, 8, 8] }, weight],
+        attributes: [attr.ints("pads", pads)],
+      }),
+      { wrt: ["x"], of: "y" },
+    ).graph.nodes.map((node) => node.opType);
+
+  it("a stride-1 convolution with an inline weight: a convolution of dy with the flipped weight", () => {
+    const ops = opTypes(constantWeight([4, 3, 3, 3], 1));
+    expect(ops).toContain("Conv");
+    expect(ops).not.toContain("ConvTranspose");
+  });
+  it("a weight in external data (it may stay in a shared mapping, never folded): ConvTranspose", () => {
+    const external: TensorProto = {
+      ...constantWeight([4, 3, 3, 3], 1),
+      rawData: undefined,
+      dataLocation: 1,
+      externalData: [
+        { key: "location", value: "weights.pb" },
+        { key: "offset", value: "0" },
+        { key: "length", value: String(4 * 3 * 3 * 3 * 4) },
+      ],
+    };
+    expect(opTypes(external)).toContain("ConvTranspose");
+  });
+  it("a weight that is a graph input: ConvTranspose", () => {
+    expect(opTypes({ name: "w", type: "float32", dims: [4, 3, 3, 3] })).toContain("ConvTranspose");
+  });
 });
 
 describe("forms without a rule are refused at build time", () => {

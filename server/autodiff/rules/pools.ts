@@ -27,7 +27,7 @@ function spreadWindows(g: Emitter, dy: string, x: string, p: ConvParams): string
   if (xShape) g.setInfo(xFolded, { elemType: g.elemType(x), shape: [null, 1, ...xShape.slice(2)] });
   const count = p.kernel.reduce((a, b) => a * b, 1);
   const ones = g.constant(g.elemType(dy), [1, 1, ...p.kernel], new Array(count).fill(1));
-  const spread = convInputGrad(g, folded, ones, xFolded, { ...p, group: 1 });
+  const spread = convInputGrad(g, folded, ones, xFolded, { ...p, group: 1 }, true);
   return g.reshapeLike(spread, x);
 }
 

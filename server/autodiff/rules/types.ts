@@ -14,6 +14,12 @@ export interface NodeView {
   constInts(i: number): number[] | undefined;
   /** Constant numeric contents of input i (float constants included). */
   constValues(i: number): number[] | undefined;
+  /**
+   * Whether input i is an initializer held inline in the model (not external data): ONNX Runtime folds
+   * computations on such a constant once at load, while external weights may stay in a shared file mapping
+   * where nothing is folded (server/onnx/memory-sharing.ts).
+   */
+  inlineInitializer(i: number): boolean;
 }
 
 /**
