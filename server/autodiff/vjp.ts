@@ -22,7 +22,7 @@ import type { NodeView } from "./rules/types";
 import { NON_DIFFERENTIABLE } from "./rules/types";
 
 /** Bump when the emitted graphs change, so cached VJP models are rebuilt. */
-export const BUILDER_VERSION = 8;
+export const BUILDER_VERSION = 9;
 
 /** The emitted backward ops (Where, GreaterOrEqual, Range, ScatterElements…) need at least this. */
 export const MIN_OPSET = 11;
