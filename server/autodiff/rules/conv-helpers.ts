@@ -71,9 +71,12 @@ export function convInputGrad(
     attr.ints("dilations", p.dilations),
     attr.int("group", p.group),
   ];
-  if (foldedWeight && p.group === 1 && p.strides.every((stride) => stride === 1)) {
-    const flipped = stridelessInputGrad(g, dy, weight, p, effective);
+  if (p.strides.every((stride) => stride === 1)) {
+    const flipped = foldedWeight && p.group === 1 ? stridelessInputGrad(g, dy, weight, p, effective) : null;
     if (flipped) return flipped;
+    // Stride 1: ConvTranspose with the convolution's own pads has exactly x's size, whatever the sizes
+    // (in − 1 + effective − pads = x), so no full transpose, zero tail and crop even when they are dynamic.
+    return g.op1("ConvTranspose", [dy, weight], [...common, attr.ints("pads", p.pads)]);
   }
   const spatialX = xShape?.slice(2);
   const spatialY = dyShape?.slice(2);

@@ -179,6 +179,19 @@ const CASES: Array<[string, OpCase]> = [
     },
   ],
   [
+    "Conv 3x3 pad 1, dynamic batch and spatial dims (ConvTranspose with the conv's pads)",
+    {
+      op: "Conv",
+      type: "float32",
+      inputs: [
+        { name: "x", dims: [2, 2, 6, 7], symbolic: ["n", 2, "h", "w"] },
+        { name: "w", dims: [3, 2, 3, 3] },
+      ],
+      attributes: [attr.ints("pads", [1, 0, 1, 2])],
+      wrt: ["x"],
+    },
+  ],
+  [
     "ConvTranspose stride 2 with output_padding and bias",
     {
       op: "ConvTranspose",
