@@ -22,7 +22,7 @@ import type { NodeView } from "./rules/types";
 import { NON_DIFFERENTIABLE } from "./rules/types";
 
 /** Bump when the emitted graphs change, so cached VJP models are rebuilt. */
-export const BUILDER_VERSION = 9;
+export const BUILDER_VERSION = 11;
 
 /** The emitted backward ops (Where, GreaterOrEqual, Range, ScatterElements…) need at least this. */
 export const MIN_OPSET = 11;
@@ -290,6 +290,13 @@ function buildVjpIrAtOpset(model: Model, request: VjpRequest, raised: number | u
   g.registerForward(nodes);
   infos.set(cotangentName, infos.get(of) ?? UNKNOWN);
 
+  const readers = new Map<string, Node[]>();
+  for (const node of nodes)
+    for (const input of new Set(node.inputs))
+      if (input) readers.set(input, [...(readers.get(input) ?? []), node]);
+  // Outputs of the nodes walked so far: their cotangents are complete (every reader came before).
+  const walked = new Set<string>();
+
   const contributions = new Map<string, string[]>([[of, [cotangentName]]]);
   const accumulate = (name: string): string | null => {
     const parts = contributions.get(name);
@@ -331,9 +338,12 @@ function buildVjpIrAtOpset(model: Model, request: VjpRequest, raised: number | u
       },
       constValues: (i) => constantOf(node.inputs[i] ?? ""),
       inlineInitializer: (i) => inlineInitializers.has(node.inputs[i] ?? ""),
+      readers: (name) => (outputNames.has(name) ? null : (readers.get(name) ?? [])),
+      cotangent: (name) => (walked.has(name) ? accumulate(name) : null),
     };
     g.context = `${node.opType}:${node.name || "node"}/`;
     const grads = rule.backward(g, view, dy);
+    for (const output of node.outputs) if (output) walked.add(output);
     g.context = `unbroadcast:${node.name || node.opType}/`;
     for (const slot of rule.differentiable) {
       const name = node.inputs[slot];

@@ -20,6 +20,13 @@ export interface NodeView {
    * where nothing is folded (server/onnx/memory-sharing.ts).
    */
   inlineInitializer(i: number): boolean;
+  /** The forward nodes that read tensor `name`; null when the graph also outputs it. */
+  readers(name: string): readonly Node[] | null;
+  /**
+   * The whole cotangent of a tensor some node already walked (after this one in forward order) produced, or
+   * null (none reached it, or its producer comes later in the walk).
+   */
+  cotangent(name: string): string | null;
 }
 
 /**
