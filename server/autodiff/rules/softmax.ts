@@ -64,7 +64,7 @@ function attentionRowDot(g: Emitter, n: NodeView, y: string, axes: number[]): st
     probabilities = reader.outputs[0] ?? "";
     reader = soleReader(n, probabilities);
   }
-  if (!reader || reader.domain !== "" || reader.opType !== "MatMul") return null;
+  if (reader?.domain !== "" || reader.opType !== "MatMul") return null;
   if (reader.inputs[0] !== probabilities || reader.inputs[1] === probabilities) return null;
   const out = reader.outputs[0] ?? "";
   const yShape = g.info(y).shape;
