@@ -291,9 +291,14 @@ function buildVjpIrAtOpset(model: Model, request: VjpRequest, raised: number | u
   infos.set(cotangentName, infos.get(of) ?? UNKNOWN);
 
   const readers = new Map<string, Node[]>();
-  for (const node of nodes)
-    for (const input of new Set(node.inputs))
-      if (input) readers.set(input, [...(readers.get(input) ?? []), node]);
+  for (const node of nodes) {
+    for (const input of new Set(node.inputs)) {
+      if (!input) continue;
+      const list = readers.get(input);
+      if (list) list.push(node);
+      else readers.set(input, [node]);
+    }
+  }
   // Outputs of the nodes walked so far: their cotangents are complete (every reader came before).
   const walked = new Set<string>();
 

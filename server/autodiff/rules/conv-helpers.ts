@@ -50,9 +50,10 @@ const BIG = 2 ** 62;
 
 /**
  * The adjoint of Conv(x; weight, params) applied to dy. A stride-1 convolution whose weight is a constant
- * ONNX Runtime folds at load (`foldedWeight`) gets another convolution (stridelessInputGrad); every other
- * one gets ConvTranspose, then brought to x's spatial size: static sizes → exact pads/output_padding;
- * dynamic → full transpose, zero tail, crop.
+ * ONNX Runtime folds at load (`foldedWeight`) gets another convolution (stridelessInputGrad); another
+ * stride-1 one gets ConvTranspose with its own pads (exactly x's size); a strided one gets ConvTranspose,
+ * then brought to x's spatial size: static sizes → exact pads/output_padding; dynamic → full transpose,
+ * zero tail, crop.
  */
 export function convInputGrad(
   g: Emitter,
