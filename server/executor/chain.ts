@@ -46,7 +46,9 @@ import {
   DECODER_SEGMENT_BYTES,
   type LoadedSegment,
   loadDecoderSegments,
+  type SegmentCuts,
   segmentedBackward,
+  segmentedDecode,
 } from "./decoder-segments";
 import { ExecutorError, throwIfAborted } from "./errors";
 import { withFloat16LossScaling } from "./float16-loss-scale";
@@ -154,6 +156,8 @@ export class DiffusionChain {
   private readonly decoderBackwards = new Map<number, DecoderBackward>();
   private readonly decoderSegmentBytes: number;
   private stored: StoredForward | null = null;
+  /** The cuts of the last DNO forward's decode through the decoder's segments (one per decoder call), for x0. */
+  private decodedCuts: { readonly x0: Float32Array; readonly cuts: readonly SegmentCuts[] } | null = null;
   /**
    * Store mode, host-kept residuals: per step, per UNet call, the buffers the last store-mode forward wrote its
    * residuals into, handed to the next one as ONNX Runtime's preallocated outputs (`key`: the calls' shape).
@@ -208,6 +212,7 @@ export class DiffusionChain {
   release(): void {
     this.releaseStored();
     this.residualBuffers = null;
+    this.decodedCuts = null;
   }
 
   /**
@@ -319,6 +324,12 @@ export class DiffusionChain {
     await this.decoderBackwardModels(this.model.fixedBatch.vae ?? batch);
   }
 
+  /** The decoder's segments for a backward over `batch` images, where it is segmented and already loaded. */
+  private backwardSegments(batch: number): readonly LoadedSegment[] | null {
+    const backward = this.decoderBackwards.get(this.model.fixedBatch.vae ?? batch);
+    return backward && "segments" in backward ? backward.segments : null;
+  }
+
   /** The decoder's backward models for calls of `rows` images (cached per row count). */
   private async decoderBackwardModels(rows: number): Promise<DecoderBackward> {
     const known = this.decoderBackwards.get(rows);
@@ -402,7 +413,23 @@ export class DiffusionChain {
     });
     if (keep) this.stored = { latents: result.latents, conditioning, steps, bytes: bytes.total };
     const x0 = result.latents[result.latents.length - 1]!;
-    const image = await decodeLatents(this.model, x0, conditioning.batch);
+    this.decodedCuts = null;
+    // Decoding through the decoder's segments keeps their cuts for the next decoderBackward of x0.
+    const segments = options.keepActivations === true ? this.backwardSegments(conditioning.batch) : null;
+    const cuts: SegmentCuts[] = [];
+    const image = await decodeLatents(
+      this.model,
+      x0,
+      conditioning.batch,
+      segments
+        ? async (latent) => {
+            const decoded = await segmentedDecode(segments, this.model.io.vaeInput, latent);
+            cuts.push(decoded.cuts);
+            return decoded.outputs;
+          }
+        : undefined,
+    );
+    if (segments) this.decodedCuts = { x0, cuts };
     return { latents: result.latents, image };
   }
 
@@ -518,6 +545,9 @@ export class DiffusionChain {
     const chunk = this.model.fixedBatch.vae ?? batch;
     await this.prepareBackward(chunk);
     const backward = await this.decoderBackwardModels(chunk);
+    // The cuts of the forward that decoded these latents (the same array), used once.
+    const kept = this.decodedCuts?.x0 === x0 ? this.decodedCuts.cuts : null;
+    this.decodedCuts = null;
     const { channels, height, width } = this.model.latent;
     const size = this.latentSize;
     const inverse = 1 / this.model.vaeScalingFactor;
@@ -547,7 +577,13 @@ export class DiffusionChain {
       };
       const rowsGradient =
         "segments" in backward
-          ? await segmentedBackward(backward.segments, this.model.io.vaeInput, latent, cotangent)
+          ? await segmentedBackward(
+              backward.segments,
+              this.model.io.vaeInput,
+              latent,
+              cotangent,
+              kept?.[start / chunk],
+            )
           : outputOf(
               backward.whole,
               await backward.whole.run({

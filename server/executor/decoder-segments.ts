@@ -3,10 +3,12 @@
  * SD-1.5 decoder at 512 px keeps about 10 GB of its forward's intermediates for its backward (15.5 GiB of
  * intermediates by shape inference): from the second iteration on, that came on top of what the UNet's
  * sessions hold, the run's peak. Where one call would hold more than DECODER_SEGMENT_BYTES of intermediates,
- * the decoder is cut into segments (server/autodiff/segments.ts); the backward then runs segments 1 … K−1
- * forward once, keeping each cut (one tensor), and the segments' VJPs from the last to the first. Each call
- * holds one segment's intermediates; the cost is one more forward of most of the decoder. The gradient is the
- * whole VJP's (the chain rule over a composition; segments.test.ts, chain tests).
+ * the decoder is cut into segments (server/autodiff/segments.ts); the backward then runs the segments' VJPs
+ * from the last to the first, each fed the cut (one tensor) its segment starts from. Each call holds one
+ * segment's intermediates. The DNO forward decodes through the segments and keeps the cuts for its backward
+ * (`segmentedDecode`); a backward without them runs segments 1 … K−1 forward first (at 512 px 11 s of the
+ * decoder's 34 s backward: a whole decode). The gradient is the whole VJP's (the chain rule over a
+ * composition; segments.test.ts, chain tests).
  */
 import { getModelSegmentsForFile } from "@/server/autodiff/segment-cache";
 import type { VjpCacheOptions } from "@/server/autodiff/cache";
@@ -24,8 +26,8 @@ import { collectGarbage } from "./collect-garbage";
 export const DECODER_SEGMENT_BYTES = 4 * 1024 ** 3;
 
 export interface LoadedSegment {
-  /** The segment's own model (null for the last one: the backward never needs its forward). */
-  readonly forward: OnnxModel | null;
+  /** The segment's own model. */
+  readonly forward: OnnxModel;
   readonly vjp: OnnxModel;
   /** The differentiated input (the decoder's latent input, or the previous segment's output). */
   readonly input: string;
@@ -63,11 +65,10 @@ export async function loadDecoderSegments(
   const loaded: LoadedSegment[] = [];
   for (const [index, segment] of segments.entries()) {
     const name = `vae_decoder segment ${index + 1} of ${segments.length}`;
-    const last = index === segments.length - 1;
     loaded.push({
       // Each runs once per iteration, at sizes where memory counts most: no memory pattern
       // (LoadOptions.memoryPattern: it raised the whole decoder VJP's peak by 1 GB at 512 px).
-      forward: last ? null : await onnx.load(segment.file, { name, memoryPattern: false }),
+      forward: await onnx.load(segment.file, { name, memoryPattern: false }),
       vjp: await options.loadVjp(segment.file, segment.input, segment.output, `${name} VJP`),
       input: segment.input,
       passed: segment.passed,
@@ -96,19 +97,48 @@ function floatOutput(model: OnnxModel, outputs: Record<string, HostTensor>, name
   return output;
 }
 
-/** ∂objective/∂latent through the segments: their forwards once, then their VJPs from the last to the first. */
+/** What a decode through the segments keeps for its backward: every segment's outputs but the image. */
+export type SegmentCuts = ReadonlyMap<string, HostTensor>;
+
+/**
+ * Runs the segments forward from `latent` (one call of the decoder's size): their last output (the image
+ * and whatever else the decoder outputs) and the cuts, which `segmentedBackward` takes instead of
+ * recomputing them.
+ */
+export async function segmentedDecode(
+  segments: readonly LoadedSegment[],
+  latentName: string,
+  latent: HostTensor,
+): Promise<{ outputs: Record<string, HostTensor>; cuts: SegmentCuts }> {
+  const values = new Map<string, HostTensor>([[latentName, latent]]);
+  let outputs: Record<string, HostTensor> = {};
+  for (const segment of segments) {
+    outputs = await segment.forward.run(feedsFor(segment.forward, values));
+    if (segment === segments.at(-1)) break;
+    for (const [name, tensor] of Object.entries(outputs)) values.set(name, tensor);
+  }
+  values.delete(latentName);
+  return { outputs, cuts: values };
+}
+
+/**
+ * ∂objective/∂latent through the segments: their VJPs from the last to the first, fed `cuts` from the
+ * decode of this latent, or (without them) the cuts of segments 1 … K−1 run forward first.
+ */
 export async function segmentedBackward(
   segments: readonly LoadedSegment[],
   latentName: string,
   latent: HostTensor,
   imageCotangent: HostTensor,
+  cuts?: SegmentCuts,
 ): Promise<Float32Array> {
-  const values = new Map<string, HostTensor>([[latentName, latent]]);
-  for (const segment of segments) {
-    if (!segment.forward) continue;
-    const outputs = await segment.forward.run(feedsFor(segment.forward, values));
-    for (const [name, tensor] of Object.entries(outputs)) values.set(name, tensor);
-  }
+  const values = new Map<string, HostTensor>(cuts ?? []);
+  values.set(latentName, latent);
+  if (!cuts)
+    for (const segment of segments.slice(0, -1)) {
+      const outputs = await segment.forward.run(feedsFor(segment.forward, values));
+      for (const [name, tensor] of Object.entries(outputs)) values.set(name, tensor);
+    }
   let cotangent = imageCotangent;
   for (const segment of [...segments].reverse()) {
     values.set(cotangentInputName(segment.output), cotangent);

@@ -10,7 +10,7 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { brightnessReward } from "@/server/dno/rewards/image-statistics";
 import { imageBatch } from "@/server/dno/rewards/reward";
 import { type DiffusionModel, loadModelFolder } from "@/server/models/folder";
@@ -213,20 +213,56 @@ describe("chain gradient vs finite differences on the tiny SD exports", () => {
       const whole = await setup(arch);
       const cache = path.join(mkdtempSync(path.join(tmpdir(), "dno-sd-segments-")), ".vjp");
       scratch.push(path.dirname(cache));
+      // Counts the runs of the segments' forward models (not their VJPs) the chain loads.
+      const onnx = await runtimePromise;
+      const forwardRuns = { count: 0 };
+      const load = onnx.load.bind(onnx);
+      const spy = vi.spyOn(onnx, "load").mockImplementation(async (file, options) => {
+        const model = await load(file, options);
+        if (!/segment \d+ of \d+$/.test(model.name)) return model;
+        const run = model.run.bind(model);
+        return Object.assign(model, {
+          run: (...args: Parameters<typeof run>) => {
+            forwardRuns.count++;
+            return run(...args);
+          },
+        });
+      });
       // 1 byte: a segment between every two cut points of the decoder.
-      const segmented = new DiffusionChain(
-        whole.model,
-        await runtimePromise,
-        { dir: cache },
-        { decoderSegmentBytes: 1 },
-      );
-      const { forward, images } = await rewardAt(whole, pointOf(whole, 3));
+      const segmented = new DiffusionChain(whole.model, onnx, { dir: cache }, { decoderSegmentBytes: 1 });
+      await segmented.prepareBackward(BATCH).finally(() => spy.mockRestore());
+      const point = pointOf(whole, 3);
+      const { forward, images } = await rewardAt(whole, point);
       const { gradient: imageGradient } = await brightnessReward.valueAndGradient!(images);
       const x0 = forward.latents[forward.latents.length - 1]!;
       const expected = await whole.chain.decoderBackward(x0, BATCH, imageGradient);
       const got = await segmented.decoderBackward(x0, BATCH, imageGradient);
       const segments = readdirSync(cache).filter((file) => /\.segment-\d+\.onnx$/.test(file));
       expect(segments.length).toBeGreaterThan(3);
+      // Without a decode that kept them, the backward ran segments 1 … K−1 forward for the cuts.
+      expect(forwardRuns.count).toBe(segments.length - 1);
+
+      // The DNO forward (keepActivations) decodes through the segments: the same image; its cuts feed the
+      // next backward of those latents, which then runs no segment forward, with the same gradient.
+      forwardRuns.count = 0;
+      const decoded = await segmented.forward(whole.conditioning, point.xT, point.z, SETTINGS, undefined, {
+        keepActivations: true,
+      });
+      expect(forwardRuns.count).toBe(segments.length);
+      let imageError = 0;
+      for (let i = 0; i < decoded.image.data.length; i++)
+        imageError = Math.max(imageError, Math.abs(decoded.image.data[i]! - forward.image.data[i]!));
+      // Float16: the cuts are float16 tensors where the whole decoder's CPU kernels keep float32 between
+      // operators (measured 4.9e-3); held below one level of an 8-bit picture (2/255 in [−1, 1]).
+      expect(imageError).toBeLessThan(arch === "sd15" ? 1e-5 : 2 / 255);
+      forwardRuns.count = 0;
+      const decodedX0 = decoded.latents[decoded.latents.length - 1]!;
+      const fromCuts = await segmented.decoderBackward(decodedX0, BATCH, imageGradient);
+      expect(forwardRuns.count).toBe(0);
+      expect(Array.from(fromCuts)).toEqual(Array.from(got));
+      // The cuts are used once: the next backward of the same latents computes them again.
+      await segmented.decoderBackward(decodedX0, BATCH, imageGradient);
+      expect(forwardRuns.count).toBe(segments.length - 1);
       expect(got.length).toBe(expected.length);
       const cosine = dot(got, expected) / Math.sqrt(dot(got, got) * dot(expected, expected));
       const scale = Math.sqrt(dot(expected, expected) / expected.length);

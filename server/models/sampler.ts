@@ -276,11 +276,18 @@ export function createUnetCaller(
   });
 }
 
-/** Decodes latents x_0 [B, C, h, w] (unscaled by the VAE factor first) to images in [−1, 1]. */
+/** One decoder call: latents [rows, C, h, w] (already unscaled) → its outputs by name. */
+export type DecoderCall = (latent: HostTensor) => Promise<Record<string, HostTensor>>;
+
+/**
+ * Decodes latents x_0 [B, C, h, w] (unscaled by the VAE factor first) to images in [−1, 1]. `call` runs the
+ * decoder on one chunk (default: the decoder's own session; the DNO forward passes its segments').
+ */
 export async function decodeLatents(
   model: DiffusionModel,
   latents: Float32Array,
   batch: number,
+  call: DecoderCall = (latent) => model.vaeDecoder.run({ [model.io.vaeInput]: latent }),
 ): Promise<ImageTensor> {
   const size = latentSize(model);
   const { channels, height, width } = model.latent;
@@ -297,12 +304,10 @@ export async function decodeLatents(
     );
   }
   for (let start = 0; start < batch; start += chunk) {
-    const outputs = await model.vaeDecoder.run({
-      [model.io.vaeInput]: {
-        type: "float32",
-        data: scaled.subarray(start * size, (start + chunk) * size),
-        dims: [chunk, channels, height, width],
-      },
+    const outputs = await call({
+      type: "float32",
+      data: scaled.subarray(start * size, (start + chunk) * size),
+      dims: [chunk, channels, height, width],
     });
     const output = outputs[model.io.vaeOutput];
     if (output?.type !== "float32" || output.dims.length !== 4 || output.dims[1] !== 3) {
