@@ -126,27 +126,34 @@ export async function segmentedDecode(
   return { outputs, cuts: values };
 }
 
+/** The cuts without a decode that kept them: segments 1 … K−1 run forward. */
+async function cutsBefore(
+  segments: readonly LoadedSegment[],
+  latentName: string,
+  latent: HostTensor,
+): Promise<SegmentCuts> {
+  const { outputs, cuts } = await segmentedDecode(segments.slice(0, -1), latentName, latent);
+  for (const [name, tensor] of Object.entries(outputs)) cuts.set(name, tensor);
+  return cuts;
+}
+
 /**
- * ∂objective/∂latent through the segments: their VJPs from the last to the first, fed `cuts` from the
- * decode of this latent (consumed), or (without them) the cuts of segments 1 … K−1 run forward first.
+ * ∂objective/∂latent through the segments: their VJPs from the last to the first, fed the cuts `kept` by the
+ * decode of this latent (consumed), or (without them) those of segments 1 … K−1 run forward first.
  */
 export async function segmentedBackward(
   segments: readonly LoadedSegment[],
   latentName: string,
   latent: HostTensor,
   imageCotangent: HostTensor,
-  cuts?: SegmentCuts,
+  kept?: SegmentCuts,
 ): Promise<Float32Array> {
-  const values = new Map<string, HostTensor>(cuts ?? []);
+  const cuts = kept ?? (await cutsBefore(segments, latentName, latent));
+  const values = new Map<string, HostTensor>(cuts);
   // Consumed: the caller's map would otherwise keep the cuts (about 0.4 GB at 512 px) past the collection
   // below, into the UNet's backward calls (the run's peak).
-  cuts?.clear();
+  cuts.clear();
   values.set(latentName, latent);
-  if (!cuts)
-    for (const segment of segments.slice(0, -1)) {
-      const outputs = await segment.forward.run(feedsFor(segment.forward, values));
-      for (const [name, tensor] of Object.entries(outputs)) values.set(name, tensor);
-    }
   let cotangent = imageCotangent;
   for (const segment of [...segments].reverse()) {
     values.set(cotangentInputName(segment.output), cotangent);
